@@ -1,0 +1,465 @@
+"""The catalogue: every fact, cause, triage level, recommendation, avoid item and
+rule that takes part in an evaluation, loaded from ruleset files and checked
+as a whole.
+
+The engine knows nothing about hamstrings: all of that is in the files.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+from marshmallow import ValidationError
+
+from .conditions import Condition, Conclusion
+from .ruleset_schema import (
+    ALLOWED_CONCLUSIONS,
+    AvoidSchema,
+    RecommendationSchema,
+    RuleSchema,
+    RulesetFileSchema,
+    STRENGTH_WEIGHTS,
+    flatten_messages,
+    rule_label,
+)
+
+log = logging.getLogger(__name__)
+
+BUILTIN_ORIGIN = "decision_core"
+
+
+class RulesetError(Exception):
+    """One or more problems in ruleset files; each names file, rule and field."""
+
+    def __init__(self, problems: list["Problem"]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    rule: str | None
+    field: str | None
+    message: str
+    origin: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.origin and self.origin != BUILTIN_ORIGIN:
+            where = f"{where} (plugin {self.origin})"
+        if self.rule:
+            where += f", rule {self.rule}"
+        if self.field:
+            where += f", field {self.field}"
+        return f"{where}: {self.message}"
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "rule": self.rule, "field": self.field, "message": self.message, "plugin": self.origin}
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    when: tuple[Condition, ...]
+    then: Conclusion
+    because: str
+    sources: tuple[str, ...]
+    ruleset: str
+    weight: float | None = None
+    strength: str | None = None
+
+    @property
+    def stratum(self) -> int:
+        """1: reads facts and findings; 2: reads concluded causes and triage."""
+        return 2 if self.then.kind in ("recommend", "avoid") else 1
+
+    @property
+    def fact_conditions(self) -> tuple[Condition, ...]:
+        return tuple(c for c in self.when if c.on_fact)
+
+
+@dataclass(frozen=True)
+class Fact:
+    name: str
+    type: str
+    label: str
+    question: str
+    ruleset: str
+    help: str | None = None
+    unit: str | None = None
+    min: float | None = None
+    max: float | None = None
+    values: tuple[str, ...] = ()
+    red_flag: bool = False
+    max_items: int = 20
+
+    def to_dict(self) -> dict:
+        out = {"name": self.name, "type": self.type, "label": self.label, "question": self.question}
+        for key in ("help", "unit", "min", "max"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        if self.values:
+            out["values"] = list(self.values)
+        if self.type in ("choices", "list"):
+            out["max_items"] = self.max_items
+        out["red_flag"] = self.red_flag
+        out["ruleset"] = self.ruleset
+        return out
+
+
+@dataclass(frozen=True)
+class Cause:
+    id: str
+    name: str
+    explanation: str
+    sources: tuple[str, ...]
+    ruleset: str
+    threshold: float = 3.0
+
+
+@dataclass(frozen=True)
+class Level:
+    id: str
+    name: str
+    advice: str
+    allowed_kinds: tuple[str, ...]
+    rank: int
+    max_intensity: str | None = None
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    id: str
+    name: str
+    kind: str
+    instructions: str
+    sources: tuple[str, ...]
+    ruleset: str
+    intensity: str | None = None
+    dose: dict = field(default_factory=dict, hash=False, compare=False)
+    for_causes: tuple[str, ...] = ()
+    not_with_causes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AvoidItem:
+    id: str
+    name: str
+    why: str
+    sources: tuple[str, ...]
+    ruleset: str
+
+
+@dataclass(frozen=True)
+class RulesetInfo:
+    id: str
+    version: str
+    kind: str
+    title: str
+    origin: str
+    path: str
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "version": self.version, "kind": self.kind, "title": self.title,
+                "plugin": self.origin, "file": self.path}
+
+
+@dataclass
+class RulesetDocument:
+    """One validated ruleset file, not yet merged into a catalogue."""
+
+    info: RulesetInfo
+    rules: list[Rule]
+    facts: list[Fact] = field(default_factory=list)
+    cause: Cause | None = None
+    levels: list[Level] = field(default_factory=list)
+    recommendations: list[Recommendation] = field(default_factory=list)
+    avoid: list[AvoidItem] = field(default_factory=list)
+
+
+@dataclass
+class Catalogue:
+    facts: dict[str, Fact]
+    causes: dict[str, Cause]
+    levels: list[Level]
+    recommendations: dict[str, Recommendation]
+    avoid: dict[str, AvoidItem]
+    rules: list[Rule]
+    rulesets: list[RulesetInfo]
+
+    def level(self, level_id: str) -> Level:
+        return self._levels_by_id[level_id]
+
+    def __post_init__(self):
+        self._levels_by_id = {lv.id: lv for lv in self.levels}
+
+    def fingerprint(self) -> str:
+        """A short id of exactly which ruleset versions are in here."""
+        import hashlib
+
+        text = ";".join(f"{r.origin}:{r.id}@{r.version}" for r in sorted(self.rulesets, key=lambda r: r.id))
+        return hashlib.sha1(text.encode()).hexdigest()[:12]
+
+
+# ---------------------------------------------------------------- loading files
+
+
+def _display(path: Path | str) -> str:
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(p)
+
+
+def load_ruleset_file(path: Path | str, origin: str = BUILTIN_ORIGIN) -> RulesetDocument:
+    """Read and validate one ruleset file. Raise RulesetError naming file, rule, field."""
+    name = _display(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RulesetError([Problem(name, None, None, f"cannot read file: {exc}", origin)]) from exc
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise RulesetError([Problem(name, None, None, f"not valid YAML: {exc}", origin)]) from exc
+    return parse_ruleset(raw, name, origin)
+
+
+def parse_ruleset(raw: Any, name: str, origin: str = BUILTIN_ORIGIN) -> RulesetDocument:
+    if not isinstance(raw, dict):
+        raise RulesetError([Problem(name, None, None, "a ruleset file must be a mapping with ruleset, version, kind", origin)])
+    problems: list[Problem] = []
+    try:
+        head = RulesetFileSchema().load(raw)
+    except ValidationError as exc:
+        for fld, msg in flatten_messages(exc.messages):
+            problems.append(Problem(name, None, fld, msg, origin))
+        raise RulesetError(problems) from exc
+
+    kind = head["kind"]
+    rid = head["ruleset"]
+    info = RulesetInfo(rid, head["version"], kind, head["title"], origin, name)
+    doc = RulesetDocument(info=info, rules=[])
+
+    for f in head.get("facts") or []:
+        doc.facts.append(Fact(ruleset=rid, **{**f, "values": tuple(f.get("values", ()))}))
+    if kind == "cause":
+        c = head["cause"]
+        doc.cause = Cause(c["id"], c["name"], c["explanation"], tuple(c["sources"]), rid, c["threshold"])
+    for rank, lv in enumerate(head.get("levels") or []):
+        doc.levels.append(Level(lv["id"], lv["name"], lv["advice"], tuple(lv["allowed_kinds"]), rank, lv.get("max_intensity")))
+
+    item_schema = {"recommendations": RecommendationSchema, "avoid": AvoidSchema}.get(kind)
+    for i, raw_item in enumerate(head.get("items") or []):
+        label = rule_label(raw_item, i)
+        try:
+            item = item_schema().load(raw_item)
+        except ValidationError as exc:
+            problems.extend(Problem(name, f"item {label}", fld, msg, origin) for fld, msg in flatten_messages(exc.messages))
+            continue
+        if kind == "recommendations":
+            doc.recommendations.append(Recommendation(
+                id=item["id"], name=item["name"], kind=item["kind"], instructions=item["instructions"],
+                sources=tuple(item["sources"]), ruleset=rid, intensity=item.get("intensity"),
+                dose=dict(item["dose"]), for_causes=tuple(item["for_causes"]),
+                not_with_causes=tuple(item["not_with_causes"])))
+        else:
+            doc.avoid.append(AvoidItem(item["id"], item["name"], item["why"], tuple(item["sources"]), rid))
+
+    allowed = ALLOWED_CONCLUSIONS[kind]
+    for i, raw_rule in enumerate(head.get("rules") or []):
+        label = rule_label(raw_rule, i)
+        try:
+            r = RuleSchema().load(raw_rule)
+        except ValidationError as exc:
+            problems.extend(Problem(name, label, fld, msg, origin) for fld, msg in flatten_messages(exc.messages))
+            continue
+        if r["then"].kind not in allowed:
+            problems.append(Problem(name, label, "then", f"a {kind} ruleset cannot conclude '{r['then'].kind}'"
+                                    + (f" (allowed: {', '.join(allowed)})" if allowed else ""), origin))
+            continue
+        weight = r.get("weight")
+        if r["then"].kind == "cause" and weight is None:
+            weight = STRENGTH_WEIGHTS[r["strength"]]
+        doc.rules.append(Rule(r["id"], tuple(r["when"]), r["then"], r["because"], tuple(r["sources"]), rid,
+                              weight, r.get("strength") or (None if weight is None else ("against" if weight < 0 else "supporting"))))
+    # for_causes is shorthand for one rule per cause.
+    for rec in doc.recommendations:
+        for cause_id in rec.for_causes:
+            doc.rules.append(Rule(
+                f"{rid}.{rec.id}.for.{cause_id}", (Condition("cause", cause_id, None, f"cause {cause_id}"),),
+                Conclusion("recommend", rec.id, f"recommend {rec.id}"),
+                f"recommended for {cause_id}", rec.sources, rid))
+    if problems:
+        raise RulesetError(problems)
+    return doc
+
+
+def ruleset_files(directory: Path | str) -> list[Path]:
+    return sorted(p for p in Path(directory).rglob("*.yaml") if p.is_file())
+
+
+# ------------------------------------------------------------- building a whole
+
+
+class CatalogueBuilder:
+    """Merges ruleset documents, rejecting duplicates and dangling references."""
+
+    def __init__(self) -> None:
+        self.docs: list[RulesetDocument] = []
+
+    def add(self, doc: RulesetDocument) -> None:
+        self.docs.append(doc)
+
+    def build(self) -> Catalogue:
+        problems: list[Problem] = []
+        owners: dict[tuple[str, str], RulesetDocument] = {}
+
+        def claim(kind: str, key: str, doc: RulesetDocument, rule: str | None = None) -> bool:
+            prev = owners.get((kind, key))
+            if prev is None:
+                owners[(kind, key)] = doc
+                return True
+            problems.append(Problem(
+                doc.info.path, rule, None,
+                f"{kind} '{key}' is already defined by {prev.info.path} (plugin {prev.info.origin}); "
+                f"plugin {doc.info.origin} defines it again", doc.info.origin))
+            return False
+
+        facts: dict[str, Fact] = {}
+        causes: dict[str, Cause] = {}
+        recs: dict[str, Recommendation] = {}
+        avoid: dict[str, AvoidItem] = {}
+        levels: list[Level] = []
+        rules: list[Rule] = []
+        rule_docs: dict[str, RulesetDocument] = {}
+        for doc in self.docs:
+            if not claim("ruleset", doc.info.id, doc):
+                continue
+            for f in doc.facts:
+                if claim("fact", f.name, doc):
+                    facts[f.name] = f
+            if doc.cause and claim("cause", doc.cause.id, doc):
+                causes[doc.cause.id] = doc.cause
+            if doc.levels:
+                if levels:
+                    problems.append(Problem(doc.info.path, None, "levels", "triage levels are already defined by another ruleset", doc.info.origin))
+                else:
+                    levels = list(doc.levels)
+            for r in doc.recommendations:
+                if claim("recommendation", r.id, doc):
+                    recs[r.id] = r
+            for a in doc.avoid:
+                if claim("avoid item", a.id, doc):
+                    avoid[a.id] = a
+            for rule in doc.rules:
+                if claim("rule", rule.id, doc, rule.id):
+                    rules.append(rule)
+                    rule_docs[rule.id] = doc
+        if not levels:
+            problems.append(Problem("(catalogue)", None, "levels", "no triage ruleset defines the triage levels"))
+        level_ids = {lv.id for lv in levels}
+        findings = {r.then.target for r in rules if r.then.kind == "finding"}
+
+        for rule in rules:
+            doc = rule_docs[rule.id]
+            for msg, fld in _check_rule(rule, facts, causes, recs, avoid, level_ids, findings):
+                problems.append(Problem(doc.info.path, rule.id, fld, msg, doc.info.origin))
+            if rule.then.kind == "cause" and rule.then.target in causes and doc.cause and rule.then.target != doc.cause.id:
+                problems.append(Problem(doc.info.path, rule.id, "then", f"a cause file may only give evidence for its own cause ({doc.cause.id})", doc.info.origin))
+        for rec in recs.values():
+            for cid in rec.not_with_causes:
+                if cid not in causes:
+                    doc = next(d for d in self.docs if rec in d.recommendations)
+                    problems.append(Problem(doc.info.path, f"item {rec.id}", "not_with_causes", f"unknown cause '{cid}'", doc.info.origin))
+        if problems:
+            raise RulesetError(problems)
+        return Catalogue(facts, causes, levels, recs, avoid, rules, [d.info for d in self.docs])
+
+
+def _check_rule(rule, facts, causes, recs, avoid, level_ids, findings) -> Iterable[tuple[str, str]]:
+    for cond in rule.when:
+        if cond.on_fact:
+            fact = facts.get(cond.subject)
+            if fact is None:
+                yield f"unknown fact '{cond.subject}' in '{cond.text}'", "when"
+                continue
+            yield from ((m, "when") for m in _check_fact_condition(cond, fact))
+        elif cond.op == "finding":
+            if rule.stratum == 2:
+                yield f"'{cond.text}': recommendation and avoid rules read causes and triage, not findings", "when"
+            elif cond.subject not in findings:
+                yield f"no rule concludes finding '{cond.subject}'", "when"
+        elif cond.op == "cause":
+            if rule.stratum == 1:
+                yield f"'{cond.text}': only recommendation and avoid rules can read concluded causes", "when"
+            elif cond.subject not in causes:
+                yield f"unknown cause '{cond.subject}'", "when"
+        else:  # triage comparisons
+            if rule.stratum == 1:
+                yield f"'{cond.text}': only recommendation and avoid rules can read the triage level", "when"
+            elif cond.subject not in level_ids:
+                yield f"unknown triage level '{cond.subject}'", "when"
+    kind, target = rule.then.kind, rule.then.target
+    known = {"cause": causes, "recommend": recs, "avoid": avoid, "triage": level_ids}.get(kind)
+    if known is not None and target not in known:
+        yield f"unknown {kind if kind != 'recommend' else 'recommendation'} '{target}'", "then"
+    if kind == "finding" and any(c.op == "finding" and c.subject == target for c in rule.when):
+        yield f"finding '{target}' cannot depend on itself", "when"
+
+
+def _check_fact_condition(cond: Condition, fact: Fact) -> Iterable[str]:
+    op, t = cond.op, fact.type
+    ok_ops = {
+        "bool": ("is_true", "is_false"),
+        "int": ("eq", "ne", "in", "gte", "gt", "lte", "lt"),
+        "number": ("eq", "ne", "in", "gte", "gt", "lte", "lt"),
+        "choice": ("eq", "ne", "in"),
+        "choices": ("includes",),
+        "list": ("includes",),
+    }[t]
+    if op not in ok_ops:
+        yield f"'{cond.text}' does not fit {t} fact '{fact.name}'"
+        return
+    values = cond.value if op == "in" else (cond.value,) if cond.value is not None else ()
+    for v in values:
+        if t in ("choice", "choices") and v not in fact.values:
+            yield f"'{v}' is not a value of '{fact.name}' (values: {', '.join(fact.values)})"
+        if t in ("int", "number"):
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                yield f"'{fact.name}' is a number; '{v}' is not"
+            elif (fact.min is not None and v < fact.min) or (fact.max is not None and v > fact.max):
+                yield f"{v} is outside the range of '{fact.name}' ({fact.min}..{fact.max})"
+        if t == "list" and not isinstance(v, str):
+            yield f"'{fact.name}' holds words; '{v}' is not"
+
+
+def builtin_rulesets_dir() -> Path:
+    """Where the built-in ruleset files are, in a checkout or an installed wheel."""
+    from importlib import resources
+
+    return Path(str(resources.files("decision_core.rulesets")))
+
+
+def load_catalogue(directories: Iterable[tuple[Path | str, str]]) -> Catalogue:
+    """Load every ruleset file of (directory, origin) pairs into one catalogue."""
+    builder = CatalogueBuilder()
+    problems: list[Problem] = []
+    for directory, origin in directories:
+        for path in ruleset_files(directory):
+            try:
+                builder.add(load_ruleset_file(path, origin))
+            except RulesetError as exc:
+                problems.extend(exc.problems)
+    if problems:
+        raise RulesetError(problems)
+    return builder.build()
+
+
+def load_builtin_catalogue() -> Catalogue:
+    return load_catalogue([(builtin_rulesets_dir(), BUILTIN_ORIGIN)])

@@ -1,0 +1,162 @@
+"""The ``decision-core`` command line.
+
+Built-in commands live here; plugins add theirs through ``register_commands``.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from typing import IO, Any, Iterator
+
+import click
+
+log = logging.getLogger("decision_core.cli")
+
+PROGRESS_MIN_LINES = 500
+
+
+class _PluginGroup(click.Group):
+    """Adds plugin commands on demand, so ``--help`` and unknown names stay cheap and safe."""
+
+    def _plugin_commands(self) -> dict[str, click.Command]:
+        from .plugin_manager import PluginError, get_registry
+
+        try:
+            return {name: cmd for name, (cmd, _plugin) in get_registry().commands.items()}
+        except PluginError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    def list_commands(self, ctx):
+        return sorted(set(super().list_commands(ctx)) | set(self._plugin_commands()))
+
+    def get_command(self, ctx, name):
+        return super().get_command(ctx, name) or self._plugin_commands().get(name)
+
+
+@click.group(cls=_PluginGroup)
+@click.version_option(package_name="hamstring-decision-core")
+@click.option("-v", "--verbose", count=True, help="Log more (repeat for debug).")
+def main(verbose: int) -> None:
+    """Decision support for hamstring tightness: likely causes, triage and a programme."""
+    logging.basicConfig(level=logging.WARNING - 10 * min(verbose, 2), stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+def _read_json(stream: IO[str], name: str) -> Any:
+    try:
+        return json.load(stream)
+    except json.JSONDecodeError as exc:
+        raise click.ClickException(f"{name}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})")
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(f"{name}: not UTF-8 text ({exc.reason})")
+
+
+def _evaluator(engine: str | None):
+    from . import get_evaluator
+    from .plugin_manager import PluginError
+
+    try:
+        return get_evaluator(engine)
+    except (PluginError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def error_object(exc: Exception) -> dict[str, Any]:
+    from .intake import InvalidFacts
+
+    if isinstance(exc, InvalidFacts):
+        return exc.to_dict()
+    if isinstance(exc, json.JSONDecodeError):
+        return {"error": "invalid_json", "message": f"not valid JSON: {exc.msg} at column {exc.colno}"}
+    log.error("evaluation failed: %s", exc)
+    return {"error": "evaluation_failed", "message": "the evaluation failed; nothing was concluded"}
+
+
+def evaluate_lines(evaluator, lines: Iterator[str]) -> Iterator[dict[str, Any]]:
+    """One result (or error object) per non-blank input line, in order."""
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield evaluator.evaluate(json.loads(line)).to_dict()
+        except Exception as exc:  # one bad line never stops the batch
+            yield dict(error_object(exc), line=number)
+
+
+@main.command()
+@click.argument("source", type=click.File("r", encoding="utf-8"), default="-")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON instead of a summary.")
+@click.option("--batch", is_flag=True, help="JSON Lines in (one case a line), one JSON result a line out.")
+@click.option("--engine", type=click.Choice(["durable", "plain"]), default=None,
+              help="Rule engine (default: durable, or $DECISION_CORE_ENGINE).")
+@click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: for long files).")
+def evaluate(source: IO[str], as_json: bool, batch: bool, engine: str | None, progress: bool | None) -> None:
+    """Evaluate the facts in SOURCE (a JSON file, or - for standard input)."""
+    from .intake import InvalidFacts
+    from .summary import summarise
+
+    evaluator = _evaluator(engine)
+    if batch:
+        _batch(evaluator, source, progress)
+        return
+    facts = _read_json(source, source.name)
+    try:
+        result = evaluator.evaluate(facts).to_dict()
+    except InvalidFacts as exc:
+        if as_json:
+            click.echo(json.dumps(exc.to_dict(), indent=2))
+        else:
+            click.echo("Invalid facts:", err=True)
+            for fieldname, msgs in sorted(exc.errors.items()):
+                click.echo(f"  {fieldname}: {' '.join(msgs)}", err=True)
+        sys.exit(2)
+    if as_json:
+        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        click.echo(summarise(result), nl=False)
+
+
+def _batch(evaluator, source: IO[str], progress: bool | None) -> None:
+    total = None
+    if source is not sys.stdin and getattr(source, "seekable", lambda: False)():
+        total = sum(1 for _ in source)
+        source.seek(0)
+    show = progress if progress is not None else (total is not None and total >= PROGRESS_MIN_LINES)
+    out = sys.stdout
+    if show:
+        with click.progressbar(length=total or 0, file=sys.stderr, label="evaluating") as bar:
+            for line_result in evaluate_lines(evaluator, _ticking(source, bar)):
+                out.write(json.dumps(line_result, ensure_ascii=False) + "\n")
+    else:
+        for line_result in evaluate_lines(evaluator, source):
+            out.write(json.dumps(line_result, ensure_ascii=False) + "\n")
+    out.flush()
+
+
+def _ticking(lines, bar):
+    for line in lines:
+        bar.update(1)
+        yield line
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON.")
+def causes(as_json: bool) -> None:
+    """List the catalogue: every cause with its sources and ruleset."""
+    from .plugin_manager import get_registry
+
+    cat = get_registry().catalogue
+    rows = [{"id": c.id, "name": c.name, "sources": list(c.sources), "ruleset": c.ruleset,
+             "rules": sum(1 for r in cat.rules if r.then.kind == "cause" and r.then.target == c.id),
+             "explanation": c.explanation} for c in cat.causes.values()]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    width = max(len(r["id"]) for r in rows)
+    for r in rows:
+        click.echo(f"{r['id']:<{width}}  {r['name']}  (rules: {r['rules']}, sources: {', '.join(r['sources'])})")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

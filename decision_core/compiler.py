@@ -1,0 +1,129 @@
+"""Compiles a catalogue into engine-neutral rules plus the case encoding both
+engines read.
+
+The encoding is the shield against durable-rules' type quirks: booleans become
+``"yes"``/``"no"`` (it never matches ``true``), lists become one ``"yes"``/``"no"``
+key per item a rule asks about (it never matches a list), numbers stay numbers
+(validated, so never numeric strings).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from .catalogue import Catalogue, Rule
+from .conditions import Condition
+
+YES, NO = "yes", "no"
+
+# Limits of durable-rules' C core (a condition node hangs past 512 tests, a fact
+# fails at 254 properties); lint and compile check against these with margin.
+MAX_TESTS_PER_RULESET_NODE = 500
+MAX_CASE_PROPERTIES = 240
+
+
+def item_key(fact: str, item: str) -> str:
+    return f"{fact}__{item}"
+
+
+@dataclass(frozen=True)
+class Stratum2Input:
+    """What stratum 2 reads: the causes concluded and the final triage rank."""
+
+    causes: frozenset[str]
+    triage_rank: int
+
+
+class CompileError(ValueError):
+    pass
+
+
+class CompiledRules:
+    """The catalogue's rules split into strata, with the case encoder."""
+
+    def __init__(self, catalogue: Catalogue):
+        self.catalogue = catalogue
+        self.rules: tuple[Rule, ...] = tuple(catalogue.rules)
+        self.order = {r.id: i for i, r in enumerate(self.rules)}
+        self.by_id = {r.id: r for r in self.rules}
+        self.stratum1 = tuple(r for r in self.rules if r.stratum == 1)
+        self.stratum2 = tuple(r for r in self.rules if r.stratum == 2)
+        self.used_findings = frozenset(c.subject for r in self.rules for c in r.when if c.op == "finding")
+        self.used_causes = frozenset(c.subject for r in self.stratum2 for c in r.when if c.op == "cause")
+        self.reads_triage = any(c.op.startswith("triage") for r in self.stratum2 for c in r.when)
+        self.level_rank = {lv.id: lv.rank for lv in catalogue.levels}
+        items: dict[str, set[str]] = {}
+        for r in self.rules:
+            for c in r.fact_conditions:
+                if c.op == "includes":
+                    items.setdefault(c.subject, set()).add(str(c.value))
+        self.list_items = {k: tuple(sorted(v)) for k, v in items.items()}
+        self._plan = self._encoding_plan()
+        width = len(self._plan) + sum(len(v) for v in self.list_items.values()) + 2
+        if width > MAX_CASE_PROPERTIES:
+            raise CompileError(f"the case would have {width} properties; durable-rules fails past 254")
+
+    def _encoding_plan(self) -> list[tuple[str, str]]:
+        return [(name, fact.type) for name, fact in self.catalogue.facts.items()]
+
+    def encode(self, facts: dict[str, Any]) -> dict[str, Any]:
+        """Validated facts -> the flat case both engines match against."""
+        case: dict[str, Any] = {}
+        for name, kind in self._plan:
+            if name not in facts:
+                continue
+            value = facts[name]
+            if kind == "bool":
+                case[name] = YES if value else NO
+            elif kind in ("choices", "list"):
+                present = set(value)
+                for item in self.list_items.get(name, ()):
+                    case[item_key(name, item)] = YES if item in present else NO
+            else:
+                case[name] = value
+        return case
+
+    def sort_fired(self, fired) -> list[str]:
+        return sorted(set(fired), key=self.order.__getitem__)
+
+
+# ------------------------------------------------- condition semantics (oracle)
+
+
+def fact_test(cond: Condition) -> Callable[[dict], bool]:
+    """A predicate over an encoded case, for one condition on a fact.
+
+    These are the reference semantics: the durable-rules translation in
+    engines/durable.py must agree with them exactly (the tests check it).
+    """
+    name, value, op = cond.subject, cond.value, cond.op
+    if op == "is_true":
+        return lambda case: case.get(name) == YES
+    if op == "is_false":
+        return lambda case: case.get(name) == NO
+    if op == "includes":
+        key = item_key(name, str(value))
+        return lambda case: case.get(key) == YES
+    if op == "in":
+        values = frozenset(value)
+        return lambda case: name in case and case[name] in values
+    if op == "eq":
+        return lambda case: name in case and case[name] == value
+    if op == "ne":
+        return lambda case: name in case and case[name] != value
+    if op == "gte":
+        return lambda case: name in case and case[name] >= value
+    if op == "gt":
+        return lambda case: name in case and case[name] > value
+    if op == "lte":
+        return lambda case: name in case and case[name] <= value
+    if op == "lt":
+        return lambda case: name in case and case[name] < value
+    raise CompileError(f"not a fact condition: {cond.text}")
+
+
+def fact_keys(cond: Condition) -> tuple[str, ...]:
+    """Which encoded-case keys a fact condition reads."""
+    if cond.op == "includes":
+        return (item_key(cond.subject, str(cond.value)),)
+    return (cond.subject,)

@@ -1,0 +1,58 @@
+"""A plain-Python forward-chaining evaluator of compiled rules.
+
+Naive fixpoint: simple enough to be obviously right, which is what an oracle
+for the durable-rules engine needs to be. Holds no state between runs.
+"""
+from __future__ import annotations
+
+from ..compiler import CompiledRules, fact_test
+from . import Between, Firings
+
+
+class PlainEngine:
+    name = "plain"
+
+    def __init__(self, compiled: CompiledRules):
+        self.compiled = compiled
+        self._s1 = [self._prepare(r) for r in compiled.stratum1]
+        self._s2 = [self._prepare(r) for r in compiled.stratum2]
+        self._rank = compiled.level_rank
+
+    @staticmethod
+    def _prepare(rule):
+        tests = tuple(fact_test(c) for c in rule.fact_conditions)
+        derived = tuple(c for c in rule.when if not c.on_fact)
+        finding = rule.then.target if rule.then.kind == "finding" else None
+        return rule.id, tests, derived, finding
+
+    def run(self, case: dict, between: Between) -> Firings:
+        fired1: list[str] = []
+        done: set[str] = set()
+        findings: set[str] = set()
+        changed = True
+        while changed:
+            changed = False
+            for rid, tests, derived, finding in self._s1:
+                if rid in done:
+                    continue
+                if all(t(case) for t in tests) and all(c.subject in findings for c in derived):
+                    done.add(rid)
+                    fired1.append(rid)
+                    if finding:
+                        findings.add(finding)
+                    changed = True
+        inputs = between(fired1)
+        fired2: list[str] = []
+        for rid, tests, derived, _ in self._s2:
+            if all(t(case) for t in tests) and all(self._derived(c, inputs) for c in derived):
+                fired2.append(rid)
+        return Firings(fired1, fired2)
+
+    def _derived(self, cond, inputs) -> bool:
+        if cond.op == "cause":
+            return cond.subject in inputs.causes
+        if cond.op == "triage_at_least":
+            return inputs.triage_rank >= self._rank[cond.subject]
+        if cond.op == "triage_below":
+            return inputs.triage_rank < self._rank[cond.subject]
+        return False

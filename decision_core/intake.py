@@ -1,0 +1,134 @@
+"""The intake boundary: a marshmallow schema built from the catalogue's facts.
+
+Absent (or null) means unknown. Types are strict JSON types: ``"90"`` is not a
+number and ``1`` is not ``true``, because the engine would compare them wrongly.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from .catalogue import Catalogue, Fact
+
+
+class InvalidFacts(ValueError):
+    """The facts failed validation. ``errors`` maps each field to its messages."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        self.errors = errors
+        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in sorted(errors.items())))
+
+    def to_dict(self) -> dict:
+        return {"error": "invalid_facts", "message": "The facts are not valid.", "fields": self.errors}
+
+
+class StrictBoolean(fields.Field):
+    default_error_messages = {"invalid": "Not a boolean: must be true or false."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool):
+            return value
+        raise self.make_error("invalid")
+
+
+class StrictNumber(fields.Field):
+    default_error_messages = {
+        "invalid": "Not a number.",
+        "integer": "Not a whole number.",
+        "finite": "Must be a finite number.",
+    }
+
+    def __init__(self, integer: bool = False, **kwargs):
+        self.integer = integer
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.make_error("invalid")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self.make_error("finite")
+        if self.integer:
+            if isinstance(value, float):
+                if not value.is_integer():
+                    raise self.make_error("integer")
+                value = int(value)
+            return value
+        return value
+
+
+class Word(fields.Field):
+    default_error_messages = {"invalid": "Not a string."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        return value
+
+
+def _field_for(fact: Fact) -> fields.Field:
+    kw: dict[str, Any] = {"allow_none": True, "metadata": {"description": fact.question}}
+    if fact.type == "bool":
+        return StrictBoolean(**kw)
+    if fact.type in ("int", "number"):
+        rng = validate.Range(min=fact.min, max=fact.max) if fact.min is not None or fact.max is not None else None
+        return StrictNumber(integer=fact.type == "int", validate=rng, **kw)
+    if fact.type == "choice":
+        return Word(validate=validate.OneOf(fact.values), **kw)
+    if fact.type == "choices":
+        return fields.List(Word(validate=validate.OneOf(fact.values)), validate=validate.Length(max=fact.max_items), **kw)
+    # free list of words: normalised to lower case so "Running" matches "running"
+    return fields.List(Word(validate=validate.Length(min=1, max=40)), validate=validate.Length(max=fact.max_items), **kw)
+
+
+def build_intake_schema(catalogue: Catalogue) -> Schema:
+    attrs = {name: _field_for(f) for name, f in catalogue.facts.items()}
+    attrs["Meta"] = type("Meta", (), {"unknown": RAISE})
+    cls = type("IntakeSchema", (Schema,), attrs)
+    return cls()
+
+
+class Intake:
+    """Validates raw facts against one catalogue's vocabulary."""
+
+    def __init__(self, catalogue: Catalogue):
+        self.catalogue = catalogue
+        self.schema = build_intake_schema(catalogue)
+        self._free_lists = [n for n, f in catalogue.facts.items() if f.type == "list"]
+
+    def validate(self, raw: Any) -> dict[str, Any]:
+        if not isinstance(raw, Mapping):
+            raise InvalidFacts({"_schema": ["The facts must be a JSON object of fact names to values."]})
+        try:
+            data = self.schema.load(dict(raw))
+        except ValidationError as exc:
+            raise InvalidFacts(_flatten(exc.messages)) from None
+        facts = {k: v for k, v in data.items() if v is not None}
+        for name in self._free_lists:
+            if name in facts:
+                facts[name] = sorted({w.strip().lower() for w in facts[name] if w.strip()})
+        for name, f in self.catalogue.facts.items():
+            if f.type == "choices" and name in facts:
+                facts[name] = sorted(set(facts[name]))
+        return facts
+
+
+def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            path = f"{prefix}[{key}]" if isinstance(key, int) else (f"{prefix}.{key}" if prefix else str(key))
+            for k, v in _flatten(value, path).items():
+                out.setdefault(k, []).extend(v)
+    elif isinstance(messages, list):
+        for m in messages:
+            if isinstance(m, str):
+                msg = "Unknown field: not a fact of this catalogue." if m == "Unknown field." else m
+                out.setdefault(prefix or "_schema", []).append(msg)
+            else:
+                for k, v in _flatten(m, prefix).items():
+                    out.setdefault(k, []).extend(v)
+    else:
+        out.setdefault(prefix or "_schema", []).append(str(messages))
+    return out

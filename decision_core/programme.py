@@ -1,0 +1,92 @@
+"""From stratum-2 firings to the programme: recommendations (merged per item,
+listing every cause they serve), what is withheld and why, and what to avoid.
+
+The triage level's policy is applied here, after the rules: a level's
+``allowed_kinds`` and ``max_intensity`` override anything a rule recommended.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .compiler import CompiledRules
+from .scoring import Conclusions, fact_values
+
+INTENSITY_ORDER = {"gentle": 0, "moderate": 1, "vigorous": 2}
+
+
+@dataclass
+class Programme:
+    recommendations: list[dict[str, Any]] = field(default_factory=list)
+    withheld: list[dict[str, Any]] = field(default_factory=list)
+    avoid: list[dict[str, Any]] = field(default_factory=list)
+
+
+def build_programme(compiled: CompiledRules, facts: dict, conclusions: Conclusions, fired: list[str]) -> Programme:
+    cat = compiled.catalogue
+    level = cat.level(conclusions.triage_level)
+    cause_rank = {c.id: i for i, c in enumerate(conclusions.causes)}
+    rec_order = {rid: i for i, rid in enumerate(cat.recommendations)}
+    merged: dict[str, dict[str, Any]] = {}
+    avoid: dict[str, dict[str, Any]] = {}
+    for rule_id in compiled.sort_fired(fired):
+        rule = compiled.by_id[rule_id]
+        causes = [c.subject for c in rule.when if c.op == "cause"]
+        by_triage = any(c.op.startswith("triage") for c in rule.when)
+        reason = {"rule": rule.id, "because": rule.because, "sources": list(rule.sources)}
+        vals = fact_values(rule, facts, {})
+        if vals:
+            reason["facts"] = vals
+        if rule.then.kind == "recommend":
+            entry = merged.setdefault(rule.then.target, {"causes": [], "reasons": [], "by_triage": False})
+            entry["causes"].extend(c for c in causes if c not in entry["causes"])
+            entry["reasons"].append(reason)
+            entry["by_triage"] = entry["by_triage"] or by_triage
+        elif rule.then.kind == "avoid":
+            avoid.setdefault(rule.then.target, []).append(reason)
+
+    out = Programme()
+    listed = set(cause_rank)
+    for rec_id, entry in merged.items():
+        item = cat.recommendations[rec_id]
+        clash = [c for c in item.not_with_causes if c in listed]
+        why = None
+        if item.kind not in level.allowed_kinds:
+            why = f"not at triage level {level.id}: {level.advice}"
+        elif item.kind == "exercise" and level.max_intensity and \
+                INTENSITY_ORDER.get(item.intensity or "vigorous", 2) > INTENSITY_ORDER[level.max_intensity]:
+            why = f"too demanding at triage level {level.id}: only {level.max_intensity}, pain-free work for now"
+        elif clash:
+            why = "withheld because of " + ", ".join(cat.causes[c].name for c in clash) + \
+                  " (" + ", ".join(clash) + "): it would work against that cause"
+        if why:
+            out.withheld.append({"id": item.id, "name": item.name, "kind": item.kind, "reason": why})
+            continue
+        for_causes = sorted(entry["causes"], key=lambda c: cause_rank.get(c, len(cause_rank)))
+        rec = {
+            "id": item.id,
+            "name": item.name,
+            "kind": item.kind,
+            "dose": dict(item.dose),
+            "instructions": item.instructions,
+            "for_causes": for_causes,
+            "reasons": entry["reasons"],
+            "sources": list(item.sources),
+        }
+        if item.intensity:
+            rec["intensity"] = item.intensity
+        if entry["by_triage"]:
+            rec["for_triage"] = level.id
+        out.recommendations.append(rec)
+    out.recommendations.sort(key=lambda r: (
+        0 if r.get("for_triage") else 1,
+        min((cause_rank.get(c, 99) for c in r["for_causes"]), default=99),
+        rec_order[r["id"]],
+    ))
+    avoid_order = {aid: i for i, aid in enumerate(cat.avoid)}
+    for aid in sorted(avoid, key=avoid_order.__getitem__):
+        item = cat.avoid[aid]
+        out.avoid.append({"id": item.id, "name": item.name, "why": item.why, "reasons": avoid[aid],
+                          "sources": list(item.sources)})
+    out.withheld.sort(key=lambda w: rec_order[w["id"]])
+    return out

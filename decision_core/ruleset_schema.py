@@ -1,0 +1,221 @@
+"""Marshmallow schemas that validate ruleset files as they are loaded.
+
+They check shape and vocabulary of one file; cross-file checks (unknown facts,
+duplicate ids) are made by :mod:`decision_core.catalogue` once all are loaded.
+"""
+from __future__ import annotations
+
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    validate,
+    validates_schema,
+)
+
+from .conditions import ConditionSyntaxError, parse_condition, parse_conclusion
+
+ID = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="must be lower_snake_case (letters, digits, _)")
+RULE_ID = validate.Regexp(
+    r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", error="must be dotted lower_snake_case, e.g. cause.short_name"
+)
+SOURCE = validate.Regexp(r"^[0-9]{3}$", error="must be a three-digit seed prefix such as \"000\"")
+VERSION = validate.Regexp(r"^\d+\.\d+\.\d+$", error="must be a version such as 1.0.0")
+RULESET_KINDS = ("facts", "cause", "triage", "recommendations", "avoid")
+FACT_TYPES = ("bool", "int", "number", "choice", "choices", "list")
+REC_KINDS = ("exercise", "lifestyle", "self_care", "referral")
+INTENSITIES = ("gentle", "moderate", "vigorous")
+STRENGTH_WEIGHTS = {"strong": 3.0, "supporting": 1.0, "against": -2.0}
+
+
+def _sources(**kw):
+    return fields.List(fields.String(validate=SOURCE), validate=validate.Length(min=1), **kw)
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class Condition(fields.Field):
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return parse_condition(value)
+        except ConditionSyntaxError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+class Conclusion(fields.Field):
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return parse_conclusion(value)
+        except ConditionSyntaxError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+class RuleSchema(_Strict):
+    id = fields.String(required=True, validate=RULE_ID)
+    when = fields.List(Condition(), required=True, validate=validate.Length(min=1, max=16))
+    then = Conclusion(required=True)
+    strength = fields.String(validate=validate.OneOf(tuple(STRENGTH_WEIGHTS)))
+    weight = fields.Float(validate=validate.Range(min=-10, max=10))
+    because = fields.String(required=True, validate=validate.Length(min=3, max=600))
+    sources = _sources(required=True)
+
+    @validates_schema
+    def _strength_for_causes(self, data, **kwargs):
+        then = data.get("then")
+        if then is None:
+            return
+        if then.kind == "cause" and "strength" not in data and "weight" not in data:
+            raise ValidationError("a cause rule needs a strength (strong, supporting or against)", "strength")
+        if then.kind != "cause" and ("strength" in data or "weight" in data):
+            raise ValidationError("only cause rules carry a strength or weight", "strength")
+
+
+class FactSchema(_Strict):
+    name = fields.String(required=True, validate=ID)
+    type = fields.String(required=True, validate=validate.OneOf(FACT_TYPES))
+    label = fields.String(required=True)
+    question = fields.String(required=True, validate=validate.Length(min=5))
+    help = fields.String()
+    unit = fields.String()
+    min = fields.Float()
+    max = fields.Float()
+    values = fields.List(fields.String(validate=ID), validate=validate.Length(min=1))
+    red_flag = fields.Boolean(load_default=False)
+    max_items = fields.Integer(validate=validate.Range(min=1, max=50), load_default=20)
+
+    @validates_schema
+    def _consistent(self, data, **kwargs):
+        kind = data.get("type")
+        if kind in ("choice", "choices") and not data.get("values"):
+            raise ValidationError(f"a {kind} fact needs values", "values")
+        if kind not in ("choice", "choices") and "values" in data:
+            raise ValidationError(f"a {kind} fact takes no values", "values")
+        if kind not in ("int", "number") and ("min" in data or "max" in data):
+            raise ValidationError(f"a {kind} fact takes no min/max", "min")
+        if "min" in data and "max" in data and data["min"] > data["max"]:
+            raise ValidationError("min is above max", "min")
+
+
+class CauseSchema(_Strict):
+    id = fields.String(required=True, validate=ID)
+    name = fields.String(required=True)
+    explanation = fields.String(required=True)
+    sources = _sources(required=True)
+    threshold = fields.Float(load_default=3.0, validate=validate.Range(min=0.5, max=30))
+
+
+class LevelSchema(_Strict):
+    id = fields.String(required=True, validate=ID)
+    name = fields.String(required=True)
+    advice = fields.String(required=True)
+    allowed_kinds = fields.List(fields.String(validate=validate.OneOf(REC_KINDS)), required=True)
+    max_intensity = fields.String(validate=validate.OneOf(INTENSITIES))
+
+
+class DoseSchema(_Strict):
+    sets = fields.Integer(validate=validate.Range(min=1, max=20))
+    reps = fields.String()
+    hold = fields.String()
+    duration = fields.String()
+    frequency = fields.String()
+    detail = fields.String()
+
+
+class RecommendationSchema(_Strict):
+    id = fields.String(required=True, validate=ID)
+    name = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(REC_KINDS))
+    intensity = fields.String(validate=validate.OneOf(INTENSITIES))
+    dose = fields.Nested(DoseSchema, load_default=dict)
+    instructions = fields.String(required=True)
+    for_causes = fields.List(fields.String(validate=ID), load_default=list)
+    not_with_causes = fields.List(fields.String(validate=ID), load_default=list)
+    sources = _sources(required=True)
+
+    @validates_schema
+    def _intensity(self, data, **kwargs):
+        if data.get("kind") == "exercise" and "intensity" not in data:
+            raise ValidationError("an exercise needs an intensity (gentle, moderate or vigorous)", "intensity")
+
+
+class AvoidSchema(_Strict):
+    id = fields.String(required=True, validate=ID)
+    name = fields.String(required=True)
+    why = fields.String(required=True)
+    sources = _sources(required=True)
+
+
+# Which conclusions and items each kind of file may hold.
+ALLOWED_CONCLUSIONS = {
+    "facts": (),
+    "cause": ("finding", "cause"),
+    "triage": ("finding", "triage"),
+    "recommendations": ("recommend",),
+    "avoid": ("avoid",),
+}
+
+
+class RulesetFileSchema(_Strict):
+    ruleset = fields.String(required=True, validate=ID)
+    version = fields.String(required=True, validate=VERSION)
+    kind = fields.String(required=True, validate=validate.OneOf(RULESET_KINDS))
+    title = fields.String(required=True)
+    description = fields.String()
+    sources = fields.List(fields.String(validate=SOURCE), load_default=list)
+    cause = fields.Nested(CauseSchema)
+    facts = fields.List(fields.Nested(FactSchema))
+    levels = fields.List(fields.Nested(LevelSchema))
+    items = fields.List(fields.Raw())
+    rules = fields.List(fields.Raw(), load_default=list)
+
+    @validates_schema
+    def _sections(self, data, **kwargs):
+        kind = data.get("kind")
+        need = {"facts": "facts", "cause": "cause", "triage": "levels"}.get(kind)
+        if need and not data.get(need):
+            raise ValidationError(f"a {kind} ruleset needs a '{need}' section", need)
+        if kind in ("recommendations", "avoid") and data.get("items") is None:
+            raise ValidationError(f"a {kind} ruleset needs an 'items' section", "items")
+        for section in ("cause", "facts", "levels", "items"):
+            if section in data and section != need and not (section == "items" and kind in ("recommendations", "avoid")):
+                raise ValidationError(f"a {kind} ruleset has no '{section}' section", section)
+
+
+def rule_label(raw, index: int) -> str:
+    if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+        return raw["id"]
+    return f"#{index + 1}"
+
+
+def flatten_messages(messages, prefix: str = "") -> list[tuple[str, str]]:
+    """Turn marshmallow's nested error dict into (field path, message) pairs."""
+    out: list[tuple[str, str]] = []
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            path = f"{prefix}.{key}" if prefix else str(key)
+            out.extend(flatten_messages(value, path))
+    elif isinstance(messages, list):
+        if all(isinstance(m, str) for m in messages):
+            out.extend((prefix or "(file)", m) for m in messages)
+        else:
+            for m in messages:
+                out.extend(flatten_messages(m, prefix))
+    else:
+        out.append((prefix or "(file)", str(messages)))
+    return out
+
+
+__all__ = [
+    "RulesetFileSchema",
+    "RuleSchema",
+    "RecommendationSchema",
+    "AvoidSchema",
+    "STRENGTH_WEIGHTS",
+    "ALLOWED_CONCLUSIONS",
+    "rule_label",
+    "flatten_messages",
+]

@@ -1,0 +1,52 @@
+"""A short, readable plain-text summary of a result (the CLI's default output)."""
+from __future__ import annotations
+
+from typing import Any
+
+
+def _dose(dose: dict[str, Any]) -> str:
+    parts = []
+    if dose.get("sets"):
+        parts.append(f"{dose['sets']} sets")
+    for key in ("reps", "hold", "duration", "frequency"):
+        if dose.get(key):
+            parts.append(f"{key} {dose[key]}" if key in ("reps", "hold") else str(dose[key]))
+    if dose.get("detail"):
+        parts.append(dose["detail"])
+    return ", ".join(parts)
+
+
+def summarise(result: dict[str, Any]) -> str:
+    lines: list[str] = []
+    tri = result["triage"]
+    lines.append(f"TRIAGE: {tri['level'].upper().replace('_', ' ')} - {tri['advice']}")
+    for r in tri["reasons"]:
+        lines.append(f"  because {r['because']} [{r['rule']}]")
+    lines.append("")
+    lines.append("Likely causes:" if result["causes"] else "Likely causes: none stands out from what is known.")
+    for c in result["causes"]:
+        lines.append(f"  {c['rank']}. {c['name']} ({c['id']}), confidence {c['confidence']:.0%}")
+        for e in c["evidence"]:
+            sign = "-" if (e.get("weight") or 0) < 0 else "+"
+            lines.append(f"     {sign} {e['because']} [{e['rule']}; sources {', '.join(e['sources'])}]")
+    if result["recommendations"]:
+        lines.append("")
+        lines.append("Programme:")
+        for r in result["recommendations"]:
+            dose = _dose(r.get("dose") or {})
+            serves = ", ".join(r["for_causes"]) or r.get("for_triage", "")
+            lines.append(f"  - {r['name']} [{r['kind']}]" + (f": {dose}" if dose else "") + (f"  (for {serves})" if serves else ""))
+    if result["avoid"]:
+        lines.append("")
+        lines.append("Avoid:")
+        for a in result["avoid"]:
+            lines.append(f"  - {a['name']}: {a['why']}")
+    if result["next_questions"]:
+        lines.append("")
+        lines.append("Worth asking next:")
+        for q in result["next_questions"][:5]:
+            lines.append(f"  ? {q['question']}  ({q['fact']})")
+    lines.append("")
+    lines.append("Rulesets: " + ", ".join(f"{r['id']}@{r['version']}" for r in result["rulesets"]))
+    lines.append(result["disclaimer"])
+    return "\n".join(lines) + "\n"
