@@ -1,0 +1,181 @@
+"""Shared fixtures: the mini fixture catalogue, the built-in catalogue, their
+evaluators (one per engine, built once), a hypothesis strategy of valid facts
+and a helper that finds facts satisfying a rule."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+from hypothesis import strategies as st
+
+from decision_core.catalogue import builtin_rulesets_dir, load_builtin_catalogue, load_catalogue, ruleset_files
+from decision_core.evaluator import Evaluator
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+MINI_DIR = REPO_ROOT / "tests" / "fixtures" / "mini"
+SHARED_DIR = REPO_ROOT.parent / "shared"
+ENGINES = ("durable", "plain")
+# Words a free list may hold: the ones rules ask about are added per catalogue.
+EXTRA_WORDS = ("running", "sprinting", "Running", "football", "cycling", "yoga", "chess")
+
+
+@pytest.fixture(scope="session")
+def mini_catalogue():
+    return load_catalogue([(MINI_DIR, "mini")])
+
+
+@pytest.fixture(scope="session")
+def mini_evaluators(mini_catalogue):
+    return {name: Evaluator(mini_catalogue, name) for name in ENGINES}
+
+
+@pytest.fixture(scope="session")
+def builtin_catalogue():
+    # Only an absent catalogue skips (while the rulesets are being written); a broken one fails.
+    if not ruleset_files(builtin_rulesets_dir()):
+        pytest.skip("no built-in ruleset files in rulesets/ yet")
+    return load_builtin_catalogue()
+
+
+@pytest.fixture(scope="session")
+def builtin_evaluators(builtin_catalogue):
+    return {name: Evaluator(builtin_catalogue, name) for name in ENGINES}
+
+
+@pytest.fixture(scope="session")
+def shared_dir():
+    if not SHARED_DIR.is_dir():
+        pytest.skip(f"the shared folder {SHARED_DIR} (spec, vignettes, tools) is not next to the repository")
+    return SHARED_DIR
+
+
+def list_words(catalogue, fact_name: str) -> list[str]:
+    """Words for a free-list fact: every word a rule asks about plus a few others."""
+    asked = {str(c.value) for r in catalogue.rules for c in r.fact_conditions
+             if c.subject == fact_name and c.op == "includes"}
+    return sorted(asked) + [w for w in EXTRA_WORDS if w not in asked]
+
+
+def fact_value_strategy(catalogue, fact):
+    """Valid values of one fact (never None)."""
+    if fact.type == "bool":
+        return st.booleans()
+    if fact.type in ("int", "number"):
+        lo = fact.min if fact.min is not None else 0
+        hi = fact.max if fact.max is not None else lo + 200
+        ints = st.integers(math.ceil(lo), math.floor(hi))
+        if fact.type == "int":
+            return ints
+        return ints | st.floats(lo, hi, allow_nan=False, allow_infinity=False)
+    if fact.type == "choice":
+        return st.sampled_from(fact.values)
+    if fact.type == "choices":
+        return st.lists(st.sampled_from(fact.values), unique=True, max_size=min(len(fact.values), fact.max_items))
+    return st.lists(st.sampled_from(list_words(catalogue, fact.name)), max_size=min(4, fact.max_items))
+
+
+def facts_strategy(catalogue, null_rate: bool = True):
+    """Any valid facts of a catalogue: each fact absent, null (unknown) or a valid value."""
+    optional = {}
+    for name, fact in catalogue.facts.items():
+        value = fact_value_strategy(catalogue, fact)
+        optional[name] = (value | st.none()) if null_rate else value
+    return st.fixed_dictionaries({}, optional=optional)
+
+
+@pytest.fixture(scope="session")
+def valid_facts():
+    """``valid_facts(catalogue)`` -> a hypothesis strategy of valid facts (draw it with st.data())."""
+    return facts_strategy
+
+
+# ------------------------------------------------------------ satisfying a rule
+
+
+def _number_in(fact, conds):
+    """A number satisfying every comparison in conds, within the fact's range (None if impossible)."""
+    step = 1 if fact.type == "int" else 0.5
+    lo = fact.min if fact.min is not None else 0
+    hi = fact.max if fact.max is not None else 10_000
+    equal = None
+    excluded = set()
+    for c in conds:
+        if c.op == "gte":
+            lo = max(lo, c.value)
+        elif c.op == "gt":
+            lo = max(lo, c.value + step)
+        elif c.op == "lte":
+            hi = min(hi, c.value)
+        elif c.op == "lt":
+            hi = min(hi, c.value - step)
+        elif c.op == "eq":
+            equal = c.value
+        elif c.op == "in":
+            equal = c.value[0]
+        elif c.op == "ne":
+            excluded.add(c.value)
+    candidates = [equal] if equal is not None else [lo, hi, (lo + hi) / 2]
+    for v in candidates:
+        if fact.type == "int":
+            v = math.ceil(v)
+        if lo <= v <= hi and v not in excluded:
+            return v
+    return None
+
+
+def _choice_for(fact, conds):
+    allowed = list(fact.values)
+    for c in conds:
+        if c.op == "eq":
+            allowed = [v for v in allowed if v == c.value]
+        elif c.op == "ne":
+            allowed = [v for v in allowed if v != c.value]
+        elif c.op == "in":
+            allowed = [v for v in allowed if v in c.value]
+    return allowed[0] if allowed else None
+
+
+def satisfying_facts(catalogue, rule, _seen=()):
+    """The fewest facts that make ``rule`` fire on its own (findings it reads included), or None.
+
+    Recommendation and avoid rules read concluded causes and triage: only their fact conditions are met.
+    """
+    by_fact: dict[str, list] = {}
+    for c in rule.fact_conditions:
+        by_fact.setdefault(c.subject, []).append(c)
+    facts: dict = {}
+    for name, conds in by_fact.items():
+        fact = catalogue.facts[name]
+        if fact.type == "bool":
+            wanted = {c.op == "is_true" for c in conds}
+            if len(wanted) > 1:
+                return None
+            facts[name] = wanted.pop()
+        elif fact.type in ("int", "number"):
+            facts[name] = _number_in(fact, conds)
+        elif fact.type == "choice":
+            facts[name] = _choice_for(fact, conds)
+        else:
+            facts[name] = sorted({str(c.value) for c in conds})
+        if facts[name] is None:
+            return None
+    for c in rule.when:
+        if c.op != "finding":
+            continue
+        producers = [r for r in catalogue.rules if r.then.kind == "finding" and r.then.target == c.subject
+                     and r.id not in _seen]
+        for producer in producers:
+            more = satisfying_facts(catalogue, producer, _seen + (rule.id,))
+            if more is not None and all(facts.get(k, v) == v for k, v in more.items()):
+                facts.update(more)
+                break
+        else:
+            return None
+    return facts
+
+
+@pytest.fixture(scope="session")
+def satisfy():
+    """``satisfy(catalogue, rule)`` -> minimal facts that fire the rule, or None."""
+    return satisfying_facts
