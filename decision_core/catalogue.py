@@ -96,6 +96,7 @@ class Fact:
     values: tuple[str, ...] = ()
     red_flag: bool = False
     max_items: int = 20
+    discriminates: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         out = {"name": self.name, "type": self.type, "label": self.label, "question": self.question}
@@ -107,6 +108,8 @@ class Fact:
         if self.type in ("choices", "list"):
             out["max_items"] = self.max_items
         out["red_flag"] = self.red_flag
+        if self.discriminates:
+            out["discriminates"] = list(self.discriminates)
         out["ruleset"] = self.ruleset
         return out
 
@@ -247,7 +250,8 @@ def parse_ruleset(raw: Any, name: str, origin: str = BUILTIN_ORIGIN) -> RulesetD
     doc = RulesetDocument(info=info, rules=[])
 
     for f in head.get("facts") or []:
-        doc.facts.append(Fact(ruleset=rid, **{**f, "values": tuple(f.get("values", ()))}))
+        doc.facts.append(Fact(ruleset=rid, **{**f, "values": tuple(f.get("values", ())),
+                                              "discriminates": tuple(f.get("discriminates", ()))}))
     if kind == "cause":
         c = head["cause"]
         doc.cause = Cause(c["id"], c["name"], c["explanation"], tuple(c["sources"]), rid, c["threshold"])
@@ -372,6 +376,11 @@ class CatalogueBuilder:
                 problems.append(Problem(doc.info.path, rule.id, fld, msg, doc.info.origin))
             if rule.then.kind == "cause" and rule.then.target in causes and doc.cause and rule.then.target != doc.cause.id:
                 problems.append(Problem(doc.info.path, rule.id, "then", f"a cause file may only give evidence for its own cause ({doc.cause.id})", doc.info.origin))
+        for fact in facts.values():
+            for cid in fact.discriminates:
+                if cid not in causes:
+                    doc = next(d for d in self.docs if fact in d.facts)
+                    problems.append(Problem(doc.info.path, f"fact {fact.name}", "discriminates", f"unknown cause '{cid}'", doc.info.origin))
         for rec in recs.values():
             for cid in rec.not_with_causes:
                 if cid not in causes:

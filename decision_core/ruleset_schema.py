@@ -86,6 +86,8 @@ class FactSchema(_Strict):
     values = fields.List(fields.String(validate=ID), validate=validate.Length(min=1))
     red_flag = fields.Boolean(load_default=False)
     max_items = fields.Integer(validate=validate.Range(min=1, max=50), load_default=20)
+    # causes whose rules this fact helps tell apart (plugins declare it; lint checks it)
+    discriminates = fields.List(fields.String(validate=ID), load_default=list)
 
     @validates_schema
     def _consistent(self, data, **kwargs):
