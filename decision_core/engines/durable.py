@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 import sys
 import threading
 from typing import Any
@@ -177,7 +178,7 @@ class DurableEngine:
             run = _Run(sid)
             _current = run
             try:
-                state = self.host.assert_fact(self.ruleset, dict(case, t="case", sid=sid))
+                state = self.host.assert_fact(self.ruleset, _parseable(case, t="case", sid=sid))
                 self._check(run, state)
                 fired1 = list(run.fired)
                 inputs: Stratum2Input = between(fired1)
@@ -207,6 +208,33 @@ class DurableEngine:
             raise EngineError("; ".join(run.errors))
         if isinstance(state, dict) and state.get("exception"):
             raise EngineError(f"durable-rules action failed: {state['exception']}")
+
+
+def _parseable_float(value: float) -> float | int:
+    """A number durable-rules' JSON parser reads as the same number.
+
+    It rejects an exponent without a decimal point ("1e-05", "1e+16", which is how
+    Python writes such floats): large ones are whole, so the int is exact; tiny
+    ones move away from zero by the fewest ulps that give a mantissa with a point,
+    which keeps every comparison with a rule threshold (a threshold written so
+    fails to load at all).
+    """
+    text = repr(value)
+    if "e" not in text or "." in text:
+        return value
+    if value.is_integer():
+        return int(value)
+    away = math.copysign(math.inf, value)
+    while "." not in text:
+        value = math.nextafter(value, away)
+        text = repr(value)
+    return value
+
+
+def _parseable(case: dict, **extra) -> dict:
+    out = {k: _parseable_float(v) if type(v) is float else v for k, v in case.items()}
+    out.update(extra)
+    return out
 
 
 def _catch_all(c):

@@ -1,0 +1,280 @@
+"""The two engines: durable-rules (default) and the plain-Python oracle give the
+same results; chaining, the triage override, merged recommendations and
+unknown facts behave as the ruleset format says."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from decision_core.engines import EngineError, create_engine, engine_name
+from decision_core.programme import INTENSITY_ORDER
+
+ORACLE = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def both(evaluators, facts):
+    durable = evaluators["durable"].evaluate(facts)
+    plain = evaluators["plain"].evaluate(facts)
+    return durable, plain
+
+
+# ------------------------------------------------------------------ the oracle
+
+
+@ORACLE
+@given(data=st.data())
+def test_durable_and_plain_agree_on_the_mini_catalogue(data, mini_catalogue, mini_evaluators, valid_facts):
+    facts = data.draw(valid_facts(mini_catalogue))
+    durable, plain = both(mini_evaluators, facts)
+    assert (durable.engine, plain.engine) == ("durable", "plain")
+    assert durable.comparable() == plain.comparable()
+
+
+@ORACLE
+@given(data=st.data())
+def test_durable_and_plain_agree_on_the_builtin_catalogue(data, builtin_catalogue, builtin_evaluators, valid_facts):
+    facts = data.draw(valid_facts(builtin_catalogue))
+    durable, plain = both(builtin_evaluators, facts)
+    assert durable.comparable() == plain.comparable()
+
+
+@pytest.mark.parametrize("value", [1e-05, 2e-05, 5e-324, 1e-300, 1.5e-07, 0.0, 6.000000000000001, 5.999999999999999])
+def test_numbers_python_writes_with_an_exponent_reach_durable_rules_intact(mini_evaluators, value):
+    # durable-rules' parser rejected "1e-05" (an exponent without a point): found by the oracle test
+    durable, plain = both(mini_evaluators, {"sitting": value, "cramp": True})
+    assert durable.comparable() == plain.comparable()
+    assert durable.facts["sitting"] == value
+
+
+@pytest.mark.parametrize("value", [1e16, 3e20, 1e300, 10**400])
+def test_huge_numbers_reach_durable_rules_intact(builtin_catalogue, builtin_evaluators, value):
+    unbounded = [f.name for f in builtin_catalogue.facts.values() if f.type == "number" and f.max is None]
+    assert unbounded, "domain.md has numbers with no maximum (tightness_duration_weeks)"
+    for name in unbounded:
+        durable, plain = both(builtin_evaluators, {name: value})
+        assert durable.comparable() == plain.comparable()
+
+
+def test_the_oracle_would_notice_a_difference(mini_evaluators):
+    # guards the oracle tests above: comparable() really carries what the rules decided
+    a = mini_evaluators["plain"].evaluate({"sitting": 8}).comparable()
+    b = mini_evaluators["plain"].evaluate({"sitting": 5}).comparable()
+    assert a != b and a["fired_rules"] != b["fired_rules"]
+
+
+# ------------------------------------------------------------------- chaining
+
+
+@pytest.mark.parametrize("engine", ["durable", "plain"])
+def test_a_finding_from_one_rule_supports_a_cause_in_another(mini_evaluators, engine):
+    ev = mini_evaluators[engine]
+    result = ev.evaluate({"sitting": 8, "cramp": True})
+    assert "sitting.finding" in result.fired_rules and "glutes.sitting" in result.fired_rules
+    assert [f["id"] for f in result.findings] == ["long_sitting"]
+    glutes = next(c for c in result.causes if c["id"] == "glutes_cause")
+    chained = next(e for e in glutes["evidence"] if e["rule"] == "glutes.sitting")
+    # the evidence traces the finding back to the patient's fact
+    assert (chained["fact"], chained["value"]) == ("sitting", 8)
+    assert glutes["score"] == 4.0
+    # without the finding, the chained rule does not fire
+    result = ev.evaluate({"sitting": 5, "cramp": True})
+    assert "glutes.sitting" not in result.fired_rules and result.findings == []
+    assert next(c for c in result.causes if c["id"] == "glutes_cause")["score"] == 3.0
+
+
+@pytest.mark.parametrize("engine", ["durable", "plain"])
+def test_every_builtin_chain_fires_through_its_finding(builtin_catalogue, builtin_evaluators, satisfy, engine):
+    chained = [r for r in builtin_catalogue.rules
+               if r.then.kind == "cause" and any(c.op == "finding" for c in r.when)]
+    assert chained, "the built-in catalogue chains findings into causes (domain.md §3)"
+    for rule in chained:
+        facts = satisfy(builtin_catalogue, rule)
+        assert facts is not None, f"no facts can fire {rule.id}"
+        result = builtin_evaluators[engine].evaluate(facts)
+        assert rule.id in result.fired_rules, (rule.id, facts)
+        needed = {c.subject for c in rule.when if c.op == "finding"}
+        assert needed <= {f["id"] for f in result.findings}
+
+
+@pytest.mark.parametrize("engine", ["durable", "plain"])
+@pytest.mark.parametrize("strong, chained_facts, cause", [
+    # quad dominance tilts the pelvis forward (domain.md §3)
+    ({"lumbar_gap_hand_fits": True},
+     {"strength_training_focus": "quads", "quads_stronger_than_hamstrings": True}, "anterior_pelvic_tilt"),
+    # sitting switches the glutes off
+    ({"glute_bridge_hamstring_cramp": True},
+     {"sitting_hours_per_day": 10, "uses_standing_desk": False}, "underactive_glutes"),
+])
+def test_builtin_chains_named_in_the_domain(builtin_evaluators, engine, strong, chained_facts, cause):
+    ev = builtin_evaluators[engine]
+    alone = next(c for c in ev.evaluate(strong).causes if c["id"] == cause)
+    together = next(c for c in ev.evaluate({**strong, **chained_facts}).causes if c["id"] == cause)
+    assert together["score"] > alone["score"]
+    cited = {k for e in together["evidence"] for k in e["facts"]}
+    assert cited & set(chained_facts), together["evidence"]
+
+
+# ------------------------------------------------------------ triage override
+
+
+@pytest.mark.parametrize("engine", ["durable", "plain"])
+def test_emergency_withholds_every_exercise(mini_evaluators, engine):
+    result = mini_evaluators[engine].evaluate({"red": True, "cramp": True, "sitting": 9})
+    assert result.triage_level == "emergency"
+    assert {"glutes_cause", "sitting_cause"} <= set(result.cause_ids)  # causes are still explained
+    assert all(r["kind"] == "referral" for r in result.recommendations)  # emergency allows referral only
+    assert {"bridge", "squat", "desk"} <= {w["id"] for w in result.withheld}
+    assert "assess" in result.recommendation_ids
+    # the avoid rule reads "triage is below urgent"
+    assert result.to_dict()["avoid"] == []
+
+
+@pytest.mark.parametrize("engine", ["durable", "plain"])
+def test_see_professional_allows_only_gentle_exercise(mini_evaluators, engine):
+    result = mini_evaluators[engine].evaluate({"places": ["c"], "cramp": True})
+    assert result.triage_level == "see_professional"
+    assert "bridge" in result.recommendation_ids  # gentle
+    withheld = {w["id"]: w["reason"] for w in result.withheld}
+    assert "squat" in withheld and "gentle" in withheld["squat"]  # vigorous
+    assert "squat" in {r.split(".")[1] for r in result.fired_rules if r.startswith("mini_recs.squat")}
+
+
+@PROPERTY
+@given(data=st.data())
+def test_builtin_programme_respects_the_triage_level(data, builtin_catalogue, builtin_evaluators, valid_facts):
+    facts = data.draw(valid_facts(builtin_catalogue))
+    result = builtin_evaluators["durable"].evaluate(facts)
+    level = builtin_catalogue.level(result.triage_level)
+    for rec in result.recommendations:
+        assert rec["kind"] in level.allowed_kinds, (level.id, rec["id"])
+        if rec["kind"] == "exercise" and level.max_intensity:
+            assert INTENSITY_ORDER[rec["intensity"]] <= INTENSITY_ORDER[level.max_intensity], (level.id, rec["id"])
+    if level.id in ("urgent", "emergency"):
+        assert not [r["id"] for r in result.recommendations if r["kind"] == "exercise"]
+    if level.id == "see_professional":
+        assert all(r.get("intensity") == "gentle" for r in result.recommendations if r["kind"] == "exercise")
+
+
+# ------------------------------------------------ one recommendation, many causes
+
+
+@pytest.mark.parametrize("engine", ["durable", "plain"])
+def test_a_recommendation_for_several_causes_appears_once_listing_all(mini_evaluators, engine):
+    result = mini_evaluators[engine].evaluate({"sitting": 8, "cramp": True})
+    bridges = [r for r in result.recommendations if r["id"] == "bridge"]
+    assert len(bridges) == 1
+    assert bridges[0]["for_causes"] == ["glutes_cause", "sitting_cause"]  # ranked like the causes
+    assert len(bridges[0]["reasons"]) == 2
+    # not_with_causes: the stretch serves sitting but works against the glutes
+    assert "stretch" not in result.recommendation_ids
+    assert "glutes_cause" in next(w["reason"] for w in result.withheld if w["id"] == "stretch")
+
+
+@PROPERTY
+@given(data=st.data())
+def test_builtin_recommendations_are_merged_per_item(data, builtin_catalogue, builtin_evaluators, valid_facts):
+    facts = data.draw(valid_facts(builtin_catalogue))
+    result = builtin_evaluators["durable"].evaluate(facts)
+    ids = result.recommendation_ids
+    assert len(ids) == len(set(ids))
+    listed = set(result.cause_ids)
+    withheld = {w["id"] for w in result.withheld}
+    recs = {r["id"]: r for r in result.recommendations}
+    for item in builtin_catalogue.recommendations.values():
+        serves = [c for c in item.for_causes if c in listed]
+        if serves and item.id not in withheld:
+            assert item.id in recs, (item.id, serves)
+            assert set(serves) <= set(recs[item.id]["for_causes"]), (item.id, serves)
+    for rec in result.recommendations:
+        assert set(rec["for_causes"]) <= listed
+
+
+# ------------------------------------------------ unknown facts never match
+
+
+def _rules_reading(catalogue, fact):
+    return {r.id for r in catalogue.rules if any(c.subject == fact for c in r.fact_conditions)}
+
+
+@PROPERTY
+@given(data=st.data())
+def test_unknown_facts_never_satisfy_a_condition(data, builtin_catalogue, builtin_evaluators, valid_facts):
+    facts = data.draw(valid_facts(builtin_catalogue))
+    ev = builtin_evaluators["durable"]
+    known = set(ev.validate(facts))
+    by_id = {r.id: r for r in builtin_catalogue.rules}
+    result = ev.evaluate(facts)
+    for rule_id in result.fired_rules:
+        assert {c.subject for c in by_id[rule_id].fact_conditions} <= known, rule_id
+    if known:
+        removed = data.draw(st.sampled_from(sorted(known)))
+        after = ev.evaluate({k: v for k, v in facts.items() if k != removed})
+        assert not set(after.fired_rules) & _rules_reading(builtin_catalogue, removed)
+
+
+@pytest.mark.parametrize("engine", ["durable", "plain"])
+@pytest.mark.parametrize("facts, unfired", [
+    ({}, {"sitting.long", "sitting.finding", "glutes.cramp", "glutes.runner", "mini_triage.red"}),
+    ({"cramp": None, "red": None}, {"glutes.cramp", "mini_triage.red"}),
+    ({"cramp": False, "red": False}, {"glutes.cramp", "mini_triage.red"}),
+    ({"sports": ["running"]}, {"glutes.runner"}),  # mood is unknown: 'is one of' does not hold
+    ({"places": []}, {"mini_triage.place_c"}),
+])
+def test_unknown_or_false_fires_nothing(mini_evaluators, engine, facts, unfired):
+    result = mini_evaluators[engine].evaluate(facts)
+    assert not set(result.fired_rules) & unfired
+    assert result.triage_level == "self_care" and result.causes == []
+
+
+@pytest.mark.parametrize("engine", ["durable", "plain"])
+def test_a_free_word_matches_in_any_case(mini_evaluators, engine):
+    result = mini_evaluators[engine].evaluate({"sports": ["RUNNING"], "mood": "bad"})
+    assert "glutes.runner" in result.fired_rules
+
+
+# ------------------------------------------------ sessions are cleaned up
+
+
+def test_durable_sessions_are_deleted_after_every_evaluation(mini_evaluators):
+    # durable-rules fails at the 1,025th live session: 1,100 evaluations pass only if each is deleted
+    ev = mini_evaluators["durable"]
+    for i in range(1100):
+        ev.evaluate({"sitting": i % 25, "cramp": i % 2 == 0})
+    assert ev.evaluate({"cramp": True}).cause_ids == ["glutes_cause"]
+
+
+def test_durable_sessions_are_deleted_when_an_evaluation_fails(mini_evaluators):
+    engine = mini_evaluators["durable"].engine
+    case = mini_evaluators["durable"].compiled.encode({"sitting": 8, "cramp": True})
+
+    def broken_between(fired):
+        raise RuntimeError("scoring failed")
+
+    for _ in range(1100):
+        with pytest.raises(EngineError, match="scoring failed"):
+            engine.run(case, broken_between)
+    result = mini_evaluators["durable"].evaluate({"sitting": 8, "cramp": True})
+    assert result.cause_ids == ["glutes_cause", "sitting_cause"]
+
+
+def test_an_evaluation_never_sees_the_previous_one(mini_evaluators):
+    ev = mini_evaluators["durable"]
+    ev.evaluate({"red": True, "sitting": 9, "cramp": True, "places": ["c"]})
+    after = ev.evaluate({"mood": "good"})
+    assert after.fired_rules == [] and after.triage_level == "self_care"
+
+
+# ------------------------------------------------ choosing the engine
+
+
+def test_the_engine_is_chosen_by_name_or_environment(monkeypatch, mini_evaluators):
+    monkeypatch.delenv("DECISION_CORE_ENGINE", raising=False)
+    assert engine_name() == "durable"
+    monkeypatch.setenv("DECISION_CORE_ENGINE", "plain")
+    assert engine_name() == "plain"
+    assert engine_name("durable") == "durable"
+    assert create_engine(mini_evaluators["plain"].compiled).name == "plain"
+    monkeypatch.setenv("DECISION_CORE_ENGINE", "drools")
+    with pytest.raises(ValueError, match="unknown engine 'drools'"):
+        engine_name()
