@@ -115,6 +115,53 @@ def test_builtin_chains_named_in_the_domain(builtin_evaluators, engine, strong, 
     assert cited & set(chained_facts), together["evidence"]
 
 
+@pytest.fixture(scope="module")
+def stratum_two_variant(tmp_path_factory):
+    """The mini catalogue where stratum-2 rules read only facts, or triage at one end of the scale."""
+    import shutil
+    from pathlib import Path
+
+    from decision_core.catalogue import load_catalogue
+    from decision_core.evaluator import Evaluator
+
+    target = tmp_path_factory.mktemp("variant") / "mini"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "mini", target)
+    (target / "avoid.yaml").write_text("""\
+ruleset: mini_avoid
+version: 1.0.1
+kind: avoid
+title: Mini avoid
+items:
+  - {id: hard_stretch, name: Hard stretching, why: It backfires., sources: ["004"]}
+  - {id: running, name: Running, why: Not now., sources: ["002"]}
+rules:
+  - id: mini_avoid.hard_when_cramping
+    when: [cramp is true]
+    then: avoid hard_stretch
+    because: Reads only a fact.
+    sources: ["004"]
+  - id: mini_avoid.running_when_urgent
+    when: [triage is at least urgent]
+    then: avoid running
+    because: Reads only the top of the triage scale.
+    sources: ["002"]
+""", encoding="utf-8")
+    cat = load_catalogue([(target, "variant")])
+    return {name: Evaluator(cat, name) for name in ("durable", "plain")}
+
+
+@pytest.mark.parametrize("facts, avoid", [
+    ({}, []),  # self_care: no rule reads a triage fact of rank 0 (durable-rules raised MessageNotHandled)
+    ({"places": ["c"]}, []),  # see_professional: rank 1, read by nothing
+    ({"cramp": True}, ["hard_stretch"]),  # a stratum-2 rule on facts alone (durable fired it too early, then lost it)
+    ({"red": True, "cramp": True}, ["hard_stretch", "running"]),
+])
+def test_stratum_two_rules_on_facts_alone_or_one_end_of_the_triage(stratum_two_variant, facts, avoid):
+    durable, plain = both(stratum_two_variant, facts)
+    assert [a["id"] for a in durable.avoid] == avoid
+    assert durable.comparable() == plain.comparable()
+
+
 # ------------------------------------------------------------ triage override
 
 

@@ -142,6 +142,10 @@ class DurableEngine:
 
     def __init__(self, compiled: CompiledRules):
         self.compiled = compiled
+        # A fact that no rule's test matches raises MessageNotHandledException: the
+        # triage fact is asserted only for the ranks some condition can accept.
+        self._triage_ranks_read = _triage_ranks_read(compiled)
+        self._stratum2_ids = frozenset(r.id for r in compiled.stratum2)
         definition = translate(compiled)
         for index, rule in enumerate(compiled.rules):
             definition[f"r{index}"]["run"] = self._action(rule)
@@ -180,17 +184,19 @@ class DurableEngine:
             try:
                 state = self.host.assert_fact(self.ruleset, _parseable(case, t="case", sid=sid))
                 self._check(run, state)
-                fired1 = list(run.fired)
+                # A stratum-2 rule that reads only facts fires on the case already: keep it for stratum 2.
+                fired1 = [r for r in run.fired if r not in self._stratum2_ids]
+                early2 = [r for r in run.fired if r in self._stratum2_ids]
                 inputs: Stratum2Input = between(fired1)
                 facts = [{"t": "conclusion", "cause": c, "sid": sid}
                          for c in sorted(inputs.causes & self.compiled.used_causes)]
-                if self.compiled.reads_triage:
+                if inputs.triage_rank in self._triage_ranks_read:
                     facts.append({"t": "triage", "rank": inputs.triage_rank, "sid": sid})
                 run.fired.clear()
                 if facts:
                     state = self.host.assert_facts(self.ruleset, facts)
                     self._check(run, state)
-                return Firings(fired1, list(run.fired))
+                return Firings(fired1, early2 + run.fired)
             except EngineError:
                 raise
             except Exception as exc:
@@ -208,6 +214,17 @@ class DurableEngine:
             raise EngineError("; ".join(run.errors))
         if isinstance(state, dict) and state.get("exception"):
             raise EngineError(f"durable-rules action failed: {state['exception']}")
+
+
+def _triage_ranks_read(compiled: CompiledRules) -> frozenset[int]:
+    ranks = set()
+    for rule in compiled.stratum2:
+        for c in rule.when:
+            if c.op == "triage_at_least":
+                ranks.update(r for r in compiled.level_rank.values() if r >= compiled.level_rank[c.subject])
+            elif c.op == "triage_below":
+                ranks.update(r for r in compiled.level_rank.values() if r < compiled.level_rank[c.subject])
+    return frozenset(ranks)
 
 
 def _parseable_float(value: float) -> float | int:
