@@ -6,11 +6,14 @@ number and ``1`` is not ``true``, because the engine would compare them wrongly.
 from __future__ import annotations
 
 import math
+import threading
 from typing import Any, Mapping
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from .catalogue import Catalogue, Fact
+
+PARTIAL_SCHEMA_CACHE = 1024  # distinct sets of answered questions kept; cleared when full
 
 
 class InvalidFacts(ValueError):
@@ -96,20 +99,38 @@ class Intake:
         self.catalogue = catalogue
         self.schema = build_intake_schema(catalogue)
         self._free_lists = [n for n, f in catalogue.facts.items() if f.type == "list"]
+        self._choices = [n for n, f in catalogue.facts.items() if f.type == "choices"]
+        self._names = frozenset(catalogue.facts)
+        self._partial: dict[frozenset, Schema] = {}
+        self._partial_lock = threading.Lock()
+
+    def _schema_for(self, keys: frozenset) -> Schema:
+        """A schema limited to the fields sent: marshmallow visits every declared
+        field on load, and a case usually answers a handful of 40-odd questions."""
+        if not keys <= self._names:
+            return self.schema  # the full schema names every unknown field
+        schema = self._partial.get(keys)
+        if schema is None:
+            schema = self.schema.__class__(only=keys)
+            with self._partial_lock:
+                if len(self._partial) >= PARTIAL_SCHEMA_CACHE:
+                    self._partial.clear()
+                self._partial[keys] = schema
+        return schema
 
     def validate(self, raw: Any) -> dict[str, Any]:
         if not isinstance(raw, Mapping):
             raise InvalidFacts({"_schema": ["The facts must be a JSON object of fact names to values."]})
         try:
-            data = self.schema.load(dict(raw))
+            data = self._schema_for(frozenset(raw)).load(dict(raw))
         except ValidationError as exc:
             raise InvalidFacts(_flatten(exc.messages)) from None
         facts = {k: v for k, v in data.items() if v is not None}
         for name in self._free_lists:
             if name in facts:
                 facts[name] = sorted({w.strip().lower() for w in facts[name] if w.strip()})
-        for name, f in self.catalogue.facts.items():
-            if f.type == "choices" and name in facts:
+        for name in self._choices:
+            if name in facts:
                 facts[name] = sorted(set(facts[name]))
         return facts
 

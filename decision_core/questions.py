@@ -25,7 +25,7 @@ class _Open:
     rule_id: str
     kind: str  # triage | cause
     target: str
-    weight: float
+    weight: float  # cause rules: evidence weight; triage rules: the level's rank
     tests: tuple  # ((fact name, predicate), ...)
     findings: tuple[str, ...]
 
@@ -42,7 +42,10 @@ class QuestionPlanner:
                 continue
             tests = tuple((c.subject, fact_test(c)) for c in r.fact_conditions)
             findings = tuple(c.subject for c in r.when if c.op == "finding")
-            self._rules.append(_Open(r.id, r.then.kind, r.then.target, r.weight or 0.0, tests, findings))
+            weight = self.level_rank[r.then.target] if r.then.kind == "triage" else (r.weight or 0.0)
+            self._rules.append(_Open(r.id, r.then.kind, r.then.target, weight, tests, findings))
+        self._thresholds = {cid: c.threshold for cid, c in compiled.catalogue.causes.items()}
+        self._order = {n: i for i, n in enumerate(self.facts)}
         # which facts can lead to which finding, for rules that wait on one
         self._finding_facts: dict[str, set[str]] = {}
         for r in compiled.stratum1:
@@ -50,71 +53,68 @@ class QuestionPlanner:
                 self._finding_facts.setdefault(r.then.target, set()).update(c.subject for c in r.fact_conditions)
 
     def plan(self, facts: dict[str, Any], case: dict, fired: set[str], conclusions: Conclusions) -> list[dict]:
-        safety: dict[str, list] = {}
-        diagnosis: dict[str, list] = {}
-        reasons: dict[str, set[str]] = {}
-        derived = set(conclusions.findings)
+        safety_max: dict[str, float] = {}
+        safety_sum: dict[str, float] = {}
+        diagnosis: dict[str, float] = {}
+        reasons: dict[str, list[_Open]] = {}
+        derived = conclusions.findings
         listed = {c.id for c in conclusions.causes}
+        scores = conclusions.scores
         current = conclusions.triage_rank
         for rule in self._rules:
-            if rule.rule_id in fired:
+            if rule.rule_id in fired or (rule.kind == "triage" and rule.weight <= current):
                 continue
-            unknown: set[str] = set()
-            blocked = False
+            unknown: list[str] = []
             for name, test in rule.tests:
                 if name in facts:
                     if not test(case):
-                        blocked = True
                         break
-                else:
-                    unknown.add(name)
-            if blocked:
-                continue
-            for f in rule.findings:
-                if f not in derived:
-                    unknown.update(n for n in self._finding_facts.get(f, ()) if n not in facts)
-            if not unknown:
-                continue
-            share = len(unknown)
-            if rule.kind == "triage":
-                gain = self.level_rank[rule.target] - current
-                if gain <= 0:
-                    continue
-                for name in unknown:
-                    entry = safety.setdefault(name, [0.0, 0.0])
-                    entry[0] = max(entry[0], gain / share)
-                    entry[1] += gain / share
-                    reasons.setdefault(name, set()).add(f"triage:{rule.target}")
+                elif name not in unknown:
+                    unknown.append(name)
             else:
-                score = conclusions.scores.get(rule.target, 0.0)
-                threshold = self.compiled.catalogue.causes[rule.target].threshold
-                value = abs(rule.weight) / share
-                if rule.weight > 0 and rule.target not in listed and score + rule.weight >= threshold:
-                    value *= 2
-                for name in unknown:
-                    entry = diagnosis.setdefault(name, [0.0, 0.0])
-                    entry[0] += value
-                    reasons.setdefault(name, set()).add(f"cause:{rule.target}")
-        order = {n: i for i, n in enumerate(self.facts)}
-        safe = sorted(safety, key=lambda n: (-safety[n][0], -safety[n][1], order.get(n, 0)))
-        diag = sorted(diagnosis, key=lambda n: (-diagnosis[n][0], order.get(n, 0)))
+                for f in rule.findings:
+                    if f not in derived:
+                        unknown.extend(n for n in self._finding_facts.get(f, ()) if n not in facts and n not in unknown)
+                if not unknown:
+                    continue
+                if rule.kind == "triage":
+                    value = (rule.weight - current) / len(unknown)
+                    for name in unknown:
+                        if value > safety_max.get(name, 0.0):
+                            safety_max[name] = value
+                        safety_sum[name] = safety_sum.get(name, 0.0) + value
+                        reasons.setdefault(name, []).append(rule)
+                else:
+                    value = abs(rule.weight) / len(unknown)
+                    if rule.weight > 0 and rule.target not in listed and \
+                            scores.get(rule.target, 0.0) + rule.weight >= self._thresholds[rule.target]:
+                        value *= 2  # it could list a cause that is not listed yet
+                    for name in unknown:
+                        diagnosis[name] = diagnosis.get(name, 0.0) + value
+                        reasons.setdefault(name, []).append(rule)
+        order = self._order
+        safe = sorted(safety_max, key=lambda n: (-safety_max[n], -safety_sum[n], order[n]))
+        diag = sorted(diagnosis, key=lambda n: (-diagnosis[n], order[n]))
         picked: list[str] = []
-        while (safe or diag) and len(picked) < self.limit:
-            for queue in (safe, diag):
-                while queue and queue[0] in picked:
-                    queue.pop(0)
-                if queue and len(picked) < self.limit:
-                    picked.append(queue.pop(0))
-        return [self._question(n, safety.get(n), diagnosis.get(n), reasons[n]) for n in picked]
+        taken: set[str] = set()
+        queues = [iter(safe), iter(diag)]
+        while queues and len(picked) < self.limit:
+            for queue in list(queues):
+                name = next((n for n in queue if n not in taken), None)
+                if name is None:
+                    queues.remove(queue)
+                elif len(picked) < self.limit:
+                    picked.append(name)
+                    taken.add(name)
+        return [self._question(n, safety_max.get(n), diagnosis.get(n), reasons[n]) for n in picked]
 
-    def _question(self, name, safety, diagnosis, reasons) -> dict:
+    def _question(self, name, safety, diagnosis, rules) -> dict:
         fact = self.facts[name]
-        levels = sorted({r.split(":", 1)[1] for r in reasons if r.startswith("triage:")},
-                        key=lambda lv: -self.level_rank[lv])
-        causes = sorted(r.split(":", 1)[1] for r in reasons if r.startswith("cause:"))
+        levels = {r.target: r.weight for r in rules if r.kind == "triage"}
+        causes = sorted({r.target for r in rules if r.kind == "cause"})
         parts = []
         if levels:
-            parts.append(f"could raise the triage to {levels[0]}")
+            parts.append(f"could raise the triage to {max(levels, key=levels.get)}")
         if causes:
             parts.append("would help confirm or rule out " + ", ".join(causes))
         return {
@@ -124,5 +124,5 @@ class QuestionPlanner:
             "type": fact.type,
             "kind": "safety" if safety else "diagnosis",
             "why": "; ".join(parts),
-            "score": round((safety[0] * 10 if safety else 0) + (diagnosis[0] if diagnosis else 0), 3),
+            "score": round((safety or 0.0) * 10 + (diagnosis or 0.0), 3),
         }
