@@ -1,5 +1,5 @@
-"""The built-in plugin: the core catalogue and formats, registered through the
-same hooks as any third-party plugin."""
+"""The built-in plugin: the core catalogue and the ``plugins`` and ``lint``
+commands, registered through the same hooks as any third-party plugin."""
 from __future__ import annotations
 
 from .catalogue import builtin_rulesets_dir
@@ -9,3 +9,11 @@ from .hookspecs import hookimpl
 @hookimpl
 def register_rulesets(register):
     register(builtin_rulesets_dir())
+
+
+@hookimpl
+def register_commands(register):
+    from .plugin_commands import lint_command, plugins_command
+
+    register(plugins_command)
+    register(lint_command)

@@ -1,31 +1,65 @@
 """Hook specifications: what a plugin can contribute.
 
-Every contribution hook receives a ``register`` callback; the core validates
-what is registered and rejects duplicates, naming both plugins.
+A plugin is a module (or any object) with functions marked ``@hookimpl``,
+published under the entry-point group ``decision_core``::
+
+    [project.entry-points.decision_core]
+    my_plugin = "my_plugin"
+
+Every contribution hook receives a ``register`` callback and returns nothing.
+The core validates each registration, then merges the plugin as a whole:
+anything invalid, or anything another plugin already owns (cause id, fact
+name, ruleset id, rule id, recommendation or avoid id, output format, command),
+fails the plugin with an error that names both plugins. A hook name that is not
+one of these fails the plugin too (``pm.check_pending()``).
+
+See docs/writing-plugins.md for a worked example.
 """
 from __future__ import annotations
 
 import pluggy
 
-hookspec = pluggy.HookspecMarker("decision_core")
-hookimpl = pluggy.HookimplMarker("decision_core")
+PROJECT_NAME = "decision_core"
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
 
 @hookspec
 def register_rulesets(register):
-    """Register ruleset files or folders of them: ``register(path)`` (causes, facts, triage, recommendations, avoid)."""
+    """Register ruleset files: ``register(path)``.
+
+    ``path`` is an absolute path (``pathlib.Path``) to a ``.yaml`` ruleset file
+    or to a folder, searched recursively for ``*.yaml``. Files of every kind may
+    be registered (facts, cause, recommendations, avoid; triage only by the
+    core); they are validated as described in docs/ruleset-format.md, and their
+    rules may read the core's facts and recommend the core's items.
+    """
 
 
 @hookspec
 def register_facts(register):
-    """Register intake facts: ``register(fact)`` with a mapping (name, type, label, question, ..., discriminates)."""
+    """Register intake facts from Python: ``register(fact)``.
+
+    ``fact`` is a mapping validated with the same schema as a fact in a
+    ``kind: facts`` ruleset file (``name``, ``type``, ``label``, ``question``,
+    optional ``help``, ``unit``, ``min``, ``max``, ``values``, ``red_flag``,
+    ``max_items``), plus an optional ``discriminates``: the cause ids this fact
+    helps tell apart. Facts can equally be declared in a facts ruleset file.
+    """
 
 
 @hookspec
 def register_output_formats(register):
-    """Register output formats: ``register(name, media_type, extension, render, description="", binary=False)``."""
+    """Register output formats:
+    ``register(name, media_type, extension, render, description="", binary=False)``.
+
+    ``render(result_dict, **options)`` returns ``str`` (or ``bytes`` when
+    ``binary``) from the dictionary of :meth:`decision_core.result.Result.to_dict`.
+    ``name`` is lower-case letters, digits, ``-`` or ``_``.
+    """
 
 
 @hookspec
 def register_commands(register):
-    """Register command-line commands: ``register(command)`` with a ``click.Command``."""
+    """Register command-line commands: ``register(command)`` with a named ``click.Command``,
+    run as ``decision-core NAME``."""

@@ -1,0 +1,85 @@
+"""The ``plugins`` and ``lint`` commands, registered by the built-in plugin
+through ``register_commands`` like any plugin's command."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+# Show ids when a plugin registered this many of a kind or fewer, else a count.
+LIST_IDS_UP_TO = 4
+
+
+def _summary(registered: dict[str, list[str]]) -> str:
+    parts = []
+    for kind, ids in registered.items():
+        if len(ids) <= LIST_IDS_UP_TO:
+            parts.append(f"{kind}: {', '.join(ids)}")
+        else:
+            parts.append(f"{len(ids)} {kind}")
+    return "; ".join(parts) or "-"
+
+
+@click.command("plugins")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON.")
+@click.option("--check", is_flag=True, help="Exit with status 1 when a plugin failed.")
+def plugins_command(as_json: bool, check: bool) -> None:
+    """List the plugins: name, version, status, hooks and what each registered.
+
+    Built-ins first, then installed plugins (entry-point group decision_core).
+    DECISION_CORE_PLUGINS limits which installed plugins load; the others are
+    shown as disabled. A failed plugin is shown with its error.
+    """
+    from .plugin_manager import get_registry
+
+    infos = get_registry().plugins
+    if as_json:
+        click.echo(json.dumps([i.to_dict() for i in infos], indent=2, ensure_ascii=False))
+    else:
+        rows = [(i.name, i.version or "-", i.status, ", ".join(h.removeprefix("register_") for h in i.hooks) or "-",
+                 _summary(i.registered)) for i in infos]
+        header = ("NAME", "VERSION", "STATUS", "HOOKS", "REGISTERED")
+        widths = [max(len(r[k]) for r in rows + [header]) for k in range(4)]
+        for row in [header] + rows:
+            click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[4])
+        for i in infos:
+            if i.error:
+                click.echo(f"\n{i.name} failed:\n  " + i.error.replace("\n", "\n  "))
+            for w in i.warnings if i.status != "disabled" else ():
+                click.echo(f"\n{i.name}: warning: {w}")
+    if check and any(i.status == "failed" for i in infos):
+        sys.exit(1)
+
+
+@click.command("lint")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON.")
+@click.option("--standalone/--with-installed", default=None,
+              help="Check PATHS alone, or together with the installed catalogue (default: alone only when "
+                   "they define triage levels).")
+@click.option("--strict", is_flag=True, help="Warnings fail too.")
+def lint_command(paths: tuple[Path, ...], as_json: bool, standalone: bool | None, strict: bool) -> None:
+    """Check rulesets: every file and rule, then the catalogue as a whole.
+
+    PATHS are ruleset files or folders; without them, the installed catalogue
+    (built-ins and installed plugins) is checked. Reports invalid files, unknown
+    facts, unreachable rules, causes without recommendations, rules without
+    sources, conflicting doses and durable-rules limits. Exit status 1 when
+    there are errors.
+    """
+    from .lint import lint_installed, lint_paths
+
+    try:
+        report = lint_paths(paths, standalone=standalone) if paths else lint_installed()
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        out = report.to_dict()
+        out["ok"] = report.ok(strict)
+        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+    else:
+        click.echo(report.text(), nl=False)
+    if not report.ok(strict):
+        sys.exit(1)
