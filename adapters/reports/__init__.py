@@ -1,0 +1,66 @@
+"""Report exports: one decision result as json, markdown, text, html, pdf or a
+FHIR R4 bundle. Every format, the built-in ones included, is an output-format
+plugin; :func:`render` looks formats up in the plugin registry.
+
+    from decision_core.adapters.reports import render
+    pdf = render(decision_core.evaluate(facts), "pdf", paper="letter")
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .view import InvalidResult, as_result_dict
+
+
+class ReportError(ValueError):
+    """A report could not be made (unknown format, bad option, a format that misbehaved)."""
+
+
+class UnknownFormat(ReportError):
+    def __init__(self, name: str, available: list[str]):
+        self.name = name
+        self.available = available
+        super().__init__(f"unknown report format {name!r}; available formats: {', '.join(available) or 'none'}")
+
+
+def _formats() -> dict:
+    from decision_core.plugin_manager import get_registry
+
+    return get_registry().formats
+
+
+def available_formats() -> list[str]:
+    """The names of every registered output format, sorted."""
+    return sorted(_formats())
+
+
+def get_format(name: str):
+    """The registered format ``name`` (media type, extension, render function, plugin)."""
+    formats = _formats()
+    try:
+        return formats[name]
+    except (KeyError, TypeError):
+        raise UnknownFormat(str(name), sorted(formats)) from None
+
+
+def render(result: Any, format_name: str, **options: Any) -> bytes:
+    """Render a Result (or its dict) in the named format; text formats come back UTF-8 encoded.
+
+    Raises UnknownFormat, InvalidResult (not a decision result) or ReportError (bad option).
+    """
+    fmt = get_format(format_name)
+    data = as_result_dict(result)
+    from .formats import ReportOptionError
+
+    try:
+        out = fmt.render(data, **options)
+    except ReportOptionError as exc:
+        raise ReportError(f"format {fmt.name}: {exc}") from None
+    if isinstance(out, str):
+        return out.encode("utf-8")
+    if isinstance(out, (bytes, bytearray)):
+        return bytes(out)
+    raise ReportError(f"format {fmt.name} (plugin {fmt.plugin}) returned {type(out).__name__}, not text or bytes")
+
+
+__all__ = ["render", "available_formats", "get_format", "ReportError", "UnknownFormat", "InvalidResult"]

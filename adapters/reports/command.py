@@ -1,0 +1,147 @@
+"""``decision-core report``: evaluate facts and write a report in any registered format."""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from decision_core.cli import _evaluator, _read_json, error_object
+
+log = logging.getLogger(__name__)
+
+
+class ReportFailed(click.ClickException):
+    """Bad input or an output that cannot be written: exit code 2, nothing written."""
+
+    exit_code = 2
+
+
+def _facts_problem(exc: Exception) -> str:
+    from decision_core.intake import InvalidFacts
+
+    if isinstance(exc, InvalidFacts):
+        return "invalid facts: " + "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in sorted(exc.errors.items()))
+    return error_object(exc)["message"]
+
+
+def _options(paper: str | None, title: str | None, patient_reference: str | None) -> dict[str, Any]:
+    options = {"paper": paper, "title": title, "patient_reference": patient_reference}
+    return {k: v for k, v in options.items() if v is not None}
+
+
+def _make(result: dict, fmt, options: dict[str, Any]) -> bytes:
+    from . import ReportError, render
+
+    try:
+        return render(result, fmt.name, **options)
+    except ReportError as exc:
+        raise ReportFailed(str(exc)) from None
+
+
+@click.command("report")
+@click.argument("facts", type=click.File("r", encoding="utf-8"))
+@click.option("-f", "--format", "format_name", required=True, metavar="FORMAT",
+              help="Report format: json, markdown, text, html, pdf, fhir, or one a plugin adds.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="File to write (default: standard output); with --batch, the folder for the reports.")
+@click.option("--batch", is_flag=True,
+              help="FACTS holds JSON Lines (one case a line): one report per line, case-0001.EXT ... in the -o folder.")
+@click.option("--engine", type=click.Choice(["durable", "plain"]), default=None,
+              help="Rule engine (default: durable, or $DECISION_CORE_ENGINE).")
+@click.option("--paper", type=click.Choice(["a4", "letter"], case_sensitive=False), default=None,
+              help="Paper size for html and pdf (the PDF defaults to A4).")
+@click.option("--title", default=None, help="Report title.")
+@click.option("--patient-reference", default=None, help="FHIR subject reference, e.g. Patient/123 (fhir format).")
+def report(facts: IO[str], format_name: str, output: Path | None, batch: bool, engine: str | None,
+           paper: str | None, title: str | None, patient_reference: str | None) -> None:
+    """Evaluate the facts in FACTS (a JSON file, or - for standard input) and write a report.
+
+    Exit codes: 0 written; 1 with --batch when any line failed (each reported on
+    stderr with its line number); 2 bad facts, unknown format or an output that
+    cannot be written (nothing is left half-written).
+    """
+    from . import UnknownFormat, get_format
+
+    try:
+        fmt = get_format(format_name)
+    except UnknownFormat as exc:
+        raise ReportFailed(str(exc)) from None
+    options = _options(paper, title, patient_reference)
+    evaluator = _evaluator(engine)
+    if batch:
+        if output is None:
+            raise ReportFailed("--batch needs -o DIR, the folder for the reports")
+        _batch(evaluator, facts, fmt, output, options)
+        return
+
+    from decision_core.intake import InvalidFacts
+
+    try:
+        raw = _read_json(facts, facts.name)
+    except click.ClickException as exc:
+        raise ReportFailed(exc.message) from None
+    try:
+        result = evaluator.evaluate(raw).to_dict()
+    except InvalidFacts as exc:
+        raise ReportFailed(f"{facts.name}: {_facts_problem(exc)}") from None
+    except Exception as exc:  # error_object logs it; the user gets a sentence, not a traceback
+        raise click.ClickException(error_object(exc)["message"]) from None
+    data = _make(result, fmt, options)
+    _write(data, fmt, output)
+
+
+def _write(data: bytes, fmt, output: Path | None) -> None:
+    from .output import OutputError, write_atomically
+
+    if output is None or str(output) == "-":
+        stream = click.get_binary_stream("stdout")
+        if fmt.binary and stream.isatty():
+            raise ReportFailed(f"the {fmt.name} format is binary: give -o FILE rather than a terminal")
+        stream.write(data)
+        stream.flush()
+        return
+    try:
+        write_atomically(output, data)
+    except OutputError as exc:
+        raise ReportFailed(str(exc)) from None
+
+
+def _batch(evaluator, source: IO[str], fmt, folder: Path, options: dict[str, Any]) -> None:
+    from . import ReportError, render
+    from .output import OutputError, write_atomically
+
+    if folder.exists() and not folder.is_dir():
+        raise ReportFailed(f"cannot write reports into {folder}: it is a file, not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ReportFailed(f"cannot create the folder {folder}: {exc.strerror or exc}") from None
+
+    written = failed = 0
+    for number, line in enumerate(source, start=1):
+        if not line.strip():
+            continue
+        try:
+            result = evaluator.evaluate(json.loads(line)).to_dict()
+        except Exception as exc:  # one bad line never stops the batch
+            failed += 1
+            click.echo(f"line {number}: {_facts_problem(exc)}", err=True)
+            continue
+        try:
+            write_atomically(folder / f"case-{number:04d}.{fmt.extension}", render(result, fmt.name, **options))
+            written += 1
+        except (ReportError, OutputError) as exc:
+            failed += 1
+            click.echo(f"line {number}: {exc}", err=True)
+        except Exception:
+            failed += 1
+            log.exception("line %d: the %s report could not be rendered", number, fmt.name)
+            click.echo(f"line {number}: the {fmt.name} report could not be rendered", err=True)
+    click.echo(f"{written} report{'s' if written != 1 else ''} written to {folder}"
+               + (f"; {failed} line{'s' if failed != 1 else ''} failed" if failed else ""), err=True)
+    if failed:
+        sys.exit(1)

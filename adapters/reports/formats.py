@@ -1,0 +1,148 @@
+"""The built-in report formats. Each ``render_*`` takes a result dict and keyword
+options and returns str (text formats) or bytes (pdf); the plugin module
+registers them through ``register_output_formats`` like any third-party format.
+
+Options understood (others are ignored, so one option set can serve every format):
+
+* ``generated_at``: a datetime printed as the preparation time (default: now, UTC)
+* ``title``: the report title
+* ``paper``: ``a4`` or ``letter`` (html and pdf; the PDF defaults to A4)
+"""
+from __future__ import annotations
+
+import json
+import logging
+import textwrap
+import threading
+from datetime import datetime
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from .view import ReportView, build_view
+
+log = logging.getLogger(__name__)
+
+TEXT_WIDTH = 78
+PAPER_SIZES = {"a4": "A4", "letter": "letter"}
+# Text symbols (present in DejaVu Sans) so the level reads without colour.
+LEVEL_MARKS = {"emergency": "\u26a0\u26a0", "urgent": "\u26a0", "see_professional": "\u25b2", "self_care": "\u2713"}
+
+
+class ReportOptionError(ValueError):
+    """A report option has a value the format cannot use."""
+
+
+def _md_inline(value: Any) -> str:
+    """Markdown-safe inline text: no line breaks, and characters that would start markup escaped."""
+    text = " ".join(str(value).split())
+    # Underscores inside words (cause ids) never start emphasis, so they stay readable unescaped.
+    for ch in ("\\", "`", "*", "[", "]", "<"):
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def _md_cell(value: Any) -> str:
+    return _md_inline(value).replace("|", "\\|")
+
+
+def _wrap(value: Any, first: str = "  ", rest: str | None = None) -> str:
+    return textwrap.fill(" ".join(str(value).split()), width=TEXT_WIDTH, initial_indent=first,
+                         subsequent_indent=first if rest is None else rest, break_on_hyphens=False)
+
+
+def _zip(left, right):
+    return list(zip(left, right))
+
+
+def _environment(autoescape: bool) -> Environment:
+    env = Environment(
+        loader=PackageLoader(__package__, "templates"),
+        autoescape=autoescape,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(md=_md_inline, cell=_md_cell, wrap=_wrap, zip=_zip)
+    return env
+
+
+# Jinja environments are safe to share between threads once built.
+_HTML_ENV = _environment(autoescape=True)
+_TEXT_ENV = _environment(autoescape=False)
+
+
+@lru_cache(maxsize=4)
+def _static(name: str) -> str:
+    return resources.files(__package__).joinpath("static", name).read_text(encoding="utf-8")
+
+
+def _css(browser: bool) -> str:
+    """The stylesheet to inline; the browser-only rules (phones, print colours) are left out of the PDF."""
+    return _static("report.css") + ("\n" + _static("browser.css") if browser else "")
+
+
+def _view(result: dict[str, Any], options: dict[str, Any]) -> ReportView:
+    generated_at = options.get("generated_at")
+    if generated_at is not None and not isinstance(generated_at, datetime):
+        raise ReportOptionError(f"generated_at must be a datetime, not {type(generated_at).__name__}")
+    return build_view(result, generated_at=generated_at, title=options.get("title"))
+
+
+def _paper(options: dict[str, Any], default: str | None) -> str | None:
+    paper = options.get("paper") or default
+    if paper is None:
+        return None
+    size = PAPER_SIZES.get(str(paper).lower())
+    if size is None:
+        raise ReportOptionError(f"paper must be one of {', '.join(PAPER_SIZES)}, not {paper!r}")
+    return size
+
+
+def render_json(result: dict[str, Any], **options: Any) -> str:
+    """The full result, exactly as the evaluator returned it."""
+    from .view import as_result_dict
+
+    return json.dumps(as_result_dict(result), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_markdown(result: dict[str, Any], **options: Any) -> str:
+    v = _view(result, options)
+    return _TEXT_ENV.get_template("report.md.j2").render(v=v, mark=LEVEL_MARKS.get(v.level, "!"))
+
+
+def render_text(result: dict[str, Any], **options: Any) -> str:
+    v = _view(result, options)
+    rule = ("=" if v.acute else "-") * TEXT_WIDTH
+    return _TEXT_ENV.get_template("report.txt.j2").render(v=v, mark=LEVEL_MARKS.get(v.level, "!"), rule=rule)
+
+
+def _html(result: dict[str, Any], options: dict[str, Any], default_paper: str | None, browser: bool) -> str:
+    v = _view(result, options)
+    return _HTML_ENV.get_template("report.html.j2").render(
+        v=v, css=_css(browser), paper=_paper(options, default_paper), mark=LEVEL_MARKS.get(v.level, "!"))
+
+
+def render_html(result: dict[str, Any], **options: Any) -> str:
+    """A self-contained page: inline CSS, no scripts, nothing fetched."""
+    return _html(result, options, default_paper=None, browser=True)
+
+
+# Pango and fontconfig are not documented as thread-safe; PDF renders take turns.
+_pdf_lock = threading.Lock()
+
+
+def _no_fetch(url: str, *args: Any, **kwargs: Any):
+    raise ValueError(f"the report fetches nothing ({url} refused)")
+
+
+def render_pdf(result: dict[str, Any], **options: Any) -> bytes:
+    """The HTML handout laid out by WeasyPrint (A4 unless paper='letter')."""
+    html = _html(result, options, default_paper="a4", browser=False)
+    from weasyprint import HTML  # slow to import: only when a PDF is asked for
+
+    with _pdf_lock:
+        return HTML(string=html, url_fetcher=_no_fetch).write_pdf()
