@@ -61,7 +61,7 @@ log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "decision_core"
 PLUGINS_ENV = "DECISION_CORE_PLUGINS"
 STRICT_ENV = "DECISION_CORE_STRICT"
-BUILTIN_MODULES = ("decision_core.builtin", "decision_core.adapters.reports.plugin")
+BUILTIN_MODULES = ("decision_core.builtin", "decision_core.adapters.reports.plugin", "decision_core.adapters.http.plugin")
 
 # The contribution hooks, in the order they are called.
 HOOK_NAMES = ("register_rulesets", "register_facts", "register_output_formats", "register_commands")

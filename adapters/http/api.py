@@ -1,0 +1,165 @@
+"""The REST API, version 1 (``/v1``)."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, Flask, Response, request
+
+from . import schemas
+from .app import state
+from .errors import Problem
+from .openapi import PUBLIC, operation, report_media_types
+from .payload import json_response, load_query, read_json_body
+
+log = logging.getLogger("decision_core.adapters.http")
+
+bp = Blueprint("api", __name__, url_prefix="/v1")
+
+REST_PROBLEMS = (400, 401, 413, 415, 422)
+# The stored report link is opened in a clinician's browser, which cannot send an API key:
+# its unguessable, short-lived id is what authorises it.
+PUBLIC_ENDPOINTS = {"api.stored_report"}
+FALLBACK_REPORT_FORMATS = ("html", "markdown", "text", "json")
+
+
+@bp.before_request
+def _authenticate():
+    if request.method == "OPTIONS" or request.endpoint in PUBLIC_ENDPOINTS:
+        return
+    state().api_auth.check(request)
+
+
+@bp.post("/evaluations")
+@operation(
+    summary="Evaluate a patient's facts",
+    description="The facts in, the result out: triage, ranked causes with their evidence, the programme, "
+                "what to avoid, the next questions and the ruleset versions used.",
+    tags=["evaluations"], body="Facts",
+    responses={200: ("The result.", schemas.ResultSchema)}, problems=REST_PROBLEMS,
+)
+def evaluations():
+    facts = read_json_body()
+    result = state().backend.evaluator.evaluate(facts)  # InvalidFacts -> 422 naming each field
+    return json_response(result.to_dict())
+
+
+@bp.post("/reports")
+@operation(
+    summary="Evaluate the facts and render the report in a format",
+    description="The formats are the registered output formats (GET /v1/formats); the response has the "
+                "format's content type.",
+    tags=["reports"], body="Facts", query="ReportQuery",
+    responses={200: ("The rendered report.", report_media_types)}, problems=REST_PROBLEMS,
+)
+def reports():
+    st = state()
+    name = load_query(st.report_query)["format"]
+    fmt = _format(name)
+    facts = read_json_body()
+    result = st.backend.evaluator.evaluate(facts).to_dict()
+    return render_report(fmt, result)
+
+
+@bp.get("/reports/<report_id>")
+@operation(
+    summary="A stored report (the link on a CDS Hooks card)",
+    description="Reports behind CDS card links are kept for REPORT_TTL_SECONDS. The random id is the only "
+                "key: no API key is needed, and no patient data is in the URL.",
+    tags=["reports"], query="StoredReportQuery",
+    responses={200: ("The rendered report.", report_media_types)}, problems=(400, 404), security=PUBLIC,
+)
+def stored_report(report_id: str):
+    st = state()
+    requested = load_query(st.stored_report_query).get("format")
+    result = st.store.get_report(report_id)
+    if result is None:
+        minutes = max(1, st.config["REPORT_TTL_SECONDS"] // 60)
+        raise Problem(404, f"This report does not exist or has expired (reports are kept for {minutes} minutes).")
+    response = render_report(_format(requested) if requested else _default_format(), result)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@bp.get("/facts")
+@operation(summary="The intake vocabulary", tags=["catalogue"],
+           description="Every fact with its type, range or values, unit, label and question: enough to build an "
+                       "intake form. The same constraints are in the Facts schema of this document.",
+           responses={200: ("The facts.", schemas.FactListSchema)}, problems=(401,))
+def facts():
+    return json_response({"facts": state().backend.facts_listing()})
+
+
+@bp.get("/causes")
+@operation(summary="The causes the rulesets can conclude", tags=["catalogue"],
+           responses={200: ("The causes.", schemas.CauseListSchema)}, problems=(401,))
+def causes():
+    return json_response({"causes": state().backend.causes_listing()})
+
+
+@bp.get("/formats")
+@operation(summary="The registered report formats", tags=["reports"],
+           responses={200: ("The formats.", schemas.FormatListSchema)}, problems=(401,))
+def formats():
+    return json_response({"formats": state().backend.formats_listing()})
+
+
+@bp.get("/rulesets")
+@operation(summary="The rulesets served, their versions and plugins", tags=["catalogue"],
+           description="Ruleset ids and versions with the plugin each came from, every plugin, and the plugins "
+                       "that failed to load (left out of the catalogue).",
+           responses={200: ("The rulesets and plugins.", schemas.RulesetListSchema)}, problems=(401,))
+def rulesets():
+    return json_response(state().backend.rulesets_listing())
+
+
+def enable_echo(app: Flask) -> None:
+    """POST /v1/echo: the request's JSON back, through the same reading, auth and writing (benchmarks only)."""
+
+    def echo():
+        return json_response(read_json_body())
+
+    # endpoint "api.echo": Flask counts it as part of the api blueprint, so the API-key check applies
+    app.add_url_rule("/v1/echo", "api.echo", echo, methods=["POST"])
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def _format(name: str):
+    formats = state().backend.formats
+    if name not in formats:
+        available = ", ".join(sorted(formats)) or "none is registered"
+        raise Problem(400, f"Unknown report format '{name[:40]}' (available: {available}).", kind="invalid-query",
+                      title="Invalid query", errors={"format": [f"Must be one of: {available}."]})
+    return formats[name]
+
+
+def _default_format():
+    formats = state().backend.formats
+    for name in (state().config["REPORT_FORMAT"], *FALLBACK_REPORT_FORMATS):
+        if name in formats:
+            return formats[name]
+    return None
+
+
+def render_report(fmt, result: dict[str, Any]) -> Response:
+    """The result rendered by an output format (or as JSON when no format is registered at all)."""
+    if fmt is None:
+        return json_response(result)
+    try:
+        body = fmt.render(result)
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        if not isinstance(body, (bytes, bytearray)):
+            raise TypeError(f"render returned {type(body).__name__}, not str or bytes")
+    except Exception as exc:
+        log.error("output format %s (plugin %s) failed: %s", fmt.name, fmt.plugin, type(exc).__name__)
+        raise Problem(500, f"The report could not be rendered in the format '{fmt.name}'.") from None
+    content_type = fmt.media_type
+    if not fmt.binary and "charset" not in content_type:
+        content_type += "; charset=utf-8"
+    response = Response(bytes(body), status=200, content_type=content_type)
+    response.headers["Content-Disposition"] = f'inline; filename="hamstring-report.{fmt.extension}"'
+    return response

@@ -1,0 +1,151 @@
+"""The Flask application factory."""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from flask import Flask, current_app, g, request
+from marshmallow import Schema
+
+from .backend import Backend
+from .config import DEVELOPMENT, load_config
+from .errors import register_error_handlers
+from .fhir import FactMapper
+from .schemas import report_query_schema
+from .security import ApiKeyAuth, CdsJwtAuth
+from .store import StateStore, create_store
+
+log = logging.getLogger("decision_core.adapters.http")
+
+EXTENSION = "decision_core"
+REQUEST_ID_HEADER = "X-Request-ID"
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+@dataclass
+class AppState:
+    """Everything the views share, built once per app (and so once per worker process)."""
+
+    config: dict[str, Any]
+    backend: Backend
+    store: StateStore
+    api_auth: ApiKeyAuth
+    cds_auth: CdsJwtAuth
+    mapper: FactMapper
+    report_query: Schema
+    stored_report_query: Schema
+    _spec: dict[str, Any] | None = None
+    _spec_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def development(self) -> bool:
+        return self.config["ENV"] == DEVELOPMENT
+
+    def spec(self, app: Flask) -> dict[str, Any]:
+        if self._spec is None:
+            from .openapi import build_spec
+
+            with self._spec_lock:
+                if self._spec is None:
+                    self._spec = build_spec(app)
+        return self._spec
+
+    def public_url(self, path: str) -> str:
+        """An absolute URL for a path on this server (PUBLIC_BASE_URL, else the request's host)."""
+        base = self.config["PUBLIC_BASE_URL"] or request.url_root
+        return base.rstrip("/") + path
+
+
+def state() -> AppState:
+    return current_app.extensions[EXTENSION]
+
+
+def create_app(config: Mapping[str, Any] | None = None, *, backend: Backend | None = None) -> Flask:
+    """Build the HTTP application.
+
+    ``config``: keys as in :mod:`decision_core.adapters.http.config` (they override
+    the file and the environment). ``backend``: what to serve; by default the
+    installed catalogue (or ``CATALOGUE_DIRS``), loaded now, before any request.
+    """
+    cfg = load_config(config)
+    if backend is None:
+        backend = (Backend.from_directories(cfg["CATALOGUE_DIRS"], cfg["ENGINE"]) if cfg["CATALOGUE_DIRS"]
+                   else Backend.from_registry(cfg["ENGINE"]))
+    # Warm up: the engine's rules are loaded and one evaluation has run before the first request.
+    backend.evaluator.evaluate({})
+
+    app = Flask(__name__, static_folder=None)
+    app.config.update(cfg)
+    app.json.sort_keys = False
+    if cfg["TRUST_PROXY"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = cfg["TRUST_PROXY"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
+
+    development = cfg["ENV"] == DEVELOPMENT
+    store = create_store(cfg)
+    format_names = sorted(backend.formats)
+    app.extensions[EXTENSION] = AppState(
+        config=cfg,
+        backend=backend,
+        store=store,
+        api_auth=ApiKeyAuth(cfg["API_KEYS"], enabled=not development),
+        cds_auth=CdsJwtAuth(cfg["CDS_TRUSTED_ISSUERS"], cfg["CDS_JWT_ALGORITHMS"], cfg["CDS_JWT_LEEWAY"],
+                            cfg["CDS_JWT_MAX_LIFETIME"], cfg["CDS_JWKS_CACHE_SECONDS"], store, enabled=not development),
+        mapper=FactMapper(backend.catalogue, cfg["CDS_FACT_CODE_SYSTEM"], cfg["CDS_QUESTIONNAIRE"]),
+        report_query=report_query_schema(format_names, required=True),
+        stored_report_query=report_query_schema(format_names, required=False),
+    )
+    if development:
+        log.warning("development mode: authentication is OFF (set DECISION_CORE_ENV=production to require it)")
+    else:
+        if not cfg["API_KEYS"]:
+            log.warning("no API keys configured: the REST API refuses every call (set DECISION_CORE_API_KEYS)")
+        if not cfg["CDS_TRUSTED_ISSUERS"]:
+            log.warning("no trusted CDS clients configured: CDS Hooks calls are refused "
+                        "(set DECISION_CORE_CDS_TRUSTED_ISSUERS)")
+
+    register_error_handlers(app)
+    _register_request_hooks(app, cfg["LOG_REQUESTS"])
+
+    from . import api, cds, meta
+
+    app.register_blueprint(api.bp)
+    app.register_blueprint(cds.bp)
+    app.register_blueprint(meta.bp)
+    if cfg["BENCHMARK_ECHO"]:
+        api.enable_echo(app)
+    if cfg["CORS_ORIGINS"]:
+        from flask_cors import CORS
+
+        CORS(app, origins=cfg["CORS_ORIGINS"], max_age=cfg["CORS_MAX_AGE"],
+             allow_headers=["Content-Type", "Authorization", "X-API-Key", REQUEST_ID_HEADER],
+             expose_headers=[REQUEST_ID_HEADER, "WWW-Authenticate"], methods=["GET", "POST", "OPTIONS"])
+    return app
+
+
+def _register_request_hooks(app: Flask, log_requests: bool) -> None:
+    @app.before_request
+    def _start():
+        g.started = time.perf_counter()
+        given = request.headers.get(REQUEST_ID_HEADER, "")
+        g.request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+
+    @app.after_request
+    def _finish(response):
+        rid = getattr(g, "request_id", None)
+        if rid:
+            response.headers[REQUEST_ID_HEADER] = rid
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Cache-Control", "no-store")
+        if log_requests and log.isEnabledFor(logging.INFO):
+            # method, path and status only: bodies and query strings may hold patient data
+            elapsed = (time.perf_counter() - g.started) * 1000 if "started" in g else 0.0
+            log.info("%s %s %s %.1fms id=%s", request.method, request.path, response.status_code, elapsed, rid)
+        return response

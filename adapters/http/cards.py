@@ -1,0 +1,145 @@
+"""A result as CDS Hooks cards.
+
+One card per evaluation: the triage is its indicator (critical for emergency and
+urgent, warning for see_professional, info for self-care), the summary fits in
+139 characters, the detail (markdown) gives the triage reasons, the causes with
+their evidence and sources, the programme, what to avoid and the next questions.
+A link opens the full report; at see_professional and above a suggestion drafts
+a referral (a FHIR ServiceRequest). CDS Hooks forbids nulls and empty values, so
+optional members are left out rather than left empty.
+"""
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+INDICATORS = {"emergency": "critical", "urgent": "critical", "see_professional": "warning", "self_care": "info"}
+REFERRAL_PRIORITY = {"emergency": "stat", "urgent": "urgent", "see_professional": "routine"}
+SUMMARY_MAX = 139  # the spec: a summary of fewer than 140 characters
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
+
+
+def md(text: Any) -> str:
+    """Patient-given text made inert in markdown (and in any HTML a client renders it to)."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(md(v) for v in value)
+    return md(value)
+
+
+def _clip(text: str, limit: int = SUMMARY_MAX) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:-– ")
+    return cut + "…"
+
+
+def summary(result: dict[str, Any]) -> str:
+    triage = result["triage"]
+    level = triage["level"]
+    causes = [c["name"] for c in result["causes"][:2]]
+    if level == "self_care":
+        text = f"Hamstring tightness: {triage['name']}"
+        text += "; likely " + " and ".join(causes) if causes else "; no single cause stands out yet"
+    else:
+        reason = triage["reasons"][0]["because"].rstrip(".") if triage["reasons"] else triage["advice"].rstrip(".")
+        text = f"Hamstring tightness, {triage['name'].upper()}: {reason}"
+    return _clip(text)
+
+
+def _evidence_line(ev: dict[str, Any]) -> str:
+    facts = ", ".join(f"`{name}` = {_value(v)}" for name, v in (ev.get("facts") or {}).items())
+    sources = ", ".join(ev.get("sources") or [])
+    line = f"  - {'against: ' if (ev.get('weight') or 0) < 0 else ''}{ev['because']}"
+    if facts:
+        line += f" ({facts})"
+    return line + (f" [sources {sources}]" if sources else "")
+
+
+def _dose(dose: dict[str, Any]) -> str:
+    parts = [f"{md(v)} {k}" if k in ("sets", "reps") else md(v) for k, v in dose.items()
+             if v not in (None, "", [], {}) and k in ("sets", "reps", "hold", "duration", "frequency", "detail")]
+    return "; ".join(parts)
+
+
+def detail(result: dict[str, Any]) -> str:
+    triage = result["triage"]
+    lines = [f"**Triage: {triage['name']}.** {triage['advice']}"]
+    for reason in triage["reasons"]:
+        lines.append(_evidence_line(reason))
+    if result["causes"]:
+        lines += ["", "**Likely causes**"]
+        for cause in result["causes"]:
+            lines.append(f"{cause['rank']}. **{cause['name']}** (`{cause['id']}`), confidence "
+                         f"{round(cause['confidence'] * 100)}%; sources {', '.join(cause['sources'])}")
+            lines.extend("   " + _evidence_line(ev).lstrip() for ev in cause["evidence"])
+    else:
+        lines += ["", "No single cause stands out from what is known."]
+    if result["recommendations"]:
+        lines += ["", "**Programme**"]
+        for rec in result["recommendations"]:
+            dose = _dose(rec.get("dose") or {})
+            lines.append(f"- {rec['name']} ({rec['kind']})" + (f": {dose}" if dose else ""))
+    if result["avoid"]:
+        lines += ["", "**Avoid**"]
+        lines.extend(f"- {a['name']}: {a['why']}" for a in result["avoid"])
+    if result["next_questions"]:
+        lines += ["", "**Worth asking next**"]
+        lines.extend(f"- {q['question']} (`{q['fact']}`)" for q in result["next_questions"][:5])
+    lines += ["", f"_{result['disclaimer']}_"]
+    return "\n".join(lines)
+
+
+def _referral(result: dict[str, Any], context: dict[str, Any]) -> dict[str, Any] | None:
+    level = result["triage"]["level"]
+    referrals = [r for r in result["recommendations"] if r["kind"] == "referral"]
+    if level not in REFERRAL_PRIORITY and not referrals:
+        return None
+    reason = "; ".join(r["because"] for r in result["triage"]["reasons"]) or \
+        "; ".join(r["name"] for r in referrals)
+    request: dict[str, Any] = {
+        "resourceType": "ServiceRequest",
+        "status": "draft",
+        "intent": "proposal",
+        "priority": REFERRAL_PRIORITY.get(level, "routine"),
+        "code": {"text": "Assessment of hamstring symptoms by a physiotherapist or doctor"},
+    }
+    if reason:
+        request["reasonCode"] = [{"text": reason}]
+    if isinstance(context.get("patientId"), str) and context["patientId"]:
+        request["subject"] = {"reference": f"Patient/{context['patientId']}"}
+    if isinstance(context.get("encounterId"), str) and context["encounterId"]:
+        request["encounter"] = {"reference": f"Encounter/{context['encounterId']}"}
+    label = "Refer for an assessment" + (" now" if level in ("emergency", "urgent") else "")
+    return {
+        "label": label,
+        "uuid": str(uuid.uuid4()),
+        "isRecommended": level in REFERRAL_PRIORITY,
+        "actions": [{"type": "create", "description": "Draft a referral for an assessment of the hamstring symptoms",
+                     "resource": request}],
+    }
+
+
+def build_card(result: dict[str, Any], context: dict[str, Any], source: dict[str, str],
+               report_url: str | None) -> dict[str, Any]:
+    card: dict[str, Any] = {
+        "uuid": str(uuid.uuid4()),
+        "summary": summary(result),
+        "detail": detail(result),
+        "indicator": INDICATORS.get(result["triage"]["level"], "warning"),
+        "source": {k: v for k, v in source.items() if v},
+    }
+    suggestion = _referral(result, context)
+    if suggestion:
+        card["suggestions"] = [suggestion]
+        card["selectionBehavior"] = "at-most-one"
+    if report_url:
+        card["links"] = [{"label": "Full report", "url": report_url, "type": "absolute"}]
+    return card

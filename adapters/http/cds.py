@@ -1,0 +1,142 @@
+"""CDS Hooks 2.0: discovery, the services, and their feedback endpoints (``/cds-services``)."""
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from flask import Blueprint, Response, request
+
+from decision_core.intake import InvalidFacts
+
+from . import schemas
+from .app import state
+from .cards import build_card
+from .errors import Problem, invalid_facts, invalid_request
+from .fhir import FACTS_EXTENSION
+from .openapi import CDS_SECURITY, operation
+from .payload import json_response, load_with, read_json_body
+
+log = logging.getLogger("decision_core.adapters.http")
+
+bp = Blueprint("cds", __name__, url_prefix="/cds-services")
+
+CDS_PROBLEMS = (400, 401, 403, 404, 413, 415, 422)
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str
+    hook: str
+    title: str
+    description: str
+
+
+SERVICES = {s.id: s for s in (
+    Service("hamstring-patient-view", "patient-view", "Hamstring tightness: triage and likely causes",
+            "When a patient's record is opened: the triage level, the likely causes of hamstring tightness with "
+            "their evidence, and the programme, from the patient's intake questionnaire and observations."),
+    Service("hamstring-encounter-start", "encounter-start", "Hamstring tightness at the start of an encounter",
+            "When an encounter starts: the same decision support, so red flags are seen before the visit begins."),
+)}
+
+
+def prefetch_templates() -> dict[str, str]:
+    cfg = state().config
+    questionnaire = "QuestionnaireResponse?subject={{context.patientId}}&_sort=-authored&_count=1"
+    if cfg["CDS_QUESTIONNAIRE"]:
+        questionnaire += f"&questionnaire={cfg['CDS_QUESTIONNAIRE']}"
+    codes = f"{cfg['CDS_FACT_CODE_SYSTEM']}|,http://loinc.org|72514-3"
+    return {"intakeResponse": questionnaire, "intakeObservations": f"Observation?subject={{{{context.patientId}}}}&code={codes}"}
+
+
+@bp.before_request
+def _authenticate():
+    if request.method == "OPTIONS":
+        return
+    st = state()
+    audiences = [st.public_url(request.path)]
+    if request.path.endswith("/feedback"):
+        audiences.append(st.public_url(request.path[: -len("/feedback")]))
+    st.cds_auth.check(request, audiences)
+
+
+@bp.get("")
+@operation(summary="CDS Hooks discovery", tags=["cds-hooks"], security=CDS_SECURITY,
+           description="The services, their hooks and the FHIR data they ask the client to prefetch.",
+           responses={200: ("The services.", schemas.DiscoverySchema)}, problems=(401, 403))
+def discovery():
+    prefetch = prefetch_templates()
+    services = [{"hook": s.hook, "id": s.id, "title": s.title, "description": s.description, "prefetch": prefetch,
+                 "usageRequirements": f"Send the intake answers as a QuestionnaireResponse (linkId = fact name), "
+                                      f"Observations coded in {state().config['CDS_FACT_CODE_SYSTEM']} (code = fact "
+                                      f"name), or context.extension['{FACTS_EXTENSION}']."}
+                for s in SERVICES.values()]
+    return json_response({"services": services})
+
+
+def _service(service_id: str) -> Service:
+    service = SERVICES.get(service_id)
+    if service is None:
+        raise Problem(404, f"There is no CDS service '{service_id[:60]}' here (GET /cds-services lists them).")
+    return service
+
+
+_BASE_NAME = re.compile(r"^[^.\[]+")
+
+
+@bp.post("/<service_id>")
+@operation(summary="Call a CDS service", tags=["cds-hooks"], security=CDS_SECURITY, body=schemas.CdsRequestSchema,
+           description="Facts come from prefetch (QuestionnaireResponse, Observations) and "
+                       f"context.extension['{FACTS_EXTENSION}']; see docs/http.md for the mapping. "
+                       "The answer is one card, or no cards when there is nothing to say.",
+           responses={200: ("Cards.", schemas.CdsResponseSchema)}, problems=CDS_PROBLEMS)
+def call_service(service_id: str):
+    st = state()
+    service = _service(service_id)
+    call = load_with(schemas.CdsRequestSchema(), read_json_body(), "CDS Hooks request")
+    if call["hook"] != service.hook:
+        raise invalid_request({"hook": [f"This service answers the '{service.hook}' hook, not '{call['hook'][:40]}'."]},
+                              "CDS Hooks request")
+    try:
+        gathered = st.mapper.gather(call["context"], call.get("prefetch"))
+    except ValueError as exc:
+        raise invalid_request({f"context.extension.{FACTS_EXTENSION}": [str(exc)]}, "CDS Hooks request") from None
+    if not gathered.facts:
+        return json_response({"cards": []})
+    evaluator = st.backend.evaluator
+    try:
+        facts = evaluator.validate(gathered.facts)
+    except InvalidFacts as exc:
+        sources = {}
+        for name in exc.errors:
+            base = _BASE_NAME.match(name)
+            if base and base.group(0) in gathered.sources:
+                sources[name] = gathered.sources[base.group(0)]
+        raise invalid_facts(exc, fact_sources=sources) from None
+    result = evaluator.evaluate_valid(facts).to_dict()
+    if _nothing_to_say(result):
+        return json_response({"cards": []})
+    report_url = st.public_url(f"/v1/reports/{st.store.put_report(result)}")
+    source = {"label": st.config["CDS_SOURCE_LABEL"], "url": st.config["CDS_SOURCE_URL"] or st.public_url("/docs")}
+    return json_response({"cards": [build_card(result, call["context"], source, report_url)]})
+
+
+def _nothing_to_say(result: dict) -> bool:
+    return (result["triage"]["level"] == "self_care" and not result["triage"]["reasons"] and not result["causes"]
+            and not result["recommendations"] and not result["avoid"])
+
+
+@bp.post("/<service_id>/feedback")
+@operation(summary="Feedback on a card", tags=["cds-hooks"], security=CDS_SECURITY, body=schemas.FeedbackSchema,
+           description="Accepted and counted in the log (card ids and outcomes only).",
+           responses={200: ("Received.", None)}, problems=CDS_PROBLEMS)
+def feedback(service_id: str):
+    service = _service(service_id)
+    data = load_with(schemas.FeedbackSchema(), read_json_body(), "feedback")
+    outcomes = Counter(item["outcome"] for item in data["feedback"])
+    log.info("feedback for %s: %s", service.id, ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items())))
+    response = Response(b"", status=200)
+    del response.headers["Content-Type"]
+    return response

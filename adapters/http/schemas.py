@@ -1,0 +1,374 @@
+"""The marshmallow schemas of every payload. Requests are validated with them,
+and the OpenAPI document is generated from them, so the two cannot drift.
+
+The intake facts schema is not here: it is generated from the catalogue
+(:func:`decision_core.intake.build_intake_schema`), the same one the evaluator
+validates with. Results are serialised by the core (``Result.to_dict()``, the
+public contract); ``ResultSchema`` describes that shape and the tests check every
+response against it.
+"""
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, INCLUDE, Schema, ValidationError, fields, validate, validates_schema
+
+
+class _Open(Schema):
+    """A response shape that may grow: new keys are additions, never breaking."""
+
+    class Meta:
+        unknown = INCLUDE
+
+
+class AnyValue(fields.Raw):
+    """Any JSON value (a fact's value: boolean, number, string or list)."""
+
+
+# ------------------------------------------------------------------ problems
+
+
+class ProblemSchema(_Open):
+    type = fields.String(required=True, metadata={"description": "'about:blank' or a urn:hamstring-decision-core:problem:* URI."})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True, metadata={"description": "What went wrong, for a person."})
+    instance = fields.String(metadata={"description": "The path that was called."})
+    request_id = fields.String(metadata={"description": "Quote it when reporting a problem."})
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
+                         metadata={"description": "For 422: each offending field and why."})
+
+
+# ------------------------------------------------------------------- results
+
+
+class EvidenceSchema(_Open):
+    fact = fields.String(allow_none=True, metadata={"description": "The first fact the rule read (null: it read only findings)."})
+    value = AnyValue(allow_none=True)
+    facts = fields.Dict(keys=fields.String(), values=AnyValue(allow_none=True))
+    rule = fields.String(required=True)
+    because = fields.String(required=True)
+    sources = fields.List(fields.String(), required=True)
+    strength = fields.String()
+    weight = fields.Float()
+    level = fields.String()
+
+
+class TriageSchema(_Open):
+    level = fields.String(required=True, metadata={"description": "self_care | see_professional | urgent | emergency"})
+    name = fields.String(required=True)
+    advice = fields.String(required=True)
+    reasons = fields.List(fields.Nested(EvidenceSchema), required=True)
+
+
+class CauseSchema(_Open):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    rank = fields.Integer(required=True)
+    score = fields.Float(required=True)
+    confidence = fields.Float(required=True)
+    explanation = fields.String(required=True)
+    evidence = fields.List(fields.Nested(EvidenceSchema), required=True)
+    sources = fields.List(fields.String(), required=True)
+
+
+class ReasonSchema(_Open):
+    rule = fields.String(required=True)
+    because = fields.String(required=True)
+    sources = fields.List(fields.String(), required=True)
+    facts = fields.Dict(keys=fields.String(), values=AnyValue(allow_none=True))
+
+
+class RecommendationSchema(_Open):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True, metadata={"description": "exercise | lifestyle | self_care | referral"})
+    dose = fields.Dict(keys=fields.String(), values=AnyValue(allow_none=True), required=True)
+    instructions = fields.String(required=True)
+    for_causes = fields.List(fields.String(), required=True)
+    reasons = fields.List(fields.Nested(ReasonSchema), required=True)
+    sources = fields.List(fields.String(), required=True)
+    intensity = fields.String()
+    for_triage = fields.String()
+
+
+class WithheldSchema(_Open):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True)
+    reason = fields.String(required=True)
+
+
+class AvoidSchema(_Open):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    why = fields.String(required=True)
+    reasons = fields.List(fields.Nested(ReasonSchema), required=True)
+    sources = fields.List(fields.String(), required=True)
+
+
+class QuestionSchema(_Open):
+    fact = fields.String(required=True)
+    question = fields.String(required=True)
+    label = fields.String(required=True)
+    type = fields.String(required=True)
+    kind = fields.String(required=True, metadata={"description": "safety | diagnosis"})
+    why = fields.String(required=True)
+    score = fields.Float(required=True)
+
+
+class FindingSchema(_Open):
+    id = fields.String(required=True)
+    evidence = fields.List(fields.Nested(EvidenceSchema), required=True)
+
+
+class UsedRulesetSchema(_Open):
+    id = fields.String(required=True)
+    version = fields.String(required=True)
+    kind = fields.String(required=True)
+    plugin = fields.String(required=True)
+
+
+class ResultSchema(_Open):
+    triage = fields.Nested(TriageSchema, required=True)
+    causes = fields.List(fields.Nested(CauseSchema), required=True, metadata={"description": "Most likely first."})
+    recommendations = fields.List(fields.Nested(RecommendationSchema), required=True)
+    withheld = fields.List(fields.Nested(WithheldSchema), required=True)
+    avoid = fields.List(fields.Nested(AvoidSchema), required=True)
+    next_questions = fields.List(fields.Nested(QuestionSchema), required=True, metadata={"description": "Best first."})
+    findings = fields.List(fields.Nested(FindingSchema), required=True)
+    facts = fields.Dict(keys=fields.String(), values=AnyValue(), required=True,
+                        metadata={"description": "The validated facts the result was computed from."})
+    rulesets = fields.List(fields.Nested(UsedRulesetSchema), required=True)
+    fired_rules = fields.List(fields.String(), required=True)
+    engine = fields.String(required=True)
+    disclaimer = fields.String(required=True)
+
+
+# ------------------------------------------------------------------ listings
+
+
+class FactInfoSchema(_Open):
+    name = fields.String(required=True)
+    type = fields.String(required=True, metadata={"description": "bool | int | number | choice | choices | list"})
+    label = fields.String(required=True)
+    question = fields.String(required=True, metadata={"description": "The question to put to the patient."})
+    help = fields.String()
+    unit = fields.String()
+    min = fields.Float()
+    max = fields.Float()
+    values = fields.List(fields.String(), metadata={"description": "Allowed values of choice and choices facts."})
+    max_items = fields.Integer()
+    red_flag = fields.Boolean(required=True, metadata={"description": "A yes can raise the triage level."})
+    ruleset = fields.String(required=True)
+
+
+class FactListSchema(_Open):
+    facts = fields.List(fields.Nested(FactInfoSchema), required=True)
+
+
+class CauseInfoSchema(_Open):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    explanation = fields.String(required=True)
+    sources = fields.List(fields.String(), required=True)
+    ruleset = fields.String(required=True)
+    threshold = fields.Float(required=True)
+    rules = fields.Integer(required=True)
+
+
+class CauseListSchema(_Open):
+    causes = fields.List(fields.Nested(CauseInfoSchema), required=True)
+
+
+class FormatInfoSchema(_Open):
+    name = fields.String(required=True)
+    media_type = fields.String(required=True)
+    extension = fields.String(required=True)
+    description = fields.String(required=True)
+    binary = fields.Boolean(required=True)
+    plugin = fields.String(required=True)
+
+
+class FormatListSchema(_Open):
+    formats = fields.List(fields.Nested(FormatInfoSchema), required=True)
+
+
+class RulesetInfoSchema(_Open):
+    id = fields.String(required=True)
+    version = fields.String(required=True)
+    kind = fields.String(required=True)
+    title = fields.String(required=True)
+    plugin = fields.String(required=True, metadata={"description": "The plugin it came from ('decision_core': built in)."})
+
+
+class PluginInfoSchema(_Open):
+    name = fields.String(required=True)
+    version = fields.String(allow_none=True, required=True)
+    builtin = fields.Boolean(required=True)
+    status = fields.String(required=True, metadata={"description": "ok | failed"})
+    hooks = fields.List(fields.String(), required=True)
+    registered = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), required=True)
+    error = fields.String()
+    problems = fields.List(fields.Dict())
+
+
+class RulesetListSchema(_Open):
+    fingerprint = fields.String(required=True, metadata={"description": "Identifies exactly which ruleset versions are served."})
+    engine = fields.String(required=True)
+    rulesets = fields.List(fields.Nested(RulesetInfoSchema), required=True)
+    plugins = fields.List(fields.Nested(PluginInfoSchema), required=True)
+    failed_plugins = fields.List(fields.Nested(PluginInfoSchema), required=True)
+
+
+class HealthSchema(_Open):
+    status = fields.String(required=True, metadata={"description": "ok"})
+    version = fields.String(required=True)
+    engine = fields.String(required=True)
+    catalogue = fields.String(required=True, metadata={"description": "The catalogue fingerprint."})
+
+
+def report_query_schema(format_names: list[str], required: bool = True) -> Schema:
+    """The ?format= query of the report routes; its enum is the registered output formats."""
+    description = "An output format name (GET /v1/formats)."
+    if not required:
+        description += " Default: the server's REPORT_FORMAT."
+    check = validate.OneOf(format_names) if format_names else None
+    fmt = fields.String(required=required, validate=check, metadata={"description": description})
+    meta = type("Meta", (), {"unknown": EXCLUDE})
+    name = "ReportQuery" if required else "StoredReportQuery"
+    return type(name, (Schema,), {"format": fmt, "Meta": meta})()
+
+
+# ----------------------------------------------------------------- CDS Hooks
+
+
+class CodingSchema(_Open):
+    system = fields.String(validate=validate.Length(min=1))
+    code = fields.String(validate=validate.Length(min=1))
+    display = fields.String(validate=validate.Length(min=1))
+
+
+class CdsServiceSchema(_Open):
+    hook = fields.String(required=True)
+    id = fields.String(required=True)
+    title = fields.String(required=True)
+    description = fields.String(required=True)
+    prefetch = fields.Dict(keys=fields.String(), values=fields.String())
+    usageRequirements = fields.String()
+
+
+class DiscoverySchema(_Open):
+    services = fields.List(fields.Nested(CdsServiceSchema), required=True)
+
+
+class FhirAuthorizationSchema(Schema):
+    class Meta:
+        unknown = INCLUDE
+
+    access_token = fields.String(required=True)
+    token_type = fields.String(required=True)
+    expires_in = fields.Integer(required=True)
+    scope = fields.String(required=True)
+    subject = fields.String(required=True)
+
+
+class CdsRequestSchema(Schema):
+    """A CDS Hooks service call. Unknown top-level members are ignored, as the spec allows."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    hook = fields.String(required=True, validate=validate.Length(min=1))
+    hookInstance = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    fhirServer = fields.Url(require_tld=False, schemes={"http", "https"})
+    fhirAuthorization = fields.Nested(FhirAuthorizationSchema)
+    context = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), required=True, metadata={
+        "description": "Hook context (patientId, userId, encounterId). Facts may be given in "
+                       "context.extension['hamstring-decision-core.facts'] (an object of fact names to values)."})
+    prefetch = fields.Dict(keys=fields.String(), values=fields.Dict(allow_none=True), metadata={
+        "description": "FHIR resources or searchset Bundles, as requested by the service's prefetch templates."})
+    extension = fields.Dict()
+
+    @validates_schema
+    def _context_is_object(self, data, **kwargs):
+        ext = data.get("context", {}).get("extension")
+        if ext is not None and not isinstance(ext, dict):
+            raise ValidationError("must be an object", "context.extension")
+
+
+class SourceSchema(Schema):
+    label = fields.String(required=True)
+    url = fields.String()
+    topic = fields.Nested(CodingSchema)
+
+
+class LinkSchema(Schema):
+    label = fields.String(required=True)
+    url = fields.String(required=True)
+    type = fields.String(required=True, validate=validate.OneOf(["absolute", "smart"]))
+
+
+class ActionSchema(Schema):
+    type = fields.String(required=True, validate=validate.OneOf(["create", "update", "delete"]))
+    description = fields.String(required=True)
+    resource = fields.Dict()
+    resourceId = fields.String()
+
+
+class SuggestionSchema(Schema):
+    label = fields.String(required=True)
+    uuid = fields.String()
+    isRecommended = fields.Boolean()
+    actions = fields.List(fields.Nested(ActionSchema))
+
+
+class CardSchema(Schema):
+    uuid = fields.String()
+    summary = fields.String(required=True, validate=validate.Length(min=1, max=139))
+    detail = fields.String(metadata={"description": "GitHub-flavoured markdown."})
+    indicator = fields.String(required=True, validate=validate.OneOf(["info", "warning", "critical"]))
+    source = fields.Nested(SourceSchema, required=True)
+    suggestions = fields.List(fields.Nested(SuggestionSchema))
+    selectionBehavior = fields.String(validate=validate.OneOf(["at-most-one", "any"]))
+    links = fields.List(fields.Nested(LinkSchema))
+
+
+class CdsResponseSchema(Schema):
+    cards = fields.List(fields.Nested(CardSchema), required=True)
+
+
+class AcceptedSuggestionSchema(Schema):
+    class Meta:
+        unknown = INCLUDE
+
+    id = fields.String(required=True)
+
+
+class OverrideReasonSchema(Schema):
+    class Meta:
+        unknown = INCLUDE
+
+    reason = fields.Nested(CodingSchema)
+    userComment = fields.String()
+
+
+class FeedbackItemSchema(Schema):
+    class Meta:
+        unknown = INCLUDE
+
+    card = fields.String(required=True, validate=validate.Length(min=1))
+    outcome = fields.String(required=True, validate=validate.OneOf(["accepted", "overridden"]))
+    acceptedSuggestions = fields.List(fields.Nested(AcceptedSuggestionSchema))
+    overrideReason = fields.Nested(OverrideReasonSchema)
+    outcomeTimestamp = fields.String(required=True, validate=validate.Length(min=1))
+
+    @validates_schema
+    def _accepted_needs_suggestions(self, data, **kwargs):
+        if data.get("outcome") == "accepted" and not data.get("acceptedSuggestions"):
+            raise ValidationError("required when the outcome is 'accepted'", "acceptedSuggestions")
+
+
+class FeedbackSchema(Schema):
+    class Meta:
+        unknown = INCLUDE
+
+    feedback = fields.List(fields.Nested(FeedbackItemSchema), required=True, validate=validate.Length(min=1, max=100))

@@ -1,0 +1,119 @@
+"""``decision-core serve``: the HTTP adapter under gunicorn, a production WSGI server.
+
+The application is built once in gunicorn's master (``--preload``, the default):
+rulesets are loaded and the engine warmed up before the first worker is forked,
+and a broken configuration or catalogue stops start-up with a clear message.
+Each worker is a process of its own, running one evaluation at a time (the
+durable-rules engine allows one session per process); throughput comes from
+workers, not threads. Worker processes share short-lived state (report links,
+JWT ids) through an SQLite file in a private temporary folder removed on exit.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from typing import Any, Callable
+
+import click
+
+log = logging.getLogger("decision_core.adapters.http")
+
+# The request path without the query string: queries may hold more than we want in a log.
+ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+
+
+def _gunicorn_app(load: Callable[[], Any], options: dict[str, Any]):
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):
+        def load_config(self):
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            return load()
+
+    return Server()
+
+
+def gunicorn_options(bind: tuple[str, ...], workers: int, threads: int, timeout: int, preload: bool,
+                     access_log: bool, log_level: str) -> dict[str, Any]:
+    options: dict[str, Any] = {
+        "bind": list(bind),
+        "workers": workers,
+        "threads": threads,
+        "worker_class": "gthread" if threads > 1 else "sync",
+        "timeout": timeout,
+        "graceful_timeout": min(timeout, 30),
+        "keepalive": 5,
+        "preload_app": preload,
+        "loglevel": log_level,
+        "errorlog": "-",
+        "proc_name": "decision-core",
+    }
+    if access_log:
+        options.update(accesslog="-", access_log_format=ACCESS_LOG_FORMAT)
+    return options
+
+
+@click.command()
+@click.option("--bind", "-b", multiple=True, default=("127.0.0.1:8000",), show_default=True,
+              help="Address to listen on (HOST:PORT or unix:PATH); repeat for several.")
+@click.option("--workers", "-w", type=click.IntRange(1, 64), default=None,
+              help="Worker processes (default: the number of CPUs).")
+@click.option("--threads", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Threads per worker (more than 1 uses gthread workers with keep-alive).")
+@click.option("--timeout", type=click.IntRange(5, 600), default=30, show_default=True,
+              help="Seconds before a silent worker is restarted.")
+@click.option("--preload/--no-preload", default=True, show_default=True,
+              help="Build the app (load rulesets) once in the master before forking workers.")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False),
+              help="Configuration file (JSON, TOML or YAML); same as DECISION_CORE_CONFIG.")
+@click.option("--access-log/--no-access-log", default=False, show_default=True,
+              help="gunicorn's access log on stderr (paths only, never query strings or bodies).")
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info",
+              show_default=True)
+def serve(bind, workers, threads, timeout, preload, config_file, access_log, log_level):
+    """Serve the REST API, OpenAPI document and CDS Hooks services over HTTP (gunicorn)."""
+    from decision_core.catalogue import RulesetError
+    from decision_core.plugin_manager import PluginError
+
+    from .config import CONFIG_FILE_ENV, ConfigError, load_config
+
+    if config_file:
+        os.environ[CONFIG_FILE_ENV] = config_file
+    logging.getLogger("decision_core").setLevel(log_level.upper())
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    state_dir = None
+    overrides: dict[str, Any] = {}
+    if not config["STATE_DB"]:
+        state_dir = tempfile.mkdtemp(prefix="decision-core-")  # mode 0700: only this user can read it
+        overrides["STATE_DB"] = os.path.join(state_dir, "state.sqlite")
+
+    def build():
+        from . import create_app
+
+        return create_app(overrides)
+
+    master_pid = os.getpid()
+    try:
+        app = None
+        if preload:
+            try:
+                app = build()
+            except (ConfigError, RulesetError, PluginError, ValueError) as exc:
+                raise click.ClickException(f"cannot start: {exc}") from None
+        options = gunicorn_options(bind, workers or os.cpu_count() or 2, threads, timeout, preload, access_log, log_level)
+        click.echo(f"decision-core serving on {', '.join(bind)} with {options['workers']} worker(s)"
+                   f" ({config['ENV']} mode); API page at /docs", err=True)
+        _gunicorn_app((lambda: app) if app is not None else build, options).run()
+    finally:
+        # gunicorn's workers are forked from inside run() and unwind through here when they exit:
+        # only the master removes the shared state.
+        if state_dir and os.getpid() == master_pid:
+            shutil.rmtree(state_dir, ignore_errors=True)
