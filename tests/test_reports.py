@@ -1,0 +1,317 @@
+"""Report formats: every format renders every public worked case with the default
+evaluator, and says the right things (triage, causes, programme, no exercises at
+urgent or emergency). PDF and FHIR have their own files."""
+from __future__ import annotations
+
+import html as html_lib
+import json
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+import decision_core
+from decision_core.adapters.reports import InvalidResult, ReportError, UnknownFormat, available_formats, get_format, render
+from decision_core.adapters.reports.view import build_view
+from decision_core.plugin_manager import get_registry
+
+PUBLIC = Path(__file__).resolve().parent.parent.parent / "shared" / "vignettes" / "public.json"
+BUILTIN_FORMATS = ("json", "markdown", "text", "html", "pdf", "fhir")
+READABLE = ("markdown", "text", "html")
+WHEN = datetime(2025, 3, 4, 9, 30, tzinfo=timezone.utc)
+ACUTE = ("urgent", "emergency")
+
+
+def load_public_cases() -> list:
+    if not PUBLIC.is_file():
+        return [pytest.param(None, id="no-public-cases",
+                             marks=pytest.mark.skip(reason=f"{PUBLIC} is absent (shared/ sits next to the repository)"))]
+    return [pytest.param(case, id=case["id"]) for case in json.loads(PUBLIC.read_text(encoding="utf-8"))["cases"]]
+
+
+PUBLIC_CASES = load_public_cases()
+# Urgent and emergency cases whose causes would otherwise bring exercises: the result withholds them,
+# and the report must not name them.
+ACUTE_WITH_WITHHELD = {
+    "urgent-strain-and-sleepy-glutes": {"onset": "sudden", "onset_during_sprint_or_kick": True, "popping_sensation": True,
+                                        "glute_bridge_hamstring_cramp": True, "sitting_hours_per_day": 10,
+                                        "uses_standing_desk": False},
+    "emergency-and-sleepy-glutes": {"bladder_or_bowel_changes": True, "glute_bridge_hamstring_cramp": True,
+                                    "sitting_hours_per_day": 10, "uses_standing_desk": False},
+}
+
+
+def result_for(facts: dict) -> dict:
+    return decision_core.evaluate(facts).to_dict()
+
+
+def as_text(fmt: str, data: bytes) -> str:
+    """The human-visible text of a rendering, whitespace collapsed (HTML tags and entities removed)."""
+    text = data.decode("utf-8")
+    if fmt == "html":
+        text = re.sub(r"<style>.*?</style>", " ", text, flags=re.S)
+        text = html_lib.unescape(re.sub(r"<[^>]+>", " ", text))
+    return " ".join(text.split())
+
+
+def level_label(result: dict) -> str:
+    return result["triage"]["level"].replace("_", " ").upper()
+
+
+def programme_table(html: str) -> str:
+    match = re.search(r'<table class="prog stack">.*?</table>', html, flags=re.S)
+    return match.group(0) if match else ""
+
+
+# ------------------------------------------------------------------ registry
+
+
+def test_every_builtin_format_is_a_plugin_registration():
+    formats = get_registry().formats
+    for name in BUILTIN_FORMATS:
+        assert formats[name].plugin == "decision_core.adapters.reports.plugin"
+    assert set(BUILTIN_FORMATS) <= set(available_formats())
+    assert get_format("pdf").binary and get_format("pdf").media_type == "application/pdf"
+    assert get_format("fhir").media_type == "application/fhir+json"
+    assert "report" in get_registry().commands
+
+
+def test_unknown_format_lists_the_available_ones():
+    with pytest.raises(UnknownFormat) as err:
+        render(result_for({}), "docx")
+    message = str(err.value)
+    assert "docx" in message
+    for name in BUILTIN_FORMATS:
+        assert name in message
+
+
+def test_render_refuses_what_is_not_a_result():
+    with pytest.raises(InvalidResult, match="error object"):
+        render({"error": "invalid_facts", "message": "The facts are not valid."}, "html")
+    with pytest.raises(InvalidResult, match="missing"):
+        render({"triage": {"level": "self_care"}}, "text")
+    with pytest.raises(InvalidResult):
+        render(["not", "a", "result"], "markdown")
+
+
+def test_bad_options_are_clear_errors():
+    result = result_for({})
+    with pytest.raises(ReportError, match="paper"):
+        render(result, "html", paper="a3")
+    with pytest.raises(ReportError, match="generated_at"):
+        render(result, "text", generated_at="yesterday")
+
+
+def test_render_takes_a_result_object_or_its_dict_and_returns_bytes():
+    result = decision_core.evaluate({"sitting_hours_per_day": 10, "glute_bridge_hamstring_cramp": True})
+    from_object = render(result, "text", generated_at=WHEN)
+    from_dict = render(result.to_dict(), "text", generated_at=WHEN)
+    assert isinstance(from_object, bytes) and from_object == from_dict
+
+
+# ------------------------------------------------------------------ every public case, every format
+
+
+@pytest.mark.parametrize("fmt", [f for f in BUILTIN_FORMATS if f != "pdf"])
+@pytest.mark.parametrize("case", PUBLIC_CASES)
+def test_public_case_renders_with_its_content(case, fmt):
+    result = result_for(case["facts"])
+    expected_level = case["expect"].get("triage")
+    if expected_level:
+        assert result["triage"]["level"] == expected_level, "the evaluator disagrees with the worked case"
+    data = render(result, fmt, generated_at=WHEN)
+    assert isinstance(data, bytes) and data
+
+    if fmt == "json":
+        assert json.loads(data) == json.loads(json.dumps(result))
+        return
+    if fmt == "fhir":
+        return  # checked in test_reports_fhir.py
+    text = as_text(fmt, data)
+    assert level_label(result) in text
+    assert result["triage"]["advice"].split(".")[0] in text
+    for cause in result["causes"]:
+        assert cause["name"] in text
+        for evidence in cause["evidence"]:
+            assert " ".join(evidence["because"].split()) in text
+    for rec in result["recommendations"]:
+        assert rec["name"] in text
+    for item in result["avoid"]:
+        assert item["name"] in text
+    for ruleset in result["rulesets"]:
+        assert ruleset["id"] in text
+    assert result["disclaimer"] in text
+    for question in result["next_questions"]:
+        assert question["fact"] in text
+    if result["triage"]["level"] in ACUTE:
+        assert "What to do now" in text or "WHAT TO DO NOW" in text or "emergency care" in text.lower()
+        assert "on hold" in text.lower()
+        assert "Your programme" not in text and "YOUR PROGRAMME" not in text
+    else:
+        assert "programme" in text.lower()
+
+
+@pytest.mark.parametrize("case", PUBLIC_CASES)
+def test_html_programme_table_lists_each_exercise_with_its_dose_and_causes(case):
+    result = result_for(case["facts"])
+    html = render(result, "html", generated_at=WHEN).decode()
+    table = programme_table(html)
+    exercises = [r for r in result["recommendations"] if r["kind"] == "exercise"]
+    if result["triage"]["level"] in ACUTE:
+        assert not exercises, "the result itself must withhold exercises at this level"
+        assert table == ""
+        return
+    if not exercises:
+        assert table == ""
+        return
+    for header in ("Exercise", "Sets", "Reps", "Hold", "How often", "How to do it", "Helps with"):
+        assert f">{header}" in table
+    rows = re.findall(r"<tr>.*?</tr>", table.split("<tbody>")[1], flags=re.S)
+    assert len(rows) == len(exercises)
+    names = {c["id"]: c["name"] for c in result["causes"]}
+    for row, rec in zip(rows, exercises):
+        cell_text = html_lib.unescape(re.sub(r"<[^>]+>", " ", row))
+        assert rec["name"] in cell_text
+        for key in ("sets", "reps", "frequency"):
+            if rec["dose"].get(key):
+                assert str(rec["dose"][key]) in cell_text
+        for cause_id in rec["for_causes"]:
+            assert names[cause_id] in cell_text
+        assert " ".join(rec["instructions"].split())[:40] in " ".join(cell_text.split())
+
+
+@pytest.mark.parametrize("case", PUBLIC_CASES)
+def test_worked_case_expectations_show_in_the_handout(case):
+    expect = case["expect"]
+    result = result_for(case["facts"])
+    text = as_text("html", render(result, "html", generated_at=WHEN))
+    names = {r["id"]: r["name"] for r in result["recommendations"]}
+    for rec_id in expect.get("recommend", []):
+        assert names[rec_id] in text
+    avoid_names = {a["id"]: a["name"] for a in result["avoid"]}
+    for avoid_id in expect.get("avoid", []):
+        assert avoid_names[avoid_id] in text
+    cause_names = {c["id"]: c["name"] for c in result["causes"]}
+    for cause_id in expect.get("causes_top", []):
+        assert cause_names[cause_id] in text
+
+
+# ------------------------------------------------------------------ triage shapes every format
+
+
+@pytest.mark.parametrize("name", sorted(ACUTE_WITH_WITHHELD))
+def test_acute_reports_name_no_withheld_exercise(name):
+    result = result_for(ACUTE_WITH_WITHHELD[name])
+    assert result["triage"]["level"] in ACUTE
+    withheld = [w for w in result["withheld"] if w["kind"] == "exercise"]
+    assert withheld, "this case is meant to have exercises withheld"
+    for fmt in ("markdown", "text", "html", "fhir"):
+        raw = render(result, fmt, generated_at=WHEN).decode()
+        visible = as_text(fmt, raw.encode())
+        for item in withheld:
+            assert item["name"] not in visible, f"{fmt} names the withheld exercise {item['name']}"
+            assert not re.search(rf"(?<!\w){item['id']}(?!\w)", raw), f"{fmt} carries the withheld exercise id {item['id']}"
+        assert "your programme" not in visible.lower()
+        count = len(withheld)
+        if fmt == "fhir":
+            outputs = next(e["resource"] for e in json.loads(raw)["entry"]
+                           if e["resource"]["resourceType"] == "Parameters")
+            assert {"name": "exercises_withheld", "valueInteger": count} in outputs["parameter"]
+        else:
+            assert f"{count} exercise item" in visible
+
+
+def test_an_exercise_that_slips_through_at_urgent_is_still_left_out(caplog):
+    result = result_for(ACUTE_WITH_WITHHELD["urgent-strain-and-sleepy-glutes"])
+    slipped = {"id": "glute_bridge", "name": "Glute bridge", "kind": "exercise", "dose": {"sets": 3, "reps": "10"},
+               "instructions": "Lift your hips.", "for_causes": ["underactive_glutes"], "reasons": [], "sources": ["000"]}
+    result["recommendations"] = result["recommendations"] + [slipped]
+    for fmt in ("markdown", "text", "html", "fhir"):
+        assert "Glute bridge" not in render(result, fmt, generated_at=WHEN).decode()
+    assert "glute_bridge" in caplog.text
+
+
+def test_emergency_handout_leads_with_the_advice():
+    result = result_for({"bladder_or_bowel_changes": True, "sitting_hours_per_day": 10})
+    assert result["triage"]["level"] == "emergency"
+    for fmt in READABLE:
+        text = as_text(fmt, render(result, fmt, generated_at=WHEN))
+        advice = " ".join(result["triage"]["advice"].split())
+        banner_at = text.index("EMERGENCY")
+        assert text.index(advice) < text.index("What may be going on" if fmt != "text" else "WHAT MAY BE GOING ON")
+        assert banner_at < 200, "the triage banner comes first"
+
+
+def test_self_care_html_shows_what_was_left_out_and_why():
+    # anterior pelvic tilt withholds the gentle hamstring stretch (it would work against that cause)
+    facts = {"lumbar_gap_hand_fits": True, "standing_posture": "butt_and_belly_out", "sitting_hours_per_day": 10,
+             "glute_bridge_hamstring_cramp": True, "uses_standing_desk": False}
+    result = result_for(facts)
+    if not result["withheld"]:
+        pytest.skip("the built-in rulesets withhold nothing for this case")
+    text = as_text("html", render(result, "html", generated_at=WHEN))
+    assert "Left out on purpose" in text
+    for item in result["withheld"]:
+        assert item["name"] in text and item["reason"] in text
+
+
+# ------------------------------------------------------------------ html is self-contained and print-ready
+
+
+def test_html_is_self_contained_and_print_ready():
+    result = result_for({"sitting_hours_per_day": 10, "glute_bridge_hamstring_cramp": True})
+    html = render(result, "html", generated_at=WHEN).decode()
+    assert "<script" not in html and "<link" not in html and "@import" not in html
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+    assert not re.search(r"url\(\s*['\"]?(https?:)?//", html)
+    style = re.search(r"<style>(.*?)</style>", html, flags=re.S).group(1)
+    assert '"DejaVu Sans"' in style and "&#34;" not in style, "the CSS must be inlined unescaped"
+    assert "@page" in style and "counter(pages)" in style
+    assert "@media screen and (max-width" in style, "a phone layout"
+    assert '<meta name="viewport"' in html
+    assert 'class="triage triage-self_care"' in html
+    letter = render(result, "html", paper="letter").decode()
+    assert "@page { size: letter; }" in letter
+
+
+def test_text_report_fits_a_terminal():
+    result = result_for({"sitting_hours_per_day": 10, "glute_bridge_hamstring_cramp": True, "activity_level": "sedentary"})
+    text = render(result, "text", generated_at=WHEN).decode()
+    assert max(len(line) for line in text.splitlines()) <= 78
+    assert text.splitlines()[4].startswith("\u2713 TRIAGE: SELF CARE")
+
+
+def test_markdown_table_cells_escape_pipes_and_line_breaks():
+    result = result_for({"sitting_hours_per_day": 10, "glute_bridge_hamstring_cramp": True})
+    exercises = [r for r in result["recommendations"] if r["kind"] == "exercise"]
+    assert exercises
+    exercises[0]["instructions"] = "Lift | hold\nthen lower"
+    md = render(result, "markdown", generated_at=WHEN).decode()
+    header = next(line for line in md.splitlines() if line.startswith("| Exercise"))
+    row = next(line for line in md.splitlines() if exercises[0]["name"] in line and line.startswith("|"))
+    unescaped_pipes = lambda line: len(re.findall(r"(?<!\\)\|", line))  # noqa: E731
+    assert unescaped_pipes(row) == unescaped_pipes(header)
+    assert "Lift \\| hold then lower" in row
+
+
+def test_sources_are_titled_in_every_readable_format():
+    result = result_for({"sitting_hours_per_day": 10, "glute_bridge_hamstring_cramp": True})
+    view = build_view(result)
+    assert view.sources and all(s.title != "(no title on file)" for s in view.sources)
+    for fmt in READABLE:
+        text = as_text(fmt, render(result, fmt, generated_at=WHEN))
+        for source in view.sources:
+            assert source.title in text
+
+
+def test_mini_catalogue_results_render_in_every_format(mini_evaluators):
+    # Engine-independent: a result from the fixture catalogue (its own causes, levels and sources).
+    result = mini_evaluators["plain"].evaluate({"sitting": 9, "cramp": True, "places": ["c"]}).to_dict()
+    assert result["triage"]["level"] == "see_professional"
+    for fmt in BUILTIN_FORMATS:
+        data = render(result, fmt, generated_at=WHEN)
+        if fmt in READABLE:
+            text = as_text(fmt, data)
+            assert "SEE PROFESSIONAL" in text and "Sleepy glutes" in text and "Bridge" in text
+            assert "Squat" in text, "at see_professional the withheld list is shown with its reason"
