@@ -70,6 +70,8 @@ def report(facts: IO[str], format_name: str, output: Path | None, batch: bool, e
         fmt = get_format(format_name)
     except UnknownFormat as exc:
         raise ReportFailed(str(exc)) from None
+    if not batch and fmt.binary and _to_stdout(output) and _stdout_is_terminal():
+        raise ReportFailed(f"the {fmt.name} format is binary: give -o FILE rather than a terminal")
     options = _options(paper, title, patient_reference)
     evaluator = _evaluator(engine)
     if batch:
@@ -94,15 +96,21 @@ def report(facts: IO[str], format_name: str, output: Path | None, batch: bool, e
     _write(data, fmt, output)
 
 
+def _to_stdout(output: Path | None) -> bool:
+    return output is None or str(output) == "-"
+
+
+def _stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
 def _write(data: bytes, fmt, output: Path | None) -> None:
     from .output import OutputError, write_atomically
 
-    if output is None or str(output) == "-":
-        stream = click.get_binary_stream("stdout")
-        if fmt.binary and stream.isatty():
-            raise ReportFailed(f"the {fmt.name} format is binary: give -o FILE rather than a terminal")
-        stream.write(data)
-        stream.flush()
+    if _to_stdout(output):
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
         return
     try:
         write_atomically(output, data)
