@@ -193,3 +193,40 @@ def test_builtin_intake_rejects_what_domain_md_forbids(builtin_catalogue):
     assert set(errors) == {"age", "pain_level", "sitting_hours_per_day", "onset", "pain_locations[0]",
                            "sharp_pain", "straight_leg_raise_degrees", "tightness_duration_weeks",
                            "hamstring_length"}
+
+
+def _schema_outcome(intake, raw):
+    """What the full marshmallow schema says about raw facts: (data, None) or (None, errors)."""
+    from marshmallow import ValidationError
+
+    from decision_core.intake import _flatten
+
+    try:
+        return {k: v for k, v in intake.schema.load(dict(raw)).items() if v is not None}, None
+    except ValidationError as exc:
+        return None, {k: sorted(v) for k, v in _flatten(exc.messages).items()}
+
+
+WRONG_VALUES = [1, 0, "true", "7", 7.5, -1, 1000, None, [], ["x"], [3], "not_a_value", {"a": 1}, float("nan")]
+
+
+def test_validation_agrees_with_the_full_schema(builtin_catalogue):
+    # Intake validates only the fields sent; it must say exactly what schema.load says.
+    from hypothesis import given, settings, strategies as st
+
+    intake = Intake(builtin_catalogue)
+    names = sorted(builtin_catalogue.facts) + ["not_a_fact"]
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.dictionaries(st.sampled_from(names), st.sampled_from(WRONG_VALUES), max_size=8))
+    def agree(raw):
+        data, errors = _schema_outcome(intake, raw)
+        try:
+            got = intake.validate(raw)
+        except InvalidFacts as exc:
+            assert errors == {k: sorted(v) for k, v in exc.errors.items()}
+        else:
+            assert errors is None
+            assert set(got) == set(data)
+
+    agree()
