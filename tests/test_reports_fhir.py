@@ -68,7 +68,7 @@ def test_public_case_bundle_validates_and_matches_the_result(case):
         assert action["title"] == rec["name"]
         assert action["code"][0]["coding"][0]["code"] == rec["id"]
         dose = rec["dose"]
-        for key in ("sets", "reps", "hold", "frequency"):
+        for key in ("sets", "reps", "hold", "duration", "frequency"):
             if dose.get(key):
                 assert str(dose[key]) in action["description"]
         if dose.get("frequency"):

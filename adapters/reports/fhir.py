@@ -100,8 +100,8 @@ def _action(item: ItemView, view: ReportView) -> dict[str, Any]:
     timing = None
     if item.frequency:
         timing = {"code": {"text": item.frequency}, "repeat": timing_repeat(item.frequency)}
-    dose_parts = [("sets", item.sets), ("reps", item.reps), ("hold", item.hold), ("frequency", item.frequency),
-                  ("detail", item.detail)]
+    dose_parts = [("sets", item.sets), ("reps", item.reps), ("hold", item.hold), ("duration", item.duration),
+                  ("frequency", item.frequency), ("detail", item.detail)]
     extensions = []
     if any(v for _k, v in dose_parts):
         extensions.append({"url": DOSE_EXTENSION,

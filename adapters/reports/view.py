@@ -109,6 +109,7 @@ class ItemView:
     sets: str
     reps: str
     hold: str
+    duration: str
     frequency: str
     detail: str
     instructions: str
@@ -135,9 +136,16 @@ class ItemView:
             parts.append(f"{self.reps} reps")
         if self.hold:
             parts.append(self.hold if self.hold[:1].isalpha() else f"hold {self.hold}")
+        if self.duration:
+            parts.append(self.duration)
         if self.frequency:
             parts.append(self.frequency)
         return ", ".join(parts)
+
+    @property
+    def hold_or_time(self) -> str:
+        """The programme table's 'Hold / time' cell."""
+        return ", ".join(p for p in (self.hold, self.duration) if p)
 
     @property
     def serves_text(self) -> str:
@@ -208,7 +216,7 @@ class ReportView:
     @property
     def dose_gaps(self) -> bool:
         """Whether any exercise lacks a sets, reps, hold or frequency figure (shown as a dash)."""
-        return any(not (e.sets and e.reps and e.hold and e.frequency) for e in self.exercises)
+        return any(not (e.sets and e.reps and e.hold_or_time and e.frequency) for e in self.exercises)
 
     @property
     def generated_text(self) -> str:
@@ -250,15 +258,14 @@ def _item(raw: Mapping[str, Any], cause_names: dict[str, str], level_name: str) 
     serves = [cause_names.get(c, humanise(c)) for c in serves_ids]
     if raw.get("for_triage"):
         serves.insert(0, f"your triage level ({level_name})")
-    hold = _text(dose.get("hold"))
-    duration = _text(dose.get("duration"))
     return ItemView(
         id=raw["id"],
         name=raw.get("name") or humanise(raw["id"]),
         kind=raw.get("kind", ""),
         sets=_text(dose.get("sets")),
         reps=_text(dose.get("reps")),
-        hold=", ".join(p for p in (hold, duration) if p),
+        hold=_text(dose.get("hold")),
+        duration=_text(dose.get("duration")),
         frequency=_text(dose.get("frequency")),
         detail=_text(dose.get("detail")),
         instructions=_text(raw.get("instructions")).strip(),
