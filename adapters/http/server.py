@@ -30,7 +30,8 @@ def _gunicorn_app(load: Callable[[], Any], options: dict[str, Any]):
     class Server(BaseApplication):
         def load_config(self):
             for key, value in options.items():
-                self.cfg.set(key, value)
+                if key in self.cfg.settings:  # settings newer than the installed gunicorn are skipped
+                    self.cfg.set(key, value)
 
         def load(self):
             return load()
@@ -52,6 +53,8 @@ def gunicorn_options(bind: tuple[str, ...], workers: int, threads: int, timeout:
         "loglevel": log_level,
         "errorlog": "-",
         "proc_name": "decision-core",
+        # gunicorn 24+ opens a control socket at one fixed path per user; several servers would clash
+        "control_socket_disable": True,
     }
     if access_log:
         options.update(accesslog="-", access_log_format=ACCESS_LOG_FORMAT)

@@ -1,0 +1,143 @@
+"""Helpers shared by the HTTP adapter's tests (a module with a unique name: tests/ is not a package)."""
+from __future__ import annotations
+
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+MINI_DIR = REPO_ROOT / "tests" / "fixtures" / "mini"
+ISSUER = "https://ehr.example.org"
+API_KEY = "test-key-0123456789"
+TEST_FORMAT = "shout"
+BASE_URL = "http://localhost"
+
+
+def shout(result: dict, **options) -> str:
+    """A test output format: the triage level and cause ids, upper case."""
+    return " ".join([result["triage"]["level"], *(c["id"] for c in result["causes"])]).upper()
+
+
+# ------------------------------------------------------------------------- JWT
+
+
+class Signer:
+    """Signs CDS Hooks JWTs with keys generated for the test; publishes their JWKS."""
+
+    def __init__(self):
+        self.keys = {
+            "es256": ("ES256", ec.generate_private_key(ec.SECP256R1())),
+            "es384": ("ES384", ec.generate_private_key(ec.SECP384R1())),
+            "rs384": ("RS384", rsa.generate_private_key(public_exponent=65537, key_size=2048)),
+        }
+
+    def jwks(self) -> dict:
+        keys = []
+        for kid, (alg, private) in self.keys.items():
+            algorithm = jwt.get_algorithm_by_name(alg)
+            jwk = json.loads(algorithm.to_jwk(private.public_key()))
+            keys.append(dict(jwk, kid=kid, alg=alg, use="sig"))
+        return {"keys": keys}
+
+    def token(self, aud: str, kid: str = "es384", iss: str = ISSUER, lifetime: int = 300, headers=None, **claims) -> str:
+        alg, private = self.keys[kid]
+        now = int(time.time())
+        payload = {"iss": iss, "sub": "ehr-client", "aud": aud, "iat": now, "exp": now + lifetime,
+                   "jti": str(uuid.uuid4())}
+        payload.update(claims)
+        payload = {k: v for k, v in payload.items() if v is not None}
+        return jwt.encode(payload, private, algorithm=alg, headers={"kid": kid, "typ": "JWT", **(headers or {})})
+
+
+# ----------------------------------------------------------------- patients
+
+
+def random_patients(catalogue, count: int, seed: int) -> list[dict]:
+    """Distinct, valid patients: each fact known with probability 1/2."""
+    rng = random.Random(seed)
+    patients, seen = [], set()
+    while len(patients) < count:
+        facts = {}
+        for name, fact in catalogue.facts.items():
+            if rng.random() < 0.5:
+                continue
+            if fact.type == "bool":
+                facts[name] = rng.random() < 0.5
+            elif fact.type in ("int", "number"):
+                lo, hi = int(fact.min or 0), int(fact.max if fact.max is not None else 100)
+                facts[name] = rng.randint(lo, hi)
+            elif fact.type == "choice":
+                facts[name] = rng.choice(fact.values)
+            elif fact.type == "choices":
+                facts[name] = sorted(rng.sample(fact.values, rng.randint(0, len(fact.values))))
+            else:
+                facts[name] = sorted(rng.sample(["running", "sprinting", "football", "yoga"], rng.randint(0, 2)))
+        key = json.dumps(facts, sort_keys=True)
+        if key not in seen:
+            seen.add(key)
+            patients.append(facts)
+    return patients
+
+
+# ------------------------------------------------------------ a real server
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RunningServer:
+    def __init__(self, proc: subprocess.Popen, port: int, log_path: Path):
+        self.proc, self.port, self.log_path = proc, port, log_path
+        self.base = f"http://127.0.0.1:{port}"
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def start_server(tmp_path: Path, env_extra: dict, workers: int = 2, args=()) -> RunningServer:
+    import requests
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DECISION_CORE_")}
+    env.update(env_extra)
+    log_path = tmp_path / "server.log"
+    log_file = open(log_path, "wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "decision_core.cli", "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+         "--log-level", "warning", *args],
+        stdout=log_file, stderr=subprocess.STDOUT, env=env, cwd=tmp_path)
+    log_file.close()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited ({proc.returncode}):\n{log_path.read_text()}")
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return RunningServer(proc, port, log_path)
+        except requests.RequestException:
+            time.sleep(0.2)
+    proc.terminate()
+    raise RuntimeError(f"the server did not answer within 60 s:\n{log_path.read_text()}")
+
+
+def stop_server(server: RunningServer) -> None:
+    server.proc.terminate()
+    try:
+        server.proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.proc.kill()
+        server.proc.wait()
+
+

@@ -1,0 +1,296 @@
+"""CDS Hooks 2.0: discovery, cards from context and prefetch, the report link, feedback."""
+from __future__ import annotations
+
+import json
+from urllib.parse import urlsplit
+
+import pytest
+
+from decision_core.adapters.http.cards import INDICATORS, build_card, md, summary
+from decision_core.adapters.http.config import DEFAULT_FACT_CODE_SYSTEM
+from decision_core.adapters.http.schemas import CdsResponseSchema, DiscoverySchema
+from decision_core.adapters.http.store import MemoryStore, SqliteStore
+
+PV = "/cds-services/hamstring-patient-view"
+ES = "/cds-services/hamstring-encounter-start"
+EXT = "hamstring-decision-core.facts"
+SECRET = "zebrafish-secret-word"
+
+
+def call(facts=None, hook="patient-view", prefetch=None, **context):
+    ctx = {"userId": "Practitioner/1", "patientId": "p-42", **context}
+    if facts is not None:
+        ctx["extension"] = {EXT: facts}
+    body = {"hook": hook, "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea", "context": ctx}
+    if prefetch is not None:
+        body["prefetch"] = prefetch
+    return body
+
+
+def assert_no_empty_values(node, path="$"):
+    """CDS Hooks: no null, "", [] or {} anywhere (except the top-level cards array)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            assert value not in (None, "", [], {}), f"{path}.{key} is empty"
+            assert_no_empty_values(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            assert value not in (None, "", [], {}), f"{path}[{i}] is empty"
+            assert_no_empty_values(value, f"{path}[{i}]")
+
+
+def cards_of(client, body, path=PV):
+    response = client.post(path, json=body)
+    assert response.status_code == 200, response.json
+    assert CdsResponseSchema().validate(response.json) == {}
+    for card in response.json["cards"]:
+        assert_no_empty_values(card)
+    return response.json["cards"]
+
+
+def test_discovery(client):
+    body = client.get("/cds-services").json
+    assert DiscoverySchema().validate(body) == {}
+    assert {(s["id"], s["hook"]) for s in body["services"]} == {
+        ("hamstring-patient-view", "patient-view"), ("hamstring-encounter-start", "encounter-start")}
+    for service in body["services"]:
+        assert_no_empty_values(service)
+        assert service["prefetch"]["intakeObservations"] == (
+            f"Observation?subject={{{{context.patientId}}}}&code={DEFAULT_FACT_CODE_SYSTEM}|,http://loinc.org|72514-3")
+        assert service["prefetch"]["intakeResponse"].startswith("QuestionnaireResponse?subject={{context.patientId}}")
+
+
+@pytest.mark.parametrize("facts, indicator, level", [
+    ({"red": True, "cramp": True}, "critical", "emergency"),
+    ({"places": ["c"]}, "warning", "see_professional"),
+    ({"cramp": True, "sitting": 9}, "info", "self_care"),
+])
+def test_card_from_context_facts(client, facts, indicator, level):
+    (card,) = cards_of(client, call(facts))
+    assert card["indicator"] == indicator
+    assert len(card["summary"]) < 140
+    assert card["source"]["label"] and card["source"]["url"] == "http://localhost/docs"
+    assert f"**Triage: " in card["detail"]
+    if level != "self_care":
+        assert card["selectionBehavior"] == "at-most-one"
+        (suggestion,) = card["suggestions"]
+        request = suggestion["actions"][0]["resource"]
+        assert request["resourceType"] == "ServiceRequest" and request["subject"] == {"reference": "Patient/p-42"}
+        assert request["priority"] == {"emergency": "stat", "see_professional": "routine"}[level]
+    else:
+        assert "suggestions" not in card and "selectionBehavior" not in card
+
+
+def test_detail_has_causes_evidence_and_sources(client):
+    (card,) = cards_of(client, call({"cramp": True, "sitting": 9}))
+    detail = card["detail"]
+    assert "**Sleepy glutes** (`glutes_cause`)" in detail
+    assert "Cramp in bridge. (`cramp` = yes) [sources 000]" in detail
+    assert "Sitting six hours or more. (`sitting` = 9) [sources 000]" in detail
+    assert "**Programme**" in detail and "Bridge (exercise): 3 sets; 10 reps" in detail
+    assert "not a diagnosis" in detail
+
+
+def test_report_link_renders_the_same_result_without_patient_data_in_the_url(client, mini_backend):
+    facts = {"cramp": True, "sitting": 9, "sports": [SECRET]}
+    (card,) = cards_of(client, call(facts))
+    (link,) = card["links"]
+    assert link["type"] == "absolute" and link["label"] == "Full report"
+    url = urlsplit(link["url"])
+    assert url.scheme == "http" and url.netloc == "localhost" and url.path.startswith("/v1/reports/")
+    assert SECRET not in link["url"]
+    assert len(url.path.rsplit("/", 1)[1]) >= 32 and not url.query
+    expected = mini_backend.evaluator.evaluate(facts).to_dict()
+    shout = client.get(url.path + "?format=shout")
+    assert shout.status_code == 200 and shout.get_data(as_text=True) == "SELF_CARE GLUTES_CAUSE SITTING_CAUSE"
+    default = client.get(url.path)
+    assert default.status_code == 200
+    assert default.headers["Referrer-Policy"] == "no-referrer" and default.headers["Cache-Control"] == "no-store"
+    if "html" in mini_backend.formats:
+        assert default.mimetype == "text/html" and "Sleepy glutes" in default.get_data(as_text=True)
+    as_json = client.get(url.path + "?format=json")
+    if "json" in mini_backend.formats:
+        assert json.loads(as_json.data)["causes"] == expected["causes"]
+    assert client.get(url.path + "?format=nope").status_code == 400
+
+
+def test_report_links_expire_and_the_store_is_bounded(tmp_path):
+    now = [1000.0]
+    for store in (MemoryStore(60, 3, clock=lambda: now[0]),
+                  SqliteStore(str(tmp_path / "state.sqlite"), 60, 3, clock=lambda: now[0])):
+        ids = [store.put_report({"n": i}) for i in range(4)]
+        assert store.get_report(ids[0]) is None  # the oldest was dropped: at most 3 kept
+        assert [store.get_report(i) for i in ids[1:]] == [{"n": 1}, {"n": 2}, {"n": 3}]
+        now[0] += 61
+        assert store.get_report(ids[3]) is None
+        assert store.claim_jti("iss", "j", now[0] + 10) is True
+        assert store.claim_jti("iss", "j", now[0] + 10) is False
+        assert store.claim_jti("other-iss", "j", now[0] + 10) is True
+        now[0] += 11
+        assert store.claim_jti("iss", "j", now[0] + 10) is True  # expired ids may be reused
+
+
+def test_sqlite_store_is_shared_between_instances(tmp_path):
+    path = str(tmp_path / "state.sqlite")
+    first, second = SqliteStore(path, 60, 10), SqliteStore(path, 60, 10)
+    report = first.put_report({"triage": {"level": "urgent"}})
+    assert second.get_report(report) == {"triage": {"level": "urgent"}}
+    assert first.claim_jti("iss", "x", 2e9) and not second.claim_jti("iss", "x", 2e9)
+
+
+def test_no_facts_no_cards(client):
+    assert cards_of(client, call()) == []
+    assert cards_of(client, call(prefetch={"intakeResponse": None, "intakeObservations": {
+        "resourceType": "Bundle", "type": "searchset"}})) == []
+    # facts that conclude nothing: nothing to say
+    assert cards_of(client, call({"mood": "good"})) == []
+
+
+def test_encounter_start_service(client):
+    (card,) = cards_of(client, call({"red": True}, hook="encounter-start", encounterId="e-7"), path=ES)
+    request = card["suggestions"][0]["actions"][0]["resource"]
+    assert request["encounter"] == {"reference": "Encounter/e-7"}
+
+
+def test_hook_must_match_the_service(client):
+    response = client.post(ES, json=call({"red": True}))
+    assert response.status_code == 422 and "encounter-start" in response.json["errors"]["hook"][0]
+
+
+def questionnaire(items, authored="2024-05-01T10:00:00Z", status="completed", qid="qr1"):
+    return {"resourceType": "QuestionnaireResponse", "id": qid, "status": status, "authored": authored,
+            "questionnaire": "https://clinic.example/Questionnaire/hamstring-intake|2", "item": items}
+
+
+def observation(code, value, when="2024-04-01", system=DEFAULT_FACT_CODE_SYSTEM, status="final", oid="o1"):
+    return {"resourceType": "Observation", "id": oid, "status": status, "effectiveDateTime": when,
+            "code": {"coding": [{"system": system, "code": code}]}, **value}
+
+
+def bundle(*resources):
+    return {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": r} for r in resources]}
+
+
+def evaluated_facts(client, body, mini_backend):
+    """The facts a CDS call was evaluated with, read back from its report."""
+    (card,) = cards_of(client, body)
+    report = client.get(urlsplit(card["links"][0]["url"]).path + "?format=json")
+    if "json" in mini_backend.formats:
+        return json.loads(report.data)["facts"]
+    pytest.skip("the json format is not registered")
+
+
+def test_questionnaire_response_maps_linkids_to_facts(client, mini_backend):
+    qr = questionnaire([
+        {"linkId": "about-you", "text": "About you", "item": [
+            {"linkId": "sitting", "answer": [{"valueDecimal": 7.5}]},
+            {"linkId": "cramp", "answer": [{"valueCoding": {
+                "system": "http://terminology.hl7.org/CodeSystem/v2-0136", "code": "Y"}}]},
+        ]},
+        {"linkId": "places", "answer": [{"valueCoding": {"code": "a"}}, {"valueCoding": {"code": "c"}}]},
+        {"linkId": "sports", "answer": [{"valueString": "Running"}]},
+        {"linkId": "mood", "answer": [{"valueString": "bad"}]},
+        {"linkId": "free-text-note", "answer": [{"valueString": "not a fact: ignored"}]},
+        {"linkId": "red"},  # no answer: unknown
+    ])
+    facts = evaluated_facts(client, call(prefetch={"intakeResponse": bundle(qr)}), mini_backend)
+    assert facts == {"sitting": 7.5, "cramp": True, "places": ["a", "c"], "sports": ["running"], "mood": "bad"}
+
+
+def test_observations_map_by_code(client, mini_backend):
+    prefetch = {"intakeObservations": bundle(
+        observation("cramp", {"valueBoolean": True}),
+        observation("sitting", {"valueQuantity": {"value": 6, "unit": "h"}}),
+        observation("places", {"valueCodeableConcept": {"coding": [{"code": "b"}]}}, oid="o3"),
+        observation("places", {"valueCodeableConcept": {"coding": [{"code": "c"}]}}, oid="o4"),
+        observation("red", {"valueBoolean": True}, status="entered-in-error"),
+        observation("8867-4", {"valueQuantity": {"value": 60}}, system="http://loinc.org"),  # heart rate: not ours
+    )}
+    facts = evaluated_facts(client, call(prefetch=prefetch), mini_backend)
+    assert facts == {"cramp": True, "sitting": 6, "places": ["b", "c"]}
+
+
+def test_most_recent_answer_wins_and_context_wins_over_all(client, mini_backend):
+    prefetch = {
+        "intakeObservations": bundle(observation("sitting", {"valueQuantity": {"value": 2}}, when="2024-06-01"),
+                                     observation("cramp", {"valueBoolean": False}, when="2023-01-01")),
+        "intakeResponse": bundle(questionnaire([{"linkId": "sitting", "answer": [{"valueInteger": 10}]},
+                                                {"linkId": "cramp", "answer": [{"valueBoolean": True}]}],
+                                               authored="2024-05-01T00:00:00Z")),
+    }
+    facts = evaluated_facts(client, call(prefetch=prefetch), mini_backend)
+    assert facts == {"sitting": 2, "cramp": True}  # observation of June beats the May questionnaire
+    facts = evaluated_facts(client, call({"sitting": 12}, prefetch=prefetch), mini_backend)
+    assert facts == {"sitting": 12, "cramp": True}
+
+
+def test_questionnaire_filter_by_canonical(make_app, mini_backend):
+    client = make_app(CDS_QUESTIONNAIRE="https://clinic.example/Questionnaire/other").test_client()
+    qr = questionnaire([{"linkId": "red", "answer": [{"valueBoolean": True}]}])
+    assert cards_of(client, call(prefetch={"intakeResponse": qr})) == []
+    client = make_app(CDS_QUESTIONNAIRE="https://clinic.example/Questionnaire/hamstring-intake").test_client()
+    assert cards_of(client, call(prefetch={"intakeResponse": qr}))[0]["indicator"] == "critical"
+
+
+def test_invalid_facts_from_prefetch_are_422_naming_fact_and_source(client):
+    prefetch = {"intakeResponse": questionnaire([{"linkId": "sitting", "answer": [{"valueString": "lots"}]}]),
+                "intakeObservations": bundle(observation("not_a_fact", {"valueBoolean": True}))}
+    response = client.post(PV, json=call({"places": ["z"]}, prefetch=prefetch))
+    assert response.status_code == 422
+    body = response.json
+    assert set(body["errors"]) == {"sitting", "not_a_fact", "places[0]"}
+    assert body["fact_sources"]["sitting"] == "prefetch.intakeResponse (QuestionnaireResponse/qr1) linkId sitting"
+    assert body["fact_sources"]["places[0]"] == f"context.extension[{EXT}]"
+    assert body["fact_sources"]["not_a_fact"].startswith("prefetch.intakeObservations (Observation/o1)")
+    bad_ext = client.post(PV, json=call(["red"]))
+    assert bad_ext.status_code == 422
+
+
+def test_feedback(client):
+    accepted = {"feedback": [{"card": "c1", "outcome": "accepted", "acceptedSuggestions": [{"id": "s1"}],
+                              "outcomeTimestamp": "2024-01-01T00:00:00Z"}]}
+    response = client.post(PV + "/feedback", json=accepted)
+    assert response.status_code == 200 and response.data == b""
+    missing = {"feedback": [{"card": "c1", "outcome": "accepted", "outcomeTimestamp": "2024-01-01T00:00:00Z"}]}
+    assert client.post(PV + "/feedback", json=missing).json["errors"] == {
+        "feedback.0.acceptedSuggestions": ["required when the outcome is 'accepted'"]}
+    assert client.post(PV + "/feedback", json={"feedback": [{"outcome": "maybe"}]}).status_code == 422
+    assert client.post("/cds-services/nope/feedback", json=accepted).status_code == 404
+
+
+def test_cards_for_the_installed_catalogue(make_app, installed_backend, shared_dir):
+    """Every public worked case: the indicator follows the triage and the card follows the spec."""
+    client = make_app(backend=installed_backend).test_client()
+    cases = json.loads((shared_dir / "vignettes" / "public.json").read_text())["cases"]
+    for case in cases:
+        result = installed_backend.evaluator.evaluate(case["facts"]).to_dict()
+        cards = cards_of(client, call(case["facts"]))
+        if not cards:
+            assert not result["causes"] and result["triage"]["level"] == "self_care"
+            continue
+        assert cards[0]["indicator"] == INDICATORS[result["triage"]["level"]], case["id"]
+        for cause in result["causes"]:
+            assert f"`{cause['id']}`" in cards[0]["detail"]
+
+
+def test_pain_level_from_a_standard_loinc_observation(make_app, installed_backend):
+    if "pain_level" not in installed_backend.catalogue.facts:
+        pytest.skip("the installed catalogue has no pain_level fact")
+    client = make_app(backend=installed_backend).test_client()
+    pain = observation("72514-3", {"valueQuantity": {"value": 8}}, system="http://loinc.org")
+    (card,) = cards_of(client, call(prefetch={"obs": pain}))
+    assert card["indicator"] in ("warning", "critical")
+    assert "`pain_level` = 8" in card["detail"]
+
+
+def test_summary_is_clipped_and_text_from_patients_is_inert():
+    result = {"triage": {"level": "urgent", "name": "Urgent", "advice": "Go.",
+                         "reasons": [{"because": "word " * 60, "facts": {}, "sources": []}]},
+              "causes": [], "recommendations": [], "avoid": [], "next_questions": [], "disclaimer": "D."}
+    text = summary(result)
+    assert len(text) <= 139 and text.endswith("…")
+    assert md("<img src=x onerror=alert(1)> *bold* [link](http://x)") == (
+        "\\<img src=x onerror=alert\\(1\\)\\> \\*bold\\* \\[link\\]\\(http://x\\)")
+    card = build_card(result, {}, {"label": "L", "url": ""}, None)
+    assert card["source"] == {"label": "L"} and "links" not in card
+    assert_no_empty_values(card)
