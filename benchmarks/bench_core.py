@@ -1,0 +1,341 @@
+#!/usr/bin/env python3
+"""Benchmark of the decision core on the built-in catalogue; prints figures.
+
+In one run:
+
+1. per-evaluation latency (p50, p99, mean) of ``Evaluator.evaluate(facts)`` in
+   process, validation to result, for the durable engine and the plain one;
+2. side by side, the raw durable-rules cost of the same work: the same encoded
+   case posted to the same compiled rules (``translate(compiled)``) with
+   trivial actions, on a host without background threads, then the same
+   stratum-2 facts, then ``delete_state``; and our total / raw;
+3. batch throughput of ``decision-core evaluate --batch FILE`` (one process, so
+   one core), with and without its start-up.
+
+    python benchmarks/bench_core.py                 # the figures in docs/benchmarks.md
+    python benchmarks/bench_core.py --profile 20000 # and where the time goes (cProfile)
+
+Targets on a 2-core machine: p50 <= 1 ms, p99 <= 3 ms, ours <= 1.5 x raw,
+batch >= 1,000 cases/s per core. Exit status 1 when one is missed.
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import io
+import json
+import os
+import platform
+import pstats
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from decision_core.catalogue import load_builtin_catalogue
+from decision_core.evaluator import Evaluator
+
+REPO = Path(__file__).resolve().parent.parent
+VIGNETTES = REPO.parent / "shared" / "vignettes" / "public.json"
+TARGETS = {"p50_ms": 1.0, "p99_ms": 3.0, "ratio": 1.5, "batch_per_core": 1000.0}
+
+
+# ------------------------------------------------------------------ the cases
+
+
+def generate_cases(catalogue, count: int, seed: int = 1) -> list[dict]:
+    """Deterministic, valid, varied cases: the public vignettes, then random ones
+    where each fact is known with probability 0.4 (red flags 0.1, so most cases
+    reach stratum 2 with a programme, as real ones do)."""
+    cases: list[dict] = []
+    if VIGNETTES.is_file():
+        cases += [c["facts"] for c in json.loads(VIGNETTES.read_text(encoding="utf-8"))["cases"]]
+    rng = random.Random(seed)
+    words = ["running", "sprinting", "football", "cycling", "weightlifting", "yoga"]
+    while len(cases) < count:
+        facts: dict = {}
+        for name, fact in catalogue.facts.items():
+            if rng.random() >= (0.1 if fact.red_flag else 0.4):
+                continue
+            if fact.type == "bool":
+                facts[name] = rng.random() < 0.5
+            elif fact.type == "int":
+                facts[name] = rng.randint(int(fact.min or 0), int(fact.max if fact.max is not None else 60))
+            elif fact.type == "number":
+                facts[name] = round(rng.uniform(fact.min or 0, fact.max if fact.max is not None else 60), 1)
+            elif fact.type == "choice":
+                facts[name] = rng.choice(fact.values)
+            elif fact.type == "choices":
+                facts[name] = rng.sample(fact.values, rng.randint(1, 2))
+            else:
+                facts[name] = rng.sample(words, rng.randint(1, 2))
+        cases.append(facts)
+    return cases[:count]
+
+
+# ------------------------------------------------------------------ measuring
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    return sorted_values[min(len(sorted_values) - 1, int(round(q * (len(sorted_values) - 1))))]
+
+
+def summary_ms(samples_ns: list[int]) -> dict:
+    ordered = sorted(samples_ns)
+    return {"p50_ms": percentile(ordered, 0.50) / 1e6, "p99_ms": percentile(ordered, 0.99) / 1e6,
+            "mean_ms": statistics.fmean(ordered) / 1e6, "max_ms": ordered[-1] / 1e6, "n": len(ordered)}
+
+
+def time_each(function, items, rounds: int) -> list[int]:
+    """Nanoseconds of ``function(item)`` for every item, ``rounds`` times over, GC as in service."""
+    clock = time.perf_counter_ns
+    samples = []
+    for _ in range(rounds):
+        for item in items:
+            start = clock()
+            function(item)
+            samples.append(clock() - start)
+    return samples
+
+
+class RawDurable:
+    """The compiled rules on durable-rules with nothing of ours around them."""
+
+    def __init__(self, compiled):
+        from durable import engine as dr  # the benchmark's baseline, outside the decision core
+
+        from decision_core.engines.durable import translate
+
+        definition = translate(compiled)
+        self.sid = None
+        self.findings: set[str] = set()
+        for index, rule in enumerate(compiled.rules):
+            finding = rule.then.target if rule.then.kind == "finding" else None
+            definition[f"r{index}"]["run"] = self._chain(finding) if finding in compiled.used_findings else _nothing
+        definition["catch_all"]["run"] = _nothing
+
+        class Host(dr.Host):  # no self-re-arming background threads, as in the engine
+            def _run(self):
+                self._d_timer = self._t_timer = None
+
+        self.name = "raw_bench"
+        self.host = Host({self.name: definition})
+        self.host.get_ruleset(self.name)
+        self.next_sid = 0
+
+    def _chain(self, finding):
+        def action(c):  # the least a finding rule must do for chaining: assert the finding once
+            if finding not in self.findings:
+                self.findings.add(finding)
+                c.assert_fact({"t": "finding", "id": finding, "sid": self.sid})
+        return action
+
+    def run(self, posted):
+        case, stratum2 = posted
+        self.next_sid += 1
+        self.sid = sid = f"raw{self.next_sid}"
+        self.findings = set()
+        try:
+            self.host.assert_fact(self.name, dict(case, t="case", sid=sid))
+            if stratum2:
+                self.host.assert_facts(self.name, [dict(f, sid=sid) for f in stratum2])
+        finally:
+            self.host.delete_state(self.name, sid)
+
+
+def _nothing(c):
+    return None
+
+
+def what_durable_is_sent(evaluator, facts) -> tuple[dict, list[dict]]:
+    """The encoded case and the stratum-2 facts our durable engine posts for these facts."""
+    from decision_core.engines.durable import _parseable
+
+    engine = evaluator.engine
+    compiled = evaluator.compiled
+    result = evaluator.evaluate(facts)
+    case = _parseable(compiled.encode(evaluator.validate(facts)))
+    listed = {c["id"] for c in result.causes}
+    stratum2 = [{"t": "conclusion", "cause": c} for c in sorted(listed & compiled.used_causes)]
+    rank = evaluator.catalogue.level(result.triage_level).rank
+    if rank in engine._triage_ranks_read:
+        stratum2.append({"t": "triage", "rank": rank})
+    return case, stratum2
+
+
+def batch_throughput(cases: list[dict]) -> dict:
+    command = shutil.which("decision-core") or str(Path(sys.executable).parent / "decision-core")
+    with tempfile.TemporaryDirectory() as tmp:
+        big = Path(tmp) / "cases.jsonl"
+        big.write_text("".join(json.dumps(c) + "\n" for c in cases), encoding="utf-8")
+        one = Path(tmp) / "one.jsonl"
+        one.write_text(json.dumps(cases[0]) + "\n", encoding="utf-8")
+
+        def wall(path: Path) -> float:
+            start = time.perf_counter()
+            done = subprocess.run([command, "evaluate", "--batch", "--no-progress", str(path)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, check=True)
+            seconds = time.perf_counter() - start
+            lines = done.stdout.count("\n")
+            assert lines == sum(1 for _ in path.open()), "one result a line"
+            assert '"error"' not in done.stdout, "the benchmark cases are valid"
+            return seconds
+
+        startup = min(wall(one) for _ in range(3))
+        total = wall(big)
+    return {"command": f"decision-core evaluate --batch --no-progress FILE ({len(cases)} lines)",
+            "cases": len(cases), "seconds": total, "startup_seconds": startup,
+            "cases_per_s": len(cases) / total, "cases_per_s_after_startup": len(cases) / max(total - startup, 1e-9)}
+
+
+def stage_breakdown(evaluator, cases: list[dict], rounds: int) -> dict[str, float]:
+    """Mean microseconds per evaluation in each stage of ``Evaluator.evaluate``, timed
+    by calling the stages the evaluator calls, in its order; result building is
+    what the whole evaluation takes beyond them."""
+    from decision_core.programme import build_programme
+    from decision_core.scoring import conclude
+
+    clock = time.perf_counter_ns
+    compiled = evaluator.compiled
+    totals = dict.fromkeys(("validate", "encode", "engine (durable-rules + our actions)", "score (conclude)",
+                            "programme", "next questions", "result building", "whole evaluate()"), 0)
+    count = 0
+    for _ in range(rounds):
+        for raw in cases:
+            t0 = clock()
+            evaluator.evaluate(raw)
+            totals["whole evaluate()"] += clock() - t0
+            t0 = clock()
+            facts = evaluator.intake.validate(raw)
+            t1 = clock()
+            case = compiled.encode(facts)
+            t2 = clock()
+            held: list = []
+            score_ns = [0]
+
+            def between(fired1):
+                s = clock()
+                held.append(conclude(compiled, facts, fired1))
+                out = held[0].stratum2_input()
+                score_ns[0] += clock() - s
+                return out
+
+            firings = evaluator.engine.run(case, between)
+            t3 = clock()
+            build_programme(compiled, facts, held[0], firings.stratum2)
+            t4 = clock()
+            evaluator.planner.plan(facts, case, set(firings.stratum1), held[0])
+            t5 = clock()
+            totals["validate"] += t1 - t0
+            totals["encode"] += t2 - t1
+            totals["engine (durable-rules + our actions)"] += t3 - t2 - score_ns[0]
+            totals["score (conclude)"] += score_ns[0]
+            totals["programme"] += t4 - t3
+            totals["next questions"] += t5 - t4
+            count += 1
+    means = {k: v / count / 1000 for k, v in totals.items()}
+    parts = sum(v for k, v in means.items() if k not in ("result building", "whole evaluate()"))
+    means["result building"] = max(0.0, means["whole evaluate()"] - parts)
+    return means
+
+
+def profile(evaluator, cases, count: int) -> str:
+    items = (cases * (count // len(cases) + 1))[:count]
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for facts in items:
+        evaluator.evaluate(facts)
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("tottime").print_stats(25)
+    return out.getvalue()
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", type=int, default=2000, help="distinct cases (default 2000)")
+    parser.add_argument("--rounds", type=int, default=5, help="timed passes over the cases (default 5)")
+    parser.add_argument("--batch-cases", type=int, default=20000, help="lines in the batch file (default 20000)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", type=int, default=0, metavar="N", help="also profile N durable evaluations")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    args = parser.parse_args(argv)
+
+    catalogue = load_builtin_catalogue()
+    cases = generate_cases(catalogue, args.cases, args.seed)
+    evaluators = {name: Evaluator(catalogue, name) for name in ("durable", "plain")}
+    durable = evaluators["durable"]
+    raw = RawDurable(durable.compiled)
+    posted = [what_durable_is_sent(durable, facts) for facts in cases]
+
+    print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores, "
+          f"load average {os.getloadavg()[0]:.2f} at start; "
+          f"catalogue: {len(catalogue.rules)} rules, {len(catalogue.facts)} facts, {len(catalogue.rulesets)} rulesets")
+    results = [durable.evaluate(f) for f in cases]
+    print(f"cases: {len(cases)} distinct x {args.rounds} rounds; on average {statistics.fmean(len(r.fired_rules) for r in results):.1f} "
+          f"rules fire, {statistics.fmean(len(r.causes) for r in results):.1f} causes listed, "
+          f"{sum(r.triage_level != 'self_care' for r in results) / len(results):.0%} above self_care")
+
+    # warm up everything, then interleave the measured passes so drift hits all alike
+    for facts, post in zip(cases, posted):
+        durable.evaluate(facts), evaluators["plain"].evaluate(facts), raw.run(post)
+    samples: dict[str, list[int]] = {"durable": [], "plain": [], "raw": []}
+    for _ in range(args.rounds):
+        samples["durable"] += time_each(durable.evaluate, cases, 1)
+        samples["raw"] += time_each(raw.run, posted, 1)
+        samples["plain"] += time_each(evaluators["plain"].evaluate, cases, 1)
+    figures = {name: summary_ms(s) for name, s in samples.items()}
+    figures["ratio_mean"] = figures["durable"]["mean_ms"] / figures["raw"]["mean_ms"]
+    figures["ratio_p50"] = figures["durable"]["p50_ms"] / figures["raw"]["p50_ms"]
+
+    print()
+    print(f"{'per evaluation':<44}{'p50 ms':>9}{'p99 ms':>9}{'mean ms':>9}{'max ms':>9}")
+    labels = {"durable": "evaluate(), durable engine (default)", "plain": "evaluate(), plain engine",
+              "raw": "raw durable-rules: post case + stratum 2"}
+    for name in ("durable", "plain", "raw"):
+        f = figures[name]
+        print(f"{labels[name]:<44}{f['p50_ms']:>9.3f}{f['p99_ms']:>9.3f}{f['mean_ms']:>9.3f}{f['max_ms']:>9.2f}")
+    print(f"our total / raw durable-rules: {figures['ratio_mean']:.2f} x (mean), {figures['ratio_p50']:.2f} x (p50)")
+
+    breakdown = stage_breakdown(durable, cases, 1)
+    figures["breakdown_us"] = breakdown
+    print()
+    print("where the time of one durable evaluate() goes (mean microseconds):")
+    for name, us in breakdown.items():
+        print(f"  {name:<40}{us:>8.1f}  {us / breakdown['whole evaluate()']:>5.0%}")
+    print(f"  {'(raw durable-rules alone, for comparison)':<40}{figures['raw']['mean_ms'] * 1000:>8.1f}")
+
+    gc.collect()
+    batch = batch_throughput(generate_cases(catalogue, args.batch_cases, args.seed + 1))
+    figures["batch"] = batch
+    print()
+    print(f"batch: {batch['command']}: {batch['seconds']:.2f} s wall, {batch['cases_per_s']:,.0f} cases/s "
+          f"(start-up {batch['startup_seconds']:.2f} s; {batch['cases_per_s_after_startup']:,.0f} cases/s after it), "
+          "one process = one core")
+
+    checks = {
+        "p50 <= 1 ms": figures["durable"]["p50_ms"] <= TARGETS["p50_ms"],
+        "p99 <= 3 ms": figures["durable"]["p99_ms"] <= TARGETS["p99_ms"],
+        "ours <= 1.5 x raw (mean)": figures["ratio_mean"] <= TARGETS["ratio"],
+        "batch >= 1,000 cases/s per core": batch["cases_per_s"] >= TARGETS["batch_per_core"],
+    }
+    print()
+    for name, ok in checks.items():
+        print(f"  {'PASS' if ok else 'MISS'}  {name}")
+    if args.profile:
+        print()
+        print(f"cProfile of {args.profile} durable evaluations (by own time):")
+        print(profile(durable, cases, args.profile))
+    if args.json:
+        print(json.dumps(figures, indent=2))
+    return 0 if all(checks.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
