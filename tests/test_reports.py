@@ -315,3 +315,19 @@ def test_mini_catalogue_results_render_in_every_format(mini_evaluators):
             text = as_text(fmt, data)
             assert "SEE PROFESSIONAL" in text and "Sleepy glutes" in text and "Bridge" in text
             assert "Squat" in text, "at see_professional the withheld list is shown with its reason"
+
+
+def test_concurrent_renders_keep_each_patient_to_their_own_report():
+    from concurrent.futures import ThreadPoolExecutor
+
+    facts = [{"sitting_hours_per_day": 10, "glute_bridge_hamstring_cramp": True},
+             {"lumbar_gap_hand_fits": True, "standing_posture": "butt_and_belly_out"},
+             ACUTE_WITH_WITHHELD["urgent-strain-and-sleepy-glutes"],
+             {"bladder_or_bowel_changes": True}]
+    results = [result_for(f) for f in facts]
+    expected = {(i, fmt): render(r, fmt, generated_at=WHEN) for i, r in enumerate(results) for fmt in READABLE}
+    jobs = [(i, fmt) for i, fmt in expected] * 6
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        got = list(pool.map(lambda job: render(results[job[0]], job[1], generated_at=WHEN), jobs))
+    for job, data in zip(jobs, got):
+        assert data == expected[job], f"case {job[0]} in {job[1]} changed under concurrency"
