@@ -45,6 +45,8 @@ from .catalogue import (
 from .ruleset_schema import INTENSITIES
 
 ERROR, WARNING = "error", "warning"
+# What files linted by path (not installed through a plugin) are attributed to.
+LINTED = "linted-files"
 # Warn when the engine limits are this close.
 LIMIT_WARNING_SHARE = 0.9
 
@@ -75,7 +77,7 @@ class Issue:
 
     def __str__(self) -> str:
         where = self.file or "(catalogue)"
-        if self.plugin and self.plugin != BUILTIN_ORIGIN:
+        if self.plugin and self.plugin not in (BUILTIN_ORIGIN, LINTED):
             where += f" (plugin {self.plugin})"
         if self.rule:
             where += f", {self.rule if self.rule.startswith(('item ', 'fact ', 'cause ')) else 'rule ' + self.rule}"
@@ -140,8 +142,7 @@ def lint_paths(paths: Iterable[Path | str], standalone: bool | None = None) -> L
         if not path.exists():
             raise FileNotFoundError(f"{path}: no such file or folder")
         files = ruleset_files(path) if path.is_dir() else [path]
-        origin = path.resolve().name or str(path)
-        targets.extend((f, origin) for f in files)
+        targets.extend((f, LINTED) for f in files)
     if not targets:
         raise FileNotFoundError("no *.yaml ruleset files in " + ", ".join(str(p) for p in paths))
     docs, issues = _load(targets)
@@ -195,15 +196,17 @@ def _load(targets: list[tuple[Path, str]]) -> tuple[list[RulesetDocument], list[
 
 
 def _from_problem(p: Problem) -> Issue:
-    code = "invalid_ruleset"
+    code, message = "invalid_ruleset", p.message
     if p.field and p.field.split(".")[-1] == "sources":
         code = "missing_sources"
+        if message.startswith(("Missing data", "Shorter than minimum")):
+            message = "no sources: every rule and item cites at least one seed article (e.g. [\"001\"])"
     else:
         for pattern, name in _PROBLEM_CODES:
             if pattern.search(p.message):
                 code = name
                 break
-    return Issue(ERROR, code, p.message, p.file, p.rule, p.field, p.origin)
+    return Issue(ERROR, code, message, p.file, p.rule, p.field, p.origin)
 
 
 def _undeclared_sources(path: Path, doc: RulesetDocument) -> list[Issue]:

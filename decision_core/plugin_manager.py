@@ -173,11 +173,12 @@ def _normal(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).strip().lower()
 
 
-def _wanted_plugins() -> set[str] | None:
+def _wanted_plugins() -> dict[str, str] | None:
+    """The names DECISION_CORE_PLUGINS allows, normalised -> as written (None: unset, all allowed)."""
     raw = os.environ.get(PLUGINS_ENV)
     if raw is None:
         return None
-    return {_normal(n) for n in raw.split(",") if n.strip()}
+    return {_normal(n): n.strip() for n in raw.split(",") if n.strip()}
 
 
 def _dist_name(ep) -> str | None:
@@ -268,7 +269,7 @@ def _selected_entry_points(infos: list[PluginInfo]) -> list[tuple[PluginInfo, me
         info = PluginInfo(ep.name, _dist_version(ep), False, module=ep.value, distribution=dist)
         infos.append(info)
         keys = {_normal(ep.name)} | ({_normal(dist)} if dist else set())
-        if wanted is not None and not keys & wanted:
+        if wanted is not None and not keys & wanted.keys():
             info.status = "disabled"
             info.warnings.append(f"not listed in {PLUGINS_ENV}")
             continue
@@ -280,7 +281,8 @@ def _selected_entry_points(infos: list[PluginInfo]) -> list[tuple[PluginInfo, me
             continue
         owners[ep.name] = ep
         selected.append((info, ep))
-    for name in sorted((wanted or set()) - found):
+    for key in sorted((wanted or {}).keys() - found):
+        name = wanted[key]
         info = PluginInfo(name, None, False)
         info.fail(f"plugin '{name}' is listed in {PLUGINS_ENV} but no installed distribution provides it "
                   f"(entry-point group '{ENTRY_POINT_GROUP}')")

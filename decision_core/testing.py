@@ -44,9 +44,13 @@ failures, empty when it passes) and :func:`assert_scenario`.
 """
 from __future__ import annotations
 
+import contextlib
+import importlib
+import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import yaml
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
@@ -357,6 +361,48 @@ def run_scenario_files(paths: Iterable[Path | str], evaluator=None) -> dict[Scen
     return {sc: run_scenario(sc, evaluator) for f in scenario_files(*paths) for sc in load_scenarios(f)}
 
 
+# ------------------------------------------------- installing without pip
+
+
+@contextlib.contextmanager
+def installed_plugin(name: str, target: str | None = None, *, source_dir: Path | str | None = None,
+                     distribution: str | None = None, version: str = "1.0.0") -> Iterator[Path]:
+    """Make a plugin look installed (entry point ``name = target`` in group ``decision_core``) for
+    the duration of the block, without pip: a temporary ``*.dist-info`` folder on ``sys.path``,
+    which is what ``importlib.metadata`` reads. ``source_dir`` (the folder holding the plugin's
+    package) is put on ``sys.path`` too. The registry is reset on entry and exit, and modules
+    imported from the plugin are forgotten on exit, so the next test starts clean.
+    """
+    from . import reset
+    from .plugin_manager import ENTRY_POINT_GROUP
+
+    target = target or name
+    distribution = distribution or name.replace("_", "-")
+    top = target.split(":")[0].split(".")[0]
+    before = set(sys.modules)
+    with tempfile.TemporaryDirectory(prefix="dc-plugin-") as tmp:
+        info = Path(tmp) / f"{distribution.replace('-', '_')}-{version}.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {distribution}\nVersion: {version}\n",
+                                       encoding="utf-8")
+        (info / "entry_points.txt").write_text(f"[{ENTRY_POINT_GROUP}]\n{name} = {target}\n", encoding="utf-8")
+        added = [tmp] + ([str(Path(source_dir).resolve())] if source_dir else [])
+        sys.path[:0] = added
+        importlib.invalidate_caches()
+        reset()
+        try:
+            yield info
+        finally:
+            for entry in added:
+                if entry in sys.path:
+                    sys.path.remove(entry)
+            for module in set(sys.modules) - before:
+                if module == top or module.startswith(top + "."):
+                    del sys.modules[module]
+            importlib.invalidate_caches()
+            reset()
+
+
 # ------------------------------------------------------------ pytest plugin
 
 try:
@@ -417,4 +463,4 @@ if pytest is not None:
 
 
 __all__ = ["Scenario", "ScenarioFailure", "ScenarioFileError", "load_scenarios", "scenario_files",
-           "run_scenario", "assert_scenario", "check_result", "run_scenario_files"]
+           "run_scenario", "assert_scenario", "check_result", "run_scenario_files", "installed_plugin"]

@@ -1,0 +1,376 @@
+"""decision-core lint: each kind of problem is reported once, with file, rule and
+code; the installed catalogue and the example plugin lint clean; the
+satisfiability check agrees with brute force."""
+from __future__ import annotations
+
+import json
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import decision_core
+from decision_core.catalogue import Fact, builtin_rulesets_dir, ruleset_files
+from decision_core.cli import main as cli
+from decision_core.compiler import MAX_TESTS_PER_RULESET_NODE
+from decision_core.conditions import parse_condition
+from decision_core.lint import _satisfiable, lint_installed, lint_paths
+
+REPO = Path(__file__).resolve().parent.parent
+MINI = REPO / "tests" / "fixtures" / "mini"
+PLUGIN_RULESETS = REPO / "plugins" / "hamstring-strength-deficit" / "hamstring_strength_deficit" / "rulesets"
+needs_core = pytest.mark.skipif(not ruleset_files(builtin_rulesets_dir()),
+                                reason="no built-in ruleset files in rulesets/ yet")
+
+
+@pytest.fixture(autouse=True)
+def only_builtins(monkeypatch):
+    # Lint against the built-ins alone, whatever else is installed.
+    monkeypatch.setenv("DECISION_CORE_PLUGINS", "")
+    decision_core.reset()
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+FACTS = """\
+    ruleset: lint_facts
+    version: 1.0.0
+    kind: facts
+    title: Facts
+    facts:
+      - {name: lint_minutes, type: number, min: 0, max: 90, label: Minutes, question: "How many minutes?"}
+      - {name: lint_count, type: int, min: 0, max: 10, label: Count, question: "How many times?"}
+      - {name: lint_mood, type: choice, values: [good, bad], label: Mood, question: "How is your mood?"}
+      - {name: lint_flag, type: bool, label: Flag, question: "Is the flag up?", discriminates: [lint_weak]}
+      - {name: lint_unused, type: bool, label: Unused, question: "Is this ever read?"}
+    """
+
+CAUSE = """\
+    ruleset: lint_cause
+    version: 1.0.0
+    kind: cause
+    title: A cause with unreachable rules
+    sources: ["001"]
+    cause: {id: lint_cause, name: Lint cause, explanation: For lint tests., sources: ["001"]}
+    rules:
+      - id: lint_cause.fine
+        when: [lint_flag is true]
+        then: cause lint_cause
+        strength: strong
+        because: Fine.
+        sources: ["001"]
+      - id: lint_cause.numbers_clash
+        when: [lint_minutes >= 8, lint_minutes < 5]
+        then: cause lint_cause
+        strength: supporting
+        because: Never.
+        sources: ["001"]
+      - id: lint_cause.past_the_range
+        when: [lint_minutes > 90]
+        then: cause lint_cause
+        strength: supporting
+        because: Never.
+        sources: ["001"]
+      - id: lint_cause.no_whole_number
+        when: [lint_count > 2, lint_count < 3]
+        then: cause lint_cause
+        strength: supporting
+        because: Never.
+        sources: ["001"]
+      - id: lint_cause.choice_clash
+        when: [lint_mood is good, lint_mood is not good]
+        then: cause lint_cause
+        strength: supporting
+        because: Never.
+        sources: ["001"]
+      - id: lint_cause.bool_clash
+        when: [lint_flag is true, lint_flag is false]
+        then: finding lint_ghost
+        because: Never.
+        sources: ["001"]
+      - id: lint_cause.reads_ghost
+        when: [finding lint_ghost]
+        then: cause lint_cause
+        strength: supporting
+        because: The ghost finding.
+        sources: ["001"]
+      - id: lint_cause.cites_more
+        when: [lint_count >= 3]
+        then: cause lint_cause
+        strength: supporting
+        because: Cites a source the header does not declare.
+        sources: ["002"]
+    """
+
+WEAK = """\
+    ruleset: lint_weak
+    version: 1.0.0
+    kind: cause
+    title: A cause that can never be listed
+    cause: {id: lint_weak, name: Weak cause, explanation: Too little evidence., sources: ["001"]}
+    rules:
+      - id: lint_weak.only_supporting
+        when: [lint_count >= 5]
+        then: cause lint_weak
+        strength: supporting
+        because: Not enough on its own.
+        sources: ["001"]
+    """
+
+LONELY = """\
+    ruleset: lint_lonely
+    version: 1.0.0
+    kind: cause
+    title: A cause nothing recommends for
+    cause: {id: lint_lonely, name: Lonely cause, explanation: No advice., sources: ["001"]}
+    rules:
+      - id: lint_lonely.strong
+        when: [lint_mood is bad]
+        then: cause lint_lonely
+        strength: strong
+        because: Bad mood.
+        sources: ["001"]
+    """
+
+RECS = """\
+    ruleset: lint_recs
+    version: 1.0.0
+    kind: recommendations
+    title: Recommendations
+    items:
+      - {id: lint_walk, name: Lint walk, kind: lifestyle, instructions: Walk., for_causes: [lint_cause, lint_weak], sources: ["001"]}
+      - {id: lint_sprint, name: Lint sprint, kind: exercise, intensity: vigorous, instructions: Sprint., sources: ["001"]}
+      - {id: lint_clash, name: Lint clash, kind: lifestyle, instructions: Clash., not_with_causes: [lint_cause], sources: ["001"]}
+      - {id: lint_never, name: Never recommended, kind: lifestyle, instructions: Nothing., sources: ["001"]}
+      - id: hamstring_curl
+        name: Hamstring curl
+        kind: exercise
+        intensity: moderate
+        dose: {sets: 5, reps: "20"}
+        instructions: A second dose for the core's item.
+        sources: ["001"]
+    rules:
+      - id: lint_recs.sprint_when_urgent
+        when: [cause lint_cause, triage is at least urgent]
+        then: recommend lint_sprint
+        because: Always withheld at urgent and above.
+        sources: ["001"]
+      - id: lint_recs.clash
+        when: [cause lint_cause]
+        then: recommend lint_clash
+        because: Needs the cause that withholds it.
+        sources: ["001"]
+      - id: lint_recs.triage_clash
+        when: [cause lint_cause, triage is at least urgent, triage is below see_professional]
+        then: recommend lint_walk
+        because: Never.
+        sources: ["001"]
+      - id: lint_recs.unknown_fact
+        when: [cause lint_cause, lint_no_such_fact is true]
+        then: recommend lint_walk
+        because: Reads a fact nobody declares.
+        sources: ["001"]
+    """
+
+NO_SOURCES = """\
+    ruleset: lint_avoid
+    version: 1.0.0
+    kind: avoid
+    title: Avoid
+    items:
+      - {id: lint_avoid_item, name: Avoid it, why: Because., sources: ["001"]}
+    rules:
+      - id: lint_avoid.unsourced
+        when: [cause lint_cause]
+        then: avoid lint_avoid_item
+        because: No source given.
+    """
+
+
+@pytest.fixture
+def defects(tmp_path):
+    folder = tmp_path / "defects"
+    for name, text in [("facts.yaml", FACTS), ("cause.yaml", CAUSE), ("weak.yaml", WEAK), ("lonely.yaml", LONELY),
+                       ("recs.yaml", RECS), ("avoid.yaml", NO_SOURCES)]:
+        write(folder, name, text)
+    return folder
+
+
+def found(report) -> set[tuple[str, str, str | None]]:
+    return {(i.severity, i.code, i.rule) for i in report.issues}
+
+
+@needs_core
+def test_every_kind_of_problem_is_reported_with_its_rule(defects):
+    report = lint_paths([defects])
+    assert not report.ok()
+    expected = {
+        ("error", "unreachable_rule", "lint_cause.numbers_clash"),
+        ("error", "unreachable_rule", "lint_cause.past_the_range"),
+        ("error", "unreachable_rule", "lint_cause.no_whole_number"),
+        ("error", "unreachable_rule", "lint_cause.choice_clash"),
+        ("error", "unreachable_rule", "lint_cause.bool_clash"),
+        ("error", "unreachable_rule", "lint_cause.reads_ghost"),
+        ("error", "cause_never_listed", "cause lint_weak"),
+        ("error", "unreachable_rule", "item lint_walk"),  # its for_causes rule for lint_weak
+        ("error", "cause_without_recommendations", "cause lint_lonely"),
+        ("error", "always_withheld", "lint_recs.sprint_when_urgent"),
+        ("error", "always_withheld", "lint_recs.clash"),
+        ("error", "unreachable_rule", "lint_recs.triage_clash"),
+        ("error", "unknown_fact", "lint_recs.unknown_fact"),
+        ("error", "conflicting_dose", "item hamstring_curl"),
+        ("error", "missing_sources", "lint_avoid.unsourced"),
+        ("warning", "undeclared_source", "lint_cause.cites_more"),
+        ("warning", "unused_fact", "fact lint_unused"),
+        ("warning", "discriminates_mismatch", "fact lint_flag"),
+        ("warning", "unused_recommendation", "item lint_never"),
+    }
+    assert found(report) == expected, "\n" + report.text()
+    by_rule = {i.rule: i for i in report.issues}
+    assert by_rule["lint_cause.numbers_clash"].message == \
+        "can never fire: 'lint_minutes >= 8', 'lint_minutes < 5' can never hold together ('lint_minutes' is 0 to 90)"
+    assert "'lint_minutes > 90' never holds ('lint_minutes' is 0 to 90)" in by_rule["lint_cause.past_the_range"].message
+    assert "finding 'lint_ghost'" in by_rule["lint_cause.reads_ghost"].message
+    assert "at most 1, below its threshold 3" in by_rule["cause lint_weak"].message
+    assert by_rule["item lint_walk"].field == "for_causes" and "'lint_weak'" in by_rule["item lint_walk"].message
+    dose = by_rule["item hamstring_curl"]
+    assert dose.file.endswith("recs.yaml") and "{sets: 5, reps: 20}" in dose.message
+    assert "recommendations.yaml (plugin decision_core)" in dose.message
+    assert all(i.file and i.file.endswith(".yaml") for i in report.issues)
+
+
+@needs_core
+def test_the_cli_exits_non_zero_on_errors_and_reports_json(defects):
+    out = CliRunner().invoke(cli, ["lint", str(defects)])
+    assert out.exit_code == 1
+    assert "weak.yaml, cause lint_weak: error [cause_never_listed]" in out.output
+    assert out.output.rstrip().endswith("15 error(s), 4 warning(s)")
+    data = json.loads(CliRunner().invoke(cli, ["lint", "--json", str(defects)]).output)
+    assert (data["ok"], data["errors"], data["warnings"]) == (False, 15, 4)
+    assert {"severity", "code", "message", "file", "rule", "field", "plugin"} == set(data["issues"][0])
+
+
+@needs_core
+def test_warnings_alone_pass_unless_strict(tmp_path):
+    folder = tmp_path / "ok"
+    write(folder, "facts.yaml", FACTS.replace(", discriminates: [lint_weak]", ""))
+    write(folder, "cause.yaml", LONELY)
+    write(folder, "recs.yaml", """\
+        ruleset: lint_recs
+        version: 1.0.0
+        kind: recommendations
+        title: Recs
+        items:
+          - {id: lint_walk, name: Lint walk, kind: lifestyle, instructions: Walk., for_causes: [lint_lonely], sources: ["001"]}
+        """)
+    assert CliRunner().invoke(cli, ["lint", str(folder)]).exit_code == 0  # unused facts are warnings
+    assert CliRunner().invoke(cli, ["lint", "--strict", str(folder)]).exit_code == 1
+
+
+@needs_core
+def test_the_installed_catalogue_and_the_example_plugin_lint_without_errors():
+    report = lint_installed()
+    assert report.errors == [], report.text()
+    assert report.stats["distinct_case_tests"] <= MAX_TESTS_PER_RULESET_NODE
+    plugin = lint_paths([PLUGIN_RULESETS])
+    assert plugin.ok(strict=True), plugin.text()
+    assert plugin.stats["causes"] == 1 and plugin.stats["rules"] == 11
+
+
+def test_a_standalone_catalogue_is_linted_alone(tmp_path):
+    report = lint_paths([MINI])  # it has its own triage levels
+    assert report.errors == [], report.text()
+    assert report.stats["rulesets"] == len(ruleset_files(MINI))
+
+
+def test_malformed_files_are_all_reported_and_the_rest_still_checked(tmp_path):
+    folder = tmp_path / "mini"
+    shutil.copytree(MINI, folder)
+    write(folder, "broken.yaml", "ruleset: broken\nversion: 1\nkind: nonsense\n")
+    write(folder, "notyaml.yaml", "rules: [unclosed\n")
+    report = lint_paths([folder])
+    files = {Path(i.file).name for i in report.errors}
+    assert {"broken.yaml", "notyaml.yaml"} <= files
+    broken = {i.field for i in report.errors if i.file.endswith("broken.yaml")}
+    assert {"version", "kind", "title"} <= broken
+
+
+def test_durable_rules_limits_are_checked(tmp_path):
+    folder = tmp_path / "mini"
+    shutil.copytree(MINI, folder)
+    rules = "".join(f"""
+      - id: many.r{i}
+        when: [sitting >= {i / 100}]
+        then: cause many_cause
+        strength: supporting
+        because: Many tests.
+        sources: ["000"]""" for i in range(MAX_TESTS_PER_RULESET_NODE + 5))
+    (folder / "causes" / "many.yaml").write_text(
+        "ruleset: many\nversion: 1.0.0\nkind: cause\ntitle: Many\n"
+        "cause: {id: many_cause, name: Many, explanation: Many., sources: ['000']}\nrules:" + rules, encoding="utf-8")
+    report = lint_paths([folder])
+    expected = lint_paths([MINI]).stats["distinct_case_tests"] + MAX_TESTS_PER_RULESET_NODE + 5
+    limits = [i for i in report.errors if i.code == "engine_limit"]
+    assert len(limits) == 1 and f"{expected} distinct tests on the case node" in limits[0].message
+
+
+def test_too_many_case_properties_is_an_error(tmp_path):
+    folder = tmp_path / "mini"
+    shutil.copytree(MINI, folder)
+    facts = "".join(f"\n  - {{name: extra_{i}, type: bool, label: Extra, question: 'Extra fact {i}?'}}"
+                    for i in range(240))
+    (folder / "more_facts.yaml").write_text(
+        "ruleset: more_facts\nversion: 1.0.0\nkind: facts\ntitle: More\nfacts:" + facts, encoding="utf-8")
+    report = lint_paths([folder])
+    assert [i.code for i in report.errors] == ["engine_limit"]
+    assert "properties" in report.errors[0].message
+
+
+# ------------------------------------------- satisfiability against brute force
+
+OPS = ("gte", "gt", "lte", "lt", "eq", "ne", "in")
+TEXT = {"gte": ">=", "gt": ">", "lte": "<=", "lt": "<"}
+
+
+def condition(op: str, value) -> object:
+    if op in TEXT:
+        return parse_condition(f"x {TEXT[op]} {value}")
+    if op == "eq":
+        return parse_condition(f"x is {value}")
+    if op == "ne":
+        return parse_condition(f"x is not {value}")
+    return parse_condition(f"x is one of [{', '.join(str(v) for v in value)}]")
+
+
+values = st.integers(-2, 22)
+conditions = st.lists(st.one_of(
+    st.tuples(st.sampled_from(OPS[:-1]), values),
+    st.tuples(st.just("in"), st.lists(values, min_size=1, max_size=3)),
+), min_size=1, max_size=4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(conds=conditions, integer=st.booleans())
+def test_satisfiable_agrees_with_brute_force(conds, integer):
+    fact = Fact("x", "int" if integer else "number", "X", "X?", "r", min=0, max=20)
+    parsed = [condition(op, v) for op, v in conds]
+    step = 1 if integer else 0.25  # thresholds are whole numbers: a quarter step finds any open gap
+    grid = [i * step for i in range(int(20 / step) + 1)]
+
+    def holds(x, c):
+        if c.op == "in":
+            return x in c.value
+        return {"gte": x.__ge__, "gt": x.__gt__, "lte": x.__le__, "lt": x.__lt__, "eq": x.__eq__,
+                "ne": x.__ne__}[c.op](c.value) is True
+
+    brute = any(all(holds(x, c) for c in parsed) for x in grid)
+    assert _satisfiable(fact, parsed) == brute, [c.text for c in parsed]
