@@ -41,6 +41,9 @@ picks the engine (default: ``$DECISION_CORE_ENGINE``, else durable).
 
 Without pytest: :func:`load_scenarios`, :func:`run_scenario` (a list of
 failures, empty when it passes) and :func:`assert_scenario`.
+
+To test a plugin as if installed, without pip: :func:`installed_plugin` (in
+process) and :func:`fake_distribution` (for a subprocess, via ``PYTHONPATH``).
 """
 from __future__ import annotations
 
@@ -144,7 +147,7 @@ class _Scenario(_Strict):
     expect = fields.Nested(_Expect, required=True)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: two scenarios may expect the same
 class Scenario:
     name: str
     given: dict[str, Any]
@@ -364,28 +367,37 @@ def run_scenario_files(paths: Iterable[Path | str], evaluator=None) -> dict[Scen
 # ------------------------------------------------- installing without pip
 
 
+def fake_distribution(directory: Path | str, name: str, target: str | None = None, *,
+                      distribution: str | None = None, version: str = "1.0.0") -> Path:
+    """Write ``<distribution>-<version>.dist-info`` with an entry point ``name = target`` in group
+    ``decision_core`` into ``directory``. With ``directory`` on ``sys.path`` (or ``PYTHONPATH``),
+    ``importlib.metadata`` -- and so decision-core -- sees the plugin as installed."""
+    from .plugin_manager import ENTRY_POINT_GROUP
+
+    distribution = distribution or name.replace("_", "-")
+    info = Path(directory) / f"{distribution.replace('-', '_')}-{version}.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {distribution}\nVersion: {version}\n",
+                                   encoding="utf-8")
+    (info / "entry_points.txt").write_text(f"[{ENTRY_POINT_GROUP}]\n{name} = {target or name}\n",
+                                           encoding="utf-8")
+    return info
+
+
 @contextlib.contextmanager
 def installed_plugin(name: str, target: str | None = None, *, source_dir: Path | str | None = None,
                      distribution: str | None = None, version: str = "1.0.0") -> Iterator[Path]:
-    """Make a plugin look installed (entry point ``name = target`` in group ``decision_core``) for
-    the duration of the block, without pip: a temporary ``*.dist-info`` folder on ``sys.path``,
-    which is what ``importlib.metadata`` reads. ``source_dir`` (the folder holding the plugin's
-    package) is put on ``sys.path`` too. The registry is reset on entry and exit, and modules
-    imported from the plugin are forgotten on exit, so the next test starts clean.
+    """Make a plugin look installed (entry point ``name = target``, default ``name``) for the
+    duration of the block, without pip (see :func:`fake_distribution`). ``source_dir``, the folder
+    holding the plugin's package, is put on ``sys.path`` too. The registry is reset on entry and
+    exit, and modules imported from the plugin are forgotten on exit, so the next test starts clean.
     """
     from . import reset
-    from .plugin_manager import ENTRY_POINT_GROUP
 
-    target = target or name
-    distribution = distribution or name.replace("_", "-")
-    top = target.split(":")[0].split(".")[0]
+    top = (target or name).split(":")[0].split(".")[0]
     before = set(sys.modules)
     with tempfile.TemporaryDirectory(prefix="dc-plugin-") as tmp:
-        info = Path(tmp) / f"{distribution.replace('-', '_')}-{version}.dist-info"
-        info.mkdir()
-        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {distribution}\nVersion: {version}\n",
-                                       encoding="utf-8")
-        (info / "entry_points.txt").write_text(f"[{ENTRY_POINT_GROUP}]\n{name} = {target}\n", encoding="utf-8")
+        info = fake_distribution(tmp, name, target, distribution=distribution, version=version)
         added = [tmp] + ([str(Path(source_dir).resolve())] if source_dir else [])
         sys.path[:0] = added
         importlib.invalidate_caches()
@@ -463,4 +475,5 @@ if pytest is not None:
 
 
 __all__ = ["Scenario", "ScenarioFailure", "ScenarioFileError", "load_scenarios", "scenario_files",
-           "run_scenario", "assert_scenario", "check_result", "run_scenario_files", "installed_plugin"]
+           "run_scenario", "assert_scenario", "check_result", "run_scenario_files", "installed_plugin",
+           "fake_distribution"]
