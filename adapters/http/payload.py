@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Response, current_app, request
 from marshmallow import Schema, ValidationError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from decision_core.ruleset_schema import flatten_messages
 
@@ -41,6 +42,25 @@ class _NotJsonConstant(ValueError):
     pass
 
 
+def _read_body(limit: int | None) -> bytes:
+    if request.content_length is not None or limit is None:
+        return request.get_data(cache=False)  # Werkzeug raises 413 when Content-Length exceeds the limit
+    # A chunked body has no length up front; Werkzeug would silently cut it at the limit, so read one byte more.
+    stream = request.environ.get("wsgi.input")
+    if stream is None or not request.environ.get("wsgi.input_terminated"):
+        return b""
+    chunks, total = [], 0
+    while total <= limit:
+        chunk = stream.read(min(65536, limit + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    if total > limit:
+        raise RequestEntityTooLarge()
+    return b"".join(chunks)
+
+
 def read_json_body() -> Any:
     mimetype = request.mimetype
     if not mimetype:
@@ -50,7 +70,7 @@ def read_json_body() -> Any:
     charset = request.mimetype_params.get("charset", "utf-8").lower().replace("-", "").replace("_", "")
     if charset != "utf8":
         raise Problem(415, "JSON request bodies must be UTF-8 encoded.")
-    raw = request.get_data(cache=False)  # Werkzeug raises 413 past MAX_CONTENT_LENGTH
+    raw = _read_body(current_app.config.get("MAX_CONTENT_LENGTH"))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import re
 import threading
 import time
 import urllib.request
@@ -30,6 +31,7 @@ from .store import StateStore
 log = logging.getLogger("decision_core.adapters.http")
 
 API_KEY_HEADER = "X-API-Key"
+_UNSAFE_IN_HEADER = re.compile(r"[^\x20-\x7e]")
 
 
 def _bearer(request: Request) -> str | None:
@@ -191,5 +193,7 @@ class CdsJwtAuth:
     def _fail(error: str, detail: str) -> Problem:
         challenge = 'Bearer realm="cds-hooks"'
         if error != "missing":
-            challenge += f', error="{error}", error_description="{detail.replace(chr(34), chr(39))}"'
+            # header-safe: printable ASCII only, no quotes (the detail may quote a URL the client chose)
+            description = _UNSAFE_IN_HEADER.sub("?", detail).replace('"', "'")[:200]
+            challenge += f', error="{error}", error_description="{description}"'
         return Problem(401, detail, headers={"WWW-Authenticate": challenge})
