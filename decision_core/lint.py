@@ -248,12 +248,12 @@ def _lint(docs: list[RulesetDocument], issues: list[Issue], files: list[str],
     report = LintReport(list(issues), files)
     dose_issues, docs = _dose_conflicts(context, docs)
     report.issues.extend(dose_issues)
-    catalogue, build_problems = _lenient_build(context + docs)
+    catalogue, build_problems, dropped = _lenient_build(context + docs)
     target_files = {d.info.path for d in docs}
     report.issues.extend(_from_problem(p) for p in build_problems
                          if p.file in target_files or p.file == "(catalogue)")
     if catalogue is not None:
-        report.issues.extend(_Semantics(catalogue, target_ids).issues())
+        report.issues.extend(_Semantics(catalogue, target_ids, _benefit_of_doubt(dropped)).issues())
         report.issues.extend(_engine_limits(catalogue, report.stats))
         report.stats.update({
             "rulesets": sum(1 for r in catalogue.rulesets if r.id in target_ids),
@@ -323,23 +323,36 @@ def _dose(dose: dict) -> str:
     return "{" + ", ".join(f"{k}: {v}" for k, v in dose.items() if v is not None) + "}" if dose else "(none)"
 
 
-def _lenient_build(docs: list[RulesetDocument]) -> tuple[Catalogue | None, list[Problem]]:
+def _lenient_build(docs: list[RulesetDocument]) -> tuple[Catalogue | None, list[Problem], list[Rule]]:
     """Build; when that fails, report the first round of problems and retry without the rules and
-    items they name, so the semantic checks can still look at the rest."""
+    items they name, so the semantic checks can still look at the rest. Also returns the rules
+    dropped on the way."""
     first: list[Problem] | None = None
+    dropped_rules: list[Rule] = []
     for _ in range(5):
         builder = CatalogueBuilder()
         for d in docs:
             builder.add(d)
         try:
-            return builder.build(), first or []
+            return builder.build(), first or [], dropped_rules
         except RulesetError as exc:
             if first is None:
                 first = exc.problems
-            docs, dropped = _without(docs, exc.problems)
+            kept, dropped = _without(docs, exc.problems)
             if not dropped:
-                return None, first
-    return None, first or []
+                return None, first, dropped_rules
+            kept_ids = {r.id for d in kept for r in d.rules}
+            dropped_rules += [r for d in docs for r in d.rules if r.id not in kept_ids]
+            docs = kept
+    return None, first or [], dropped_rules
+
+
+def _benefit_of_doubt(dropped: list[Rule]) -> set[tuple[str, str]]:
+    """What the rules dropped for an error might have concluded or served: the reachability checks
+    assume they would have, so one error is reported once, not again as its consequences."""
+    out = {(r.then.kind, r.then.target) for r in dropped}
+    out |= {("serves", c.subject) for r in dropped if r.then.kind == "recommend" for c in r.when if c.op == "cause"}
+    return out
 
 
 def _without(docs: list[RulesetDocument], problems: list[Problem]) -> tuple[list[RulesetDocument], bool]:
@@ -383,9 +396,10 @@ def _without(docs: list[RulesetDocument], problems: list[Problem]) -> tuple[list
 class _Semantics:
     """Reachability and consistency checks over a catalogue that builds."""
 
-    def __init__(self, catalogue: Catalogue, target_ids: set[str]):
+    def __init__(self, catalogue: Catalogue, target_ids: set[str], doubt: set[tuple[str, str]] = frozenset()):
         self.cat = catalogue
         self.targets = target_ids
+        self.doubt = doubt
         self.paths = {r.id: (r.path, r.origin) for r in catalogue.rulesets}
         self.rank = {lv.id: lv.rank for lv in catalogue.levels}
         self.out: list[Issue] = []
@@ -418,7 +432,7 @@ class _Semantics:
             if why:
                 impossible[rule.id] = why
         # findings: a rule reading one is reachable only if a reachable rule concludes it
-        produced: set[str] = set()
+        produced: set[str] = {target for kind, target in self.doubt if kind == "finding"}
         changed = True
         while changed:
             changed = False
@@ -439,7 +453,7 @@ class _Semantics:
         for cause in cat.causes.values():
             rules = [r for r in cat.rules if r.then.kind == "cause" and r.then.target == cause.id]
             best = sum(r.weight for r in rules if r.id not in impossible and (r.weight or 0) > 0)
-            if best >= cause.threshold:
+            if best >= cause.threshold or ("cause", cause.id) in self.doubt:
                 listable.add(cause.id)
             else:
                 self.issue("error", "cause_never_listed",
@@ -448,6 +462,7 @@ class _Semantics:
                            f"cause {cause.id}")
         reached = {cat.levels[0].id} | {r.then.target for r in cat.rules
                                          if r.then.kind == "triage" and r.id not in impossible}
+        reached |= {target for kind, target in self.doubt if kind == "triage"}
         # stratum 2: causes that can be listed, triage levels that can be reached
         for rule in cat.rules:
             if rule.stratum != 2 or rule.id in impossible:
@@ -527,6 +542,7 @@ class _Semantics:
         cat = self.cat
         live = [r for r in cat.rules if r.id not in impossible]
         served = {c.subject for r in live if r.then.kind == "recommend" for c in r.when if c.op == "cause"}
+        served |= {target for kind, target in self.doubt if kind == "serves"}
         for cause in cat.causes.values():
             if cause.id in listable and cause.id not in served:
                 self.issue("error", "cause_without_recommendations",

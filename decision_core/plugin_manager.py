@@ -323,9 +323,6 @@ def create_plugin_manager() -> tuple[pluggy.PluginManager, list[PluginInfo]]:
         plugin = pm.get_plugin(info.name)
         if plugin is not None:
             info.hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or [])
-    for info in infos:
-        if info.status == "failed":
-            log.error("%s", info.error)
     return pm, infos
 
 
@@ -511,7 +508,6 @@ def load_plugins() -> list[LoadedPlugin]:
         except PluginError as exc:
             info.fail(str(exc))
         if info.status == "failed":
-            log.error("%s", info.error)
             if info.builtin:
                 raise PluginError(info.error)
             loaded.append(LoadedPlugin(info, None))
@@ -565,7 +561,6 @@ def build_registry(strict: bool | None = None) -> Registry:
         except PluginError as exc:
             info.fail(str(exc) if str(exc).startswith("plugin ") else f"plugin '{info.name}': {exc}")
         if info.status == "failed":
-            log.error("%s", info.error)
             if info.builtin:
                 raise PluginError(info.error)
             continue
@@ -580,6 +575,8 @@ def build_registry(strict: bool | None = None) -> Registry:
     if strict and failed:
         raise PluginError(f"{len(failed)} plugin(s) failed and {STRICT_ENV}=1 refuses to start:\n"
                           + "\n".join(i.error or i.name for i in failed))
+    for info in failed:  # logged once here; in strict mode the error above says it all
+        log.error("%s; serving without it", info.error)
     if catalogue is None:  # no plugin at all brought a catalogue that builds
         catalogue = _trial_build(accepted, None)
     return Registry(catalogue, formats, commands, [x.info for x in loaded])
@@ -630,23 +627,31 @@ def _registered(docs: list[RulesetDocument], got: Contributions) -> dict[str, li
 
 _lock = threading.Lock()
 _registry: Registry | None = None
+_failure: PluginError | None = None  # a failed build is not retried until reset: same answer every time
 
 
 def get_registry() -> Registry:
-    """The process-wide registry, built on first use."""
-    global _registry
+    """The process-wide registry, built on first use. Raises PluginError when a built-in
+    fails, or (strict mode) any plugin does -- the same error on every call."""
+    global _registry, _failure
     if _registry is None:
         with _lock:
+            if _failure is not None:
+                raise _failure
             if _registry is None:
-                _registry = build_registry()
+                try:
+                    _registry = build_registry()
+                except PluginError as exc:
+                    _failure = exc
+                    raise
     return _registry
 
 
 def reset_registry() -> None:
     """Forget the registry (tests, or after installing a plugin)."""
-    global _registry
+    global _registry, _failure
     with _lock:
-        _registry = None
+        _registry = _failure = None
 
 
 __all__ = [
