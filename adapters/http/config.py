@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import yaml
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from decision_core.ruleset_schema import flatten_messages
 
@@ -88,6 +88,14 @@ class _JsonMapping(fields.Field):
         raise self.make_error("invalid")
 
 
+def _asymmetric_only(algorithms: list[str]) -> None:
+    bad = [a for a in algorithms if a not in ASYMMETRIC_ALGORITHMS]
+    if bad:
+        raise ValidationError(f"not allowed: {', '.join(bad)} (choose from {', '.join(ASYMMETRIC_ALGORITHMS)})")
+    if not algorithms:
+        raise ValidationError("name at least one algorithm")
+
+
 def _positive(**kw) -> fields.Integer:
     return fields.Integer(strict=False, validate=validate.Range(min=1), **kw)
 
@@ -115,7 +123,7 @@ class HttpConfigSchema(Schema):
         "description": "Serve exactly these ruleset folders instead of the installed plugins' catalogue."})
     CDS_TRUSTED_ISSUERS = _JsonMapping(load_default=dict, metadata={
         "description": "JWT issuer -> JWKS file path or https URL of its public keys."})
-    CDS_JWT_ALGORITHMS = _Words(load_default=lambda: ["ES256", "ES384", "RS384"])
+    CDS_JWT_ALGORITHMS = _Words(load_default=lambda: ["ES256", "ES384", "RS384"], validate=_asymmetric_only)
     CDS_JWT_LEEWAY = fields.Integer(strict=False, load_default=30, validate=validate.Range(min=0, max=300))
     CDS_JWT_MAX_LIFETIME = _positive(load_default=3600, metadata={"description": "Reject JWTs valid for longer (exp - iat), in seconds."})
     CDS_JWKS_CACHE_SECONDS = _positive(load_default=300)
@@ -131,13 +139,6 @@ class HttpConfigSchema(Schema):
         "description": "SQLite file shared by worker processes for report links and JWT ids (set by `serve`)."})
     BENCHMARK_ECHO = _Flag(load_default=False, metadata={"description": "Expose POST /v1/echo (benchmarks only)."})
     LOG_REQUESTS = _Flag(load_default=True)
-
-    @validates_schema
-    def _algorithms(self, data, **kwargs):
-        bad = [a for a in data.get("CDS_JWT_ALGORITHMS", []) if a not in ASYMMETRIC_ALGORITHMS]
-        if bad:
-            raise ValidationError(f"not allowed: {', '.join(bad)} (choose from {', '.join(ASYMMETRIC_ALGORITHMS)})",
-                                  "CDS_JWT_ALGORITHMS")
 
 
 KEYS = tuple(HttpConfigSchema().fields)

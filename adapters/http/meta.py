@@ -106,7 +106,9 @@ def _properties(schema: dict) -> list[dict[str, Any]]:
 
 def api_page(spec: dict[str, Any]) -> dict[str, Any]:
     security_labels = {"ApiKey": "API key", "BearerApiKey": "API key", "CdsJwt": "CDS Hooks JWT"}
-    tags: dict[str, list] = {}
+    tags: dict[str, list] = {t["name"]: [] for t in spec.get("tags", [])}
+    titles = {t["name"]: t.get("x-title", t["name"]) for t in spec.get("tags", [])}
+    descriptions = {t["name"]: t.get("description", "") for t in spec.get("tags", [])}
     for path, operations in spec.get("paths", {}).items():
         for method, op in sorted(operations.items(), key=lambda kv: METHOD_ORDER.get(kv[0], 9)):
             auth = sorted({security_labels.get(name, name) for req in op.get("security", []) for name in req})
@@ -130,4 +132,7 @@ def api_page(spec: dict[str, Any]) -> dict[str, Any]:
     components = [{"name": name, "description": schema.get("description", ""), "properties": _properties(schema),
                    "open": schema.get("additionalProperties") is not False}
                   for name, schema in sorted(spec.get("components", {}).get("schemas", {}).items())]
-    return {"info": spec.get("info", {}), "version": spec.get("openapi"), "tags": tags, "components": components}
+    sections = [{"name": name, "title": titles.get(name, name), "description": descriptions.get(name, ""), "ops": ops}
+                for name, ops in tags.items() if ops]
+    return {"info": spec.get("info", {}), "version": spec.get("openapi"), "sections": sections,
+            "components": components}

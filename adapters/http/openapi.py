@@ -25,6 +25,15 @@ REST_SECURITY = [{"ApiKey": []}, {"BearerApiKey": []}]
 CDS_SECURITY = [{"CdsJwt": []}]
 PUBLIC: list = []
 
+TAGS = [
+    {"name": "evaluations", "x-title": "Evaluations", "description": "Facts in, an explained decision out."},
+    {"name": "reports", "x-title": "Reports", "description": "The result rendered by a registered output format."},
+    {"name": "catalogue", "x-title": "Catalogue", "description": "The vocabulary and rulesets being served."},
+    {"name": "cds-hooks", "x-title": "CDS Hooks 2.0",
+     "description": "For EHRs: discovery, the services (cards) and feedback; authenticated by signed JWTs."},
+    {"name": "meta", "x-title": "About the service", "description": "Health, this document and this page."},
+]
+
 PROBLEM_DESCRIPTIONS = {
     400: "Malformed request: not JSON, not UTF-8, nested too deeply, duplicate keys, or a bad query parameter.",
     401: "Missing or invalid credentials.",
@@ -117,6 +126,8 @@ def build_spec(app: Flask) -> dict[str, Any]:
             "the server runs with DECISION_CORE_ENV=development.")},
     )
     plugin.converter.add_attribute_function(_intake_attributes(backend.catalogue))
+    for tag in TAGS:
+        spec.tag(tag)
     spec.components.security_scheme("ApiKey", {"type": "apiKey", "in": "header", "name": "X-API-Key"})
     spec.components.security_scheme("BearerApiKey", {"type": "http", "scheme": "bearer",
                                                      "description": "The API key as a bearer token."})

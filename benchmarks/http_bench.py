@@ -1,0 +1,220 @@
+#!/usr/bin/env python3
+"""HTTP benchmark: POST /v1/evaluations under the production server, side by side
+with a trivial JSON echo route on the same server; prints figures.
+
+It starts ``decision-core serve`` (gunicorn, N preloaded workers) on a free port
+of 127.0.0.1, in production mode with an API key (so authentication is part of
+what is measured) and ``DECISION_CORE_BENCHMARK_ECHO=1``, which adds
+``POST /v1/echo``: the same body reading, authentication and JSON writing, but no
+evaluation. Then, for each route in turn (echo, evaluations, echo, evaluations),
+C client threads keep their HTTP/1.1 connections open (http.client; they
+reconnect when the server closes one) and post distinct, varied patients'
+facts as fast as the answers come back. Both routes get the same bodies.
+
+    python benchmarks/http_bench.py                          # 2 workers, 8 connections, 2 x 8 s per route
+    python benchmarks/http_bench.py --workers 4 --threads 2  # gthread workers (keep-alive)
+
+Targets (2-core machine, 8 connections): evaluation throughput >= 60 % of the
+echo route's, evaluation p99 <= 10 ms. Exit status 1 when one is missed. The
+load generator runs on the same machine and takes its share of the CPUs.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_core import generate_cases  # noqa: E402  (same folder)
+
+API_KEY = "benchmark-key"
+TARGET_RATIO = 0.60
+TARGET_P99_MS = 10.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(port: int, workers: int, threads: int, catalogue_dir: str | None,
+                 engine: str = "durable") -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DECISION_CORE_")}
+    env.update({"DECISION_CORE_ENV": "production", "DECISION_CORE_API_KEYS": API_KEY,
+                "DECISION_CORE_BENCHMARK_ECHO": "1", "DECISION_CORE_ENGINE": engine})
+    if catalogue_dir:
+        env["DECISION_CORE_CATALOGUE_DIRS"] = catalogue_dir
+    command = [sys.executable, "-m", "decision_core.cli", "serve", "--bind", f"127.0.0.1:{port}",
+               "--workers", str(workers), "--threads", str(threads), "--log-level", "warning"]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"the server exited:\n{proc.stderr.read()}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.terminate()
+    raise SystemExit("the server did not start within 60 s")
+
+
+class Client(threading.Thread):
+    """One connection, kept open; posts bodies in turn until told to stop."""
+
+    def __init__(self, port: int, path: str, bodies: list[bytes], offset: int, stop: threading.Event):
+        super().__init__(daemon=True)
+        self.port, self.path, self.bodies, self.index, self.stop = port, path, bodies, offset, stop
+        self.latencies: list[float] = []
+        self.errors = 0
+        self.reconnects = 0
+        self.conn: http.client.HTTPConnection | None = None
+
+    def run(self) -> None:
+        headers = {"Content-Type": "application/json", "X-API-Key": API_KEY}
+        while not self.stop.is_set():
+            body = self.bodies[self.index % len(self.bodies)]
+            self.index += 1
+            started = time.perf_counter()
+            try:
+                if self.conn is None:
+                    self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                    self.reconnects += 1
+                self.conn.request("POST", self.path, body, headers)
+                response = self.conn.getresponse()
+                response.read()
+                if response.status != 200:
+                    self.errors += 1
+                if response.will_close:
+                    self.conn.close()
+                    self.conn = None
+            except (OSError, http.client.HTTPException):
+                self.errors += 1
+                if self.conn is not None:
+                    self.conn.close()
+                self.conn = None
+                continue
+            self.latencies.append(time.perf_counter() - started)
+
+
+def run_load(port: int, path: str, bodies: list[bytes], connections: int, seconds: float, warmup: float) -> dict:
+    stop = threading.Event()
+    clients = [Client(port, path, bodies, i * 997, stop) for i in range(connections)]
+    for c in clients:
+        c.start()
+    time.sleep(warmup)
+    for c in clients:  # drop the warm-up samples
+        c.latencies.clear()
+        c.errors = 0
+    started = time.perf_counter()
+    time.sleep(seconds)
+    stop.set()
+    elapsed = time.perf_counter() - started
+    for c in clients:
+        c.join(30)
+        if c.conn is not None:
+            c.conn.close()
+    latencies = sorted(x for c in clients for x in c.latencies)
+    return {"requests": len(latencies), "seconds": elapsed, "latencies": latencies,
+            "errors": sum(c.errors for c in clients), "reconnects": sum(c.reconnects for c in clients)}
+
+
+def merge(runs: list[dict]) -> dict:
+    latencies = sorted(x for r in runs for x in r["latencies"])
+    total_time = sum(r["seconds"] for r in runs)
+    n = len(latencies)
+
+    def pct(p: float) -> float:
+        return latencies[min(n - 1, int(p * n))] * 1000 if n else float("nan")
+
+    return {"requests": n, "rps": n / total_time if total_time else 0.0, "p50": pct(0.50), "p90": pct(0.90),
+            "p99": pct(0.99), "max": latencies[-1] * 1000 if n else float("nan"),
+            "errors": sum(r["errors"] for r in runs)}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker (default 1: sync workers)")
+    parser.add_argument("--connections", type=int, default=8, help="concurrent keep-alive connections (default 8)")
+    parser.add_argument("--seconds", type=float, default=8.0, help="measured seconds per round and route")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of echo then evaluations (default 2)")
+    parser.add_argument("--warmup", type=float, default=1.5, help="seconds of load before each measurement")
+    parser.add_argument("--patients", type=int, default=2000, help="distinct patients to cycle through")
+    parser.add_argument("--catalogue-dir", help="serve these rulesets instead of the installed catalogue")
+    parser.add_argument("--engine", choices=["durable", "plain"], default="durable",
+                        help="rule engine of the server (default durable, the product's)")
+    args = parser.parse_args(argv)
+
+    from decision_core.catalogue import load_builtin_catalogue, load_catalogue
+
+    catalogue = load_catalogue([(args.catalogue_dir, "local")]) if args.catalogue_dir else load_builtin_catalogue()
+    bodies = [json.dumps(facts).encode() for facts in generate_cases(catalogue, args.patients, seed=7)]
+    port = free_port()
+    server = start_server(port, args.workers, args.threads, args.catalogue_dir, args.engine)
+    try:
+        # every body must be a valid case, or the evaluation figures would include cheap 422s
+        check = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        for body in bodies[:50]:
+            check.request("POST", "/v1/evaluations", body, {"Content-Type": "application/json", "X-API-Key": API_KEY})
+            response = check.getresponse()
+            response.read()
+            if response.status != 200:
+                raise SystemExit(f"a benchmark case was refused ({response.status}); fix the generator")
+            if response.will_close:
+                check.close()
+        check.close()
+        runs: dict[str, list[dict]] = {"/v1/echo": [], "/v1/evaluations": []}
+        for _ in range(args.rounds):
+            for path in runs:
+                runs[path].append(run_load(port, path, bodies, args.connections, args.seconds, args.warmup))
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+    echo, evaluation = merge(runs["/v1/echo"]), merge(runs["/v1/evaluations"])
+    ratio = evaluation["rps"] / echo["rps"] if echo["rps"] else 0.0
+    mean_body = sum(map(len, bodies)) / len(bodies)
+    print(f"command: python {shlex.join(['benchmarks/http_bench.py', *(argv if argv is not None else sys.argv[1:])])}")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
+          f"gunicorn {args.workers} worker(s) x {args.threads} thread(s) "
+          f"({'gthread' if args.threads > 1 else 'sync'}), preloaded, {args.engine} engine, "
+          "production mode with an API key")
+    print(f"load: {args.connections} keep-alive connections (http.client threads), {args.rounds} x "
+          f"{args.seconds:g} s per route, {len(bodies)} distinct patients, mean body {mean_body:.0f} bytes")
+    print()
+    print(f"{'route':<20}{'requests':>10}{'req/s':>10}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'max ms':>9}{'errors':>8}")
+    for name, figures in (("POST /v1/echo", echo), ("POST /v1/evaluations", evaluation)):
+        print(f"{name:<20}{figures['requests']:>10}{figures['rps']:>10.0f}{figures['p50']:>9.2f}"
+              f"{figures['p90']:>9.2f}{figures['p99']:>9.2f}{figures['max']:>9.2f}{figures['errors']:>8}")
+    print()
+    ok_ratio = ratio >= TARGET_RATIO
+    ok_p99 = evaluation["p99"] <= TARGET_P99_MS
+    print(f"evaluation throughput / echo throughput: {ratio:.0%} (target >= {TARGET_RATIO:.0%}) "
+          f"{'ok' if ok_ratio else 'MISSED'}")
+    print(f"evaluation p99: {evaluation['p99']:.2f} ms (target <= {TARGET_P99_MS:g} ms) {'ok' if ok_p99 else 'MISSED'}")
+    if echo["errors"] or evaluation["errors"]:
+        print("some requests failed: see the errors column")
+        return 1
+    return 0 if ok_ratio and ok_p99 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
