@@ -543,9 +543,8 @@ def build_registry(strict: bool | None = None) -> Registry:
         origin = BUILTIN_ORIGIN if info.builtin else info.name
         try:
             docs = got.documents(origin)
-            if info.builtin and not any(d.levels for d in accepted + docs) and \
-                    item is not _last_builtin(loaded):
-                trial = None  # later built-ins may bring the triage levels
+            if not docs or (info.builtin and not any(d.levels for d in accepted + docs)):
+                trial = None  # nothing new; or a later built-in brings the triage levels
             else:
                 trial = _trial_build(accepted + docs, info)
             clashes = [f"output format '{f.name}' is already registered by plugin {formats[f.name].plugin}; "
@@ -565,7 +564,7 @@ def build_registry(strict: bool | None = None) -> Registry:
                 raise PluginError(info.error)
             continue
         accepted.extend(docs)
-        catalogue = trial or catalogue
+        catalogue = trial if trial is not None else catalogue
         formats.update({f.name: f for f in got.formats})
         commands.update({c.name: (c, info.name) for c in got.commands})
         info.registered = _registered(docs, got)
@@ -577,14 +576,12 @@ def build_registry(strict: bool | None = None) -> Registry:
                           + "\n".join(i.error or i.name for i in failed))
     for info in failed:  # logged once here; in strict mode the error above says it all
         log.error("%s; serving without it", info.error)
-    if catalogue is None:  # no plugin at all brought a catalogue that builds
-        catalogue = _trial_build(accepted, None)
+    if catalogue is None:  # no ruleset at all, or none defines the triage levels
+        try:
+            catalogue = _trial_build(accepted, None)
+        except RulesetError as exc:
+            raise PluginError("the built-in catalogue does not build:\n" + _indent(exc)) from exc
     return Registry(catalogue, formats, commands, [x.info for x in loaded])
-
-
-def _last_builtin(loaded: list[LoadedPlugin]) -> LoadedPlugin | None:
-    builtins = [x for x in loaded if x.info.builtin]
-    return builtins[-1] if builtins else None
 
 
 def _trial_build(docs: list[RulesetDocument], info: PluginInfo | None) -> Catalogue:

@@ -374,3 +374,52 @@ def test_satisfiable_agrees_with_brute_force(conds, integer):
 
     brute = any(all(holds(x, c) for c in parsed) for x in grid)
     assert _satisfiable(fact, parsed) == brute, [c.text for c in parsed]
+
+
+@needs_core
+def test_an_error_is_reported_once_not_again_as_its_consequences(tmp_path):
+    folder = tmp_path / "typo"
+    write(folder, "facts.yaml", FACTS.replace(", discriminates: [lint_weak]", ""))
+    write(folder, "cause.yaml", LONELY.replace("lint_mood is bad", "lint_mod is bad"))
+    write(folder, "recs.yaml", """\
+        ruleset: lint_recs
+        version: 1.0.0
+        kind: recommendations
+        title: Recs
+        items:
+          - {id: lint_walk, name: Lint walk, kind: lifestyle, instructions: Walk., for_causes: [lint_lonely], sources: ["001"]}
+        """)
+    report = lint_paths([folder])
+    # not also "cause never listed", nor "unreachable" for the item recommended for it
+    assert [(i.code, i.rule) for i in report.errors] == [("unknown_fact", "lint_lonely.strong")]
+
+
+@needs_core
+def test_linting_the_installed_catalogue_covers_installed_plugins(tmp_path, monkeypatch):
+    from decision_core.testing import installed_plugin
+
+    monkeypatch.delenv("DECISION_CORE_PLUGINS")
+    broken = tmp_path / "src" / "broken_rules"
+    write(broken / "rulesets", "cause.yaml", LONELY)  # reads lint_mood, which nobody declares
+    write(broken, "__init__.py", """\
+        from pathlib import Path
+        from decision_core.hookspecs import hookimpl
+
+        @hookimpl
+        def register_rulesets(register):
+            register(Path(__file__).parent / "rulesets")
+        """)
+    raiser = tmp_path / "src" / "raiser_plugin"
+    write(raiser, "__init__.py", """\
+        from decision_core.hookspecs import hookimpl
+
+        @hookimpl
+        def register_rulesets(register):
+            raise OSError("disk on fire")
+        """)
+    with installed_plugin("broken_rules", source_dir=tmp_path / "src"), installed_plugin("raiser_plugin"):
+        report = lint_installed()
+    issues = {(i.code, i.plugin, i.rule) for i in report.errors}
+    assert ("unknown_fact", "broken_rules", "lint_lonely.strong") in issues
+    failed = [i for i in report.errors if i.code == "plugin_failed"]
+    assert [i.plugin for i in failed] == ["raiser_plugin"] and "OSError: disk on fire" in failed[0].message
