@@ -32,6 +32,8 @@ def only_builtins(monkeypatch):
     # Lint against the built-ins alone, whatever else is installed.
     monkeypatch.setenv("DECISION_CORE_PLUGINS", "")
     decision_core.reset()
+    yield
+    decision_core.reset()  # the registry was built under this test's environment
 
 
 def write(folder: Path, name: str, text: str) -> Path:
