@@ -144,9 +144,12 @@ def _ticking(lines, bar):
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON.")
 def causes(as_json: bool) -> None:
     """List the catalogue: every cause with its sources and ruleset."""
-    from .plugin_manager import get_registry
+    from .plugin_manager import PluginError, get_registry
 
-    cat = get_registry().catalogue
+    try:
+        cat = get_registry().catalogue
+    except PluginError as exc:
+        raise click.ClickException(str(exc)) from exc
     rows = [{"id": c.id, "name": c.name, "sources": list(c.sources), "ruleset": c.ruleset,
              "rules": sum(1 for r in cat.rules if r.then.kind == "cause" and r.then.target == c.id),
              "explanation": c.explanation} for c in cat.causes.values()]
