@@ -455,18 +455,25 @@ def builtin_rulesets_dir() -> Path:
     return Path(str(resources.files("decision_core.rulesets")))
 
 
+def load_documents(files: Iterable[tuple[Path | str, str]]) -> list[RulesetDocument]:
+    """Read and validate (path, origin) ruleset files; all problems of all files in one RulesetError."""
+    docs: list[RulesetDocument] = []
+    problems: list[Problem] = []
+    for path, origin in files:
+        try:
+            docs.append(load_ruleset_file(path, origin))
+        except RulesetError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise RulesetError(problems)
+    return docs
+
+
 def load_catalogue(directories: Iterable[tuple[Path | str, str]]) -> Catalogue:
     """Load every ruleset file of (directory, origin) pairs into one catalogue."""
     builder = CatalogueBuilder()
-    problems: list[Problem] = []
-    for directory, origin in directories:
-        for path in ruleset_files(directory):
-            try:
-                builder.add(load_ruleset_file(path, origin))
-            except RulesetError as exc:
-                problems.extend(exc.problems)
-    if problems:
-        raise RulesetError(problems)
+    for doc in load_documents((path, origin) for directory, origin in directories for path in ruleset_files(directory)):
+        builder.add(doc)
     return builder.build()
 
 

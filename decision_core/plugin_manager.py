@@ -51,7 +51,7 @@ from .catalogue import (
     RulesetError,
     RulesetInfo,
     _display,
-    load_ruleset_file,
+    load_documents,
     ruleset_files,
 )
 from .ruleset_schema import FactSchema, flatten_messages
@@ -148,14 +148,7 @@ class Contributions:
 
     def documents(self, origin: str) -> list[RulesetDocument]:
         """Every ruleset file, read and validated; all problems of all files in one RulesetError."""
-        docs, problems = [], []
-        for path in self.ruleset_files:
-            try:
-                docs.append(load_ruleset_file(path, origin))
-            except RulesetError as exc:
-                problems.extend(exc.problems)
-        if problems:
-            raise RulesetError(problems)
+        docs = load_documents((path, origin) for path in self.ruleset_files)
         return docs + ([self.facts] if self.facts else [])
 
 
