@@ -49,14 +49,15 @@ def free_port() -> int:
 
 
 def start_server(port: int, workers: int, threads: int, catalogue_dir: str | None,
-                 engine: str = "durable") -> subprocess.Popen:
+                 engine: str = "durable", preload: bool = True) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DECISION_CORE_")}
     env.update({"DECISION_CORE_ENV": "production", "DECISION_CORE_API_KEYS": API_KEY,
                 "DECISION_CORE_BENCHMARK_ECHO": "1", "DECISION_CORE_ENGINE": engine})
     if catalogue_dir:
         env["DECISION_CORE_CATALOGUE_DIRS"] = catalogue_dir
     command = [sys.executable, "-m", "decision_core.cli", "serve", "--bind", f"127.0.0.1:{port}",
-               "--workers", str(workers), "--threads", str(threads), "--log-level", "warning"]
+               "--workers", str(workers), "--threads", str(threads), "--log-level", "warning",
+               "--preload" if preload else "--no-preload"]
     proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -111,7 +112,22 @@ class Client(threading.Thread):
             self.latencies.append(time.perf_counter() - started)
 
 
-def run_load(port: int, path: str, bodies: list[bytes], connections: int, seconds: float, warmup: float) -> dict:
+def server_cpu_seconds(server: subprocess.Popen) -> float:
+    """CPU time used so far by the server's worker processes (user + system)."""
+    import psutil
+
+    total = 0.0
+    for child in psutil.Process(server.pid).children():
+        try:
+            times = child.cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def run_load(server: subprocess.Popen, port: int, path: str, bodies: list[bytes], connections: int, seconds: float,
+             warmup: float) -> dict:
     stop = threading.Event()
     clients = [Client(port, path, bodies, i * 997, stop) for i in range(connections)]
     for c in clients:
@@ -120,16 +136,16 @@ def run_load(port: int, path: str, bodies: list[bytes], connections: int, second
     for c in clients:  # drop the warm-up samples
         c.latencies.clear()
         c.errors = 0
-    started = time.perf_counter()
+    started, cpu_before = time.perf_counter(), server_cpu_seconds(server)
     time.sleep(seconds)
     stop.set()
-    elapsed = time.perf_counter() - started
+    elapsed, cpu_used = time.perf_counter() - started, server_cpu_seconds(server) - cpu_before
     for c in clients:
         c.join(30)
         if c.conn is not None:
             c.conn.close()
     latencies = sorted(x for c in clients for x in c.latencies)
-    return {"requests": len(latencies), "seconds": elapsed, "latencies": latencies,
+    return {"requests": len(latencies), "seconds": elapsed, "latencies": latencies, "cpu": cpu_used,
             "errors": sum(c.errors for c in clients), "reconnects": sum(c.reconnects for c in clients)}
 
 
@@ -142,6 +158,7 @@ def merge(runs: list[dict]) -> dict:
         return latencies[min(n - 1, int(p * n))] * 1000 if n else float("nan")
 
     return {"requests": n, "rps": n / total_time if total_time else 0.0, "p50": pct(0.50), "p90": pct(0.90),
+            "cpu_ms": sum(r["cpu"] for r in runs) / n * 1000 if n else float("nan"),
             "p99": pct(0.99), "max": latencies[-1] * 1000 if n else float("nan"),
             "errors": sum(r["errors"] for r in runs)}
 
@@ -151,11 +168,14 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
     parser.add_argument("--threads", type=int, default=1, help="threads per worker (default 1: sync workers)")
     parser.add_argument("--connections", type=int, default=8, help="concurrent keep-alive connections (default 8)")
-    parser.add_argument("--seconds", type=float, default=8.0, help="measured seconds per round and route")
-    parser.add_argument("--rounds", type=int, default=2, help="rounds of echo then evaluations (default 2)")
-    parser.add_argument("--warmup", type=float, default=1.5, help="seconds of load before each measurement")
+    parser.add_argument("--seconds", type=float, default=4.0, help="measured seconds per round and route")
+    parser.add_argument("--rounds", type=int, default=4,
+                        help="rounds of echo then evaluations (default 4: interleaved, so both see the same noise)")
+    parser.add_argument("--warmup", type=float, default=1.0, help="seconds of load before each measurement")
     parser.add_argument("--patients", type=int, default=2000, help="distinct patients to cycle through")
     parser.add_argument("--catalogue-dir", help="serve these rulesets instead of the installed catalogue")
+    parser.add_argument("--no-preload", dest="preload", action="store_false",
+                        help="build the app in each worker instead of once in the master")
     parser.add_argument("--engine", choices=["durable", "plain"], default="durable",
                         help="rule engine of the server (default durable, the product's)")
     args = parser.parse_args(argv)
@@ -165,7 +185,7 @@ def main(argv=None) -> int:
     catalogue = load_catalogue([(args.catalogue_dir, "local")]) if args.catalogue_dir else load_builtin_catalogue()
     bodies = [json.dumps(facts).encode() for facts in generate_cases(catalogue, args.patients, seed=7)]
     port = free_port()
-    server = start_server(port, args.workers, args.threads, args.catalogue_dir, args.engine)
+    server = start_server(port, args.workers, args.threads, args.catalogue_dir, args.engine, args.preload)
     try:
         # every body must be a valid case, or the evaluation figures would include cheap 422s
         check = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
@@ -181,7 +201,7 @@ def main(argv=None) -> int:
         runs: dict[str, list[dict]] = {"/v1/echo": [], "/v1/evaluations": []}
         for _ in range(args.rounds):
             for path in runs:
-                runs[path].append(run_load(port, path, bodies, args.connections, args.seconds, args.warmup))
+                runs[path].append(run_load(server, port, path, bodies, args.connections, args.seconds, args.warmup))
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -193,17 +213,21 @@ def main(argv=None) -> int:
     ratio = evaluation["rps"] / echo["rps"] if echo["rps"] else 0.0
     mean_body = sum(map(len, bodies)) / len(bodies)
     print(f"command: python {shlex.join(['benchmarks/http_bench.py', *(argv if argv is not None else sys.argv[1:])])}")
-    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at the end, "
+          f"Python {platform.python_version()}; "
           f"gunicorn {args.workers} worker(s) x {args.threads} thread(s) "
-          f"({'gthread' if args.threads > 1 else 'sync'}), preloaded, {args.engine} engine, "
+          f"({'gthread' if args.threads > 1 else 'sync'}), {'preloaded' if args.preload else 'not preloaded'}, "
+          f"{args.engine} engine, "
           "production mode with an API key")
     print(f"load: {args.connections} keep-alive connections (http.client threads), {args.rounds} x "
           f"{args.seconds:g} s per route, {len(bodies)} distinct patients, mean body {mean_body:.0f} bytes")
     print()
-    print(f"{'route':<20}{'requests':>10}{'req/s':>10}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'max ms':>9}{'errors':>8}")
+    print(f"{'route':<20}{'requests':>10}{'req/s':>10}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'max ms':>9}"
+          f"{'errors':>8}{'server CPU ms/req':>19}")
     for name, figures in (("POST /v1/echo", echo), ("POST /v1/evaluations", evaluation)):
         print(f"{name:<20}{figures['requests']:>10}{figures['rps']:>10.0f}{figures['p50']:>9.2f}"
-              f"{figures['p90']:>9.2f}{figures['p99']:>9.2f}{figures['max']:>9.2f}{figures['errors']:>8}")
+              f"{figures['p90']:>9.2f}{figures['p99']:>9.2f}{figures['max']:>9.2f}{figures['errors']:>8}"
+              f"{figures['cpu_ms']:>19.3f}")
     print()
     ok_ratio = ratio >= TARGET_RATIO
     ok_p99 = evaluation["p99"] <= TARGET_P99_MS

@@ -57,6 +57,19 @@ class _Answer:
     source: str = field(compare=False)
 
 
+def _list(value: Any) -> list:
+    """Prefetch is whatever the client sent: a member that should be a list and is not counts as absent."""
+    return value if isinstance(value, list) else []
+
+
+def _dict(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def _timestamp(text: Any) -> float:
     """A FHIR date/dateTime/instant as seconds; unknown or unreadable ones sort first."""
     if not isinstance(text, str) or not text:
@@ -81,7 +94,7 @@ def _resources(prefetch: dict[str, Any]) -> Iterator[tuple[str, dict]]:
         if not isinstance(value, dict):
             continue
         if value.get("resourceType") == "Bundle":
-            for entry in value.get("entry") or []:
+            for entry in _list(value.get("entry")):
                 resource = entry.get("resource") if isinstance(entry, dict) else None
                 if isinstance(resource, dict):
                     yield key, resource
@@ -92,12 +105,12 @@ def _resources(prefetch: dict[str, Any]) -> Iterator[tuple[str, dict]]:
 def _codings(concept: Any) -> list[dict]:
     if not isinstance(concept, dict):
         return []
-    return [c for c in concept.get("coding") or [] if isinstance(c, dict)]
+    return [c for c in _list(concept.get("coding")) if isinstance(c, dict)]
 
 
 def _coded_value(codings: list[dict], fact_type: str | None, text: Any = None) -> Any:
     for coding in codings:
-        key = (coding.get("system"), coding.get("code"))
+        key = (_str(coding.get("system")), _str(coding.get("code")))
         if fact_type == "bool" and key in YES_NO_CODES:
             return YES_NO_CODES[key]
     for coding in codings:
@@ -134,12 +147,12 @@ def _answer_value(answer: dict, fact_type: str | None) -> Any:
 
 def _items(items: Any) -> Iterator[dict]:
     """Every item of a QuestionnaireResponse, groups and nested answers included."""
-    for item in items or []:
+    for item in _list(items):
         if not isinstance(item, dict):
             continue
         yield item
         yield from _items(item.get("item"))
-        for answer in item.get("answer") or []:
+        for answer in _list(item.get("answer")):
             if isinstance(answer, dict):
                 yield from _items(answer.get("item"))
 
@@ -168,7 +181,7 @@ class FactMapper:
         for key, resource in _resources(prefetch or {}):
             kind = resource.get("resourceType")
             label = f"prefetch.{key} ({kind}/{resource.get('id', '?')})"
-            if resource.get("status") in IGNORED_STATUSES:
+            if _str(resource.get("status")) in IGNORED_STATUSES:
                 continue
             if kind == "Observation":
                 name = self._observation_fact(resource)
@@ -177,7 +190,7 @@ class FactMapper:
                 value = _observation_value(resource, self._type(name))
                 if value is None:
                     continue  # no value (or a dataAbsentReason): the fact stays unknown
-                when = _timestamp(resource.get("effectiveDateTime") or (resource.get("effectivePeriod") or {}).get("end")
+                when = _timestamp(resource.get("effectiveDateTime") or _dict(resource.get("effectivePeriod")).get("end")
                                   or resource.get("effectiveInstant") or resource.get("issued"))
                 order += 1
                 if self._type(name) in LIST_TYPES:
@@ -196,7 +209,7 @@ class FactMapper:
                     name = item.get("linkId")
                     if not isinstance(name, str) or name not in self.catalogue.facts:
                         continue  # a questionnaire may hold questions that are not facts
-                    values = [v for v in (_answer_value(a, self._type(name)) for a in item.get("answer") or []
+                    values = [v for v in (_answer_value(a, self._type(name)) for a in _list(item.get("answer"))
                                           if isinstance(a, dict)) if v is not None]
                     if not values:
                         continue
@@ -206,7 +219,8 @@ class FactMapper:
         answers.extend(list_obs.values())
         for answer in sorted(answers):
             out.set(answer.name, answer.value, answer.source)
-        explicit = (context.get("extension") or {}).get(FACTS_EXTENSION)
+        extension = context.get("extension")
+        explicit = extension.get(FACTS_EXTENSION) if isinstance(extension, dict) else None
         if explicit is not None:
             if not isinstance(explicit, dict):
                 raise ValueError(f"context.extension[{FACTS_EXTENSION!r}] must be an object of fact names to values")
@@ -216,8 +230,8 @@ class FactMapper:
 
     def _observation_fact(self, obs: dict) -> str | None:
         for coding in _codings(obs.get("code")):
-            system, code = coding.get("system"), coding.get("code")
-            if system == self.code_system and isinstance(code, str):
+            system, code = _str(coding.get("system")), _str(coding.get("code"))
+            if system == self.code_system and code:
                 return code  # an unknown code here is reported by the intake as an unknown fact
             if (system, code) in STANDARD_CODES and STANDARD_CODES[(system, code)] in self.catalogue.facts:
                 return STANDARD_CODES[(system, code)]

@@ -5,6 +5,8 @@ import json
 from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from decision_core.adapters.http.cards import INDICATORS, build_card, md, summary
 from decision_core.adapters.http.config import DEFAULT_FACT_CODE_SYSTEM
@@ -294,3 +296,27 @@ def test_summary_is_clipped_and_text_from_patients_is_inert():
     card = build_card(result, {}, {"label": "L", "url": ""}, None)
     assert card["source"] == {"label": "L"} and "links" not in card
     assert_no_empty_values(card)
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8)
+                    | st.sampled_from(["Observation", "QuestionnaireResponse", "Bundle", "sitting", "cramp", "places",
+                                       DEFAULT_FACT_CODE_SYSTEM, "2024-01-01", "valueBoolean"]),
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+                        st.sampled_from(["resourceType", "entry", "resource", "item", "linkId", "answer", "code",
+                                         "coding", "system", "valueBoolean", "valueQuantity", "value", "status",
+                                         "authored", "effectiveDateTime", "valueCoding", "extension", EXT, "x"]),
+                        inner, max_size=5), max_leaves=30)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@given(context=st.dictionaries(st.sampled_from(["patientId", "extension", "x"]), JSON, max_size=3),
+       prefetch=st.dictionaries(st.text(max_size=5), JSON, max_size=3))
+def test_any_json_in_context_or_prefetch_is_read_or_refused_never_crashes(mini_backend, context, prefetch):
+    from decision_core.adapters.http.fhir import FactMapper
+
+    mapper = FactMapper(mini_backend.catalogue, DEFAULT_FACT_CODE_SYSTEM)
+    try:
+        gathered = mapper.gather(context, prefetch)
+    except ValueError:
+        return  # the facts extension is not an object: a 422 naming it
+    assert set(gathered.facts) == set(gathered.sources)

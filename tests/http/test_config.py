@@ -78,3 +78,13 @@ def test_unreadable_files_are_errors(tmp_path):
 def test_create_app_refuses_a_bad_configuration(make_app):
     with pytest.raises(ConfigError, match="REPORT_STORE_SIZE"):
         make_app(REPORT_STORE_SIZE=0)
+
+
+def test_every_configuration_key_is_documented():
+    from http_support import REPO_ROOT
+
+    from decision_core.adapters.http.config import KEYS
+
+    doc = (REPO_ROOT / "docs" / "http.md").read_text(encoding="utf-8")
+    missing = [key for key in KEYS if f"| `{key}` |" not in doc]
+    assert not missing, f"docs/http.md does not document: {', '.join(missing)}"
