@@ -128,6 +128,10 @@ class CdsJwtAuth:
     def __init__(self, issuers: dict[str, str], algorithms: list[str], leeway: int, max_lifetime: int,
                  cache_seconds: int, store: StateStore, enabled: bool):
         self.sources = {iss: JwksSource(loc, cache_seconds) for iss, loc in issuers.items()}
+        for issuer, location in issuers.items():
+            host = location.split("/")[2] if location.startswith("http://") else ""
+            if host and host.split(":")[0] not in ("127.0.0.1", "localhost", "[::1]"):
+                log.warning("the keys of %s are fetched over plain http (%s): use https outside tests", issuer, location)
         self.algorithms = list(algorithms)
         self.leeway = leeway
         self.max_lifetime = max_lifetime
