@@ -111,6 +111,8 @@ def serve(bind, workers, threads, timeout, preload, config_file, access_log, log
                 app = build()
             except (ConfigError, RulesetError, PluginError, ValueError) as exc:
                 raise click.ClickException(f"cannot start: {exc}") from None
+            except Exception as exc:  # e.g. the rule engine cannot load: say what, without a traceback
+                raise click.ClickException(f"cannot start: {type(exc).__name__}: {exc}") from None
         options = gunicorn_options(bind, workers or os.cpu_count() or 2, threads, timeout, preload, access_log, log_level)
         click.echo(f"decision-core serving on {', '.join(bind)} with {options['workers']} worker(s)"
                    f" ({config['ENV']} mode); API page at /docs", err=True)
