@@ -21,6 +21,7 @@ This is the only module that imports durable-rules. What it guards against
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import math
 import sys
@@ -59,6 +60,49 @@ class _QuietHost(_dr.Host):
     def _run(self):  # noqa: D401 - overriding durable-rules
         self._d_timer = None
         self._t_timer = None
+
+
+class _LeanClosure:
+    """What our actions need of durable-rules' Closure: the session state and
+    assert_fact. The stock Closure also wraps every message in Content objects,
+    reads the clock twice and keeps a lease we never renew."""
+
+    __slots__ = ("_ruleset", "s")
+
+    def __init__(self, ruleset, state):
+        self._ruleset = ruleset
+        self.s = state
+
+    def assert_fact(self, fact: dict) -> None:
+        self._ruleset.assert_fact(fact)
+
+
+class _LeanRuleset(_dr.Ruleset):
+    """durable-rules' Ruleset with a leaner action loop.
+
+    Same C calls in the same order as the stock ``_flush_actions``, less Python
+    glue per firing: our actions are plain synchronous functions that never
+    change the session state, so the per-action ``update_state`` round trip
+    (a JSON dump and a C call) and the Promise/timer machinery are skipped. A
+    failing action abandons the action and ends the run with the error, never
+    swallowed.
+    """
+
+    def _flush_actions(self, state, result_container, state_offset, complete):
+        handle = self._handle
+        while "message" in result_container:
+            action_name = next(iter(result_container.pop("message")))
+            try:
+                self._lean[action_name](_LeanClosure(self, state))
+                new_result = _dr.durable_rules_engine.complete_and_start_action(handle, state_offset)
+            except BaseException as error:
+                _dr.durable_rules_engine.abandon_action(handle, state_offset)
+                complete(error, None)
+                return
+            if new_result:
+                result_container["message"] = json.loads(new_result)
+            else:
+                complete(None, state)
 
 
 class _Run:
@@ -152,9 +196,12 @@ class DurableEngine:
         definition["catch_all"]["run"] = _catch_all
         with _PROCESS_LOCK:
             self.ruleset = f"dc{next(_RULESET_NAMES)}_{compiled.catalogue.fingerprint()}"
+            actions = {name: rule["run"] for name, rule in definition.items()}
             self.host = _QuietHost({self.ruleset: definition})
             # Loaded now, under the lock: lazy first use is not thread-safe.
-            self.host.get_ruleset(self.ruleset)
+            loaded = self.host.get_ruleset(self.ruleset)
+            loaded.__class__ = _LeanRuleset
+            loaded._lean = actions
 
     def _action(self, rule):
         rule_id = rule.id
