@@ -305,6 +305,41 @@ def test_durable_sessions_are_deleted_when_an_evaluation_fails(mini_evaluators):
     assert result.cause_ids == ["glutes_cause", "sitting_cause"]
 
 
+@pytest.mark.parametrize("failure, expected", [(RuntimeError("action broke"), EngineError),
+                                               (KeyboardInterrupt(), KeyboardInterrupt)])
+def test_a_failing_action_fails_the_evaluation_loudly(mini_catalogue, failure, expected):
+    # durable-rules swallows what an action raises; the engine must not
+    from decision_core.evaluator import Evaluator
+
+    ev = Evaluator(mini_catalogue, "durable")  # its own engine: the patch below stays local
+    loaded = ev.engine.host.get_ruleset(ev.engine.ruleset)
+    index = next(i for i, r in enumerate(ev.compiled.rules) if r.id == "glutes.cramp")
+    actions = getattr(loaded, "_lean", None)
+    name = f"r{index}"
+
+    def broken(c):
+        raise failure
+
+    if actions is not None:
+        original, actions[name] = actions[name], broken
+    else:  # the stock durable-rules action loop
+        original = loaded._actions[name]
+        loaded._actions[name] = broken
+    try:
+        for _ in range(3):
+            with pytest.raises(expected) as info:
+                ev.evaluate({"cramp": True, "sitting": 8})
+            assert expected is not EngineError or "action broke" in str(info.value)
+    finally:
+        if actions is not None:
+            actions[name] = original
+        else:
+            loaded._actions[name] = original
+    # the failed sessions were cleaned up: the engine goes on giving right answers
+    assert ev.evaluate({"cramp": True, "sitting": 8}).cause_ids == ["glutes_cause", "sitting_cause"]
+    assert ev.evaluate({"mood": "bad"}).fired_rules == []
+
+
 def test_an_evaluation_never_sees_the_previous_one(mini_evaluators):
     ev = mini_evaluators["durable"]
     ev.evaluate({"red": True, "sitting": 9, "cramp": True, "places": ["c"]})
