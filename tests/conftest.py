@@ -4,6 +4,7 @@ and a helper that finds facts satisfying a rule."""
 from __future__ import annotations
 
 import math
+import random
 from pathlib import Path
 
 import pytest
@@ -179,3 +180,36 @@ def satisfying_facts(catalogue, rule, _seen=()):
 def satisfy():
     """``satisfy(catalogue, rule)`` -> minimal facts that fire the rule, or None."""
     return satisfying_facts
+
+
+def _generated_cases(catalogue, count: int, seed: int, invalid_every: int = 20) -> list[dict]:
+    """Deterministic, varied cases: each fact known with probability 1/2; with
+    ``invalid_every`` n, one case in n has a wrong value (case index 7 mod n)."""
+    rng = random.Random(seed)
+    cases = []
+    for i in range(count):
+        facts = {}
+        for name, fact in catalogue.facts.items():
+            if rng.random() < 0.5:
+                continue
+            if fact.type == "bool":
+                facts[name] = rng.random() < 0.5
+            elif fact.type in ("int", "number"):
+                lo, hi = fact.min or 0, fact.max if fact.max is not None else 100
+                facts[name] = rng.randint(int(lo), int(hi)) if fact.type == "int" else round(rng.uniform(lo, hi), 2)
+            elif fact.type == "choice":
+                facts[name] = rng.choice(fact.values)
+            elif fact.type == "choices":
+                facts[name] = rng.sample(fact.values, rng.randint(0, len(fact.values)))
+            else:
+                facts[name] = rng.sample(list_words(catalogue, name), rng.randint(0, 3))
+        if invalid_every and i % invalid_every == 7:
+            facts[rng.choice(sorted(catalogue.facts))] = "not valid here"
+        cases.append(facts)
+    return cases
+
+
+@pytest.fixture(scope="session")
+def generated_cases():
+    """``generated_cases(catalogue, count, seed, invalid_every=20)`` -> deterministic varied cases."""
+    return _generated_cases

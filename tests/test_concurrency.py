@@ -3,7 +3,6 @@ at a time: nothing about one patient leaks into another's result."""
 from __future__ import annotations
 
 import json
-import random
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -13,32 +12,6 @@ from decision_core.intake import InvalidFacts
 
 THREADS = 12
 CASES = 400
-
-
-def generated_cases(catalogue, count: int, seed: int) -> list[dict]:
-    """Deterministic, varied cases: each fact known with probability 1/2; one in twenty is invalid."""
-    rng = random.Random(seed)
-    cases = []
-    for i in range(count):
-        facts = {}
-        for name, fact in catalogue.facts.items():
-            if rng.random() < 0.5:
-                continue
-            if fact.type == "bool":
-                facts[name] = rng.random() < 0.5
-            elif fact.type in ("int", "number"):
-                lo, hi = fact.min or 0, fact.max if fact.max is not None else 100
-                facts[name] = rng.randint(int(lo), int(hi)) if fact.type == "int" else round(rng.uniform(lo, hi), 2)
-            elif fact.type == "choice":
-                facts[name] = rng.choice(fact.values)
-            elif fact.type == "choices":
-                facts[name] = rng.sample(fact.values, rng.randint(0, len(fact.values)))
-            else:
-                facts[name] = rng.sample(["running", "sprinting", "football", "yoga", "cycling"], rng.randint(0, 3))
-        if i % 20 == 7:
-            facts[rng.choice(sorted(catalogue.facts))] = "not valid here"
-        cases.append(facts)
-    return cases
 
 
 def outcome(evaluator, facts) -> str:
@@ -67,7 +40,7 @@ def run_concurrently(jobs) -> list[str]:
 
 
 @pytest.mark.parametrize("engine", ["durable", "plain"])
-def test_many_threads_give_the_serial_results(builtin_catalogue, builtin_evaluators, engine):
+def test_many_threads_give_the_serial_results(builtin_catalogue, builtin_evaluators, generated_cases, engine):
     ev = builtin_evaluators[engine]
     cases = generated_cases(builtin_catalogue, CASES, seed=20240)
     serial = [outcome(ev, facts) for facts in cases]
@@ -78,7 +51,7 @@ def test_many_threads_give_the_serial_results(builtin_catalogue, builtin_evaluat
     assert not mismatches, f"{len(mismatches)} results differ under concurrency, first case {mismatches[:1]}"
 
 
-def test_both_engines_at_once_give_the_serial_results(builtin_catalogue, builtin_evaluators):
+def test_both_engines_at_once_give_the_serial_results(builtin_catalogue, builtin_evaluators, generated_cases):
     cases = generated_cases(builtin_catalogue, CASES, seed=777)
     jobs = [(builtin_evaluators["durable" if i % 2 else "plain"], facts) for i, facts in enumerate(cases)]
     serial = [outcome(*job) for job in jobs]
@@ -90,7 +63,7 @@ def test_both_engines_at_once_give_the_serial_results(builtin_catalogue, builtin
         assert {**json.loads(a), "engine": None} == {**json.loads(b), "engine": None}
 
 
-def test_the_mini_catalogue_under_threads(mini_catalogue, mini_evaluators):
+def test_the_mini_catalogue_under_threads(mini_catalogue, mini_evaluators, generated_cases):
     cases = generated_cases(mini_catalogue, CASES, seed=5)
     ev = mini_evaluators["durable"]
     serial = [outcome(ev, facts) for facts in cases]

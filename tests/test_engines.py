@@ -31,12 +31,22 @@ def test_durable_and_plain_agree_on_the_mini_catalogue(data, mini_catalogue, min
     assert durable.comparable() == plain.comparable()
 
 
-@ORACLE
+@settings(ORACLE, max_examples=500)
 @given(data=st.data())
 def test_durable_and_plain_agree_on_the_builtin_catalogue(data, builtin_catalogue, builtin_evaluators, valid_facts):
     facts = data.draw(valid_facts(builtin_catalogue))
     durable, plain = both(builtin_evaluators, facts)
     assert durable.comparable() == plain.comparable()
+
+
+def test_durable_and_plain_agree_on_thousands_of_generated_cases(builtin_catalogue, builtin_evaluators,
+                                                                 generated_cases):
+    # hypothesis explores; this covers volume cheaply (issue 2: "over thousands of generated cases")
+    cases = generated_cases(builtin_catalogue, 3000, seed=3, invalid_every=0)
+    differ = [i for i, facts in enumerate(cases)
+              if builtin_evaluators["durable"].evaluate(facts).comparable()
+              != builtin_evaluators["plain"].evaluate(facts).comparable()]
+    assert not differ, f"{len(differ)} of {len(cases)} cases differ, e.g. {cases[differ[0]]}"
 
 
 @pytest.mark.parametrize("value", [1e-05, 2e-05, 5e-324, 1e-300, 1.5e-07, 0.0, 6.000000000000001, 5.999999999999999])
