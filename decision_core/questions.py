@@ -28,6 +28,7 @@ class _Open:
     weight: float  # cause rules: evidence weight; triage rules: the level's rank
     tests: tuple  # ((fact name, predicate), ...)
     findings: tuple[str, ...]
+    single: str | None  # the fact of a one-condition rule: known means decided
 
 
 class QuestionPlanner:
@@ -43,7 +44,8 @@ class QuestionPlanner:
             tests = tuple((c.subject, fact_test(c)) for c in r.fact_conditions)
             findings = tuple(c.subject for c in r.when if c.op == "finding")
             weight = self.level_rank[r.then.target] if r.then.kind == "triage" else (r.weight or 0.0)
-            self._rules.append(_Open(r.id, r.then.kind, r.then.target, weight, tests, findings))
+            single = tests[0][0] if len(tests) == 1 and not findings else None
+            self._rules.append(_Open(r.id, r.then.kind, r.then.target, weight, tests, findings, single))
         self._thresholds = {cid: c.threshold for cid, c in compiled.catalogue.causes.items()}
         self._order = {n: i for i, n in enumerate(self.facts)}
         # which facts can lead to which finding, for rules that wait on one
@@ -64,34 +66,47 @@ class QuestionPlanner:
         for rule in self._rules:
             if rule.rule_id in fired or (rule.kind == "triage" and rule.weight <= current):
                 continue
-            unknown: list[str] = []
-            for name, test in rule.tests:
-                if name in facts:
-                    if not test(case):
-                        break
-                elif name not in unknown:
-                    unknown.append(name)
+            if rule.single is not None:
+                # most rules read one fact: unknown, it is the question; known, the rule is decided
+                if rule.single in facts:
+                    continue
+                unknown = [rule.single]
             else:
-                for f in rule.findings:
-                    if f not in derived:
-                        unknown.extend(n for n in self._finding_facts.get(f, ()) if n not in facts and n not in unknown)
+                unknown = self._unknown_if_open(rule, facts, case, derived)
                 if not unknown:
                     continue
-                if rule.kind == "triage":
-                    value = (rule.weight - current) / len(unknown)
-                    for name in unknown:
-                        if value > safety_max.get(name, 0.0):
-                            safety_max[name] = value
-                        safety_sum[name] = safety_sum.get(name, 0.0) + value
-                        reasons.setdefault(name, []).append(rule)
-                else:
-                    value = abs(rule.weight) / len(unknown)
-                    if rule.weight > 0 and rule.target not in listed and \
-                            scores.get(rule.target, 0.0) + rule.weight >= self._thresholds[rule.target]:
-                        value *= 2  # it could list a cause that is not listed yet
-                    for name in unknown:
-                        diagnosis[name] = diagnosis.get(name, 0.0) + value
-                        reasons.setdefault(name, []).append(rule)
+            if rule.kind == "triage":
+                value = (rule.weight - current) / len(unknown)
+                for name in unknown:
+                    if value > safety_max.get(name, 0.0):
+                        safety_max[name] = value
+                    safety_sum[name] = safety_sum.get(name, 0.0) + value
+                    reasons.setdefault(name, []).append(rule)
+            else:
+                value = abs(rule.weight) / len(unknown)
+                if rule.weight > 0 and rule.target not in listed and \
+                        scores.get(rule.target, 0.0) + rule.weight >= self._thresholds[rule.target]:
+                    value *= 2  # it could list a cause that is not listed yet
+                for name in unknown:
+                    diagnosis[name] = diagnosis.get(name, 0.0) + value
+                    reasons.setdefault(name, []).append(rule)
+        return self._pick(safety_max, safety_sum, diagnosis, reasons)
+
+    def _unknown_if_open(self, rule: _Open, facts, case, derived) -> list[str]:
+        """The unknown facts of a rule no known fact contradicts; [] if it is decided."""
+        unknown: list[str] = []
+        for name, test in rule.tests:
+            if name in facts:
+                if not test(case):
+                    return []
+            elif name not in unknown:
+                unknown.append(name)
+        for f in rule.findings:
+            if f not in derived:
+                unknown.extend(n for n in self._finding_facts.get(f, ()) if n not in facts and n not in unknown)
+        return unknown
+
+    def _pick(self, safety_max, safety_sum, diagnosis, reasons) -> list[dict]:
         order = self._order
         safe = sorted(safety_max, key=lambda n: (-safety_max[n], -safety_sum[n], order[n]))
         diag = sorted(diagnosis, key=lambda n: (-diagnosis[n], order[n]))
