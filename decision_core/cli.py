@@ -10,6 +10,7 @@ import sys
 from typing import IO, Any, Iterator
 
 import click
+import orjson
 
 log = logging.getLogger("decision_core.cli")
 
@@ -123,15 +124,19 @@ def _batch(evaluator, source: IO[str], progress: bool | None) -> None:
         total = sum(1 for _ in source)
         source.seek(0)
     show = progress if progress is not None else (total is not None and total >= PROGRESS_MIN_LINES)
-    out = sys.stdout
-    if show:
-        with click.progressbar(length=total or 0, file=sys.stderr, label="evaluating") as bar:
-            for line_result in evaluate_lines(evaluator, _ticking(source, bar)):
-                out.write(json.dumps(line_result, ensure_ascii=False) + "\n")
-    else:
-        for line_result in evaluate_lines(evaluator, source):
-            out.write(json.dumps(line_result, ensure_ascii=False) + "\n")
+    out = sys.stdout.buffer
+    lines = _ticking(source, bar) if (bar := _progress(show, total)) else source
+    try:
+        for line_result in evaluate_lines(evaluator, lines):
+            out.write(orjson.dumps(line_result) + b"\n")
+    finally:
+        if bar:
+            bar.render_finish()
     out.flush()
+
+
+def _progress(show: bool, total: int | None):
+    return click.progressbar(length=total or 0, file=sys.stderr, label="evaluating") if show else None
 
 
 def _ticking(lines, bar):

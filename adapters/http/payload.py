@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
+
 from flask import Response, current_app, request
 from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -123,5 +125,4 @@ def errors_by_field(messages: Any) -> dict[str, list[str]]:
 
 
 def json_response(data: Any, status: int = 200) -> Response:
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return current_app.response_class(text, status=status, mimetype=JSON_MEDIA_TYPE)
+    return current_app.response_class(orjson.dumps(data), status=status, mimetype=JSON_MEDIA_TYPE)
