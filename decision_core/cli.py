@@ -112,6 +112,9 @@ def evaluate(source: IO[str], as_json: bool, batch: bool, engine: str | None, pr
             for fieldname, msgs in sorted(exc.errors.items()):
                 click.echo(f"  {fieldname}: {' '.join(msgs)}", err=True)
         sys.exit(2)
+    except Exception as exc:  # an engine failure: say so plainly, never a traceback
+        click.echo(json.dumps(error_object(exc)) if as_json else f"Error: {error_object(exc)['message']}", err=not as_json)
+        sys.exit(1)
     if as_json:
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
     else:

@@ -252,8 +252,8 @@ class DurableEngine:
                 _current = None
                 try:
                     self.host.delete_state(self.ruleset, sid)
-                except Exception:  # pragma: no cover - logged, the next sid is fresh anyway
-                    log.exception("could not delete durable-rules state %s", sid)
+                except Exception as exc:  # no session was created (the post failed); the next sid is fresh anyway
+                    log.debug("no durable-rules state to delete for %s: %s", sid, exc)
 
     @staticmethod
     def _check(run: _Run, state) -> None:
