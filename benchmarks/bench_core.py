@@ -42,6 +42,7 @@ from pathlib import Path
 
 from decision_core.catalogue import load_builtin_catalogue
 from decision_core.evaluator import Evaluator
+from decision_core.testing import random_facts
 
 REPO = Path(__file__).resolve().parent.parent
 VIGNETTES = REPO.parent / "shared" / "vignettes" / "public.json"
@@ -61,23 +62,7 @@ def generate_cases(catalogue, count: int, seed: int = 1) -> list[dict]:
     rng = random.Random(seed)
     words = ["running", "sprinting", "football", "cycling", "weightlifting", "yoga"]
     while len(cases) < count:
-        facts: dict = {}
-        for name, fact in catalogue.facts.items():
-            if rng.random() >= (0.1 if fact.red_flag else 0.4):
-                continue
-            if fact.type == "bool":
-                facts[name] = rng.random() < 0.5
-            elif fact.type == "int":
-                facts[name] = rng.randint(int(fact.min or 0), int(fact.max if fact.max is not None else 60))
-            elif fact.type == "number":
-                facts[name] = round(rng.uniform(fact.min or 0, fact.max if fact.max is not None else 60), 1)
-            elif fact.type == "choice":
-                facts[name] = rng.choice(fact.values)
-            elif fact.type == "choices":
-                facts[name] = rng.sample(fact.values, rng.randint(1, 2))
-            else:
-                facts[name] = rng.sample(words, rng.randint(1, 2))
-        cases.append(facts)
+        cases.append(random_facts(catalogue, rng, known=0.4, red_flag_known=0.1, words=words))
     return cases[:count]
 
 

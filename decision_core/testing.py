@@ -367,6 +367,35 @@ def run_scenario_files(paths: Iterable[Path | str], evaluator=None) -> dict[Scen
 # ------------------------------------------------- installing without pip
 
 
+def random_facts(catalogue, rng, *, known: float = 0.5, red_flag_known: float | None = None,
+                 words: Iterable[str] = ()) -> dict[str, Any]:
+    """One random, valid set of facts for ``catalogue`` (for fuzzing a ruleset,
+    load tests and benchmarks): each fact is known with probability ``known``
+    (red flags with ``red_flag_known`` when given); free lists draw from the words
+    the rules ask about plus ``words``. Deterministic for a seeded ``rng``."""
+    facts: dict[str, Any] = {}
+    for name, fact in catalogue.facts.items():
+        chance = red_flag_known if (fact.red_flag and red_flag_known is not None) else known
+        if rng.random() >= chance:
+            continue
+        if fact.type == "bool":
+            facts[name] = rng.random() < 0.5
+        elif fact.type in ("int", "number"):
+            lo = fact.min if fact.min is not None else 0
+            hi = fact.max if fact.max is not None else lo + 100
+            facts[name] = rng.randint(int(lo), int(hi)) if fact.type == "int" else round(rng.uniform(lo, hi), 1)
+        elif fact.type == "choice":
+            facts[name] = rng.choice(fact.values)
+        elif fact.type == "choices":
+            facts[name] = sorted(rng.sample(fact.values, rng.randint(0, len(fact.values))))
+        else:
+            asked = {str(c.value) for r in catalogue.rules for c in r.fact_conditions
+                     if c.subject == name and c.op == "includes"}
+            pool = sorted(asked | set(words))
+            facts[name] = sorted(rng.sample(pool, rng.randint(0, min(3, len(pool)))))
+    return facts
+
+
 def fake_distribution(directory: Path | str, name: str, target: str | None = None, *,
                       distribution: str | None = None, version: str = "1.0.0") -> Path:
     """Write ``<distribution>-<version>.dist-info`` with an entry point ``name = target`` in group

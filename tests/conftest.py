@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from decision_core.catalogue import builtin_rulesets_dir, load_builtin_catalogue, load_catalogue, ruleset_files
 from decision_core.evaluator import Evaluator
+from decision_core.testing import random_facts
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MINI_DIR = REPO_ROOT / "tests" / "fixtures" / "mini"
@@ -188,21 +189,7 @@ def _generated_cases(catalogue, count: int, seed: int, invalid_every: int = 20) 
     rng = random.Random(seed)
     cases = []
     for i in range(count):
-        facts = {}
-        for name, fact in catalogue.facts.items():
-            if rng.random() < 0.5:
-                continue
-            if fact.type == "bool":
-                facts[name] = rng.random() < 0.5
-            elif fact.type in ("int", "number"):
-                lo, hi = fact.min or 0, fact.max if fact.max is not None else 100
-                facts[name] = rng.randint(int(lo), int(hi)) if fact.type == "int" else round(rng.uniform(lo, hi), 2)
-            elif fact.type == "choice":
-                facts[name] = rng.choice(fact.values)
-            elif fact.type == "choices":
-                facts[name] = rng.sample(fact.values, rng.randint(0, len(fact.values)))
-            else:
-                facts[name] = rng.sample(list_words(catalogue, name), rng.randint(0, 3))
+        facts = random_facts(catalogue, rng, words=EXTRA_WORDS)
         if invalid_every and i % invalid_every == 7:
             facts[rng.choice(sorted(catalogue.facts))] = "not valid here"
         cases.append(facts)

@@ -14,6 +14,8 @@ from pathlib import Path
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from decision_core.testing import random_facts
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MINI_DIR = REPO_ROOT / "tests" / "fixtures" / "mini"
 ISSUER = "https://ehr.example.org"
@@ -66,21 +68,7 @@ def random_patients(catalogue, count: int, seed: int) -> list[dict]:
     rng = random.Random(seed)
     patients, seen = [], set()
     while len(patients) < count:
-        facts = {}
-        for name, fact in catalogue.facts.items():
-            if rng.random() < 0.5:
-                continue
-            if fact.type == "bool":
-                facts[name] = rng.random() < 0.5
-            elif fact.type in ("int", "number"):
-                lo, hi = int(fact.min or 0), int(fact.max if fact.max is not None else 100)
-                facts[name] = rng.randint(lo, hi)
-            elif fact.type == "choice":
-                facts[name] = rng.choice(fact.values)
-            elif fact.type == "choices":
-                facts[name] = sorted(rng.sample(fact.values, rng.randint(0, len(fact.values))))
-            else:
-                facts[name] = sorted(rng.sample(["running", "sprinting", "football", "yoga"], rng.randint(0, 2)))
+        facts = random_facts(catalogue, rng, words=("running", "sprinting", "football", "yoga"))
         key = json.dumps(facts, sort_keys=True)
         if key not in seen:
             seen.add(key)
