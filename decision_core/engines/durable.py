@@ -12,9 +12,9 @@ This is the only module that imports durable-rules. What it guards against
   registered eagerly when the engine is built, under the lock;
 * ``delete_state`` after a session where no action ran can segfault, and a fact
   no rule consumes raises: a lowest-priority catch-all rule always fires;
-* actions that raise are swallowed into the state: actions never raise, they
-  record; the run fails loudly if anything was recorded or the state carries
-  an ``exception``;
+* the stock action loop swallows what an action raises into the state: ours
+  re-raises, and our actions never raise anyway, they record; the run fails
+  loudly if anything was recorded;
 * ``True``/lists/numeric strings never match as expected: cases are encoded by
   the compiler (yes/no strings, one key per list item, validated numbers).
 """
@@ -63,46 +63,71 @@ class _QuietHost(_dr.Host):
 
 
 class _LeanClosure:
-    """What our actions need of durable-rules' Closure: the session state and
-    assert_fact. The stock Closure also wraps every message in Content objects,
-    reads the clock twice and keeps a lease we never renew."""
+    """What our actions need of durable-rules' Closure: assert_fact. The stock
+    Closure also copies the state, wraps every message in Content objects, reads
+    the clock twice and keeps a lease we never renew."""
 
-    __slots__ = ("_ruleset", "s")
+    __slots__ = ("_ruleset",)
 
-    def __init__(self, ruleset, state):
+    def __init__(self, ruleset):
         self._ruleset = ruleset
-        self.s = state
 
     def assert_fact(self, fact: dict) -> None:
         self._ruleset.assert_fact(fact)
 
 
-class _LeanRuleset(_dr.Ruleset):
-    """durable-rules' Ruleset with a leaner action loop.
+def _action_name(message: str) -> str | None:
+    """The rule name a durable-rules action message starts with: '{"r12":{...}}'.
 
-    Same C calls in the same order as the stock ``_flush_actions``, less Python
-    glue per firing: our actions are plain synchronous functions that never
-    change the session state, so the per-action ``update_state`` round trip
-    (a JSON dump and a C call) and the Promise/timer machinery are skipped. A
-    failing action abandons the action and ends the run with the error, never
-    swallowed.
+    Our rule names are plain identifiers, so the name is the text between the
+    first two quotes; the rest of the message (the matched facts) is not needed.
+    """
+    if message.startswith('{"'):
+        end = message.find('"', 2)
+        if end > 2:
+            return message[2:end]
+    return None
+
+
+class _LeanRuleset(_dr.Ruleset):
+    """durable-rules' Ruleset, driven by a leaner loop.
+
+    The same C calls in the same order as the stock ``Host.assert_fact`` and
+    ``_flush_actions`` (assert, start the state's first action, then complete
+    each action and start the next), less Python glue per firing: our actions
+    are plain synchronous functions that never change the session state, so the
+    state is not parsed, the per-action ``update_state`` round trip (a JSON dump
+    and a C call) and the Promise/timer machinery are skipped, and only the rule
+    name is read from each action message. A failing action abandons the action
+    and raises, never swallowed.
     """
 
-    def _flush_actions(self, state, result_container, state_offset, complete):
-        handle = self._handle
-        while "message" in result_container:
-            action_name = next(iter(result_container.pop("message")))
+    _lean: dict
+
+    def run_assert(self, facts: dict | list[dict]) -> None:
+        """Assert one fact or a list of facts and run every action they trigger."""
+        engine = _dr.durable_rules_engine
+        if isinstance(facts, list):
+            result = engine.assert_facts(self._handle, json.dumps(facts, ensure_ascii=False))
+        else:
+            result = engine.assert_fact(self._handle, json.dumps(facts, ensure_ascii=False))
+        state_handle = self._handle_result(result, facts)  # raises when no rule consumes the fact
+        started = engine.start_action_for_state(self._handle, state_handle)
+        if started:
+            self._flush(started[1], state_handle)
+
+    def _flush(self, message: str, state_handle) -> None:
+        engine, handle, actions, closure = _dr.durable_rules_engine, self._handle, self._lean, _LeanClosure(self)
+        while message:
+            name = _action_name(message)
+            if name not in actions:  # not a name we gave: read it the slow way
+                name = next(iter(json.loads(message)))
             try:
-                self._lean[action_name](_LeanClosure(self, state))
-                new_result = _dr.durable_rules_engine.complete_and_start_action(handle, state_offset)
-            except BaseException as error:
-                _dr.durable_rules_engine.abandon_action(handle, state_offset)
-                complete(error, None)
-                return
-            if new_result:
-                result_container["message"] = json.loads(new_result)
-            else:
-                complete(None, state)
+                actions[name](closure)
+                message = engine.complete_and_start_action(handle, state_handle)
+            except BaseException:
+                engine.abandon_action(handle, state_handle)
+                raise
 
 
 class _Run:
@@ -202,6 +227,7 @@ class DurableEngine:
             loaded = self.host.get_ruleset(self.ruleset)
             loaded.__class__ = _LeanRuleset
             loaded._lean = actions
+            self._ruleset: _LeanRuleset = loaded
 
     def _action(self, rule):
         rule_id = rule.id
@@ -229,8 +255,8 @@ class DurableEngine:
             run = _Run(sid)
             _current = run
             try:
-                state = self.host.assert_fact(self.ruleset, _parseable(case, t="case", sid=sid))
-                self._check(run, state)
+                self._ruleset.run_assert(_parseable(case, t="case", sid=sid))
+                self._check(run)
                 # A stratum-2 rule that reads only facts fires on the case already: keep it for stratum 2.
                 fired1 = [r for r in run.fired if r not in self._stratum2_ids]
                 early2 = [r for r in run.fired if r in self._stratum2_ids]
@@ -241,8 +267,8 @@ class DurableEngine:
                     facts.append({"t": "triage", "rank": inputs.triage_rank, "sid": sid})
                 run.fired.clear()
                 if facts:
-                    state = self.host.assert_facts(self.ruleset, facts)
-                    self._check(run, state)
+                    self._ruleset.run_assert(facts)
+                    self._check(run)
                 return Firings(fired1, early2 + run.fired)
             except EngineError:
                 raise
@@ -251,16 +277,14 @@ class DurableEngine:
             finally:
                 _current = None
                 try:
-                    self.host.delete_state(self.ruleset, sid)
+                    self._ruleset.delete_state(sid)
                 except Exception as exc:  # no session was created (the post failed); the next sid is fresh anyway
                     log.debug("no durable-rules state to delete for %s: %s", sid, exc)
 
     @staticmethod
-    def _check(run: _Run, state) -> None:
+    def _check(run: _Run) -> None:
         if run.errors:
             raise EngineError("; ".join(run.errors))
-        if isinstance(state, dict) and state.get("exception"):
-            raise EngineError(f"durable-rules action failed: {state['exception']}")
 
 
 def _triage_ranks_read(compiled: CompiledRules) -> frozenset[int]:
