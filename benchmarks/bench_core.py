@@ -97,14 +97,15 @@ class RawDurable:
     def __init__(self, compiled):
         from durable import engine as dr  # the benchmark's baseline, outside the decision core
 
-        from decision_core.engines.durable import translate
+        from decision_core.engines.durable import rule_groups, translate
 
         definition = translate(compiled)
         self.sid = None
         self.findings: set[str] = set()
-        for index, rule in enumerate(compiled.rules):
-            finding = rule.then.target if rule.then.kind == "finding" else None
-            definition[f"r{index}"]["run"] = self._chain(finding) if finding in compiled.used_findings else _nothing
+        for index, group in enumerate(rule_groups(compiled)):
+            findings = [r.then.target for r in group
+                        if r.then.kind == "finding" and r.then.target in compiled.used_findings]
+            definition[f"g{index}"]["run"] = self._chain(findings) if findings else _nothing
         definition["catch_all"]["run"] = _nothing
 
         class Host(dr.Host):  # no self-re-arming background threads, as in the engine
@@ -116,11 +117,12 @@ class RawDurable:
         self.host.get_ruleset(self.name)
         self.next_sid = 0
 
-    def _chain(self, finding):
-        def action(c):  # the least a finding rule must do for chaining: assert the finding once
-            if finding not in self.findings:
-                self.findings.add(finding)
-                c.assert_fact({"t": "finding", "id": finding, "sid": self.sid})
+    def _chain(self, findings):
+        def action(c):  # the least a finding rule must do for chaining: assert each finding once
+            for finding in findings:
+                if finding not in self.findings:
+                    self.findings.add(finding)
+                    c.assert_fact({"t": "finding", "id": finding, "sid": self.sid})
         return action
 
     def run(self, posted):

@@ -323,9 +323,11 @@ def test_a_failing_action_fails_the_evaluation_loudly(mini_catalogue, failure, e
 
     ev = Evaluator(mini_catalogue, "durable")  # its own engine: the patch below stays local
     loaded = ev.engine.host.get_ruleset(ev.engine.ruleset)
-    index = next(i for i, r in enumerate(ev.compiled.rules) if r.id == "glutes.cramp")
+    from decision_core.engines.durable import rule_groups
+
+    index = next(i for i, g in enumerate(rule_groups(ev.compiled)) if any(r.id == "glutes.cramp" for r in g))
     actions = getattr(loaded, "_lean", None)
-    name = f"r{index}"
+    name = f"g{index}"
 
     def broken(c):
         raise failure

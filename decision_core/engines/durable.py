@@ -173,11 +173,27 @@ def _fact_tests(c) -> list[dict]:
     raise EngineError(f"cannot translate condition {c.text!r}")
 
 
+def rule_groups(compiled: CompiledRules) -> list[tuple]:
+    """Rules with the same conditions, grouped: each group is one engine rule.
+
+    One firing then stands for every rule of the group (a cause's three
+    recommendations, a fact that both raises the triage and adds an avoid
+    item), and each firing costs a round trip between the C core and Python.
+    """
+    groups: dict[tuple, list] = {}
+    for rule in compiled.rules:
+        key = tuple(sorted((c.op, c.subject, repr(c.value)) for c in rule.when))
+        groups.setdefault(key, []).append(rule)
+    return [tuple(g) for g in groups.values()]
+
+
 def translate(compiled: CompiledRules) -> dict[str, dict[str, Any]]:
-    """Compiled rules -> one durable-rules ruleset definition (without actions)."""
+    """Compiled rules -> one durable-rules ruleset definition (without actions);
+    engine rule ``g{k}`` is group ``k`` of :func:`rule_groups`."""
     rank = compiled.level_rank
     definition: dict[str, dict[str, Any]] = {}
-    for index, rule in enumerate(compiled.rules):
+    for index, group in enumerate(rule_groups(compiled)):
+        rule = group[0]
         elements: list[dict] = []
         if rule.fact_conditions:
             elements.append({"c": _element_for_case(rule.fact_conditions)})
@@ -191,7 +207,7 @@ def translate(compiled: CompiledRules) -> dict[str, dict[str, Any]]:
             else:
                 test = {"$and": [{"t": "triage"}, {"$lt": {"rank": rank[cond.subject]}}]}
             elements.append({f"d{j}": test})
-        definition[f"r{index}"] = {"all": elements}
+        definition[f"g{index}"] = {"all": elements}
     definition["catch_all"] = {"all": [{"c": {"t": "case"}}], "pri": CATCH_ALL_PRIORITY}
     distinct = distinct_case_tests(compiled)
     if distinct > MAX_TESTS_PER_RULESET_NODE:
@@ -216,8 +232,8 @@ class DurableEngine:
         self._triage_ranks_read = _triage_ranks_read(compiled)
         self._stratum2_ids = frozenset(r.id for r in compiled.stratum2)
         definition = translate(compiled)
-        for index, rule in enumerate(compiled.rules):
-            definition[f"r{index}"]["run"] = self._action(rule)
+        for index, group in enumerate(rule_groups(compiled)):
+            definition[f"g{index}"]["run"] = self._action(group)
         definition["catch_all"]["run"] = _catch_all
         with _PROCESS_LOCK:
             self.ruleset = f"dc{next(_RULESET_NAMES)}_{compiled.catalogue.fingerprint()}"
@@ -229,22 +245,23 @@ class DurableEngine:
             loaded._lean = actions
             self._ruleset: _LeanRuleset = loaded
 
-    def _action(self, rule):
-        rule_id = rule.id
-        finding = rule.then.target if rule.then.kind == "finding" else None
-        assert_finding = finding is not None and finding in self.compiled.used_findings
+    def _action(self, group):
+        rule_ids = [rule.id for rule in group]
+        findings = [r.then.target for r in group
+                    if r.then.kind == "finding" and r.then.target in self.compiled.used_findings]
 
         def action(c):
             run = _current
             if run is None:  # a stray dispatch outside an evaluation: never act on it
                 return
             try:
-                run.fired.append(rule_id)
-                if assert_finding and finding not in run.findings:
-                    run.findings.add(finding)
-                    c.assert_fact({"t": "finding", "id": finding, "sid": run.sid})
+                run.fired.extend(rule_ids)
+                for finding in findings:
+                    if finding not in run.findings:
+                        run.findings.add(finding)
+                        c.assert_fact({"t": "finding", "id": finding, "sid": run.sid})
             except BaseException as exc:  # durable-rules would swallow it
-                run.errors.append(f"{rule_id}: {type(exc).__name__}: {exc}")
+                run.errors.append(f"{', '.join(rule_ids)}: {type(exc).__name__}: {exc}")
 
         return action
 
