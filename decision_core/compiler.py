@@ -38,6 +38,31 @@ class CompileError(ValueError):
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class RuleShape:
+    """What every evaluation reads of one rule, worked out once at compile time."""
+
+    rule: Rule
+    kind: str  # of its conclusion
+    target: str
+    reads: tuple[tuple[bool, str], ...]  # (is a finding, fact or finding name), in condition order
+    findings: tuple[str, ...]  # the findings it waits on
+    causes: tuple[str, ...]  # the causes it waits on
+    by_triage: bool  # it reads the triage level
+
+
+def _shape(rule: Rule) -> RuleShape:
+    return RuleShape(
+        rule=rule,
+        kind=rule.then.kind,
+        target=rule.then.target,
+        reads=tuple((c.op == "finding", c.subject) for c in rule.when if c.on_fact or c.op == "finding"),
+        findings=tuple(c.subject for c in rule.when if c.op == "finding"),
+        causes=tuple(c.subject for c in rule.when if c.op == "cause"),
+        by_triage=any(c.op.startswith("triage") for c in rule.when),
+    )
+
+
 class CompiledRules:
     """The catalogue's rules split into strata, with the case encoder."""
 
@@ -46,12 +71,16 @@ class CompiledRules:
         self.rules: tuple[Rule, ...] = tuple(catalogue.rules)
         self.order = {r.id: i for i, r in enumerate(self.rules)}
         self.by_id = {r.id: r for r in self.rules}
+        self.shapes = {r.id: _shape(r) for r in self.rules}
         self.stratum1 = tuple(r for r in self.rules if r.stratum == 1)
         self.stratum2 = tuple(r for r in self.rules if r.stratum == 2)
         self.used_findings = frozenset(c.subject for r in self.rules for c in r.when if c.op == "finding")
         self.used_causes = frozenset(c.subject for r in self.stratum2 for c in r.when if c.op == "cause")
         self.reads_triage = any(c.op.startswith("triage") for r in self.stratum2 for c in r.when)
         self.level_rank = {lv.id: lv.rank for lv in catalogue.levels}
+        self.cause_order = {cid: i for i, cid in enumerate(catalogue.causes)}
+        self.recommendation_order = {rid: i for i, rid in enumerate(catalogue.recommendations)}
+        self.avoid_order = {aid: i for i, aid in enumerate(catalogue.avoid)}
         items: dict[str, set[str]] = {}
         for r in self.rules:
             for c in r.fact_conditions:
@@ -85,6 +114,11 @@ class CompiledRules:
 
     def sort_fired(self, fired) -> list[str]:
         return sorted(set(fired), key=self.order.__getitem__)
+
+    def fired_shapes(self, fired) -> list[RuleShape]:
+        """The shapes of the rules that fired, each once, in catalogue order."""
+        shapes = self.shapes
+        return [shapes[r] for r in self.sort_fired(fired)]
 
 
 # ------------------------------------------------- condition semantics (oracle)

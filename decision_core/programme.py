@@ -26,24 +26,24 @@ def build_programme(compiled: CompiledRules, facts: dict, conclusions: Conclusio
     cat = compiled.catalogue
     level = cat.level(conclusions.triage_level)
     cause_rank = {c.id: i for i, c in enumerate(conclusions.causes)}
-    rec_order = {rid: i for i, rid in enumerate(cat.recommendations)}
+    rec_order = compiled.recommendation_order
     merged: dict[str, dict[str, Any]] = {}
     avoid: dict[str, dict[str, Any]] = {}
-    for rule_id in compiled.sort_fired(fired):
-        rule = compiled.by_id[rule_id]
-        causes = [c.subject for c in rule.when if c.op == "cause"]
-        by_triage = any(c.op.startswith("triage") for c in rule.when)
+    for shape in compiled.fired_shapes(fired):
+        rule = shape.rule
         reason = {"rule": rule.id, "because": rule.because, "sources": list(rule.sources)}
-        vals = fact_values(rule, facts, {})
+        vals = fact_values(shape, facts, {})
         if vals:
             reason["facts"] = vals
-        if rule.then.kind == "recommend":
-            entry = merged.setdefault(rule.then.target, {"causes": [], "reasons": [], "by_triage": False})
-            entry["causes"].extend(c for c in causes if c not in entry["causes"])
+        if shape.kind == "recommend":
+            entry = merged.get(shape.target)
+            if entry is None:
+                entry = merged[shape.target] = {"causes": [], "reasons": [], "by_triage": False}
+            entry["causes"].extend(c for c in shape.causes if c not in entry["causes"])
             entry["reasons"].append(reason)
-            entry["by_triage"] = entry["by_triage"] or by_triage
-        elif rule.then.kind == "avoid":
-            avoid.setdefault(rule.then.target, []).append(reason)
+            entry["by_triage"] = entry["by_triage"] or shape.by_triage
+        elif shape.kind == "avoid":
+            avoid.setdefault(shape.target, []).append(reason)
 
     out = Programme()
     listed = set(cause_rank)
@@ -83,8 +83,7 @@ def build_programme(compiled: CompiledRules, facts: dict, conclusions: Conclusio
         min((cause_rank.get(c, 99) for c in r["for_causes"]), default=99),
         rec_order[r["id"]],
     ))
-    avoid_order = {aid: i for i, aid in enumerate(cat.avoid)}
-    for aid in sorted(avoid, key=avoid_order.__getitem__):
+    for aid in sorted(avoid, key=compiled.avoid_order.__getitem__):
         item = cat.avoid[aid]
         out.avoid.append({"id": item.id, "name": item.name, "why": item.why, "reasons": avoid[aid],
                           "sources": list(item.sources)})

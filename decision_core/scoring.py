@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .compiler import CompiledRules, Stratum2Input
+from .compiler import CompiledRules, RuleShape, Stratum2Input
 
 
-@dataclass
+@dataclass(slots=True)
 class Evidence:
     rule: str
     because: str
@@ -30,7 +30,7 @@ class Evidence:
         return out
 
 
-@dataclass
+@dataclass(slots=True)
 class ScoredCause:
     id: str
     name: str
@@ -68,66 +68,70 @@ class Conclusions:
         return Stratum2Input(frozenset(c.id for c in self.causes), self.triage_rank)
 
 
-def fact_values(rule, facts: dict[str, Any], finding_facts: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def fact_values(shape: RuleShape, facts: dict[str, Any], finding_facts: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The patient facts behind a rule: its own conditions, and those behind its findings."""
     out: dict[str, Any] = {}
-    for c in rule.when:
-        if c.on_fact and c.subject in facts:
-            out.setdefault(c.subject, facts[c.subject])
-        elif c.op == "finding":
-            for k, v in finding_facts.get(c.subject, {}).items():
+    for is_finding, name in shape.reads:
+        if not is_finding:
+            if name in facts and name not in out:
+                out[name] = facts[name]
+        else:
+            for k, v in finding_facts.get(name, {}).items():
                 out.setdefault(k, v)
     return out
 
 
 def conclude(compiled: CompiledRules, facts: dict[str, Any], fired: list[str]) -> Conclusions:
     cat = compiled.catalogue
-    rules = [compiled.by_id[r] for r in compiled.sort_fired(fired)]
+    shapes = compiled.fired_shapes(fired)
     finding_facts: dict[str, dict[str, Any]] = {}
     findings: dict[str, list[Evidence]] = {}
     # Findings first, in dependency order, so causes can trace them to facts.
-    pending = [r for r in rules if r.then.kind == "finding"]
+    pending = [s for s in shapes if s.kind == "finding"]
     while pending:
         progressed = False
-        for r in list(pending):
-            deps = [c.subject for c in r.when if c.op == "finding"]
-            if all(d in finding_facts for d in deps) or not any(p.then.target in deps for p in pending):
-                vals = fact_values(r, facts, finding_facts)
-                finding_facts.setdefault(r.then.target, {}).update(vals)
-                findings.setdefault(r.then.target, []).append(Evidence(r.id, r.because, None, None, r.sources, vals))
-                pending.remove(r)
+        for s in list(pending):
+            deps = s.findings
+            if all(d in finding_facts for d in deps) or not any(p.target in deps for p in pending):
+                r = s.rule
+                vals = fact_values(s, facts, finding_facts)
+                finding_facts.setdefault(s.target, {}).update(vals)
+                findings.setdefault(s.target, []).append(Evidence(r.id, r.because, None, None, r.sources, vals))
+                pending.remove(s)
                 progressed = True
         if not progressed:  # pragma: no cover - catalogue forbids self-dependency
             break
 
     scored: dict[str, ScoredCause] = {}
-    order = {cid: i for i, cid in enumerate(cat.causes)}
-    levels = {lv.id: lv for lv in cat.levels}
+    order = compiled.cause_order
+    rank = compiled.level_rank
     triage_reasons: list[tuple[str, Evidence]] = []
-    for r in rules:
-        if r.then.kind == "cause":
-            cause = cat.causes[r.then.target]
-            sc = scored.get(cause.id)
+    for s in shapes:
+        if s.kind == "cause":
+            r = s.rule
+            sc = scored.get(s.target)
             if sc is None:
+                cause = cat.causes[s.target]
                 sc = scored[cause.id] = ScoredCause(cause.id, cause.name, cause.explanation, 0.0, cause.threshold,
                                                     cause.sources, order=order[cause.id])
             sc.score += r.weight or 0.0
-            sc.evidence.append(Evidence(r.id, r.because, r.strength, r.weight, r.sources, fact_values(r, facts, finding_facts)))
-        elif r.then.kind == "triage":
-            triage_reasons.append((r.then.target, Evidence(r.id, r.because, None, None, r.sources,
-                                                           fact_values(r, facts, finding_facts))))
-    triage_reasons.sort(key=lambda lr: -levels[lr[0]].rank)
+            sc.evidence.append(Evidence(r.id, r.because, r.strength, r.weight, r.sources, fact_values(s, facts, finding_facts)))
+        elif s.kind == "triage":
+            r = s.rule
+            triage_reasons.append((s.target, Evidence(r.id, r.because, None, None, r.sources,
+                                                      fact_values(s, facts, finding_facts))))
+    triage_reasons.sort(key=lambda lr: -rank[lr[0]])
     top = triage_reasons[0][0] if triage_reasons else cat.levels[0].id
-    ranked = sorted((s for s in scored.values() if s.listed),
-                    key=lambda s: (-s.score, -s.strong_count, s.order))
+    listed = {cid for cid, s in scored.items() if s.listed}
+    ranked = sorted((scored[cid] for cid in listed), key=lambda s: (-s.score, -s.strong_count, s.order))
     for s in scored.values():
         s.score = round(s.score, 3)
     return Conclusions(
         causes=ranked,
-        unlisted={k: v for k, v in scored.items() if not v.listed},
+        unlisted={k: v for k, v in scored.items() if k not in listed},
         scores={k: v.score for k, v in scored.items()},
         triage_level=top,
-        triage_rank=levels[top].rank,
+        triage_rank=rank[top],
         triage_reasons=triage_reasons,
         findings=findings,
     )
