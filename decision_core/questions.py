@@ -24,128 +24,148 @@ class _Open(NamedTuple):
 
     rule_id: str
     is_triage: bool
-    target: str
     weight: float  # cause rules: evidence weight; triage rules: the level's rank
-    tests: tuple  # ((fact name, predicate), ...)
+    tests: tuple  # ((fact name, fact index, predicate), ...)
     findings: tuple[str, ...]
     single: str | None  # the fact of a one-condition rule: known means decided
+    single_index: int
+    target: str
+    cause_bit: int  # cause rules: the cause's bit in a question's "why" mask
 
 
 class QuestionPlanner:
+    """Plans the next questions of one catalogue. Facts are numbered in catalogue
+    order, which is also how equal scores are ordered; the per-case tallies are
+    lists indexed by that number."""
+
     def __init__(self, compiled: CompiledRules, limit: int = 10):
         self.compiled = compiled
         self.limit = limit
         self.facts = compiled.catalogue.facts
         self.level_rank = compiled.level_rank
+        self._names = list(self.facts)
+        index = {n: i for i, n in enumerate(self._names)}
+        causes = sorted(compiled.catalogue.causes)
+        self._cause_ids = causes
+        bits = {c: 1 << i for i, c in enumerate(causes)}
+        self._level_of_rank = {rank: lv for lv, rank in self.level_rank.items()}
         self._rules: list[_Open] = []
         for r in compiled.stratum1:
             if r.then.kind not in ("triage", "cause"):
                 continue
-            tests = tuple((c.subject, fact_test(c)) for c in r.fact_conditions)
+            tests = tuple((c.subject, index[c.subject], fact_test(c)) for c in r.fact_conditions)
             findings = tuple(c.subject for c in r.when if c.op == "finding")
             is_triage = r.then.kind == "triage"
             weight = self.level_rank[r.then.target] if is_triage else (r.weight or 0.0)
             single = tests[0][0] if len(tests) == 1 and not findings else None
-            self._rules.append(_Open(r.id, is_triage, r.then.target, weight, tests, findings, single))
+            self._rules.append(_Open(r.id, is_triage, weight, tests, findings, single,
+                                     index[single] if single is not None else -1, r.then.target,
+                                     0 if is_triage else bits[r.then.target]))
         self._thresholds = {cid: c.threshold for cid, c in compiled.catalogue.causes.items()}
-        self._order = {n: i for i, n in enumerate(self.facts)}
-        # which facts can lead to which finding, for rules that wait on one
-        self._finding_facts: dict[str, tuple[str, ...]] = {}
+        # which facts (by number) can lead to which finding, for rules that wait on one
+        finding_facts: dict[str, dict[int, None]] = {}
         for r in compiled.stratum1:
             if r.then.kind == "finding":
-                names = dict.fromkeys(self._finding_facts.get(r.then.target, ()))
-                names.update(dict.fromkeys(c.subject for c in r.fact_conditions))
-                self._finding_facts[r.then.target] = tuple(names)
+                finding_facts.setdefault(r.then.target, {}).update(dict.fromkeys(index[c.subject] for c in r.fact_conditions))
+        self._finding_facts = {f: tuple(ids) for f, ids in finding_facts.items()}
         # what a question says of its fact, whatever the case
-        self._asked = {n: {"fact": n, "question": f.question, "label": f.label, "type": f.type}
-                       for n, f in self.facts.items()}
+        self._asked = [{"fact": n, "question": f.question, "label": f.label, "type": f.type}
+                       for n, f in self.facts.items()]
+        self._why: dict[tuple[int, int], str] = {}
 
     def plan(self, facts: dict[str, Any], case: dict, fired: set[str], conclusions: Conclusions) -> list[dict]:
-        safety_max: dict[str, float] = {}
-        safety_sum: dict[str, float] = {}
-        diagnosis: dict[str, float] = {}
-        reasons: dict[str, list[_Open]] = {}
+        count = len(self._names)
+        safety_max = [0.0] * count  # > 0 exactly when some triage rule waits on the fact
+        safety_sum = [0.0] * count
+        top_rank = [-1] * count  # the highest level a rule waiting on the fact would raise the triage to
+        diagnosis: dict[int, float] = {}
+        causes_mask = [0] * count  # the causes whose rules wait on the fact
         derived = conclusions.findings
         listed = {c.id for c in conclusions.causes}
         scores = conclusions.scores
         current = conclusions.triage_rank
         thresholds = self._thresholds
         for rule in self._rules:
-            rule_id, is_triage, target, weight, tests, findings, single = rule
+            rule_id, is_triage, weight, tests, findings, single, single_index, target, cause_bit = rule
             if rule_id in fired or (is_triage and weight <= current):
                 continue
             if single is not None:
                 # most rules read one fact: unknown, it is the question; known, the rule is decided
                 if single in facts:
                     continue
-                unknown = (single,)
+                unknown = (single_index,)
             else:
                 unknown = self._unknown_if_open(tests, findings, facts, case, derived)
                 if not unknown:
                     continue
             if is_triage:
                 value = (weight - current) / len(unknown)
-                for name in unknown:
-                    if value > safety_max.get(name, 0.0):
-                        safety_max[name] = value
-                    safety_sum[name] = safety_sum.get(name, 0.0) + value
-                    reasons.setdefault(name, []).append(rule)
+                for i in unknown:
+                    if value > safety_max[i]:
+                        safety_max[i] = value
+                    safety_sum[i] += value
+                    if weight > top_rank[i]:
+                        top_rank[i] = weight
             else:
                 value = abs(weight) / len(unknown)
                 if weight > 0 and target not in listed and scores.get(target, 0.0) + weight >= thresholds[target]:
                     value *= 2  # it could list a cause that is not listed yet
-                for name in unknown:
-                    diagnosis[name] = diagnosis.get(name, 0.0) + value
-                    reasons.setdefault(name, []).append(rule)
-        return self._pick(safety_max, safety_sum, diagnosis, reasons)
+                for i in unknown:
+                    diagnosis[i] = diagnosis.get(i, 0.0) + value
+                    causes_mask[i] |= cause_bit
+        safe = sorted((i for i in range(count) if safety_max[i] > 0.0),
+                      key=lambda i: (-safety_max[i], -safety_sum[i], i))
+        diag = sorted(diagnosis, key=lambda i: (-diagnosis[i], i))
+        return [self._question(i, safety_max[i], diagnosis.get(i), top_rank[i], causes_mask[i])
+                for i in self._interleave(safe, diag)]
 
-    def _unknown_if_open(self, tests, findings, facts, case, derived) -> list[str]:
+    def _unknown_if_open(self, tests, findings, facts, case, derived) -> list[int]:
         """The unknown facts of a rule no known fact contradicts; [] if it is decided."""
-        unknown: list[str] = []
-        for name, test in tests:
+        unknown: list[int] = []
+        for name, i, test in tests:
             if name in facts:
                 if not test(case):
                     return []
-            elif name not in unknown:
-                unknown.append(name)
+            elif i not in unknown:
+                unknown.append(i)
         for f in findings:
             if f not in derived:
-                unknown.extend(n for n in self._finding_facts.get(f, ()) if n not in facts and n not in unknown)
+                unknown.extend(i for i in self._finding_facts.get(f, ()) if self._names[i] not in facts and i not in unknown)
         return unknown
 
-    def _pick(self, safety_max, safety_sum, diagnosis, reasons) -> list[dict]:
-        order = self._order
-        safe = sorted(safety_max, key=lambda n: (-safety_max[n], -safety_sum[n], order[n]))
-        diag = sorted(diagnosis, key=lambda n: (-diagnosis[n], order[n]))
-        # interleaved, safety first; a fact already picked is skipped
-        picked: list[str] = []
-        taken: set[str] = set()
+    def _interleave(self, safe: list[int], diag: list[int]) -> list[int]:
+        """Safety and diagnosis questions in turn, safety first; a fact picked once is skipped."""
+        picked: list[int] = []
+        taken: set[int] = set()
         queues = [iter(safe), iter(diag)]
         while queues and len(picked) < self.limit:
             for queue in list(queues):
-                name = next((n for n in queue if n not in taken), None)
-                if name is None:
+                i = next((n for n in queue if n not in taken), None)
+                if i is None:
                     queues.remove(queue)
                 elif len(picked) < self.limit:
-                    picked.append(name)
-                    taken.add(name)
-        return [self._question(n, safety_max.get(n), diagnosis.get(n), reasons[n]) for n in picked]
+                    picked.append(i)
+                    taken.add(i)
+        return picked
 
-    def _question(self, name, safety, diagnosis, rules) -> dict:
-        top, top_rank, causes = None, -1.0, set()
-        for rule in rules:
-            if rule.is_triage:
-                if rule.weight > top_rank:
-                    top, top_rank = rule.target, rule.weight
-            else:
-                causes.add(rule.target)
-        parts = []
-        if top is not None:
-            parts.append(f"could raise the triage to {top}")
-        if causes:
-            parts.append("would help confirm or rule out " + ", ".join(sorted(causes)))
-        question = dict(self._asked[name])
+    def _question(self, i: int, safety: float, diagnosis: float | None, top_rank: int, causes_mask: int) -> dict:
+        question = dict(self._asked[i])
         question["kind"] = "safety" if safety else "diagnosis"
-        question["why"] = "; ".join(parts)
-        question["score"] = round((safety or 0.0) * 10 + (diagnosis or 0.0), 3)
+        question["why"] = self._why_text(top_rank, causes_mask)
+        question["score"] = round(safety * 10 + (diagnosis or 0.0), 3)
         return question
+
+    def _why_text(self, top_rank: int, causes_mask: int) -> str:
+        key = (top_rank, causes_mask)
+        text = self._why.get(key)
+        if text is None:
+            parts = []
+            if top_rank >= 0:
+                parts.append(f"could raise the triage to {self._level_of_rank[top_rank]}")
+            if causes_mask:
+                ids = [c for bit, c in enumerate(self._cause_ids) if causes_mask >> bit & 1]
+                parts.append("would help confirm or rule out " + ", ".join(ids))
+            text = "; ".join(parts)
+            if len(self._why) < 65536:  # bounded: at most one entry per (level, set of causes) seen
+                self._why[key] = text
+        return text
