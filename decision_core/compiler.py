@@ -47,19 +47,22 @@ class RuleShape:
     target: str
     reads: tuple[tuple[bool, str], ...]  # (is a finding, fact or finding name), in condition order
     findings: tuple[str, ...]  # the findings it waits on
-    causes: tuple[str, ...]  # the causes it waits on
+    causes: tuple[str, ...]  # the causes it waits on, each once
     by_triage: bool  # it reads the triage level
+    only_fact: str | None  # the one fact it reads, when that is all it reads
 
 
 def _shape(rule: Rule) -> RuleShape:
+    reads = tuple((c.op == "finding", c.subject) for c in rule.when if c.on_fact or c.op == "finding")
     return RuleShape(
         rule=rule,
         kind=rule.then.kind,
         target=rule.then.target,
-        reads=tuple((c.op == "finding", c.subject) for c in rule.when if c.on_fact or c.op == "finding"),
+        reads=reads,
         findings=tuple(c.subject for c in rule.when if c.op == "finding"),
-        causes=tuple(c.subject for c in rule.when if c.op == "cause"),
+        causes=tuple(dict.fromkeys(c.subject for c in rule.when if c.op == "cause")),
         by_triage=any(c.op.startswith("triage") for c in rule.when),
+        only_fact=reads[0][1] if len(set(reads)) == 1 and not reads[0][0] else None,
     )
 
 

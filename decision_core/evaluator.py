@@ -61,7 +61,7 @@ class Evaluator:
             "level": level.id,
             "name": level.name,
             "advice": level.advice,
-            "reasons": [dict(ev.to_dict(), level=lv) for lv, ev in conclusions.triage_reasons],
+            "reasons": [dict(ev, level=lv) for lv, ev in conclusions.triage_reasons],
         }
         causes = []
         for rank, c in enumerate(conclusions.causes, start=1):
@@ -72,12 +72,10 @@ class Evaluator:
                 "score": c.score,
                 "confidence": c.confidence,
                 "explanation": c.explanation,
-                "evidence": [e.to_dict() for e in c.evidence],
-                "sources": sorted(set(c.sources).union(*(e.sources for e in c.evidence))),
+                "evidence": c.evidence,
+                "sources": sorted(c.sources),
             })
-        findings = [
-            {"id": fid, "evidence": [e.to_dict() for e in evs]} for fid, evs in conclusions.findings.items()
-        ]
+        findings = [{"id": fid, "evidence": evs} for fid, evs in conclusions.findings.items()]
         return Result(
             triage=triage,
             causes=causes,

@@ -26,30 +26,37 @@ def build_programme(compiled: CompiledRules, facts: dict, conclusions: Conclusio
     cat = compiled.catalogue
     level = cat.level(conclusions.triage_level)
     cause_rank = {c.id: i for i, c in enumerate(conclusions.causes)}
+    unranked = len(cause_rank)
     rec_order = compiled.recommendation_order
     merged: dict[str, dict[str, Any]] = {}
-    avoid: dict[str, dict[str, Any]] = {}
+    avoid: dict[str, list[dict[str, Any]]] = {}
     for shape in compiled.fired_shapes(fired):
         rule = shape.rule
         reason = {"rule": rule.id, "because": rule.because, "sources": list(rule.sources)}
-        vals = fact_values(shape, facts, {})
-        if vals:
-            reason["facts"] = vals
+        if shape.reads:
+            vals = fact_values(shape, facts, {})
+            if vals:
+                reason["facts"] = vals
         if shape.kind == "recommend":
             entry = merged.get(shape.target)
             if entry is None:
-                entry = merged[shape.target] = {"causes": [], "reasons": [], "by_triage": False}
-            entry["causes"].extend(c for c in shape.causes if c not in entry["causes"])
+                entry = merged[shape.target] = {"causes": list(shape.causes), "reasons": [reason],
+                                                "by_triage": shape.by_triage}
+                continue
+            causes = entry["causes"]
+            for c in shape.causes:
+                if c not in causes:
+                    causes.append(c)
             entry["reasons"].append(reason)
             entry["by_triage"] = entry["by_triage"] or shape.by_triage
         elif shape.kind == "avoid":
             avoid.setdefault(shape.target, []).append(reason)
 
     out = Programme()
-    listed = set(cause_rank)
+    ranked: list[tuple[tuple, dict[str, Any]]] = []
     for rec_id, entry in merged.items():
         item = cat.recommendations[rec_id]
-        clash = [c for c in item.not_with_causes if c in listed]
+        clash = [c for c in item.not_with_causes if c in cause_rank] if item.not_with_causes else None
         why = None
         if item.kind not in level.allowed_kinds:
             why = f"not at triage level {level.id}: {level.advice}"
@@ -62,7 +69,9 @@ def build_programme(compiled: CompiledRules, facts: dict, conclusions: Conclusio
         if why:
             out.withheld.append({"id": item.id, "name": item.name, "kind": item.kind, "reason": why})
             continue
-        for_causes = sorted(entry["causes"], key=lambda c: cause_rank.get(c, len(cause_rank)))
+        for_causes = entry["causes"]
+        if len(for_causes) > 1:
+            for_causes.sort(key=lambda c: cause_rank.get(c, unranked))
         rec = {
             "id": item.id,
             "name": item.name,
@@ -77,15 +86,15 @@ def build_programme(compiled: CompiledRules, facts: dict, conclusions: Conclusio
             rec["intensity"] = item.intensity
         if entry["by_triage"]:
             rec["for_triage"] = level.id
-        out.recommendations.append(rec)
-    out.recommendations.sort(key=lambda r: (
-        0 if r.get("for_triage") else 1,
-        min((cause_rank.get(c, 99) for c in r["for_causes"]), default=99),
-        rec_order[r["id"]],
-    ))
+        # triage-driven items first, then by the best-ranked cause they serve, then catalogue order
+        first_cause = cause_rank.get(for_causes[0], 99) if for_causes else 99
+        ranked.append(((0 if entry["by_triage"] else 1, min(first_cause, 99), rec_order[rec_id]), rec))
+    ranked.sort(key=lambda kr: kr[0])
+    out.recommendations = [rec for _, rec in ranked]
     for aid in sorted(avoid, key=compiled.avoid_order.__getitem__):
         item = cat.avoid[aid]
         out.avoid.append({"id": item.id, "name": item.name, "why": item.why, "reasons": avoid[aid],
                           "sources": list(item.sources)})
-    out.withheld.sort(key=lambda w: rec_order[w["id"]])
+    if len(out.withheld) > 1:
+        out.withheld.sort(key=lambda w: rec_order[w["id"]])
     return out

@@ -8,26 +8,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .catalogue import Rule
 from .compiler import CompiledRules, RuleShape, Stratum2Input
 
 
-@dataclass(slots=True)
-class Evidence:
-    rule: str
-    because: str
-    strength: str | None
-    weight: float | None
-    sources: tuple[str, ...]
-    facts: dict[str, Any]
-
-    def to_dict(self) -> dict:
-        fact, value = next(iter(self.facts.items()), (None, None))
-        out = {"fact": fact, "value": value, "facts": dict(self.facts), "rule": self.rule,
-               "because": self.because, "sources": list(self.sources)}
-        if self.strength:
-            out["strength"] = self.strength
-            out["weight"] = self.weight
-        return out
+def evidence(rule: Rule, facts: dict[str, Any], weighed: bool = False) -> dict[str, Any]:
+    """One piece of evidence as a result shows it: the fact (and every fact) behind
+    a rule that fired, the rule and its plain-language reason, and the sources;
+    the strength and weight too when it weighs for or against a cause."""
+    fact, value = next(iter(facts.items()), (None, None))
+    out = {"fact": fact, "value": value, "facts": facts, "rule": rule.id, "because": rule.because,
+           "sources": list(rule.sources)}
+    if weighed and rule.strength:
+        out["strength"] = rule.strength
+        out["weight"] = rule.weight
+    return out
 
 
 @dataclass(slots=True)
@@ -37,21 +32,19 @@ class ScoredCause:
     explanation: str
     score: float
     threshold: float
-    sources: tuple[str, ...]
-    evidence: list[Evidence] = field(default_factory=list)
+    sources: set[str]  # the cause's own and every evidence rule's
+    evidence: list[dict[str, Any]] = field(default_factory=list)
     order: int = 0
+    supported: bool = False  # some evidence weighs for it
+    strong_count: int = 0
 
     @property
     def listed(self) -> bool:
-        return self.score >= self.threshold and any((e.weight or 0) > 0 for e in self.evidence)
+        return self.score >= self.threshold and self.supported
 
     @property
     def confidence(self) -> float:
         return round(max(0.0, 1 - 0.5 ** (self.score / 3.0)), 2)
-
-    @property
-    def strong_count(self) -> int:
-        return sum(1 for e in self.evidence if e.strength == "strong")
 
 
 @dataclass
@@ -61,8 +54,8 @@ class Conclusions:
     scores: dict[str, float]
     triage_level: str
     triage_rank: int
-    triage_reasons: list[tuple[str, Evidence]]  # (level, evidence), most severe first
-    findings: dict[str, list[Evidence]]
+    triage_reasons: list[tuple[str, dict[str, Any]]]  # (level, evidence), most severe first
+    findings: dict[str, list[dict[str, Any]]]  # finding -> its evidence
 
     def stratum2_input(self) -> Stratum2Input:
         return Stratum2Input(frozenset(c.id for c in self.causes), self.triage_rank)
@@ -70,6 +63,9 @@ class Conclusions:
 
 def fact_values(shape: RuleShape, facts: dict[str, Any], finding_facts: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The patient facts behind a rule: its own conditions, and those behind its findings."""
+    only = shape.only_fact
+    if only is not None:
+        return {only: facts[only]} if only in facts else {}
     out: dict[str, Any] = {}
     for is_finding, name in shape.reads:
         if not is_finding:
@@ -85,7 +81,7 @@ def conclude(compiled: CompiledRules, facts: dict[str, Any], fired: list[str]) -
     cat = compiled.catalogue
     shapes = compiled.fired_shapes(fired)
     finding_facts: dict[str, dict[str, Any]] = {}
-    findings: dict[str, list[Evidence]] = {}
+    findings: dict[str, list[dict[str, Any]]] = {}
     # Findings first, in dependency order, so causes can trace them to facts.
     pending = [s for s in shapes if s.kind == "finding"]
     while pending:
@@ -93,10 +89,9 @@ def conclude(compiled: CompiledRules, facts: dict[str, Any], fired: list[str]) -
         for s in list(pending):
             deps = s.findings
             if all(d in finding_facts for d in deps) or not any(p.target in deps for p in pending):
-                r = s.rule
                 vals = fact_values(s, facts, finding_facts)
                 finding_facts.setdefault(s.target, {}).update(vals)
-                findings.setdefault(s.target, []).append(Evidence(r.id, r.because, None, None, r.sources, vals))
+                findings.setdefault(s.target, []).append(evidence(s.rule, vals))
                 pending.remove(s)
                 progressed = True
         if not progressed:  # pragma: no cover - catalogue forbids self-dependency
@@ -105,7 +100,7 @@ def conclude(compiled: CompiledRules, facts: dict[str, Any], fired: list[str]) -
     scored: dict[str, ScoredCause] = {}
     order = compiled.cause_order
     rank = compiled.level_rank
-    triage_reasons: list[tuple[str, Evidence]] = []
+    triage_reasons: list[tuple[str, dict[str, Any]]] = []
     for s in shapes:
         if s.kind == "cause":
             r = s.rule
@@ -113,23 +108,29 @@ def conclude(compiled: CompiledRules, facts: dict[str, Any], fired: list[str]) -
             if sc is None:
                 cause = cat.causes[s.target]
                 sc = scored[cause.id] = ScoredCause(cause.id, cause.name, cause.explanation, 0.0, cause.threshold,
-                                                    cause.sources, order=order[cause.id])
-            sc.score += r.weight or 0.0
-            sc.evidence.append(Evidence(r.id, r.because, r.strength, r.weight, r.sources, fact_values(s, facts, finding_facts)))
+                                                    set(cause.sources), order=order[cause.id])
+            weight = r.weight or 0.0
+            sc.score += weight
+            if weight > 0:
+                sc.supported = True
+            if r.strength == "strong":
+                sc.strong_count += 1
+            sc.sources.update(r.sources)
+            sc.evidence.append(evidence(r, fact_values(s, facts, finding_facts), weighed=True))
         elif s.kind == "triage":
-            r = s.rule
-            triage_reasons.append((s.target, Evidence(r.id, r.because, None, None, r.sources,
-                                                      fact_values(s, facts, finding_facts))))
-    triage_reasons.sort(key=lambda lr: -rank[lr[0]])
+            triage_reasons.append((s.target, evidence(s.rule, fact_values(s, facts, finding_facts))))
+    if len(triage_reasons) > 1:
+        triage_reasons.sort(key=lambda lr: -rank[lr[0]])
     top = triage_reasons[0][0] if triage_reasons else cat.levels[0].id
-    listed = {cid for cid, s in scored.items() if s.listed}
-    ranked = sorted((scored[cid] for cid in listed), key=lambda s: (-s.score, -s.strong_count, s.order))
-    for s in scored.values():
-        s.score = round(s.score, 3)
+    listed = [sc for sc in scored.values() if sc.listed]
+    listed.sort(key=lambda sc: (-sc.score, -sc.strong_count, sc.order))
+    scores = {}
+    for cid, sc in scored.items():
+        sc.score = scores[cid] = round(sc.score, 3)
     return Conclusions(
-        causes=ranked,
-        unlisted={k: v for k, v in scored.items() if k not in listed},
-        scores={k: v.score for k, v in scored.items()},
+        causes=listed,
+        unlisted={cid: sc for cid, sc in scored.items() if not sc.listed},
+        scores=scores,
         triage_level=top,
         triage_rank=rank[top],
         triage_reasons=triage_reasons,
