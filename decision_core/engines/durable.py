@@ -13,8 +13,7 @@ This is the only module that imports durable-rules. What it guards against
 * ``delete_state`` after a session where no action ran can segfault, and a fact
   no rule consumes raises: a lowest-priority catch-all rule always fires;
 * the stock action loop swallows what an action raises into the state: ours
-  re-raises, and our actions never raise anyway, they record; the run fails
-  loudly if anything was recorded;
+  abandons the action and re-raises, so the run fails loudly;
 * ``True``/lists/numeric strings never match as expected: cases are encoded by
   the compiler (yes/no strings, one key per list item, validated numbers).
 """
@@ -76,19 +75,6 @@ class _LeanClosure:
         self._ruleset.assert_fact(fact)
 
 
-def _action_name(message: str) -> str | None:
-    """The rule name a durable-rules action message starts with: '{"r12":{...}}'.
-
-    Our rule names are plain identifiers, so the name is the text between the
-    first two quotes; the rest of the message (the matched facts) is not needed.
-    """
-    if message.startswith('{"'):
-        end = message.find('"', 2)
-        if end > 2:
-            return message[2:end]
-    return None
-
-
 class _LeanRuleset(_dr.Ruleset):
     """durable-rules' Ruleset, driven by a leaner loop.
 
@@ -119,11 +105,13 @@ class _LeanRuleset(_dr.Ruleset):
     def _flush(self, message: str, state_handle) -> None:
         engine, handle, actions, closure = _dr.durable_rules_engine, self._handle, self._lean, _LeanClosure(self)
         while message:
-            name = _action_name(message)
-            if name not in actions:  # not a name we gave: read it the slow way
-                name = next(iter(json.loads(message)))
+            # A message is '{"g12":{...matched facts...}}' and our rule names are plain
+            # identifiers: the name is between the first two quotes.
+            action = actions.get(message[2:message.find('"', 2)])
+            if action is None:  # not a name we gave: read it the slow way
+                action = actions[next(iter(json.loads(message)))]
             try:
-                actions[name](closure)
+                action(closure)
                 message = engine.complete_and_start_action(handle, state_handle)
             except BaseException:
                 engine.abandon_action(handle, state_handle)
@@ -133,13 +121,12 @@ class _LeanRuleset(_dr.Ruleset):
 class _Run:
     """What the actions of one evaluation record. Only touched under the lock."""
 
-    __slots__ = ("sid", "fired", "findings", "errors")
+    __slots__ = ("sid", "fired", "findings")
 
     def __init__(self, sid: str):
         self.sid = sid
         self.fired: list[str] = []
         self.findings: set[str] = set()
-        self.errors: list[str] = []
 
 
 _current: _Run | None = None
@@ -246,24 +233,30 @@ class DurableEngine:
             self._ruleset: _LeanRuleset = loaded
 
     def _action(self, group):
-        rule_ids = [rule.id for rule in group]
-        findings = [r.then.target for r in group
-                    if r.then.kind == "finding" and r.then.target in self.compiled.used_findings]
+        """Record the group's rules as fired; assert the findings they conclude (once)."""
+        rule_ids = tuple(rule.id for rule in group)
+        findings = tuple(r.then.target for r in group
+                         if r.then.kind == "finding" and r.then.target in self.compiled.used_findings)
+        # What it raises ends the run (our action loop abandons the action and re-raises).
+        if not findings:
+            def action(c):
+                run = _current
+                if run is not None:  # a stray dispatch outside an evaluation: never act on it
+                    run.fired.extend(rule_ids)
 
-        def action(c):
+            return action
+
+        def chaining_action(c):
             run = _current
-            if run is None:  # a stray dispatch outside an evaluation: never act on it
+            if run is None:
                 return
-            try:
-                run.fired.extend(rule_ids)
-                for finding in findings:
-                    if finding not in run.findings:
-                        run.findings.add(finding)
-                        c.assert_fact({"t": "finding", "id": finding, "sid": run.sid})
-            except BaseException as exc:  # durable-rules would swallow it
-                run.errors.append(f"{', '.join(rule_ids)}: {type(exc).__name__}: {exc}")
+            run.fired.extend(rule_ids)
+            for finding in findings:
+                if finding not in run.findings:
+                    run.findings.add(finding)
+                    c.assert_fact({"t": "finding", "id": finding, "sid": run.sid})
 
-        return action
+        return chaining_action
 
     def run(self, case: dict, between: Between) -> Firings:
         global _current
@@ -273,7 +266,6 @@ class DurableEngine:
             _current = run
             try:
                 self._ruleset.run_assert(_parseable(case, t="case", sid=sid))
-                self._check(run)
                 # A stratum-2 rule that reads only facts fires on the case already: keep it for stratum 2.
                 fired1 = [r for r in run.fired if r not in self._stratum2_ids]
                 early2 = [r for r in run.fired if r in self._stratum2_ids]
@@ -285,7 +277,6 @@ class DurableEngine:
                 run.fired.clear()
                 if facts:
                     self._ruleset.run_assert(facts)
-                    self._check(run)
                 return Firings(fired1, early2 + run.fired)
             except EngineError:
                 raise
@@ -297,11 +288,6 @@ class DurableEngine:
                     self._ruleset.delete_state(sid)
                 except Exception as exc:  # no session was created (the post failed); the next sid is fresh anyway
                     log.debug("no durable-rules state to delete for %s: %s", sid, exc)
-
-    @staticmethod
-    def _check(run: _Run) -> None:
-        if run.errors:
-            raise EngineError("; ".join(run.errors))
 
 
 def _triage_ranks_read(compiled: CompiledRules) -> frozenset[int]:
