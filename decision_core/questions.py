@@ -61,6 +61,14 @@ class QuestionPlanner:
             self._rules.append(_Open(r.id, is_triage, weight, tests, findings, single,
                                      index[single] if single is not None else -1, r.then.target,
                                      0 if is_triage else bits[r.then.target]))
+        # Most rules read one fact: unknown, it is a question; known, the rule is decided. They
+        # are visited per unknown fact; the others, rule by rule.
+        self._multi = [r for r in self._rules if r.single is None]
+        singles: dict[int, list[_Open]] = {}
+        for r in self._rules:
+            if r.single is not None:
+                singles.setdefault(r.single_index, []).append(r)
+        self._singles = [(self._names[i], i, tuple(rules)) for i, rules in sorted(singles.items())]
         self._thresholds = {cid: c.threshold for cid, c in compiled.catalogue.causes.items()}
         # which facts (by number) can lead to which finding, for rules that wait on one
         finding_facts: dict[str, dict[int, None]] = {}
@@ -85,19 +93,13 @@ class QuestionPlanner:
         scores = conclusions.scores
         current = conclusions.triage_rank
         thresholds = self._thresholds
-        for rule in self._rules:
-            rule_id, is_triage, weight, tests, findings, single, single_index, target, cause_bit = rule
+        for rule in self._multi:
+            rule_id, is_triage, weight, tests, findings, _, _, target, cause_bit = rule
             if rule_id in fired or (is_triage and weight <= current):
                 continue
-            if single is not None:
-                # most rules read one fact: unknown, it is the question; known, the rule is decided
-                if single in facts:
-                    continue
-                unknown = (single_index,)
-            else:
-                unknown = self._unknown_if_open(tests, findings, facts, case, derived)
-                if not unknown:
-                    continue
+            unknown = self._unknown_if_open(tests, findings, facts, case, derived)
+            if not unknown:
+                continue
             if is_triage:
                 value = (weight - current) / len(unknown)
                 for i in unknown:
@@ -113,9 +115,28 @@ class QuestionPlanner:
                 for i in unknown:
                     diagnosis[i] = diagnosis.get(i, 0.0) + value
                     causes_mask[i] |= cause_bit
+        for name, i, rules in self._singles:
+            if name in facts:
+                continue  # every rule here is decided (and none can have fired while it was unknown)
+            for _, is_triage, weight, _, _, _, _, target, cause_bit in rules:
+                if is_triage:
+                    if weight > current:
+                        value = float(weight - current)
+                        if value > safety_max[i]:
+                            safety_max[i] = value
+                        safety_sum[i] += value
+                        if weight > top_rank[i]:
+                            top_rank[i] = weight
+                else:
+                    value = float(abs(weight))
+                    if weight > 0 and target not in listed and scores.get(target, 0.0) + weight >= thresholds[target]:
+                        value *= 2
+                    diagnosis[i] = diagnosis.get(i, 0.0) + value
+                    causes_mask[i] |= cause_bit
+        # Sums of shares may differ in the last bit with the order they were added in: rounded for ranking.
         safe = sorted((i for i in range(count) if safety_max[i] > 0.0),
-                      key=lambda i: (-safety_max[i], -safety_sum[i], i))
-        diag = sorted(diagnosis, key=lambda i: (-diagnosis[i], i))
+                      key=lambda i: (-safety_max[i], -round(safety_sum[i], 9), i))
+        diag = sorted(diagnosis, key=lambda i: (-round(diagnosis[i], 9), i))
         return [self._question(i, safety_max[i], diagnosis.get(i), top_rank[i], causes_mask[i])
                 for i in self._interleave(safe, diag)]
 
@@ -137,15 +158,23 @@ class QuestionPlanner:
         """Safety and diagnosis questions in turn, safety first; a fact picked once is skipped."""
         picked: list[int] = []
         taken: set[int] = set()
-        queues = [iter(safe), iter(diag)]
-        while queues and len(picked) < self.limit:
-            for queue in list(queues):
-                i = next((n for n in queue if n not in taken), None)
-                if i is None:
-                    queues.remove(queue)
-                elif len(picked) < self.limit:
-                    picked.append(i)
-                    taken.add(i)
+        queues = [safe, diag]
+        heads = [0, 0]
+        limit = self.limit
+        while len(picked) < limit:
+            progressed = False
+            for q in (0, 1):
+                queue, head = queues[q], heads[q]
+                while head < len(queue) and queue[head] in taken:
+                    head += 1
+                if head < len(queue) and len(picked) < limit:
+                    picked.append(queue[head])
+                    taken.add(queue[head])
+                    head += 1
+                    progressed = True
+                heads[q] = head
+            if not progressed:
+                break
         return picked
 
     def _question(self, i: int, safety: float, diagnosis: float | None, top_rank: int, causes_mask: int) -> dict:

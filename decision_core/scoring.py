@@ -50,8 +50,7 @@ class ScoredCause:
 @dataclass
 class Conclusions:
     causes: list[ScoredCause]  # listed causes, ranked
-    unlisted: dict[str, ScoredCause]  # causes with some evidence but below threshold
-    scores: dict[str, float]
+    scores: dict[str, float]  # every cause with some evidence, listed or not
     triage_level: str
     triage_rank: int
     triage_reasons: list[tuple[str, dict[str, Any]]]  # (level, evidence), most severe first
@@ -129,7 +128,6 @@ def conclude(compiled: CompiledRules, facts: dict[str, Any], fired: list[str]) -
         sc.score = scores[cid] = round(sc.score, 3)
     return Conclusions(
         causes=listed,
-        unlisted={cid: sc for cid, sc in scored.items() if not sc.listed},
         scores=scores,
         triage_level=top,
         triage_rank=rank[top],
