@@ -13,6 +13,10 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from .catalogue import Catalogue, Fact
 
 
+# Words and yes/no answers already validated, per catalogue: at most this many (name, answer) pairs.
+MAX_REMEMBERED_ANSWERS = 4096
+
+
 class InvalidFacts(ValueError):
     """The facts failed validation. ``errors`` maps each field to its messages."""
 
@@ -99,6 +103,7 @@ class Intake:
         self._choices = [n for n, f in catalogue.facts.items() if f.type == "choices"]
         self._names = frozenset(catalogue.facts)
         self._fields = self.schema.fields
+        self._valid_words: dict[tuple[str, type, Any], Any] = {}
 
     def _load(self, raw: Mapping) -> dict[str, Any]:
         """The schema's load, visiting only the fields sent.
@@ -110,15 +115,29 @@ class Intake:
         """
         data: dict[str, Any] = {}
         errors: dict[str, Any] = {}
+        known = self._valid_words
         for name, value in raw.items():
+            cls = value.__class__
+            if cls is str or cls is bool:
+                # A word or a yes/no answer the field accepted before is valid again, and is
+                # itself: only the key and the answer are remembered, never a case.
+                key = (name, cls, value)
+                if key in known:
+                    data[name] = value
+                    continue
+            else:
+                key = None
             field = self._fields.get(name)
             if field is None:
                 errors[name] = ["Unknown field."]
                 continue
             try:
-                data[name] = field.deserialize(value, name, raw)
+                data[name] = out = field.deserialize(value, name, raw)
             except ValidationError as exc:
                 errors[name] = exc.messages
+                continue
+            if key is not None and out == value and out.__class__ is cls and len(known) < MAX_REMEMBERED_ANSWERS:
+                known[key] = None
         if errors:
             raise ValidationError(errors)
         return data
