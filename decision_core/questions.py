@@ -93,11 +93,24 @@ class QuestionPlanner:
         scores = conclusions.scores
         current = conclusions.triage_rank
         thresholds = self._thresholds
-        for rule in self._multi:
-            rule_id, is_triage, weight, tests, findings, _, _, target, cause_bit = rule
+        names = self._names
+        finding_facts = self._finding_facts
+        for rule_id, is_triage, weight, tests, findings, _, _, target, cause_bit in self._multi:
             if rule_id in fired or (is_triage and weight <= current):
                 continue
-            unknown = self._unknown_if_open(tests, findings, facts, case, derived)
+            # its unknown facts, unless a known fact already decides it
+            unknown: list[int] = []
+            for name, i, test in tests:
+                if name in facts:
+                    if not test(case):
+                        unknown = []  # decided: it cannot fire
+                        break
+                elif i not in unknown:
+                    unknown.append(i)
+            else:
+                for f in findings:
+                    if f not in derived:
+                        unknown.extend(i for i in finding_facts.get(f, ()) if names[i] not in facts and i not in unknown)
             if not unknown:
                 continue
             if is_triage:
@@ -139,20 +152,6 @@ class QuestionPlanner:
         diag = sorted(diagnosis, key=lambda i: (-round(diagnosis[i], 9), i))
         return [self._question(i, safety_max[i], diagnosis.get(i), top_rank[i], causes_mask[i])
                 for i in self._interleave(safe, diag)]
-
-    def _unknown_if_open(self, tests, findings, facts, case, derived) -> list[int]:
-        """The unknown facts of a rule no known fact contradicts; [] if it is decided."""
-        unknown: list[int] = []
-        for name, i, test in tests:
-            if name in facts:
-                if not test(case):
-                    return []
-            elif i not in unknown:
-                unknown.append(i)
-        for f in findings:
-            if f not in derived:
-                unknown.extend(i for i in self._finding_facts.get(f, ()) if self._names[i] not in facts and i not in unknown)
-        return unknown
 
     def _interleave(self, safe: list[int], diag: list[int]) -> list[int]:
         """Safety and diagnosis questions in turn, safety first; a fact picked once is skipped."""
