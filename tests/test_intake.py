@@ -214,11 +214,13 @@ def test_validation_agrees_with_the_full_schema(builtin_catalogue):
     # Intake validates only the fields sent; it must say exactly what schema.load says.
     from hypothesis import given, settings, strategies as st
 
-    intake = Intake(builtin_catalogue)
+    intake = Intake(builtin_catalogue)  # one for every example: answers it remembers must not change a verdict
     names = sorted(builtin_catalogue.facts) + ["not_a_fact"]
+    words = sorted({v for f in builtin_catalogue.facts.values() for v in f.values})
+    values = WRONG_VALUES + [True, False] + words
 
     @settings(max_examples=300, deadline=None)
-    @given(st.dictionaries(st.sampled_from(names), st.sampled_from(WRONG_VALUES), max_size=8))
+    @given(st.dictionaries(st.sampled_from(names), st.sampled_from(values), max_size=8))
     def agree(raw):
         data, errors = _schema_outcome(intake, raw)
         try:
@@ -230,3 +232,14 @@ def test_validation_agrees_with_the_full_schema(builtin_catalogue):
             assert set(got) == set(data)
 
     agree()
+
+
+def test_a_remembered_answer_is_valid_only_for_its_own_field_and_type(intake):
+    # valid answers are remembered per (field, type, value): nothing carries over to another field or type
+    assert intake.validate({"cramp": True, "mood": "good"}) == {"cramp": True, "mood": "good"}
+    assert intake.validate({"cramp": True, "mood": "good"}) == {"cramp": True, "mood": "good"}
+    assert list(errors_of(intake, {"cramp": 1})) == ["cramp"]
+    assert list(errors_of(intake, {"cramp": "good"})) == ["cramp"]
+    assert list(errors_of(intake, {"mood": "Good"})) == ["mood"]
+    assert list(errors_of(intake, {"favourite_colour": "good"})) == ["favourite_colour"]
+    assert type(intake.validate({"cramp": True})["cramp"]) is bool
