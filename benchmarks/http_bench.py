@@ -11,7 +11,8 @@ C client threads keep their HTTP/1.1 connections open (http.client; they
 reconnect when the server closes one) and post distinct, varied patients'
 facts as fast as the answers come back. Both routes get the same bodies.
 
-    python benchmarks/http_bench.py                          # 2 workers, 8 connections, 2 x 8 s per route
+    python benchmarks/http_bench.py                          # serve's default workers (CPUs + 1), 8 connections
+    python benchmarks/http_bench.py --workers 2              # one worker per CPU
     python benchmarks/http_bench.py --workers 4 --threads 2  # gthread workers (keep-alive)
 
 Targets (2-core machine, 8 connections): evaluation throughput >= 60 % of the
@@ -48,7 +49,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int, workers: int, threads: int, catalogue_dir: str | None,
+def start_server(port: int, workers: int | None, threads: int, catalogue_dir: str | None,
                  engine: str = "durable", preload: bool = True) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DECISION_CORE_")}
     env.update({"DECISION_CORE_ENV": "production", "DECISION_CORE_API_KEYS": API_KEY,
@@ -56,8 +57,8 @@ def start_server(port: int, workers: int, threads: int, catalogue_dir: str | Non
     if catalogue_dir:
         env["DECISION_CORE_CATALOGUE_DIRS"] = catalogue_dir
     command = [sys.executable, "-m", "decision_core.cli", "serve", "--bind", f"127.0.0.1:{port}",
-               "--workers", str(workers), "--threads", str(threads), "--log-level", "warning",
-               "--preload" if preload else "--no-preload"]
+               *(["--workers", str(workers)] if workers else []), "--threads", str(threads),
+               "--log-level", "warning", "--preload" if preload else "--no-preload"]
     proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -165,7 +166,8 @@ def merge(runs: list[dict]) -> dict:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="gunicorn worker processes (default: serve's default, CPUs + 1)")
     parser.add_argument("--threads", type=int, default=1, help="threads per worker (default 1: sync workers)")
     parser.add_argument("--connections", type=int, default=8, help="concurrent keep-alive connections (default 8)")
     parser.add_argument("--seconds", type=float, default=4.0, help="measured seconds per round and route")
@@ -185,7 +187,10 @@ def main(argv=None) -> int:
     catalogue = load_catalogue([(args.catalogue_dir, "local")]) if args.catalogue_dir else load_builtin_catalogue()
     bodies = [json.dumps(facts).encode() for facts in generate_cases(catalogue, args.patients, seed=7)]
     port = free_port()
-    server = start_server(port, args.workers, args.threads, args.catalogue_dir, args.engine, args.preload)
+    from decision_core.adapters.http.server import default_workers
+
+    workers = args.workers or default_workers()
+    server = start_server(port, workers, args.threads, args.catalogue_dir, args.engine, args.preload)
     try:
         # every body must be a valid case, or the evaluation figures would include cheap 422s
         check = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
@@ -215,7 +220,7 @@ def main(argv=None) -> int:
     print(f"command: python {shlex.join(['benchmarks/http_bench.py', *(argv if argv is not None else sys.argv[1:])])}")
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at the end, "
           f"Python {platform.python_version()}; "
-          f"gunicorn {args.workers} worker(s) x {args.threads} thread(s) "
+          f"gunicorn {workers} worker(s){'' if args.workers else ' (the default)'} x {args.threads} thread(s) "
           f"({'gthread' if args.threads > 1 else 'sync'}), {'preloaded' if args.preload else 'not preloaded'}, "
           f"{args.engine} engine, "
           "production mode with an API key")

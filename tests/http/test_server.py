@@ -215,3 +215,12 @@ def test_serve_refuses_to_start_on_bad_configuration(tmp_path):
     run = subprocess.run([sys.executable, "-m", "decision_core.cli", "serve", "--bind", "127.0.0.1:1"],
                          capture_output=True, text=True, env=env, timeout=60, cwd=tmp_path)
     assert run.returncode == 1 and "cannot start" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_serve_defaults_to_one_worker_per_cpu_plus_one(monkeypatch):
+    from decision_core.adapters.http import server
+
+    monkeypatch.setattr(server.os, "cpu_count", lambda: 4)
+    assert server.default_workers() == 5
+    monkeypatch.setattr(server.os, "cpu_count", lambda: None)  # unknown: still one spare worker
+    assert server.default_workers() == 2
