@@ -13,7 +13,8 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from .catalogue import Catalogue, Fact
 
 
-# Words and yes/no answers already validated, per catalogue: at most this many (name, answer) pairs.
+# Words, yes/no answers and whole numbers already validated, per catalogue:
+# at most this many (name, answer) pairs are remembered.
 MAX_REMEMBERED_ANSWERS = 4096
 
 
@@ -118,8 +119,8 @@ class Intake:
         known = self._valid_words
         for name, value in raw.items():
             cls = value.__class__
-            if cls is str or cls is bool:
-                # A word or a yes/no answer the field accepted before is valid again, and is
+            if cls is str or cls is bool or cls is int:
+                # A word, a yes/no or a whole number the field accepted before is valid again, and is
                 # itself: only the key and the answer are remembered, never a case.
                 key = (name, cls, value)
                 if key in known:

@@ -207,7 +207,7 @@ def _schema_outcome(intake, raw):
         return None, {k: sorted(v) for k, v in _flatten(exc.messages).items()}
 
 
-WRONG_VALUES = [1, 0, "true", "7", 7.5, -1, 1000, None, [], ["x"], [3], "not_a_value", {"a": 1}, float("nan")]
+WRONG_VALUES = [1, 0, 5, 30, "true", "7", 7.5, -1, 1000, None, [], ["x"], [3], "not_a_value", {"a": 1}, float("nan")]
 
 
 def test_validation_agrees_with_the_full_schema(builtin_catalogue):
@@ -243,3 +243,6 @@ def test_a_remembered_answer_is_valid_only_for_its_own_field_and_type(intake):
     assert list(errors_of(intake, {"mood": "Good"})) == ["mood"]
     assert list(errors_of(intake, {"favourite_colour": "good"})) == ["favourite_colour"]
     assert type(intake.validate({"cramp": True})["cramp"]) is bool
+    assert intake.validate({"sitting": 7}) == {"sitting": 7}
+    assert list(errors_of(intake, {"sitting": True})) == ["sitting"]  # True == 1 in Python, not here
+    assert list(errors_of(intake, {"cramp": 7})) == ["cramp"]
