@@ -68,7 +68,21 @@ class QuestionPlanner:
         for r in self._rules:
             if r.single is not None:
                 singles.setdefault(r.single_index, []).append(r)
-        self._singles = [(self._names[i], i, tuple(rules)) for i, rules in sorted(singles.items())]
+        # per fact: the triage levels (ranks, highest first) its one-fact rules would raise the triage to;
+        # the evidence weight its one-fact cause rules add (their sum), the ones that could list a
+        # cause not listed yet (counted twice then), and their causes' bits
+        self._singles = []
+        for i, rules in sorted(singles.items()):
+            ranks = tuple(sorted((r.weight for r in rules if r.is_triage), reverse=True))
+            causes = [r for r in rules if not r.is_triage]
+            base = 0.0
+            for r in causes:
+                base += abs(r.weight)
+            positive = tuple((r.target, r.weight) for r in causes if r.weight > 0)
+            mask = 0
+            for r in causes:
+                mask |= r.cause_bit
+            self._singles.append((self._names[i], i, ranks, bool(causes), base, positive, mask))
         self._thresholds = {cid: c.threshold for cid, c in compiled.catalogue.causes.items()}
         # which facts (by number) can lead to which finding, for rules that wait on one
         finding_facts: dict[str, dict[int, None]] = {}
@@ -128,24 +142,25 @@ class QuestionPlanner:
                 for i in unknown:
                     diagnosis[i] = diagnosis.get(i, 0.0) + value
                     causes_mask[i] |= cause_bit
-        for name, i, rules in self._singles:
+        for name, i, ranks, weighs, base, positive, mask in self._singles:
             if name in facts:
                 continue  # every rule here is decided (and none can have fired while it was unknown)
-            for _, is_triage, weight, _, _, _, _, target, cause_bit in rules:
-                if is_triage:
-                    if weight > current:
-                        value = float(weight - current)
-                        if value > safety_max[i]:
-                            safety_max[i] = value
-                        safety_sum[i] += value
-                        if weight > top_rank[i]:
-                            top_rank[i] = weight
-                else:
-                    value = float(abs(weight))
-                    if weight > 0 and target not in listed and scores.get(target, 0.0) + weight >= thresholds[target]:
-                        value *= 2
-                    diagnosis[i] = diagnosis.get(i, 0.0) + value
-                    causes_mask[i] |= cause_bit
+            for rank in ranks:
+                if rank <= current:
+                    break
+                value = float(rank - current)
+                if value > safety_max[i]:
+                    safety_max[i] = value
+                safety_sum[i] += value
+                if rank > top_rank[i]:
+                    top_rank[i] = rank
+            if weighs:
+                value = base
+                for target, weight in positive:
+                    if target not in listed and scores.get(target, 0.0) + weight >= thresholds[target]:
+                        value += weight  # it could list a cause that is not listed yet
+                diagnosis[i] = diagnosis.get(i, 0.0) + value
+                causes_mask[i] |= mask
         # Sums of shares may differ in the last bit with the order they were added in: rounded for ranking.
         safe = sorted((i for i in range(count) if safety_max[i] > 0.0),
                       key=lambda i: (-safety_max[i], -round(safety_sum[i], 9), i))
