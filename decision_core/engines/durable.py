@@ -121,11 +121,13 @@ class _LeanRuleset(_dr.Ruleset):
 class _Run:
     """What the actions of one evaluation record. Only touched under the lock."""
 
-    __slots__ = ("sid", "fired", "findings")
+    __slots__ = ("sid", "fired1", "fired2", "findings")
 
     def __init__(self, sid: str):
         self.sid = sid
-        self.fired: list[str] = []
+        self.fired1: list[str] = []  # stratum-1 rules, in firing order
+        # Stratum-2 rules: a rule that reads only facts fires on the case already, in stratum 1.
+        self.fired2: list[str] = []
         self.findings: set[str] = set()
 
 
@@ -217,7 +219,6 @@ class DurableEngine:
         # A fact that no rule's test matches raises MessageNotHandledException: the
         # triage fact is asserted only for the ranks some condition can accept.
         self._triage_ranks_read = _triage_ranks_read(compiled)
-        self._stratum2_ids = frozenset(r.id for r in compiled.stratum2)
         definition = translate(compiled)
         for index, group in enumerate(rule_groups(compiled)):
             definition[f"g{index}"]["run"] = self._action(group)
@@ -234,23 +235,32 @@ class DurableEngine:
 
     def _action(self, group):
         """Record the group's rules as fired; assert the findings they conclude (once)."""
-        rule_ids = tuple(rule.id for rule in group)
+        ids1 = tuple(r.id for r in group if r.stratum == 1)
+        ids2 = tuple(r.id for r in group if r.stratum == 2)
         findings = tuple(r.then.target for r in group
                          if r.then.kind == "finding" and r.then.target in self.compiled.used_findings)
         # What it raises ends the run (our action loop abandons the action and re-raises).
-        if not findings:
+        if not findings and not ids2:
             def action(c):
                 run = _current
                 if run is not None:  # a stray dispatch outside an evaluation: never act on it
-                    run.fired.extend(rule_ids)
+                    run.fired1.extend(ids1)
 
             return action
+        if not findings and not ids1:
+            def stratum2_action(c):
+                run = _current
+                if run is not None:
+                    run.fired2.extend(ids2)
+
+            return stratum2_action
 
         def chaining_action(c):
             run = _current
             if run is None:
                 return
-            run.fired.extend(rule_ids)
+            run.fired1.extend(ids1)
+            run.fired2.extend(ids2)
             for finding in findings:
                 if finding not in run.findings:
                     run.findings.add(finding)
@@ -266,18 +276,14 @@ class DurableEngine:
             _current = run
             try:
                 self._ruleset.run_assert(_parseable(case, t="case", sid=sid))
-                # A stratum-2 rule that reads only facts fires on the case already: keep it for stratum 2.
-                fired1 = [r for r in run.fired if r not in self._stratum2_ids]
-                early2 = [r for r in run.fired if r in self._stratum2_ids]
-                inputs: Stratum2Input = between(fired1)
+                inputs: Stratum2Input = between(run.fired1)
                 facts = [{"t": "conclusion", "cause": c, "sid": sid}
                          for c in sorted(inputs.causes & self.compiled.used_causes)]
                 if inputs.triage_rank in self._triage_ranks_read:
                     facts.append({"t": "triage", "rank": inputs.triage_rank, "sid": sid})
-                run.fired.clear()
                 if facts:
                     self._ruleset.run_assert(facts)
-                return Firings(fired1, early2 + run.fired)
+                return Firings(run.fired1, run.fired2)
             except EngineError:
                 raise
             except Exception as exc:
