@@ -101,10 +101,11 @@ class RawDurable:
 
         from decision_core.engines.durable import rule_groups, translate
 
-        definition = translate(compiled)
+        groups = rule_groups(compiled)
+        definition = translate(compiled, groups)
         self.sid = None
         self.findings: set[str] = set()
-        for index, group in enumerate(rule_groups(compiled)):
+        for index, group in enumerate(groups):
             findings = [r.then.target for r in group
                         if r.then.kind == "finding" and r.then.target in compiled.used_findings]
             definition[f"g{index}"]["run"] = self._chain(findings) if findings else _nothing

@@ -104,7 +104,7 @@ class Intake:
         self._choices = [n for n, f in catalogue.facts.items() if f.type == "choices"]
         self._names = frozenset(catalogue.facts)
         self._fields = self.schema.fields
-        self._valid_words: dict[tuple[str, type, Any], Any] = {}
+        self._accepted: set[tuple[str, type, Any]] = set()
 
     def _load(self, raw: Mapping) -> dict[str, Any]:
         """The schema's load, visiting only the fields sent.
@@ -116,14 +116,14 @@ class Intake:
         """
         data: dict[str, Any] = {}
         errors: dict[str, Any] = {}
-        known = self._valid_words
+        accepted = self._accepted
         for name, value in raw.items():
             cls = value.__class__
             if cls is str or cls is bool or cls is int:
                 # A word, a yes/no or a whole number the field accepted before is valid again, and is
                 # itself: only the key and the answer are remembered, never a case.
                 key = (name, cls, value)
-                if key in known:
+                if key in accepted:
                     data[name] = value
                     continue
             else:
@@ -137,8 +137,8 @@ class Intake:
             except ValidationError as exc:
                 errors[name] = exc.messages
                 continue
-            if key is not None and out == value and out.__class__ is cls and len(known) < MAX_REMEMBERED_ANSWERS:
-                known[key] = None
+            if key is not None and out == value and out.__class__ is cls and len(accepted) < MAX_REMEMBERED_ANSWERS:
+                accepted.add(key)
         if errors:
             raise ValidationError(errors)
         return data

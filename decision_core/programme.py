@@ -56,7 +56,7 @@ def build_programme(compiled: CompiledRules, facts: dict, conclusions: Conclusio
     ranked: list[tuple[tuple, dict[str, Any]]] = []
     for rec_id, entry in merged.items():
         item = cat.recommendations[rec_id]
-        clash = [c for c in item.not_with_causes if c in cause_rank] if item.not_with_causes else None
+        clash = [c for c in item.not_with_causes if c in cause_rank]
         why = None
         if item.kind not in level.allowed_kinds:
             why = f"not at triage level {level.id}: {level.advice}"
@@ -69,9 +69,7 @@ def build_programme(compiled: CompiledRules, facts: dict, conclusions: Conclusio
         if why:
             out.withheld.append({"id": item.id, "name": item.name, "kind": item.kind, "reason": why})
             continue
-        for_causes = entry["causes"]
-        if len(for_causes) > 1:
-            for_causes.sort(key=lambda c: cause_rank.get(c, unranked))
+        for_causes = sorted(entry["causes"], key=lambda c: cause_rank.get(c, unranked))
         rec = {
             "id": item.id,
             "name": item.name,
@@ -87,14 +85,13 @@ def build_programme(compiled: CompiledRules, facts: dict, conclusions: Conclusio
         if entry["by_triage"]:
             rec["for_triage"] = level.id
         # triage-driven items first, then by the best-ranked cause they serve, then catalogue order
-        first_cause = cause_rank.get(for_causes[0], 99) if for_causes else 99
-        ranked.append(((0 if entry["by_triage"] else 1, min(first_cause, 99), rec_order[rec_id]), rec))
+        best_cause = min((cause_rank.get(c, 99) for c in for_causes), default=99)
+        ranked.append(((0 if entry["by_triage"] else 1, best_cause, rec_order[rec_id]), rec))
     ranked.sort(key=lambda kr: kr[0])
     out.recommendations = [rec for _, rec in ranked]
     for aid in sorted(avoid, key=compiled.avoid_order.__getitem__):
         item = cat.avoid[aid]
         out.avoid.append({"id": item.id, "name": item.name, "why": item.why, "reasons": avoid[aid],
                           "sources": list(item.sources)})
-    if len(out.withheld) > 1:
-        out.withheld.sort(key=lambda w: rec_order[w["id"]])
+    out.withheld.sort(key=lambda w: rec_order[w["id"]])
     return out

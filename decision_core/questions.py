@@ -28,7 +28,6 @@ class _Open(NamedTuple):
     tests: tuple  # ((fact name, fact index, predicate), ...)
     findings: tuple[str, ...]
     single: str | None  # the fact of a one-condition rule: known means decided
-    single_index: int
     target: str
     cause_bit: int  # cause rules: the cause's bit in a question's "why" mask
 
@@ -49,7 +48,7 @@ class QuestionPlanner:
         self._cause_ids = causes
         bits = {c: 1 << i for i, c in enumerate(causes)}
         self._level_of_rank = {rank: lv for lv, rank in self.level_rank.items()}
-        self._rules: list[_Open] = []
+        rules: list[_Open] = []
         for r in compiled.stratum1:
             if r.then.kind not in ("triage", "cause"):
                 continue
@@ -58,16 +57,15 @@ class QuestionPlanner:
             is_triage = r.then.kind == "triage"
             weight = self.level_rank[r.then.target] if is_triage else (r.weight or 0.0)
             single = tests[0][0] if len(tests) == 1 and not findings else None
-            self._rules.append(_Open(r.id, is_triage, weight, tests, findings, single,
-                                     index[single] if single is not None else -1, r.then.target,
-                                     0 if is_triage else bits[r.then.target]))
+            rules.append(_Open(r.id, is_triage, weight, tests, findings, single, r.then.target,
+                               0 if is_triage else bits[r.then.target]))
         # Most rules read one fact: unknown, it is a question; known, the rule is decided. They
         # are visited per unknown fact; the others, rule by rule.
-        self._multi = [r for r in self._rules if r.single is None]
+        self._multi = [r for r in rules if r.single is None]
         singles: dict[int, list[_Open]] = {}
-        for r in self._rules:
+        for r in rules:
             if r.single is not None:
-                singles.setdefault(r.single_index, []).append(r)
+                singles.setdefault(index[r.single], []).append(r)
         # per fact: the triage levels (ranks, highest first) its one-fact rules would raise the triage to;
         # the evidence weight its one-fact cause rules add (their sum), the ones that could list a
         # cause not listed yet (counted twice then), and their causes' bits
@@ -109,7 +107,7 @@ class QuestionPlanner:
         thresholds = self._thresholds
         names = self._names
         finding_facts = self._finding_facts
-        for rule_id, is_triage, weight, tests, findings, _, _, target, cause_bit in self._multi:
+        for rule_id, is_triage, weight, tests, findings, _, target, cause_bit in self._multi:
             if rule_id in fired or (is_triage and weight <= current):
                 continue
             # its unknown facts, unless a known fact already decides it

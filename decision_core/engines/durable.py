@@ -176,12 +176,12 @@ def rule_groups(compiled: CompiledRules) -> list[tuple]:
     return [tuple(g) for g in groups.values()]
 
 
-def translate(compiled: CompiledRules) -> dict[str, dict[str, Any]]:
+def translate(compiled: CompiledRules, groups: list[tuple] | None = None) -> dict[str, dict[str, Any]]:
     """Compiled rules -> one durable-rules ruleset definition (without actions);
-    engine rule ``g{k}`` is group ``k`` of :func:`rule_groups`."""
+    engine rule ``g{k}`` is group ``k`` of ``groups`` (default: :func:`rule_groups`)."""
     rank = compiled.level_rank
     definition: dict[str, dict[str, Any]] = {}
-    for index, group in enumerate(rule_groups(compiled)):
+    for index, group in enumerate(groups if groups is not None else rule_groups(compiled)):
         rule = group[0]
         elements: list[dict] = []
         if rule.fact_conditions:
@@ -219,8 +219,9 @@ class DurableEngine:
         # A fact that no rule's test matches raises MessageNotHandledException: the
         # triage fact is asserted only for the ranks some condition can accept.
         self._triage_ranks_read = _triage_ranks_read(compiled)
-        definition = translate(compiled)
-        for index, group in enumerate(rule_groups(compiled)):
+        groups = rule_groups(compiled)
+        definition = translate(compiled, groups)
+        for index, group in enumerate(groups):
             definition[f"g{index}"]["run"] = self._action(group)
         definition["catch_all"]["run"] = _catch_all
         with _PROCESS_LOCK:
@@ -240,24 +241,9 @@ class DurableEngine:
         findings = tuple(r.then.target for r in group
                          if r.then.kind == "finding" and r.then.target in self.compiled.used_findings)
         # What it raises ends the run (our action loop abandons the action and re-raises).
-        if not findings and not ids2:
-            def action(c):
-                run = _current
-                if run is not None:  # a stray dispatch outside an evaluation: never act on it
-                    run.fired1.extend(ids1)
-
-            return action
-        if not findings and not ids1:
-            def stratum2_action(c):
-                run = _current
-                if run is not None:
-                    run.fired2.extend(ids2)
-
-            return stratum2_action
-
-        def chaining_action(c):
+        def action(c):
             run = _current
-            if run is None:
+            if run is None:  # a stray dispatch outside an evaluation: never act on it
                 return
             run.fired1.extend(ids1)
             run.fired2.extend(ids2)
@@ -266,7 +252,7 @@ class DurableEngine:
                     run.findings.add(finding)
                     c.assert_fact({"t": "finding", "id": finding, "sid": run.sid})
 
-        return chaining_action
+        return action
 
     def run(self, case: dict, between: Between) -> Firings:
         global _current
