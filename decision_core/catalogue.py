@@ -14,6 +14,7 @@ from typing import Any, Iterable
 import yaml
 from marshmallow import ValidationError
 
+from .citations import Citation, source_ids
 from .conditions import Condition, Conclusion
 from .ruleset_schema import (
     ALLOWED_CONCLUSIONS,
@@ -71,6 +72,7 @@ class Rule:
     ruleset: str
     weight: float | None = None
     strength: str | None = None
+    citations: tuple[Citation, ...] = ()
 
     @property
     def stratum(self) -> int:
@@ -122,6 +124,7 @@ class Cause:
     sources: tuple[str, ...]
     ruleset: str
     threshold: float = 3.0
+    citations: tuple[Citation, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -146,6 +149,7 @@ class Recommendation:
     dose: dict = field(default_factory=dict, hash=False, compare=False)
     for_causes: tuple[str, ...] = ()
     not_with_causes: tuple[str, ...] = ()
+    citations: tuple[Citation, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -155,6 +159,7 @@ class AvoidItem:
     why: str
     sources: tuple[str, ...]
     ruleset: str
+    citations: tuple[Citation, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -254,7 +259,8 @@ def parse_ruleset(raw: Any, name: str, origin: str = BUILTIN_ORIGIN) -> RulesetD
                                               "discriminates": tuple(f.get("discriminates", ()))}))
     if kind == "cause":
         c = head["cause"]
-        doc.cause = Cause(c["id"], c["name"], c["explanation"], tuple(c["sources"]), rid, c["threshold"])
+        doc.cause = Cause(c["id"], c["name"], c["explanation"], source_ids(c["sources"]), rid, c["threshold"],
+                          citations=tuple(c["sources"]))
     for rank, lv in enumerate(head.get("levels") or []):
         doc.levels.append(Level(lv["id"], lv["name"], lv["advice"], tuple(lv["allowed_kinds"]), rank, lv.get("max_intensity")))
 
@@ -269,11 +275,12 @@ def parse_ruleset(raw: Any, name: str, origin: str = BUILTIN_ORIGIN) -> RulesetD
         if kind == "recommendations":
             doc.recommendations.append(Recommendation(
                 id=item["id"], name=item["name"], kind=item["kind"], instructions=item["instructions"],
-                sources=tuple(item["sources"]), ruleset=rid, intensity=item.get("intensity"),
+                sources=source_ids(item["sources"]), ruleset=rid, intensity=item.get("intensity"),
                 dose=dict(item["dose"]), for_causes=tuple(item["for_causes"]),
-                not_with_causes=tuple(item["not_with_causes"])))
+                not_with_causes=tuple(item["not_with_causes"]), citations=tuple(item["sources"])))
         else:
-            doc.avoid.append(AvoidItem(item["id"], item["name"], item["why"], tuple(item["sources"]), rid))
+            doc.avoid.append(AvoidItem(item["id"], item["name"], item["why"], source_ids(item["sources"]), rid,
+                                       citations=tuple(item["sources"])))
 
     allowed = ALLOWED_CONCLUSIONS[kind]
     for i, raw_rule in enumerate(head.get("rules") or []):
@@ -290,15 +297,16 @@ def parse_ruleset(raw: Any, name: str, origin: str = BUILTIN_ORIGIN) -> RulesetD
         weight = r.get("weight")
         if r["then"].kind == "cause" and weight is None:
             weight = STRENGTH_WEIGHTS[r["strength"]]
-        doc.rules.append(Rule(r["id"], tuple(r["when"]), r["then"], r["because"], tuple(r["sources"]), rid,
-                              weight, r.get("strength") or (None if weight is None else ("against" if weight < 0 else "supporting"))))
+        doc.rules.append(Rule(r["id"], tuple(r["when"]), r["then"], r["because"], source_ids(r["sources"]), rid,
+                              weight, r.get("strength") or (None if weight is None else ("against" if weight < 0 else "supporting")),
+                              citations=tuple(r["sources"])))
     # for_causes is shorthand for one rule per cause.
     for rec in doc.recommendations:
         for cause_id in rec.for_causes:
             doc.rules.append(Rule(
                 f"{rid}.{rec.id}.for.{cause_id}", (Condition("cause", cause_id, None, f"cause {cause_id}"),),
                 Conclusion("recommend", rec.id, f"recommend {rec.id}"),
-                f"recommended for {cause_id}", rec.sources, rid))
+                f"recommended for {cause_id}", rec.sources, rid, citations=rec.citations))
     if problems:
         raise RulesetError(problems)
     return doc

@@ -14,13 +14,17 @@ from marshmallow import (
     validates_schema,
 )
 
+from .citations import Citation
 from .conditions import ConditionSyntaxError, parse_condition, parse_conclusion
 
 ID = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="must be lower_snake_case (letters, digits, _)")
 RULE_ID = validate.Regexp(
     r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", error="must be dotted lower_snake_case, e.g. cause.short_name"
 )
-SOURCE = validate.Regexp(r"^[0-9]{3}$", error="must be a three-digit seed prefix such as \"000\"")
+SOURCE = validate.Regexp(
+    r"^([0-9]{3}|[a-z][a-z0-9_]*)$",
+    error="must be a source id: a three-digit seed prefix such as \"000\", or a registered id such as policy",
+)
 VERSION = validate.Regexp(r"^\d+\.\d+\.\d+$", error="must be a version such as 1.0.0")
 RULESET_KINDS = ("facts", "cause", "triage", "recommendations", "avoid")
 FACT_TYPES = ("bool", "int", "number", "choice", "choices", "list")
@@ -29,8 +33,26 @@ INTENSITIES = ("gentle", "moderate", "vigorous")
 STRENGTH_WEIGHTS = {"strong": 3.0, "supporting": 1.0, "against": -2.0}
 
 
+class CitationField(fields.Field):
+    """One citation: a source id (``"policy"``), or ``{source: "000", quote: "a few verbatim words"}``."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            source, quote = value, None
+        elif isinstance(value, dict) and set(value) <= {"source", "quote"} and "source" in value:
+            source, quote = value["source"], value.get("quote")
+            if not isinstance(source, str):
+                raise ValidationError("source must be a string such as \"000\"")
+            if quote is not None and (not isinstance(quote, str) or not 3 <= len(quote.strip()) <= 400):
+                raise ValidationError("quote must be a short verbatim passage (3 to 400 characters)")
+        else:
+            raise ValidationError('a citation is a source id or {source: "000", quote: "verbatim words"}')
+        SOURCE(source)
+        return Citation(source, quote.strip() if quote else None)
+
+
 def _sources(**kw):
-    return fields.List(fields.String(validate=SOURCE), validate=validate.Length(min=1), **kw)
+    return fields.List(CitationField(), validate=validate.Length(min=1), **kw)
 
 
 class _Strict(Schema):

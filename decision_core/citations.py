@@ -1,0 +1,19 @@
+"""Citations: which source a rule or item rests on, and the passage it quotes."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    source: str
+    quote: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"source": self.source, "quote": self.quote} if self.quote else {"source": self.source}
+
+
+def source_ids(citations: Iterable[Citation]) -> tuple[str, ...]:
+    """The cited source ids, each once, in citation order."""
+    return tuple(dict.fromkeys(c.source for c in citations))
