@@ -26,6 +26,7 @@ from .ruleset_schema import (
     flatten_messages,
     rule_label,
 )
+from .sources import Source, SourceEntrySchema, make_source, unknown_source_problems
 
 log = logging.getLogger(__name__)
 
@@ -187,6 +188,7 @@ class RulesetDocument:
     levels: list[Level] = field(default_factory=list)
     recommendations: list[Recommendation] = field(default_factory=list)
     avoid: list[AvoidItem] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
 
 
 @dataclass
@@ -198,6 +200,7 @@ class Catalogue:
     avoid: dict[str, AvoidItem]
     rules: list[Rule]
     rulesets: list[RulesetInfo]
+    sources: dict[str, Source] = field(default_factory=dict)  # the source registry, by id
 
     def level(self, level_id: str) -> Level:
         return self._levels_by_id[level_id]
@@ -263,6 +266,13 @@ def parse_ruleset(raw: Any, name: str, origin: str = BUILTIN_ORIGIN) -> RulesetD
                           citations=tuple(c["sources"]))
     for rank, lv in enumerate(head.get("levels") or []):
         doc.levels.append(Level(lv["id"], lv["name"], lv["advice"], tuple(lv["allowed_kinds"]), rank, lv.get("max_intensity")))
+
+    for i, raw_entry in enumerate(head.get("entries") or []):
+        try:
+            doc.sources.append(make_source(SourceEntrySchema().load(raw_entry), rid, origin))
+        except ValidationError as exc:
+            label = f"source {rule_label(raw_entry, i)}"
+            problems.extend(Problem(name, label, fld, msg, origin) for fld, msg in flatten_messages(exc.messages))
 
     item_schema = {"recommendations": RecommendationSchema, "avoid": AvoidSchema}.get(kind)
     for i, raw_item in enumerate(head.get("items") or []):
@@ -347,6 +357,7 @@ class CatalogueBuilder:
         causes: dict[str, Cause] = {}
         recs: dict[str, Recommendation] = {}
         avoid: dict[str, AvoidItem] = {}
+        sources: dict[str, Source] = {}
         levels: list[Level] = []
         rules: list[Rule] = []
         rule_docs: dict[str, RulesetDocument] = {}
@@ -369,6 +380,9 @@ class CatalogueBuilder:
             for a in doc.avoid:
                 if claim("avoid item", a.id, doc):
                     avoid[a.id] = a
+            for src in doc.sources:
+                if claim("source", src.id, doc):
+                    sources[src.id] = src
             for rule in doc.rules:
                 if claim("rule", rule.id, doc, rule.id):
                     rules.append(rule)
@@ -394,9 +408,10 @@ class CatalogueBuilder:
                 if cid not in causes:
                     doc = next(d for d in self.docs if rec in d.recommendations)
                     problems.append(Problem(doc.info.path, f"item {rec.id}", "not_with_causes", f"unknown cause '{cid}'", doc.info.origin))
+        problems.extend(unknown_source_problems(self.docs, sources))
         if problems:
             raise RulesetError(problems)
-        return Catalogue(facts, causes, levels, recs, avoid, rules, [d.info for d in self.docs])
+        return Catalogue(facts, causes, levels, recs, avoid, rules, [d.info for d in self.docs], sources)
 
 
 def _check_rule(rule, facts, causes, recs, avoid, level_ids, findings) -> Iterable[tuple[str, str]]:

@@ -609,6 +609,7 @@ def _registered(docs: list[RulesetDocument], got: Contributions) -> dict[str, li
         "triage_levels": [lv.id for d in docs for lv in d.levels],
         "recommendations": [r.id for d in docs for r in d.recommendations],
         "avoid": [a.id for d in docs for a in d.avoid],
+        "sources": [src.id for d in docs for src in d.sources],
         "formats": [f.name for f in got.formats],
         "commands": [c.name for c in got.commands],
     }

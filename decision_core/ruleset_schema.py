@@ -26,7 +26,7 @@ SOURCE = validate.Regexp(
     error="must be a source id: a three-digit seed prefix such as \"000\", or a registered id such as policy",
 )
 VERSION = validate.Regexp(r"^\d+\.\d+\.\d+$", error="must be a version such as 1.0.0")
-RULESET_KINDS = ("facts", "cause", "triage", "recommendations", "avoid")
+RULESET_KINDS = ("facts", "cause", "triage", "recommendations", "avoid", "sources")
 FACT_TYPES = ("bool", "int", "number", "choice", "choices", "list")
 REC_KINDS = ("exercise", "lifestyle", "self_care", "referral")
 INTENSITIES = ("gentle", "moderate", "vigorous")
@@ -180,6 +180,7 @@ ALLOWED_CONCLUSIONS = {
     "triage": ("finding", "triage"),
     "recommendations": ("recommend",),
     "avoid": ("avoid",),
+    "sources": (),
 }
 
 
@@ -194,17 +195,18 @@ class RulesetFileSchema(_Strict):
     facts = fields.List(fields.Nested(FactSchema))
     levels = fields.List(fields.Nested(LevelSchema))
     items = fields.List(fields.Raw())
+    entries = fields.List(fields.Raw())  # sources: the sources this ruleset registers
     rules = fields.List(fields.Raw(), load_default=list)
 
     @validates_schema
     def _sections(self, data, **kwargs):
         kind = data.get("kind")
-        need = {"facts": "facts", "cause": "cause", "triage": "levels"}.get(kind)
+        need = {"facts": "facts", "cause": "cause", "triage": "levels", "sources": "entries"}.get(kind)
         if need and not data.get(need):
             raise ValidationError(f"a {kind} ruleset needs a '{need}' section", need)
         if kind in ("recommendations", "avoid") and data.get("items") is None:
             raise ValidationError(f"a {kind} ruleset needs an 'items' section", "items")
-        for section in ("cause", "facts", "levels", "items"):
+        for section in ("cause", "facts", "levels", "items", "entries"):
             if section in data and section != need and not (section == "items" and kind in ("recommendations", "avoid")):
                 raise ValidationError(f"a {kind} ruleset has no '{section}' section", section)
 

@@ -15,6 +15,7 @@ import decision_core
 from decision_core.adapters.reports import InvalidResult, ReportError, UnknownFormat, available_formats, get_format, render
 from decision_core.adapters.reports.view import build_view
 from decision_core.plugin_manager import get_registry
+from decision_core.plugin_manager import get_registry
 
 PUBLIC = Path(__file__).resolve().parent.parent.parent / "shared" / "vignettes" / "public.json"
 BUILTIN_FORMATS = ("json", "markdown", "text", "html", "pdf", "fhir")
@@ -299,6 +300,10 @@ def test_sources_are_titled_in_every_readable_format():
     result = result_for({"sitting_hours_per_day": 10, "glute_bridge_hamstring_cramp": True})
     view = build_view(result)
     assert view.sources and all(s.title != "(no title on file)" for s in view.sources)
+    # titles and publishers are the catalogue's source registry (rulesets/sources.yaml), not adapter data
+    registry = get_registry().catalogue.sources
+    assert [(s.title, s.publisher) for s in view.sources] == [(registry[s.id].title, registry[s.id].publisher)
+                                                              for s in view.sources]
     for fmt in READABLE:
         text = as_text(fmt, render(result, fmt, generated_at=WHEN))
         for source in view.sources:

@@ -9,12 +9,9 @@ report reads like a programme.
 """
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from functools import lru_cache
-from importlib import resources
 from typing import Any, Mapping
 
 log = logging.getLogger(__name__)
@@ -32,11 +29,17 @@ class InvalidResult(ValueError):
     """The object given to a report is not a decision result."""
 
 
-@lru_cache(maxsize=1)
 def source_titles() -> dict[str, dict[str, str]]:
-    """Seed article titles and publishers by id (package data, so it ships with the wheel)."""
-    text = resources.files(__package__).joinpath("static", "sources.json").read_text(encoding="utf-8")
-    return {k: v for k, v in json.loads(text).items() if not k.startswith("_")}
+    """Titles and publishers by source id, from the installed catalogue's source registry
+    (``kind: sources`` rulesets: the built-ins' and every plugin's)."""
+    from decision_core.plugin_manager import PluginError, get_registry
+
+    try:
+        registry = get_registry().catalogue.sources
+    except PluginError as exc:
+        log.warning("source titles unavailable: the catalogue did not load (%s)", exc)
+        return {}
+    return {s.id: {"title": s.title, "publisher": s.publisher} for s in registry.values()}
 
 
 def humanise(identifier: str) -> str:

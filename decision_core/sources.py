@@ -1,0 +1,104 @@
+"""The source registry: what each cited source is, kept as data.
+
+A ``kind: sources`` ruleset lists sources under ``entries:``; the built-ins
+register the seed articles and this product's own safety policy
+(``rulesets/sources.yaml``), and a plugin registers its own the same way. The
+catalogue build rejects a citation of a source id no ruleset registers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterable, Iterator
+
+from marshmallow import RAISE, Schema, fields, post_load, validate
+
+from .citations import Citation
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .catalogue import Problem, RulesetDocument
+
+# article: a published text the rulesets quote; policy: this product's own rules.
+SOURCE_KINDS = ("article", "policy")
+# Whether a citation must carry a verbatim quote, unless an entry says otherwise.
+QUOTES_REQUIRED_BY_DEFAULT = {"article": True, "policy": False}
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    title: str
+    publisher: str
+    kind: str
+    description: str
+    ruleset: str
+    origin: str
+    quotes_required: bool = True
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "title": self.title, "publisher": self.publisher, "kind": self.kind,
+                "description": self.description, "quotes_required": self.quotes_required,
+                "ruleset": self.ruleset, "plugin": self.origin}
+
+
+class SourceEntrySchema(Schema):
+    """One entry of a ``kind: sources`` ruleset."""
+
+    class Meta:
+        unknown = RAISE
+
+    id = fields.String(required=True, validate=validate.Regexp(
+        r"^([0-9]{3}|[a-z][a-z0-9_]*)$",
+        error="must be a three-digit prefix such as \"000\" (an article's text file NNN_*.txt) or lower_snake_case"))
+    title = fields.String(required=True, validate=validate.Length(min=3, max=300))
+    publisher = fields.String(required=True, validate=validate.Length(min=2, max=300))
+    kind = fields.String(required=True, validate=validate.OneOf(SOURCE_KINDS))
+    description = fields.String(required=True, validate=validate.Length(min=3, max=600))
+    quotes_required = fields.Boolean()
+
+    @post_load
+    def _default_quotes(self, data, **kwargs):
+        data.setdefault("quotes_required", QUOTES_REQUIRED_BY_DEFAULT[data["kind"]])
+        return data
+
+
+def make_source(entry: dict, ruleset: str, origin: str) -> Source:
+    return Source(entry["id"], entry["title"].strip(), entry["publisher"].strip(), entry["kind"],
+                  " ".join(entry["description"].split()), ruleset, origin, entry["quotes_required"])
+
+
+def generated_rule(rule) -> bool:
+    """A rule made from a recommendation's ``for_causes`` shorthand (it reuses the item's citations)."""
+    return ".for." in rule.id and rule.because.startswith("recommended for ")
+
+
+def cited(doc: "RulesetDocument") -> Iterator[tuple[str, tuple[Citation, ...]]]:
+    """(where, citations) of everything in one document that cites sources: the cause, items, policy
+    lines and rules (not the rules generated from ``for_causes``: they cite what their item cites)."""
+    if doc.cause:
+        yield f"cause {doc.cause.id}", doc.cause.citations
+    for item in list(doc.recommendations) + list(doc.avoid):
+        yield f"item {item.id}", item.citations
+    for line in getattr(doc, "policy", ()) or ():
+        yield line.id, line.citations
+    for rule in doc.rules:
+        if not generated_rule(rule):
+            yield rule.id, rule.citations
+
+
+def unknown_source_problems(docs: Iterable["RulesetDocument"], registry: dict[str, Source]) -> list["Problem"]:
+    """A Problem for each citation of a source id that no ``kind: sources`` ruleset registers."""
+    from .catalogue import Problem
+
+    known = ", ".join(sorted(registry)) or "none"
+    out = []
+    for doc in docs:
+        for where, citations in cited(doc):
+            for sid in dict.fromkeys(c.source for c in citations if c.source not in registry):
+                out.append(Problem(doc.info.path, where, "sources",
+                                   f"unknown source '{sid}': no sources ruleset registers it (registered: {known})",
+                                   doc.info.origin))
+    return out
+
+
+__all__ = ["Source", "SourceEntrySchema", "SOURCE_KINDS", "make_source", "cited", "generated_rule",
+           "unknown_source_problems"]
