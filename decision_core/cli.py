@@ -169,5 +169,27 @@ def causes(as_json: bool) -> None:
         click.echo(f"{r['id']:<{width}}  {r['name']}  (rules: {r['rules']}, sources: {', '.join(r['sources'])})")
 
 
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON.")
+def sources(as_json: bool) -> None:
+    """List the source registry: every source a rule or item may cite, and who registered it."""
+    from .plugin_manager import PluginError, get_registry
+
+    try:
+        registry = get_registry().catalogue.sources
+    except PluginError as exc:
+        raise click.ClickException(str(exc)) from exc
+    rows = [s.to_dict() for s in registry.values()]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    width = max((len(r["id"]) for r in rows), default=0)
+    pad = " " * (width + 2)
+    for r in rows:
+        click.echo(f"{r['id']:<{width}}  {r['title']}\n{pad}{r['publisher']}\n{pad}{r['kind']}, registered by "
+                   f"ruleset {r['ruleset']} (plugin {r['plugin']})\n{pad}{r['description']}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -2,14 +2,17 @@
 registered, with its title and publisher, by the built-ins or a plugin."""
 from __future__ import annotations
 
+import json
 import shutil
 import textwrap
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 import decision_core
 from decision_core.catalogue import RulesetError, builtin_rulesets_dir, load_catalogue
+from decision_core.cli import main as cli
 
 REPO = Path(__file__).resolve().parent.parent
 MINI = REPO / "tests" / "fixtures" / "mini"
@@ -137,3 +140,20 @@ def test_a_malformed_source_entry_is_named(tmp_path):
         load_catalogue([(folder, "test")])
     (problem,) = info.value.problems
     assert (problem.rule, problem.field) == ("source book", "kind")
+
+
+# ------------------------------------------------------------------ listing
+
+
+def test_the_sources_command_lists_the_registry(builtin_catalogue):
+    done = CliRunner().invoke(cli, ["sources"])
+    assert done.exit_code == 0, done.output
+    for source in builtin_catalogue.sources.values():
+        assert source.title in done.output and source.publisher in done.output
+    rows = json.loads(CliRunner().invoke(cli, ["sources", "--json"]).output)
+    assert [r["id"] for r in rows] == list(builtin_catalogue.sources)
+    policy = next(r for r in rows if r["id"] == "policy")
+    assert policy == {"id": "policy", "title": "Safety policy of this product (domain contract §2a)",
+                      "publisher": builtin_catalogue.sources["policy"].publisher, "kind": "policy",
+                      "description": builtin_catalogue.sources["policy"].description, "quotes_required": False,
+                      "ruleset": "sources", "plugin": "decision_core"}

@@ -98,6 +98,16 @@ def causes():
     return json_response({"causes": state().backend.causes_listing()})
 
 
+@bp.get("/sources")
+@operation(summary="The sources the rulesets cite", tags=["catalogue"],
+           description="The source registry: each source id a rule, cause, recommendation or avoid item may cite, "
+                       "with its title, publisher, kind (article or policy), description, and the ruleset and "
+                       "plugin that registered it.",
+           responses={200: ("The sources.", schemas.SourceListSchema)}, problems=(401,))
+def sources():
+    return json_response({"sources": state().backend.sources_listing()})
+
+
 @bp.get("/formats")
 @operation(summary="The registered report formats", tags=["reports"],
            responses={200: ("The formats.", schemas.FormatListSchema)}, problems=(401,))

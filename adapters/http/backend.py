@@ -74,6 +74,9 @@ class Backend:
                  "ruleset": c.ruleset, "threshold": c.threshold, "rules": rules_per_cause.get(c.id, 0)}
                 for c in self.catalogue.causes.values()]
 
+    def sources_listing(self) -> list[dict[str, Any]]:
+        return [s.to_dict() for s in self.catalogue.sources.values()]
+
     def formats_listing(self) -> list[dict[str, Any]]:
         return [f.to_dict() for f in self.formats.values()]
 

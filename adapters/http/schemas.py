@@ -179,6 +179,21 @@ class CauseListSchema(_Open):
     causes = fields.List(fields.Nested(CauseInfoSchema), required=True)
 
 
+class SourceInfoSchema(_Open):
+    id = fields.String(required=True, metadata={"description": "What citations name: a seed prefix (\"000\") or an id."})
+    title = fields.String(required=True)
+    publisher = fields.String(required=True)
+    kind = fields.String(required=True, metadata={"description": "article | policy"})
+    description = fields.String(required=True)
+    quotes_required = fields.Boolean(required=True, metadata={"description": "Citations of it carry a verbatim quote."})
+    ruleset = fields.String(required=True, metadata={"description": "The sources ruleset that registered it."})
+    plugin = fields.String(required=True, metadata={"description": "The plugin it came from ('decision_core': built in)."})
+
+
+class SourceListSchema(_Open):
+    sources = fields.List(fields.Nested(SourceInfoSchema), required=True)
+
+
 class FormatInfoSchema(_Open):
     name = fields.String(required=True)
     media_type = fields.String(required=True)

@@ -119,6 +119,19 @@ def test_causes_formats_and_rulesets(client, mini_backend):
     assert listing["fingerprint"] == mini_backend.catalogue.fingerprint()
 
 
+def test_sources_list_the_registry(client, mini_backend, make_app, installed_backend):
+    listing = client.get("/v1/sources").json
+    assert schemas.SourceListSchema().validate(listing) == {}
+    assert [s["id"] for s in listing["sources"]] == ["000", "002", "004", "policy"]
+    assert listing["sources"][-1] == {"id": "policy", "title": "Mini policy", "publisher": "Test", "kind": "policy",
+                                      "description": "A fixture policy.", "quotes_required": False,
+                                      "ruleset": "mini_sources", "plugin": "local"}
+    installed = make_app(backend=installed_backend).test_client().get("/v1/sources").json["sources"]
+    assert {s["id"]: s["kind"] for s in installed} == {"000": "article", "001": "article", "002": "article",
+                                                      "003": "article", "004": "article", "policy": "policy"}
+    assert all(s["plugin"] == "decision_core" and s["ruleset"] == "sources" for s in installed)
+
+
 def test_failed_plugins_are_listed(make_app, mini_backend):
     from decision_core.adapters.http.backend import Backend
 
@@ -140,7 +153,7 @@ def test_openapi_document_describes_every_published_route(client, make_app):
     spec = client.get("/openapi.json").json
     assert spec["openapi"] == "3.0.3"
     assert set(spec["paths"]) == {"/v1/evaluations", "/v1/reports", "/v1/reports/{report_id}", "/v1/facts",
-                                  "/v1/causes", "/v1/formats", "/v1/rulesets", "/healthz", "/openapi.json", "/docs",
+                                  "/v1/causes", "/v1/sources", "/v1/formats", "/v1/rulesets", "/healthz", "/openapi.json", "/docs",
                                   "/cds-services", "/cds-services/{service_id}", "/cds-services/{service_id}/feedback"}
     facts = spec["components"]["schemas"]["Facts"]
     assert facts["additionalProperties"] is False

@@ -32,7 +32,7 @@ def bearer(token: str) -> dict:
 
 def test_rest_needs_an_api_key_in_production(secure_app):
     client = secure_app.test_client()
-    for path in ("/v1/facts", "/v1/causes", "/v1/formats", "/v1/rulesets"):
+    for path in ("/v1/facts", "/v1/causes", "/v1/sources", "/v1/formats", "/v1/rulesets"):
         response = client.get(path)
         assert response.status_code == 401 and response.mimetype == "application/problem+json"
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
