@@ -14,7 +14,7 @@ from decision_core.scoring import conclude
 
 # Collected from the catalogue itself: a broken catalogue fails collection loudly.
 CATALOGUE = load_builtin_catalogue() if ruleset_files(builtin_rulesets_dir()) else None
-SOURCE = re.compile(r"^\d{3}$")
+SOURCE = re.compile(r"^(\d{3}|policy)$")
 
 
 def _rules(predicate):
@@ -41,7 +41,10 @@ def seeds():
 
 
 def cites_seeds(sources, seeds) -> bool:
-    return bool(sources) and all(SOURCE.match(s) for s in sources) and (seeds is None or set(sources) <= seeds)
+    """Every source is a seed (or the product's own safety policy)."""
+    seeds_or_policy = None if seeds is None else seeds | {"policy"}
+    return bool(sources) and all(SOURCE.match(s) for s in sources) and \
+        (seeds_or_policy is None or set(sources) <= seeds_or_policy)
 
 
 def _strong_rule_for(cause_id, avoiding=()):
