@@ -12,6 +12,8 @@ the whole catalogue shows:
 * recommendations a rule can only ever recommend to have them withheld;
 * causes without recommendations, rules and items without sources, sources a
   file does not declare in its header;
+* citations: an article cited without a quote, and (``--sources DIR``) quotes
+  not found in their source's text (:mod:`decision_core.lint_sources`);
 * conflicting doses: one recommendation id (or one exercise name) with two
   different doses in two rulesets;
 * durable-rules limits: distinct tests on the case node and case properties.
@@ -42,7 +44,9 @@ from .catalogue import (
     load_ruleset_file,
     ruleset_files,
 )
+from .lint_sources import citation_issues, load_source_texts, registry_of
 from .ruleset_schema import INTENSITIES
+from .sources import generated_rule as _generated
 
 ERROR, WARNING = "error", "warning"
 # What files linted by path (not installed through a plugin) are attributed to.
@@ -61,8 +65,9 @@ _PROBLEM_CODES = (
     (re.compile(r"outside the range"), "value_out_of_range"),
     (re.compile(r"is not a value of"), "unknown_value"),
     (re.compile(r"is already defined by"), "duplicate"),
+    (re.compile(r"^unknown source"), "unknown_source"),
 )
-_DUPLICATE = re.compile(r"^(ruleset|fact|cause|recommendation|avoid item|rule) '([^']+)' is already defined by")
+_DUPLICATE = re.compile(r"^(ruleset|fact|cause|recommendation|avoid item|source|rule) '([^']+)' is already defined by")
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,8 @@ class LintReport:
         if s.get("rules") is not None:
             lines.append(f"{len(self.files)} files checked: {s['rulesets']} rulesets, {s['rules']} rules, "
                          f"{s['facts']} facts, {s['causes']} causes, {s['recommendations']} recommendations")
+        if s.get("quotes_checked") is not None:
+            lines.append(f"{s['quotes_checked']} quotes checked against the source texts in {s['source_texts']}")
         if s.get("distinct_case_tests") is not None:
             lines.append(f"durable-rules: {s['distinct_case_tests']}/{s['max_distinct_case_tests']} distinct case "
                          f"tests, {s['case_properties']}/{s['max_case_properties']} case properties")
@@ -126,7 +133,8 @@ class LintReport:
 # ------------------------------------------------------------------ entry points
 
 
-def lint_paths(paths: Iterable[Path | str], standalone: bool | None = None) -> LintReport:
+def lint_paths(paths: Iterable[Path | str], standalone: bool | None = None,
+               sources_dir: Path | str | None = None) -> LintReport:
     """Lint ruleset files or folders.
 
     They are checked together with the installed catalogue (built-ins and
@@ -134,8 +142,10 @@ def lint_paths(paths: Iterable[Path | str], standalone: bool | None = None) -> L
     installed ruleset with the same id as a linted one is replaced by it (so a
     working copy of an installed plugin can be linted). ``standalone`` checks
     the files alone; by default that is chosen when they define triage levels
-    (a whole catalogue of their own).
+    (a whole catalogue of their own). ``sources_dir``: check every quote against
+    the source texts there (``NNN_*.txt``).
     """
+    texts = load_source_texts(sources_dir) if sources_dir is not None else None
     targets: list[tuple[Path, str]] = []
     for raw in paths:
         path = Path(raw)
@@ -152,13 +162,14 @@ def lint_paths(paths: Iterable[Path | str], standalone: bool | None = None) -> L
     if not standalone:
         context, context_issues = _installed_documents(quiet=True)
         issues.extend(context_issues)
-    return _lint(docs, issues, [str(_display(f)) for f, _ in targets], context)
+    return _lint(docs, issues, [str(_display(f)) for f, _ in targets], context, texts, sources_dir)
 
 
-def lint_installed() -> LintReport:
+def lint_installed(sources_dir: Path | str | None = None) -> LintReport:
     """Lint the installed catalogue: every ruleset of the built-ins and the installed plugins."""
+    texts = load_source_texts(sources_dir) if sources_dir is not None else None
     docs, issues = _installed_documents(quiet=False)
-    return _lint(docs, issues, [d.info.path for d in docs], [])
+    return _lint(docs, issues, [d.info.path for d in docs], [], texts, sources_dir)
 
 
 def _installed_documents(quiet: bool) -> tuple[list[RulesetDocument], list[Issue]]:
@@ -197,7 +208,7 @@ def _load(targets: list[tuple[Path, str]]) -> tuple[list[RulesetDocument], list[
 
 def _from_problem(p: Problem) -> Issue:
     code, message = "invalid_ruleset", p.message
-    if p.field and p.field.split(".")[-1] == "sources":
+    if p.field and p.field.split(".")[-1] == "sources" and not message.startswith("unknown source"):
         code = "missing_sources"
         if message.startswith(("Missing data", "Shorter than minimum")):
             message = "no sources: every rule and item cites at least one seed article (e.g. [\"001\"])"
@@ -233,21 +244,19 @@ def _undeclared_sources(path: Path, doc: RulesetDocument) -> list[Issue]:
     return out
 
 
-def _generated(rule: Rule) -> bool:
-    """A rule made from a recommendation's ``for_causes`` shorthand."""
-    return ".for." in rule.id and rule.because.startswith("recommended for ")
-
-
 # ------------------------------------------------------------------- the checks
 
 
 def _lint(docs: list[RulesetDocument], issues: list[Issue], files: list[str],
-          context: list[RulesetDocument]) -> LintReport:
+          context: list[RulesetDocument], texts=None, sources_dir=None) -> LintReport:
     target_ids = {d.info.id for d in docs}
     context = [d for d in context if d.info.id not in target_ids]
     report = LintReport(list(issues), files)
     dose_issues, docs = _dose_conflicts(context, docs)
     report.issues.extend(dose_issues)
+    report.issues.extend(citation_issues(docs, registry_of(context + docs), texts, report.stats))
+    if texts is not None:
+        report.stats["source_texts"] = str(sources_dir)
     catalogue, build_problems, dropped = _lenient_build(context + docs)
     target_files = {d.info.path for d in docs}
     report.issues.extend(_from_problem(p) for p in build_problems
@@ -364,8 +373,8 @@ def _without(docs: list[RulesetDocument], problems: list[Problem]) -> tuple[list
             keys.add((dup.group(1), dup.group(2)))
         elif p.rule and p.rule.startswith("item "):
             keys.add(("item", p.rule[5:]))
-        elif p.rule and p.rule.startswith("fact "):
-            keys.add(("fact", p.rule[5:]))
+        elif p.rule and p.rule.startswith(("fact ", "cause ", "source ")):
+            keys.add(tuple(p.rule.split(" ", 1)))
         elif p.rule:
             keys.add(("rule", p.rule))
     out, dropped = [], False
@@ -383,11 +392,12 @@ def _without(docs: list[RulesetDocument], problems: list[Problem]) -> tuple[list
             cause=None if d.cause and ("cause", d.cause.id) in keys else d.cause,
             recommendations=[r for r in d.recommendations if not {("item", r.id), ("recommendation", r.id)} & keys],
             avoid=[a for a in d.avoid if not {("item", a.id), ("avoid item", a.id)} & keys],
+            sources=[s for s in d.sources if ("source", s.id) not in keys],
         )
         if new.cause is None and d.cause is not None:
             new.rules = [r for r in new.rules if r.then.kind != "cause"]
-        if (len(new.rules), len(new.facts), len(new.recommendations), len(new.avoid), new.cause) != \
-                (len(d.rules), len(d.facts), len(d.recommendations), len(d.avoid), d.cause):
+        if (len(new.rules), len(new.facts), len(new.recommendations), len(new.avoid), len(new.sources), new.cause) != \
+                (len(d.rules), len(d.facts), len(d.recommendations), len(d.avoid), len(d.sources), d.cause):
             dropped = True
         out.append(new)
     return out, dropped

@@ -60,20 +60,26 @@ def plugins_command(as_json: bool, check: bool) -> None:
               help="Check PATHS alone, or together with the installed catalogue (default: alone only when "
                    "they define triage levels).")
 @click.option("--strict", is_flag=True, help="Warnings fail too.")
-def lint_command(paths: tuple[Path, ...], as_json: bool, standalone: bool | None, strict: bool) -> None:
+@click.option("--sources", "sources_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Check every quote against the source texts in this folder (files NNN_*.txt).")
+def lint_command(paths: tuple[Path, ...], as_json: bool, standalone: bool | None, strict: bool,
+                 sources_dir: Path | None) -> None:
     """Check rulesets: every file and rule, then the catalogue as a whole.
 
     PATHS are ruleset files or folders; without them, the installed catalogue
     (built-ins and installed plugins) is checked. Reports invalid files, unknown
     facts, unreachable rules, causes without recommendations, rules without
-    sources, conflicting doses and durable-rules limits. Exit status 1 when
-    there are errors.
+    sources, articles cited without a quote, conflicting doses and
+    durable-rules limits. With --sources DIR, every quote is looked up in its
+    source's text (DIR/NNN_*.txt), ignoring whitespace, case and typographic
+    quotes and dashes. Exit status 1 when there are errors.
     """
     from .lint import lint_installed, lint_paths
 
     try:
-        report = lint_paths(paths, standalone=standalone) if paths else lint_installed()
-    except FileNotFoundError as exc:
+        report = (lint_paths(paths, standalone=standalone, sources_dir=sources_dir) if paths
+                  else lint_installed(sources_dir=sources_dir))
+    except (FileNotFoundError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:
         out = report.to_dict()

@@ -62,55 +62,55 @@ CAUSE = """\
     kind: cause
     title: A cause with unreachable rules
     sources: ["001"]
-    cause: {id: lint_cause, name: Lint cause, explanation: For lint tests., sources: ["001"]}
+    cause: {id: lint_cause, name: Lint cause, explanation: For lint tests., sources: [{source: "001", quote: "fixture words"}]}
     rules:
       - id: lint_cause.fine
         when: [lint_flag is true]
         then: cause lint_cause
         strength: strong
         because: Fine.
-        sources: ["001"]
+        sources: [{source: "001", quote: "fixture words"}]
       - id: lint_cause.numbers_clash
         when: [lint_minutes >= 8, lint_minutes < 5]
         then: cause lint_cause
         strength: supporting
         because: Never.
-        sources: ["001"]
+        sources: [{source: "001", quote: "fixture words"}]
       - id: lint_cause.past_the_range
         when: [lint_minutes > 90]
         then: cause lint_cause
         strength: supporting
         because: Never.
-        sources: ["001"]
+        sources: [{source: "001", quote: "fixture words"}]
       - id: lint_cause.no_whole_number
         when: [lint_count > 2, lint_count < 3]
         then: cause lint_cause
         strength: supporting
         because: Never.
-        sources: ["001"]
+        sources: [{source: "001", quote: "fixture words"}]
       - id: lint_cause.choice_clash
         when: [lint_mood is good, lint_mood is not good]
         then: cause lint_cause
         strength: supporting
         because: Never.
-        sources: ["001"]
+        sources: [{source: "001", quote: "fixture words"}]
       - id: lint_cause.bool_clash
         when: [lint_flag is true, lint_flag is false]
         then: finding lint_ghost
         because: Never.
-        sources: ["001"]
+        sources: [{source: "001", quote: "fixture words"}]
       - id: lint_cause.reads_ghost
         when: [finding lint_ghost]
         then: cause lint_cause
         strength: supporting
         because: The ghost finding.
-        sources: ["001"]
+        sources: [{source: "001", quote: "fixture words"}]
       - id: lint_cause.cites_more
         when: [lint_count >= 3]
         then: cause lint_cause
         strength: supporting
         because: Cites a source the header does not declare.
-        sources: ["002"]
+        sources: [{source: "002", quote: "fixture words"}]
     """
 
 WEAK = """\
@@ -118,14 +118,14 @@ WEAK = """\
     version: 1.0.0
     kind: cause
     title: A cause that can never be listed
-    cause: {id: lint_weak, name: Weak cause, explanation: Too little evidence., sources: ["001"]}
+    cause: {id: lint_weak, name: Weak cause, explanation: Too little evidence., sources: [{source: "001", quote: "fixture words"}]}
     rules:
       - id: lint_weak.only_supporting
         when: [lint_count >= 5]
         then: cause lint_weak
         strength: supporting
         because: Not enough on its own.
-        sources: ["001"]
+        sources: [{source: "001", quote: "fixture words"}]
     """
 
 LONELY = """\
@@ -133,14 +133,14 @@ LONELY = """\
     version: 1.0.0
     kind: cause
     title: A cause nothing recommends for
-    cause: {id: lint_lonely, name: Lonely cause, explanation: No advice., sources: ["001"]}
+    cause: {id: lint_lonely, name: Lonely cause, explanation: No advice., sources: [{source: "001", quote: "fixture words"}]}
     rules:
       - id: lint_lonely.strong
         when: [lint_mood is bad]
         then: cause lint_lonely
         strength: strong
         because: Bad mood.
-        sources: ["001"]
+        sources: [{source: "001", quote: "fixture words"}]
     """
 
 RECS = """\
@@ -149,38 +149,38 @@ RECS = """\
     kind: recommendations
     title: Recommendations
     items:
-      - {id: lint_walk, name: Lint walk, kind: lifestyle, instructions: Walk., for_causes: [lint_cause, lint_weak], sources: ["001"]}
-      - {id: lint_sprint, name: Lint sprint, kind: exercise, intensity: vigorous, instructions: Sprint., sources: ["001"]}
-      - {id: lint_clash, name: Lint clash, kind: lifestyle, instructions: Clash., not_with_causes: [lint_cause], sources: ["001"]}
-      - {id: lint_never, name: Never recommended, kind: lifestyle, instructions: Nothing., sources: ["001"]}
+      - {id: lint_walk, name: Lint walk, kind: lifestyle, instructions: Walk., for_causes: [lint_cause, lint_weak], sources: [{source: "001", quote: "fixture words"}]}
+      - {id: lint_sprint, name: Lint sprint, kind: exercise, intensity: vigorous, instructions: Sprint., sources: [{source: "001", quote: "fixture words"}]}
+      - {id: lint_clash, name: Lint clash, kind: lifestyle, instructions: Clash., not_with_causes: [lint_cause], sources: [{source: "001", quote: "fixture words"}]}
+      - {id: lint_never, name: Never recommended, kind: lifestyle, instructions: Nothing., sources: [{source: "001", quote: "fixture words"}]}
       - id: hamstring_curl
         name: Hamstring curl
         kind: exercise
         intensity: moderate
         dose: {sets: 5, reps: "20"}
         instructions: A second dose for the core's item.
-        sources: ["001"]
+        sources: [{source: "001", quote: "fixture words"}]
     rules:
       - id: lint_recs.sprint_when_urgent
         when: [cause lint_cause, triage is at least urgent]
         then: recommend lint_sprint
         because: Always withheld at urgent and above.
-        sources: ["001"]
+        sources: [{source: "001", quote: "fixture words"}]
       - id: lint_recs.clash
         when: [cause lint_cause]
         then: recommend lint_clash
         because: Needs the cause that withholds it.
-        sources: ["001"]
+        sources: [{source: "001", quote: "fixture words"}]
       - id: lint_recs.triage_clash
         when: [cause lint_cause, triage is at least urgent, triage is below see_professional]
         then: recommend lint_walk
         because: Never.
-        sources: ["001"]
+        sources: [{source: "001", quote: "fixture words"}]
       - id: lint_recs.unknown_fact
         when: [cause lint_cause, lint_no_such_fact is true]
         then: recommend lint_walk
         because: Reads a fact nobody declares.
-        sources: ["001"]
+        sources: [{source: "001", quote: "fixture words"}]
     """
 
 NO_SOURCES = """\
@@ -189,7 +189,7 @@ NO_SOURCES = """\
     kind: avoid
     title: Avoid
     items:
-      - {id: lint_avoid_item, name: Avoid it, why: Because., sources: ["001"]}
+      - {id: lint_avoid_item, name: Avoid it, why: Because., sources: [{source: "001", quote: "fixture words"}]}
     rules:
       - id: lint_avoid.unsourced
         when: [cause lint_cause]
@@ -272,7 +272,7 @@ def test_warnings_alone_pass_unless_strict(tmp_path):
         kind: recommendations
         title: Recs
         items:
-          - {id: lint_walk, name: Lint walk, kind: lifestyle, instructions: Walk., for_causes: [lint_lonely], sources: ["001"]}
+          - {id: lint_walk, name: Lint walk, kind: lifestyle, instructions: Walk., for_causes: [lint_lonely], sources: [{source: "001", quote: "fixture words"}]}
         """)
     assert CliRunner().invoke(cli, ["lint", str(folder)]).exit_code == 0  # unused facts are warnings
     assert CliRunner().invoke(cli, ["lint", "--strict", str(folder)]).exit_code == 1
@@ -389,7 +389,7 @@ def test_an_error_is_reported_once_not_again_as_its_consequences(tmp_path):
         kind: recommendations
         title: Recs
         items:
-          - {id: lint_walk, name: Lint walk, kind: lifestyle, instructions: Walk., for_causes: [lint_lonely], sources: ["001"]}
+          - {id: lint_walk, name: Lint walk, kind: lifestyle, instructions: Walk., for_causes: [lint_lonely], sources: [{source: "001", quote: "fixture words"}]}
         """)
     report = lint_paths([folder])
     # not also "cause never listed", nor "unreachable" for the item recommended for it
