@@ -19,6 +19,7 @@ from .conditions import Condition, Conclusion
 from .ruleset_schema import (
     ALLOWED_CONCLUSIONS,
     AvoidSchema,
+    PolicyLineSchema,
     RecommendationSchema,
     RuleSchema,
     RulesetFileSchema,
@@ -121,11 +122,12 @@ class Fact:
 class Cause:
     id: str
     name: str
-    explanation: str
+    why: str  # what it is: always shown
     sources: tuple[str, ...]
     ruleset: str
     threshold: float = 3.0
     citations: tuple[Citation, ...] = ()
+    fix: str = ""  # what helps: shown only where the programme is
 
 
 @dataclass(frozen=True)
@@ -133,9 +135,8 @@ class Level:
     id: str
     name: str
     advice: str
-    allowed_kinds: tuple[str, ...]
     rank: int
-    max_intensity: str | None = None
+    advice_while_unconfirmed: str | None = None
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,11 @@ class Recommendation:
     for_causes: tuple[str, ...] = ()
     not_with_causes: tuple[str, ...] = ()
     citations: tuple[Citation, ...] = ()
+    tags: tuple[str, ...] = ()  # declared; the policy reads these plus the kind
+
+    @property
+    def policy_tags(self) -> frozenset[str]:
+        return frozenset(self.tags) | {self.kind}
 
 
 @dataclass(frozen=True)
@@ -160,6 +166,24 @@ class AvoidItem:
     why: str
     sources: tuple[str, ...]
     ruleset: str
+    citations: tuple[Citation, ...] = ()
+    forbids: tuple[str, ...] = ()  # tags of items it contradicts
+
+
+@dataclass(frozen=True)
+class PolicyLine:
+    """One line of the safety policy: when its conditions hold, what it does to the programme."""
+
+    id: str
+    when: tuple[Condition, ...]
+    says: str
+    sources: tuple[str, ...]
+    ruleset: str
+    withhold: tuple[str, ...] = ()
+    allow_only: tuple[str, ...] = ()
+    max_intensity: str | None = None
+    lead_with: tuple[str, ...] = ()
+    hold_programme: bool = False
     citations: tuple[Citation, ...] = ()
 
 
@@ -188,6 +212,8 @@ class RulesetDocument:
     levels: list[Level] = field(default_factory=list)
     recommendations: list[Recommendation] = field(default_factory=list)
     avoid: list[AvoidItem] = field(default_factory=list)
+    policy: list[PolicyLine] = field(default_factory=list)
+    tags: dict[str, str] = field(default_factory=dict)
     sources: list[Source] = field(default_factory=list)
 
 
@@ -200,6 +226,8 @@ class Catalogue:
     avoid: dict[str, AvoidItem]
     rules: list[Rule]
     rulesets: list[RulesetInfo]
+    policy: list[PolicyLine] = field(default_factory=list)
+    tags: dict[str, str] = field(default_factory=dict)  # the policy's tag vocabulary
     sources: dict[str, Source] = field(default_factory=dict)  # the source registry, by id
 
     def level(self, level_id: str) -> Level:
@@ -262,10 +290,22 @@ def parse_ruleset(raw: Any, name: str, origin: str = BUILTIN_ORIGIN) -> RulesetD
                                               "discriminates": tuple(f.get("discriminates", ()))}))
     if kind == "cause":
         c = head["cause"]
-        doc.cause = Cause(c["id"], c["name"], c["explanation"], source_ids(c["sources"]), rid, c["threshold"],
-                          citations=tuple(c["sources"]))
+        doc.cause = Cause(c["id"], c["name"], (c.get("why") or c["explanation"]).strip(), source_ids(c["sources"]), rid,
+                          c["threshold"], citations=tuple(c["sources"]), fix=c.get("fix", "").strip())
     for rank, lv in enumerate(head.get("levels") or []):
-        doc.levels.append(Level(lv["id"], lv["name"], lv["advice"], tuple(lv["allowed_kinds"]), rank, lv.get("max_intensity")))
+        doc.levels.append(Level(lv["id"], lv["name"], lv["advice"], rank, lv.get("advice_while_unconfirmed")))
+    doc.tags = dict(head.get("tags") or {})
+    for i, raw_line in enumerate(head.get("lines") or []):
+        label = rule_label(raw_line, i)
+        try:
+            ln = PolicyLineSchema().load(raw_line)
+        except ValidationError as exc:
+            problems.extend(Problem(name, label, fld, msg, origin) for fld, msg in flatten_messages(exc.messages))
+            continue
+        doc.policy.append(PolicyLine(
+            ln["id"], tuple(ln["when"]), ln["says"], source_ids(ln["sources"]), rid, tuple(ln["withhold"]),
+            tuple(ln["allow_only"]), ln.get("max_intensity"), tuple(ln["lead_with"]), ln["hold_programme"],
+            citations=tuple(ln["sources"])))
 
     for i, raw_entry in enumerate(head.get("entries") or []):
         try:
@@ -287,10 +327,11 @@ def parse_ruleset(raw: Any, name: str, origin: str = BUILTIN_ORIGIN) -> RulesetD
                 id=item["id"], name=item["name"], kind=item["kind"], instructions=item["instructions"],
                 sources=source_ids(item["sources"]), ruleset=rid, intensity=item.get("intensity"),
                 dose=dict(item["dose"]), for_causes=tuple(item["for_causes"]),
-                not_with_causes=tuple(item["not_with_causes"]), citations=tuple(item["sources"])))
+                not_with_causes=tuple(item["not_with_causes"]), citations=tuple(item["sources"]),
+                tags=tuple(item["tags"])))
         else:
             doc.avoid.append(AvoidItem(item["id"], item["name"], item["why"], source_ids(item["sources"]), rid,
-                                       citations=tuple(item["sources"])))
+                                       citations=tuple(item["sources"]), forbids=tuple(item["forbids"])))
 
     allowed = ALLOWED_CONCLUSIONS[kind]
     for i, raw_rule in enumerate(head.get("rules") or []):
@@ -359,6 +400,9 @@ class CatalogueBuilder:
         avoid: dict[str, AvoidItem] = {}
         sources: dict[str, Source] = {}
         levels: list[Level] = []
+        policy: list[PolicyLine] = []
+        tags: dict[str, str] = {}
+        line_docs: dict[str, RulesetDocument] = {}
         rules: list[Rule] = []
         rule_docs: dict[str, RulesetDocument] = {}
         for doc in self.docs:
@@ -383,6 +427,11 @@ class CatalogueBuilder:
             for src in doc.sources:
                 if claim("source", src.id, doc):
                     sources[src.id] = src
+            tags.update(doc.tags)
+            for line in doc.policy:
+                if claim("policy line", line.id, doc, line.id):
+                    policy.append(line)
+                    line_docs[line.id] = doc
             for rule in doc.rules:
                 if claim("rule", rule.id, doc, rule.id):
                     rules.append(rule)
@@ -408,10 +457,20 @@ class CatalogueBuilder:
                 if cid not in causes:
                     doc = next(d for d in self.docs if rec in d.recommendations)
                     problems.append(Problem(doc.info.path, f"item {rec.id}", "not_with_causes", f"unknown cause '{cid}'", doc.info.origin))
+        for line in policy:
+            doc = line_docs[line.id]
+            for msg, fld in _check_policy_line(line, facts, causes, level_ids, tags):
+                problems.append(Problem(doc.info.path, line.id, fld, msg, doc.info.origin))
+        for a in avoid.values():
+            unknown = [t for t in a.forbids if t not in tags]
+            if unknown and tags:
+                doc = next(d for d in self.docs if a in d.avoid)
+                problems.append(Problem(doc.info.path, f"item {a.id}", "forbids", f"unknown tag '{unknown[0]}' (not in the policy's tags)", doc.info.origin))
         problems.extend(unknown_source_problems(self.docs, sources))
         if problems:
             raise RulesetError(problems)
-        return Catalogue(facts, causes, levels, recs, avoid, rules, [d.info for d in self.docs], sources)
+        return Catalogue(facts, causes, levels, recs, avoid, rules, [d.info for d in self.docs], policy, tags,
+                         sources)
 
 
 def _check_rule(rule, facts, causes, recs, avoid, level_ids, findings) -> Iterable[tuple[str, str]]:
@@ -443,6 +502,18 @@ def _check_rule(rule, facts, causes, recs, avoid, level_ids, findings) -> Iterab
         yield f"unknown {kind if kind != 'recommend' else 'recommendation'} '{target}'", "then"
     if kind == "finding" and any(c.op == "finding" and c.subject == target for c in rule.when):
         yield f"finding '{target}' cannot depend on itself", "when"
+
+
+def _check_policy_line(line: PolicyLine, facts, causes, level_ids, tags) -> Iterable[tuple[str, str]]:
+    """A policy line reads facts, listed causes and the final triage, as recommendation rules do."""
+    probe = Rule(line.id, line.when, Conclusion("recommend", "", ""), line.says, line.sources, line.ruleset)
+    for msg, fld in _check_rule(probe, facts, causes, {"": None}, {}, level_ids, set()):
+        if fld == "when":
+            yield msg.replace("recommendation and avoid rules", "policy lines"), fld
+    for fld in ("withhold", "allow_only", "lead_with"):
+        for tag in getattr(line, fld):
+            if tag not in tags:
+                yield f"unknown tag '{tag}' (declare it under the policy's tags)", fld
 
 
 def _check_fact_condition(cond: Condition, fact: Fact) -> Iterable[str]:

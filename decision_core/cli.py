@@ -103,7 +103,7 @@ def evaluate(source: IO[str], as_json: bool, batch: bool, engine: str | None, pr
         return
     facts = _read_json(source, source.name)
     try:
-        result = evaluator.evaluate(facts).to_dict()
+        result = evaluator.evaluate(facts)
     except InvalidFacts as exc:
         if as_json:
             click.echo(json.dumps(exc.to_dict(), indent=2))
@@ -116,7 +116,7 @@ def evaluate(source: IO[str], as_json: bool, batch: bool, engine: str | None, pr
         click.echo(json.dumps(error_object(exc)) if as_json else f"Error: {error_object(exc)['message']}", err=not as_json)
         sys.exit(1)
     if as_json:
-        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
         click.echo(summarise(result), nl=False)
 
@@ -160,7 +160,7 @@ def causes(as_json: bool) -> None:
         raise click.ClickException(str(exc)) from exc
     rows = [{"id": c.id, "name": c.name, "sources": list(c.sources), "ruleset": c.ruleset,
              "rules": sum(1 for r in cat.rules if r.then.kind == "cause" and r.then.target == c.id),
-             "explanation": c.explanation} for c in cat.causes.values()]
+             "why": c.why} for c in cat.causes.values()]
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return

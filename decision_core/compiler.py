@@ -85,10 +85,11 @@ class CompiledRules:
         self.recommendation_order = {rid: i for i, rid in enumerate(catalogue.recommendations)}
         self.avoid_order = {aid: i for i, aid in enumerate(catalogue.avoid)}
         items: dict[str, set[str]] = {}
-        for r in self.rules:
-            for c in r.fact_conditions:
-                if c.op == "includes":
-                    items.setdefault(c.subject, set()).add(str(c.value))
+        conditions = [c for r in self.rules for c in r.fact_conditions]
+        conditions += [c for line in catalogue.policy for c in line.when if c.on_fact]
+        for c in conditions:
+            if c.op == "includes":
+                items.setdefault(c.subject, set()).add(str(c.value))
         self.list_items = {k: tuple(sorted(v)) for k, v in items.items()}
         self._plan = self._encoding_plan()
         width = len(self._plan) + sum(len(v) for v in self.list_items.values()) + 2

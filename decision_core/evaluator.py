@@ -11,7 +11,8 @@ from .engines import Engine, create_engine
 from .intake import Intake
 from .programme import build_programme
 from .questions import QuestionPlanner
-from .result import Result
+from .policy import SafetyPolicy
+from .result import AppliedPolicy, Cause, Finding, Result, Triage, UsedRuleset
 from .scoring import Conclusions, conclude
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,7 @@ class Evaluator:
         self.compiled = CompiledRules(catalogue)
         self.engine: Engine = create_engine(self.compiled, engine)
         self.planner = QuestionPlanner(self.compiled)
+        self.policy = SafetyPolicy(self.compiled)
         self._rulesets = [
             {"id": r.id, "version": r.version, "kind": r.kind, "plugin": r.origin} for r in catalogue.rulesets
         ]
@@ -53,29 +55,19 @@ class Evaluator:
 
         firings = self.engine.run(case, between)
         conclusions = holder[0]
-        programme = build_programme(compiled, facts, conclusions, firings.stratum2)
-        fired1 = set(firings.stratum1)
-        questions = self.planner.plan(facts, case, fired1, conclusions)
+        verdict = self.policy.judge(case, frozenset(c.id for c in conclusions.causes), conclusions.triage_rank)
+        programme = build_programme(compiled, facts, conclusions, firings.stratum2, verdict)
+        questions, open_safety = self.planner.plan(facts, case, set(firings.stratum1), conclusions)
+        on_hold = bool(verdict.on_hold)
         level = self.catalogue.level(conclusions.triage_level)
-        triage = {
-            "level": level.id,
-            "name": level.name,
-            "advice": level.advice,
-            "reasons": [dict(ev, level=lv) for lv, ev in conclusions.triage_reasons],
-        }
-        causes = []
-        for rank, c in enumerate(conclusions.causes, start=1):
-            causes.append({
-                "id": c.id,
-                "name": c.name,
-                "rank": rank,
-                "score": c.score,
-                "confidence": c.confidence,
-                "explanation": c.explanation,
-                "evidence": c.evidence,
-                "sources": sorted(c.sources),
-            })
-        findings = [{"id": fid, "evidence": evs} for fid, evs in conclusions.findings.items()]
+        # Unknown is not "no": while a red-flag question that could raise the level is open, say so.
+        advice = level.advice_while_unconfirmed if open_safety and level.advice_while_unconfirmed else level.advice
+        triage = Triage(level.id, level.name, advice.strip(), conclusions.triage_reasons, confirmed=not open_safety)
+        causes = [
+            Cause(c.id, c.name, rank, c.score, c.confidence, c.why, None if on_hold or not c.fix else c.fix,
+                  c.evidence, sorted(c.sources), c.citations)
+            for rank, c in enumerate(conclusions.causes, start=1)
+        ]
         return Result(
             triage=triage,
             causes=causes,
@@ -83,9 +75,13 @@ class Evaluator:
             withheld=programme.withheld,
             avoid=programme.avoid,
             next_questions=questions,
-            findings=findings,
+            open_safety_questions=open_safety,
+            policy=[AppliedPolicy(line.id, line.says.strip(), list(line.sources), line.hold_programme)
+                    for line in verdict.active],
+            programme_on_hold=on_hold,
+            findings=[Finding(fid, evs) for fid, evs in conclusions.findings.items()],
             facts=dict(facts),
-            rulesets=[dict(r) for r in self._rulesets],
+            rulesets=[UsedRuleset(**r) for r in self._rulesets],
             fired_rules=compiled.sort_fired(firings.stratum1 + firings.stratum2),
             engine=self.engine.name,
         )

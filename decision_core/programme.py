@@ -1,97 +1,97 @@
 """From stratum-2 firings to the programme: recommendations (merged per item,
 listing every cause they serve), what is withheld and why, and what to avoid.
 
-The triage level's policy is applied here, after the rules: a level's
-``allowed_kinds`` and ``max_intensity`` override anything a rule recommended.
+The safety policy is applied here, to the whole programme, after the rules:
+whatever a rule recommended, an item that an active policy line or a raised
+avoid item rules out is withheld, naming what withheld it.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from .compiler import CompiledRules
+from .policy import PolicyVerdict
+from .result import Avoid, Reason, Recommendation, Withheld
 from .scoring import Conclusions, fact_values
-
-INTENSITY_ORDER = {"gentle": 0, "moderate": 1, "vigorous": 2}
 
 
 @dataclass
 class Programme:
-    recommendations: list[dict[str, Any]] = field(default_factory=list)
-    withheld: list[dict[str, Any]] = field(default_factory=list)
-    avoid: list[dict[str, Any]] = field(default_factory=list)
+    recommendations: list[Recommendation] = field(default_factory=list)
+    withheld: list[Withheld] = field(default_factory=list)
+    avoid: list[Avoid] = field(default_factory=list)
 
 
-def build_programme(compiled: CompiledRules, facts: dict, conclusions: Conclusions, fired: list[str]) -> Programme:
+@dataclass
+class _Merged:
+    causes: list[str]
+    reasons: list[Reason]
+    by_triage: bool
+
+
+def build_programme(compiled: CompiledRules, facts: dict, conclusions: Conclusions, fired: list[str],
+                    verdict: PolicyVerdict) -> Programme:
     cat = compiled.catalogue
-    level = cat.level(conclusions.triage_level)
+    level = conclusions.triage_level
     cause_rank = {c.id: i for i, c in enumerate(conclusions.causes)}
     unranked = len(cause_rank)
     rec_order = compiled.recommendation_order
-    merged: dict[str, dict[str, Any]] = {}
-    avoid: dict[str, list[dict[str, Any]]] = {}
+    merged: dict[str, _Merged] = {}
+    raised: dict[str, list[Reason]] = {}
     for shape in compiled.fired_shapes(fired):
         rule = shape.rule
-        reason = {"rule": rule.id, "because": rule.because, "sources": list(rule.sources)}
+        reason = Reason(rule.id, rule.because, list(rule.sources), list(rule.citations))
         if shape.reads:
-            vals = fact_values(shape, facts, {})
-            if vals:
-                reason["facts"] = vals
+            reason.facts = fact_values(shape, facts, {}) or None
         if shape.kind == "recommend":
             entry = merged.get(shape.target)
             if entry is None:
-                entry = merged[shape.target] = {"causes": list(shape.causes), "reasons": [reason],
-                                                "by_triage": shape.by_triage}
+                merged[shape.target] = _Merged(list(shape.causes), [reason], shape.by_triage)
                 continue
-            causes = entry["causes"]
-            for c in shape.causes:
-                if c not in causes:
-                    causes.append(c)
-            entry["reasons"].append(reason)
-            entry["by_triage"] = entry["by_triage"] or shape.by_triage
+            entry.causes.extend(c for c in shape.causes if c not in entry.causes)
+            entry.reasons.append(reason)
+            entry.by_triage = entry.by_triage or shape.by_triage
         elif shape.kind == "avoid":
-            avoid.setdefault(shape.target, []).append(reason)
+            raised.setdefault(shape.target, []).append(reason)
 
     out = Programme()
-    ranked: list[tuple[tuple, dict[str, Any]]] = []
+    for aid in sorted(raised, key=compiled.avoid_order.__getitem__):
+        item = cat.avoid[aid]
+        out.avoid.append(Avoid(item.id, item.name, item.why, raised[aid], list(item.sources), list(item.citations)))
+    forbidden = [(cat.avoid[aid], frozenset(cat.avoid[aid].forbids)) for aid in raised if cat.avoid[aid].forbids]
+
+    ranked: list[tuple[tuple, Recommendation]] = []
     for rec_id, entry in merged.items():
         item = cat.recommendations[rec_id]
-        clash = [c for c in item.not_with_causes if c in cause_rank]
-        why = None
-        if item.kind not in level.allowed_kinds:
-            why = f"not at triage level {level.id}: {level.advice}"
-        elif item.kind == "exercise" and level.max_intensity and \
-                INTENSITY_ORDER.get(item.intensity or "vigorous", 2) > INTENSITY_ORDER[level.max_intensity]:
-            why = f"too demanding at triage level {level.id}: only {level.max_intensity}, pain-free work for now"
-        elif clash:
-            why = "withheld because of " + ", ".join(cat.causes[c].name for c in clash) + \
-                  " (" + ", ".join(clash) + "): it would work against that cause"
+        why = _withheld_why(item, verdict, forbidden, cause_rank, cat)
         if why:
-            out.withheld.append({"id": item.id, "name": item.name, "kind": item.kind, "reason": why})
+            out.withheld.append(Withheld(item.id, item.name, item.kind, why[1], why[0]))
             continue
-        for_causes = sorted(entry["causes"], key=lambda c: cause_rank.get(c, unranked))
-        rec = {
-            "id": item.id,
-            "name": item.name,
-            "kind": item.kind,
-            "dose": dict(item.dose),
-            "instructions": item.instructions,
-            "for_causes": for_causes,
-            "reasons": entry["reasons"],
-            "sources": list(item.sources),
-        }
-        if item.intensity:
-            rec["intensity"] = item.intensity
-        if entry["by_triage"]:
-            rec["for_triage"] = level.id
-        # triage-driven items first, then by the best-ranked cause they serve, then catalogue order
+        for_causes = sorted(entry.causes, key=lambda c: cause_rank.get(c, unranked))
+        rec = Recommendation(item.id, item.name, item.kind, sorted(item.policy_tags), dict(item.dose),
+                             item.instructions, for_causes, entry.reasons, list(item.sources), list(item.citations),
+                             item.intensity, level if entry.by_triage else None)
+        # what the policy puts first, then triage-driven items, then by the best-ranked cause served, then catalogue order
         best_cause = min((cause_rank.get(c, 99) for c in for_causes), default=99)
-        ranked.append(((0 if entry["by_triage"] else 1, best_cause, rec_order[rec_id]), rec))
+        key = (verdict.lead_rank(item), 0 if entry.by_triage else 1, best_cause, rec_order[rec_id])
+        ranked.append((key, rec))
     ranked.sort(key=lambda kr: kr[0])
     out.recommendations = [rec for _, rec in ranked]
-    for aid in sorted(avoid, key=compiled.avoid_order.__getitem__):
-        item = cat.avoid[aid]
-        out.avoid.append({"id": item.id, "name": item.name, "why": item.why, "reasons": avoid[aid],
-                          "sources": list(item.sources)})
-    out.withheld.sort(key=lambda w: rec_order[w["id"]])
+    out.withheld.sort(key=lambda w: rec_order[w.id])
     return out
+
+
+def _withheld_why(item, verdict: PolicyVerdict, forbidden, cause_rank, cat) -> tuple[str, str] | None:
+    """(what withheld it, why in words) when the item must not be recommended."""
+    line = verdict.withholds(item)
+    if line is not None:
+        return line.id, f"withheld by the safety policy: {line.says.strip()}"
+    tags = item.policy_tags
+    for avoid_item, forbids in forbidden:
+        if tags & forbids:
+            return f"avoid.{avoid_item.id}", f"withheld: it would go against '{avoid_item.name}', which you should avoid"
+    clash = [c for c in item.not_with_causes if c in cause_rank]
+    if clash:
+        return f"{item.id}.not_with_causes", ("withheld because of " + ", ".join(cat.causes[c].name for c in clash)
+                                              + " (" + ", ".join(clash) + "): it would work against that cause")
+    return None

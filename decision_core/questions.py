@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from .compiler import CompiledRules, fact_test
+from .result import Question, SafetyQuestion
 from .scoring import Conclusions
 
 
@@ -93,7 +94,9 @@ class QuestionPlanner:
                        for n, f in self.facts.items()]
         self._why: dict[tuple[int, int], str] = {}
 
-    def plan(self, facts: dict[str, Any], case: dict, fired: set[str], conclusions: Conclusions) -> list[dict]:
+    def plan(self, facts: dict[str, Any], case: dict, fired: set[str],
+             conclusions: Conclusions) -> tuple[list[Question], list[SafetyQuestion]]:
+        """The next questions, best first, and every open red-flag question (one that could raise the triage)."""
         count = len(self._names)
         safety_max = [0.0] * count  # > 0 exactly when some triage rule waits on the fact
         safety_sum = [0.0] * count
@@ -163,8 +166,11 @@ class QuestionPlanner:
         safe = sorted((i for i in range(count) if safety_max[i] > 0.0),
                       key=lambda i: (-safety_max[i], -round(safety_sum[i], 9), i))
         diag = sorted(diagnosis, key=lambda i: (-round(diagnosis[i], 9), i))
-        return [self._question(i, safety_max[i], diagnosis.get(i), top_rank[i], causes_mask[i])
-                for i in self._interleave(safe, diag)]
+        questions = [self._question(i, safety_max[i], diagnosis.get(i), top_rank[i], causes_mask[i])
+                     for i in self._interleave(safe, diag)]
+        level_of = self._level_of_rank
+        open_safety = [SafetyQuestion(names[i], self._asked[i]["question"], level_of[top_rank[i]]) for i in safe]
+        return questions, open_safety
 
     def _interleave(self, safe: list[int], diag: list[int]) -> list[int]:
         """Safety and diagnosis questions in turn, safety first; a fact picked once is skipped."""
@@ -189,12 +195,11 @@ class QuestionPlanner:
                 break
         return picked
 
-    def _question(self, i: int, safety: float, diagnosis: float | None, top_rank: int, causes_mask: int) -> dict:
-        question = dict(self._asked[i])
-        question["kind"] = "safety" if safety else "diagnosis"
-        question["why"] = self._why_text(top_rank, causes_mask)
-        question["score"] = round(safety * 10 + (diagnosis or 0.0), 3)
-        return question
+    def _question(self, i: int, safety: float, diagnosis: float | None, top_rank: int, causes_mask: int) -> Question:
+        asked = self._asked[i]
+        return Question(asked["fact"], asked["question"], asked["label"], asked["type"],
+                        "safety" if safety else "diagnosis", self._why_text(top_rank, causes_mask),
+                        round(safety * 10 + (diagnosis or 0.0), 3))
 
     def _why_text(self, top_rank: int, causes_mask: int) -> str:
         key = (top_rank, causes_mask)

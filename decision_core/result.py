@@ -1,8 +1,16 @@
-"""The result of one evaluation, and its dictionary form (the public contract)."""
+"""The result of one evaluation: one set of typed classes that the core builds
+and every adapter reads, and their dictionary form (the public contract).
+
+``to_dict()`` gives the JSON shape integrators read; ``Result.from_dict()``
+reads it back (a saved result, a report of a result sent over HTTP), so an
+adapter never has to parse a result by hand.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, fields
+from typing import Any, Mapping
+
+from .citations import Citation
 
 DISCLAIMER = (
     "Decision support for a practitioner, not a diagnosis. It reasons only from the answers given; "
@@ -10,55 +18,361 @@ DISCLAIMER = (
 )
 
 
+def _citations(raw) -> list[Citation]:
+    return [Citation(c["source"], c.get("quote")) for c in raw or ()]
+
+
+@dataclass(slots=True)
+class Evidence:
+    """Why a rule fired: the facts it read, its plain-language reason and its sources."""
+
+    rule: str
+    because: str
+    facts: dict[str, Any]
+    sources: list[str]
+    citations: list[Citation] = field(default_factory=list)
+    strength: str | None = None  # cause evidence: strong | supporting | against
+    weight: float | None = None
+    level: str | None = None  # triage reasons: the level the rule reached
+
+    @property
+    def against(self) -> bool:
+        return self.strength == "against" or (self.weight is not None and self.weight < 0)
+
+    @property
+    def fact(self) -> str | None:
+        """The first fact the rule read (None: it read only findings)."""
+        return next(iter(self.facts), None)
+
+    @property
+    def value(self) -> Any:
+        return next(iter(self.facts.values()), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        fact, value = next(iter(self.facts.items()), (None, None))
+        out = {"fact": fact, "value": value, "facts": self.facts, "rule": self.rule, "because": self.because,
+               "sources": self.sources, "citations": [c.to_dict() for c in self.citations]}
+        if self.strength is not None:
+            out["strength"] = self.strength
+            out["weight"] = self.weight
+        if self.level is not None:
+            out["level"] = self.level
+        return out
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Evidence":
+        facts = d.get("facts")
+        if facts is None:
+            facts = {d["fact"]: d.get("value")} if d.get("fact") else {}
+        return cls(d["rule"], d["because"], dict(facts), list(d.get("sources", ())), _citations(d.get("citations")),
+                   d.get("strength"), d.get("weight"), d.get("level"))
+
+
+@dataclass(slots=True)
+class SafetyQuestion:
+    """An unanswered red-flag question: its answer could raise the triage."""
+
+    fact: str
+    question: str
+    could_raise_to: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"fact": self.fact, "question": self.question, "could_raise_to": self.could_raise_to}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "SafetyQuestion":
+        return cls(d["fact"], d["question"], d["could_raise_to"])
+
+
+@dataclass(slots=True)
+class Triage:
+    level: str
+    name: str
+    advice: str
+    reasons: list[Evidence]
+    confirmed: bool = True  # False while red-flag questions that could raise it are open
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"level": self.level, "name": self.name, "advice": self.advice, "confirmed": self.confirmed,
+                "reasons": [r.to_dict() for r in self.reasons]}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Triage":
+        return cls(d["level"], d["name"], d["advice"], [Evidence.from_dict(r) for r in d["reasons"]],
+                   d.get("confirmed", True))
+
+
+@dataclass(slots=True)
+class Cause:
+    id: str
+    name: str
+    rank: int
+    score: float
+    confidence: float
+    why: str  # what the cause is: always shown
+    fix: str | None  # what helps: None while the programme is on hold
+    evidence: list[Evidence]
+    sources: list[str]
+    citations: list[Citation] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "rank": self.rank, "score": self.score,
+                "confidence": self.confidence, "why": self.why, "fix": self.fix,
+                "evidence": [e.to_dict() for e in self.evidence], "sources": self.sources,
+                "citations": [c.to_dict() for c in self.citations]}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Cause":
+        return cls(d["id"], d["name"], d["rank"], d["score"], d["confidence"], d["why"], d.get("fix"),
+                   [Evidence.from_dict(e) for e in d["evidence"]], list(d["sources"]), _citations(d.get("citations")))
+
+
+@dataclass(slots=True)
+class Reason:
+    """Why an item was recommended or raised: the rule, its reason and the facts it read."""
+
+    rule: str
+    because: str
+    sources: list[str]
+    citations: list[Citation] = field(default_factory=list)
+    facts: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"rule": self.rule, "because": self.because, "sources": self.sources,
+               "citations": [c.to_dict() for c in self.citations]}
+        if self.facts:
+            out["facts"] = self.facts
+        return out
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Reason":
+        return cls(d["rule"], d["because"], list(d["sources"]), _citations(d.get("citations")), d.get("facts"))
+
+
+@dataclass(slots=True)
+class Recommendation:
+    id: str
+    name: str
+    kind: str
+    tags: list[str]
+    dose: dict[str, Any]
+    instructions: str
+    for_causes: list[str]
+    reasons: list[Reason]
+    sources: list[str]
+    citations: list[Citation] = field(default_factory=list)
+    intensity: str | None = None
+    for_triage: str | None = None  # the triage level it answers, when a triage rule recommended it
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"id": self.id, "name": self.name, "kind": self.kind, "tags": self.tags, "dose": self.dose,
+               "instructions": self.instructions, "for_causes": self.for_causes,
+               "reasons": [r.to_dict() for r in self.reasons], "sources": self.sources,
+               "citations": [c.to_dict() for c in self.citations]}
+        if self.intensity is not None:
+            out["intensity"] = self.intensity
+        if self.for_triage is not None:
+            out["for_triage"] = self.for_triage
+        return out
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Recommendation":
+        return cls(d["id"], d["name"], d["kind"], list(d.get("tags", ())), dict(d["dose"]), d["instructions"],
+                   list(d["for_causes"]), [Reason.from_dict(r) for r in d["reasons"]], list(d["sources"]),
+                   _citations(d.get("citations")), d.get("intensity"), d.get("for_triage"))
+
+
+@dataclass(slots=True)
+class Withheld:
+    """An item the rules recommended and the safety policy withheld."""
+
+    id: str
+    name: str
+    kind: str
+    reason: str
+    policy: str  # the policy line that withheld it (or avoid.<id>: an avoid item forbids it)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "kind": self.kind, "reason": self.reason, "policy": self.policy}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Withheld":
+        return cls(d["id"], d["name"], d["kind"], d["reason"], d["policy"])
+
+
+@dataclass(slots=True)
+class Avoid:
+    id: str
+    name: str
+    why: str
+    reasons: list[Reason]
+    sources: list[str]
+    citations: list[Citation] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "why": self.why, "reasons": [r.to_dict() for r in self.reasons],
+                "sources": self.sources, "citations": [c.to_dict() for c in self.citations]}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Avoid":
+        return cls(d["id"], d["name"], d["why"], [Reason.from_dict(r) for r in d["reasons"]], list(d["sources"]),
+                   _citations(d.get("citations")))
+
+
+@dataclass(slots=True)
+class Question:
+    fact: str
+    question: str
+    label: str
+    type: str
+    kind: str  # safety | diagnosis
+    why: str
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"fact": self.fact, "question": self.question, "label": self.label, "type": self.type,
+                "kind": self.kind, "why": self.why, "score": self.score}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Question":
+        return cls(d["fact"], d["question"], d["label"], d["type"], d["kind"], d["why"], d["score"])
+
+
+@dataclass(slots=True)
+class AppliedPolicy:
+    """A safety policy line that held for this result."""
+
+    id: str
+    says: str
+    sources: list[str]
+    holds_programme: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "says": self.says, "sources": self.sources, "holds_programme": self.holds_programme}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "AppliedPolicy":
+        return cls(d["id"], d["says"], list(d["sources"]), d["holds_programme"])
+
+
+@dataclass(slots=True)
+class Finding:
+    id: str
+    evidence: list[Evidence]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "evidence": [e.to_dict() for e in self.evidence]}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Finding":
+        return cls(d["id"], [Evidence.from_dict(e) for e in d["evidence"]])
+
+
+@dataclass(slots=True)
+class UsedRuleset:
+    id: str
+    version: str
+    kind: str
+    plugin: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "version": self.version, "kind": self.kind, "plugin": self.plugin}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "UsedRuleset":
+        return cls(d["id"], d["version"], d["kind"], d.get("plugin") or "")
+
+
 @dataclass
 class Result:
-    triage: dict[str, Any]
-    causes: list[dict[str, Any]]
-    recommendations: list[dict[str, Any]]
-    withheld: list[dict[str, Any]]
-    avoid: list[dict[str, Any]]
-    next_questions: list[dict[str, Any]]
-    findings: list[dict[str, Any]]
+    triage: Triage
+    causes: list[Cause]
+    recommendations: list[Recommendation]
+    withheld: list[Withheld]
+    avoid: list[Avoid]
+    next_questions: list[Question]
+    open_safety_questions: list[SafetyQuestion]
+    policy: list[AppliedPolicy]
+    programme_on_hold: bool
+    findings: list[Finding]
     facts: dict[str, Any]
-    rulesets: list[dict[str, Any]]
+    rulesets: list[UsedRuleset]
     fired_rules: list[str]
     engine: str
     disclaimer: str = DISCLAIMER
-    extras: dict[str, Any] = field(default_factory=dict)
 
     @property
     def triage_level(self) -> str:
-        return self.triage["level"]
+        return self.triage.level
 
     @property
     def cause_ids(self) -> list[str]:
-        return [c["id"] for c in self.causes]
+        return [c.id for c in self.causes]
 
     @property
     def recommendation_ids(self) -> list[str]:
-        return [r["id"] for r in self.recommendations]
+        return [r.id for r in self.recommendations]
 
     def to_dict(self) -> dict[str, Any]:
         # Built fresh per evaluation from per-evaluation objects: nothing is shared with the catalogue.
-        out = {
-            "triage": self.triage,
-            "causes": self.causes,
-            "recommendations": self.recommendations,
-            "withheld": self.withheld,
-            "avoid": self.avoid,
-            "next_questions": self.next_questions,
-            "findings": self.findings,
+        return {
+            "triage": self.triage.to_dict(),
+            "causes": [c.to_dict() for c in self.causes],
+            "recommendations": [r.to_dict() for r in self.recommendations],
+            "withheld": [w.to_dict() for w in self.withheld],
+            "avoid": [a.to_dict() for a in self.avoid],
+            "next_questions": [q.to_dict() for q in self.next_questions],
+            "open_safety_questions": [q.to_dict() for q in self.open_safety_questions],
+            "policy": [p.to_dict() for p in self.policy],
+            "programme_on_hold": self.programme_on_hold,
+            "findings": [f.to_dict() for f in self.findings],
             "facts": self.facts,
-            "rulesets": self.rulesets,
+            "rulesets": [r.to_dict() for r in self.rulesets],
             "fired_rules": self.fired_rules,
             "engine": self.engine,
             "disclaimer": self.disclaimer,
         }
-        out.update(self.extras)
-        return out
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Result":
+        """A result from its dictionary form; KeyError or TypeError when it is not one."""
+        return cls(
+            triage=Triage.from_dict(d["triage"]),
+            causes=[Cause.from_dict(c) for c in d["causes"]],
+            recommendations=[Recommendation.from_dict(r) for r in d["recommendations"]],
+            withheld=[Withheld.from_dict(w) for w in d["withheld"]],
+            avoid=[Avoid.from_dict(a) for a in d["avoid"]],
+            next_questions=[Question.from_dict(q) for q in d["next_questions"]],
+            open_safety_questions=[SafetyQuestion.from_dict(q) for q in d.get("open_safety_questions", ())],
+            policy=[AppliedPolicy.from_dict(p) for p in d.get("policy", ())],
+            programme_on_hold=bool(d.get("programme_on_hold", False)),
+            findings=[Finding.from_dict(f) for f in d.get("findings", ())],
+            facts=dict(d.get("facts") or {}),
+            rulesets=[UsedRuleset.from_dict(r) for r in d["rulesets"]],
+            fired_rules=list(d.get("fired_rules", ())),
+            engine=d.get("engine", ""),
+            disclaimer=d.get("disclaimer", DISCLAIMER),
+        )
 
     def comparable(self) -> dict[str, Any]:
         """The result without the engine's name: what two engines must agree on."""
         out = self.to_dict()
         out.pop("engine")
         return out
+
+
+# The typed classes, by the name the HTTP schema gives their shape (tests keep the two in step).
+RESULT_CLASSES = {
+    "ResultSchema": Result, "TriageSchema": Triage, "CauseSchema": Cause, "EvidenceSchema": Evidence,
+    "RecommendationSchema": Recommendation, "ReasonSchema": Reason, "WithheldSchema": Withheld,
+    "AvoidSchema": Avoid, "QuestionSchema": Question, "SafetyQuestionSchema": SafetyQuestion,
+    "AppliedPolicySchema": AppliedPolicy, "FindingSchema": Finding, "UsedRulesetSchema": UsedRuleset,
+}
+
+
+def dict_keys(cls) -> set[str]:
+    """The keys a class's dictionary form can have (its fields; Evidence adds fact and value)."""
+    names = {f.name for f in fields(cls)}
+    if cls is Evidence:
+        names |= {"fact", "value"}
+    return names

@@ -26,7 +26,7 @@ SOURCE = validate.Regexp(
     error="must be a source id: a three-digit seed prefix such as \"000\", or a registered id such as policy",
 )
 VERSION = validate.Regexp(r"^\d+\.\d+\.\d+$", error="must be a version such as 1.0.0")
-RULESET_KINDS = ("facts", "cause", "triage", "recommendations", "avoid", "sources")
+RULESET_KINDS = ("facts", "cause", "triage", "recommendations", "avoid", "policy", "sources")
 FACT_TYPES = ("bool", "int", "number", "choice", "choices", "list")
 REC_KINDS = ("exercise", "lifestyle", "self_care", "referral")
 INTENSITIES = ("gentle", "moderate", "vigorous")
@@ -127,17 +127,46 @@ class FactSchema(_Strict):
 class CauseSchema(_Strict):
     id = fields.String(required=True, validate=ID)
     name = fields.String(required=True)
-    explanation = fields.String(required=True)
+    # why: what the cause is (always shown); fix: what helps (shown only where the programme is)
+    why = fields.String()
+    fix = fields.String()
+    explanation = fields.String()  # older name of `why`
     sources = _sources(required=True)
     threshold = fields.Float(load_default=3.0, validate=validate.Range(min=0.5, max=30))
+
+    @validates_schema
+    def _why(self, data, **kwargs):
+        if not data.get("why") and not data.get("explanation"):
+            raise ValidationError("a cause needs a 'why': what it is, in plain language", "why")
 
 
 class LevelSchema(_Strict):
     id = fields.String(required=True, validate=ID)
     name = fields.String(required=True)
     advice = fields.String(required=True)
-    allowed_kinds = fields.List(fields.String(validate=validate.OneOf(REC_KINDS)), required=True)
-    max_intensity = fields.String(validate=validate.OneOf(INTENSITIES))
+    # said instead of `advice` while red-flag questions that could raise the level are unanswered
+    advice_while_unconfirmed = fields.String()
+
+
+TAG = fields.String(validate=ID)
+
+
+class PolicyLineSchema(_Strict):
+    id = fields.String(required=True, validate=RULE_ID)
+    when = fields.List(Condition(), required=True, validate=validate.Length(min=1, max=16))
+    withhold = fields.List(TAG, load_default=list)  # items with any of these tags
+    allow_only = fields.List(TAG, load_default=list)  # items with none of these tags are withheld
+    max_intensity = fields.String(validate=validate.OneOf(INTENSITIES))  # exercises above it are withheld
+    lead_with = fields.List(TAG, load_default=list)  # items with these tags come first, in this order
+    hold_programme = fields.Boolean(load_default=False)  # the home programme and each cause's fix are on hold
+    says = fields.String(required=True, validate=validate.Length(min=3, max=600))
+    sources = _sources(required=True)
+
+    @validates_schema
+    def _does_something(self, data, **kwargs):
+        if not (data.get("withhold") or data.get("allow_only") or data.get("max_intensity")
+                or data.get("lead_with") or data.get("hold_programme")):
+            raise ValidationError("a policy line must withhold, allow_only, max_intensity, lead_with or hold_programme", "withhold")
 
 
 class DoseSchema(_Strict):
@@ -158,6 +187,7 @@ class RecommendationSchema(_Strict):
     instructions = fields.String(required=True)
     for_causes = fields.List(fields.String(validate=ID), load_default=list)
     not_with_causes = fields.List(fields.String(validate=ID), load_default=list)
+    tags = fields.List(TAG, load_default=list)  # what the safety policy reads (exercise, stretch, loaded, ...)
     sources = _sources(required=True)
 
     @validates_schema
@@ -170,6 +200,7 @@ class AvoidSchema(_Strict):
     id = fields.String(required=True, validate=ID)
     name = fields.String(required=True)
     why = fields.String(required=True)
+    forbids = fields.List(TAG, load_default=list)  # while it is raised, items with these tags are withheld
     sources = _sources(required=True)
 
 
@@ -180,6 +211,7 @@ ALLOWED_CONCLUSIONS = {
     "triage": ("finding", "triage"),
     "recommendations": ("recommend",),
     "avoid": ("avoid",),
+    "policy": (),
     "sources": (),
 }
 
@@ -195,19 +227,22 @@ class RulesetFileSchema(_Strict):
     facts = fields.List(fields.Nested(FactSchema))
     levels = fields.List(fields.Nested(LevelSchema))
     items = fields.List(fields.Raw())
+    tags = fields.Dict(keys=TAG, values=fields.String())  # policy: the tag vocabulary, each explained
+    lines = fields.List(fields.Raw())  # policy: its lines
     entries = fields.List(fields.Raw())  # sources: the sources this ruleset registers
     rules = fields.List(fields.Raw(), load_default=list)
 
     @validates_schema
     def _sections(self, data, **kwargs):
         kind = data.get("kind")
-        need = {"facts": "facts", "cause": "cause", "triage": "levels", "sources": "entries"}.get(kind)
+        need = {"facts": "facts", "cause": "cause", "triage": "levels", "policy": "lines", "sources": "entries"}.get(kind)
         if need and not data.get(need):
             raise ValidationError(f"a {kind} ruleset needs a '{need}' section", need)
         if kind in ("recommendations", "avoid") and data.get("items") is None:
             raise ValidationError(f"a {kind} ruleset needs an 'items' section", "items")
-        for section in ("cause", "facts", "levels", "items", "entries"):
-            if section in data and section != need and not (section == "items" and kind in ("recommendations", "avoid")):
+        for section in ("cause", "facts", "levels", "items", "tags", "lines", "entries"):
+            if section in data and section != need and not (section == "items" and kind in ("recommendations", "avoid")) \
+                    and not (section == "tags" and kind == "policy"):
                 raise ValidationError(f"a {kind} ruleset has no '{section}' section", section)
 
 

@@ -9,38 +9,40 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .catalogue import Rule
+from .citations import Citation
+from .result import Evidence
 from .compiler import CompiledRules, RuleShape, Stratum2Input
 
 
-def evidence(rule: Rule, facts: dict[str, Any], weighed: bool = False) -> dict[str, Any]:
-    """One piece of evidence as a result shows it: the fact (and every fact) behind
-    a rule that fired, the rule and its plain-language reason, and the sources;
-    the strength and weight too when it weighs for or against a cause."""
-    fact, value = next(iter(facts.items()), (None, None))
-    out = {"fact": fact, "value": value, "facts": facts, "rule": rule.id, "because": rule.because,
-           "sources": list(rule.sources)}
+def evidence(rule: Rule, facts: dict[str, Any], weighed: bool = False, level: str | None = None) -> Evidence:
+    """One piece of evidence as a result shows it: every fact behind a rule that
+    fired, the rule and its plain-language reason, and the sources; the strength
+    and weight too when it weighs for or against a cause."""
+    ev = Evidence(rule.id, rule.because, facts, list(rule.sources), list(rule.citations), level=level)
     if weighed and rule.strength:
-        out["strength"] = rule.strength
-        out["weight"] = rule.weight
-    return out
+        ev.strength = rule.strength
+        ev.weight = rule.weight
+    return ev
 
 
 @dataclass(slots=True)
 class ScoredCause:
     id: str
     name: str
-    explanation: str
+    why: str
+    fix: str
     score: float
     threshold: float
     sources: set[str]  # the cause's own and every evidence rule's
-    evidence: list[dict[str, Any]] = field(default_factory=list)
+    citations: list[Citation]  # the cause's own
+    evidence: list[Evidence] = field(default_factory=list)
     order: int = 0
-    supported: bool = False  # some evidence weighs for it
     strong_count: int = 0
 
     @property
     def listed(self) -> bool:
-        return self.score >= self.threshold and self.supported
+        # Supporting signals alone raise no cause: a strong one must be present.
+        return self.score >= self.threshold and self.strong_count > 0
 
     @property
     def confidence(self) -> float:
@@ -53,8 +55,8 @@ class Conclusions:
     scores: dict[str, float]  # every cause with some evidence, listed or not
     triage_level: str
     triage_rank: int
-    triage_reasons: list[tuple[str, dict[str, Any]]]  # (level, evidence), most severe first
-    findings: dict[str, list[dict[str, Any]]]  # finding -> its evidence
+    triage_reasons: list[Evidence]  # each with its level, most severe first
+    findings: dict[str, list[Evidence]]  # finding -> its evidence
 
     def stratum2_input(self) -> Stratum2Input:
         return Stratum2Input(frozenset(c.id for c in self.causes), self.triage_rank)
@@ -80,7 +82,7 @@ def conclude(compiled: CompiledRules, facts: dict[str, Any], fired: list[str]) -
     cat = compiled.catalogue
     shapes = compiled.fired_shapes(fired)
     finding_facts: dict[str, dict[str, Any]] = {}
-    findings: dict[str, list[dict[str, Any]]] = {}
+    findings: dict[str, list[Evidence]] = {}
     # Findings first, in dependency order, so causes can trace them to facts.
     pending = [s for s in shapes if s.kind == "finding"]
     while pending:
@@ -99,28 +101,25 @@ def conclude(compiled: CompiledRules, facts: dict[str, Any], fired: list[str]) -
     scored: dict[str, ScoredCause] = {}
     order = compiled.cause_order
     rank = compiled.level_rank
-    triage_reasons: list[tuple[str, dict[str, Any]]] = []
+    triage_reasons: list[Evidence] = []
     for s in shapes:
         if s.kind == "cause":
             r = s.rule
             sc = scored.get(s.target)
             if sc is None:
                 cause = cat.causes[s.target]
-                sc = scored[cause.id] = ScoredCause(cause.id, cause.name, cause.explanation, 0.0, cause.threshold,
-                                                    set(cause.sources), order=order[cause.id])
-            weight = r.weight or 0.0
-            sc.score += weight
-            if weight > 0:
-                sc.supported = True
+                sc = scored[cause.id] = ScoredCause(cause.id, cause.name, cause.why, cause.fix, 0.0, cause.threshold,
+                                                    set(cause.sources), list(cause.citations), order=order[cause.id])
+            sc.score += r.weight or 0.0
             if r.strength == "strong":
                 sc.strong_count += 1
             sc.sources.update(r.sources)
             sc.evidence.append(evidence(r, fact_values(s, facts, finding_facts), weighed=True))
         elif s.kind == "triage":
-            triage_reasons.append((s.target, evidence(s.rule, fact_values(s, facts, finding_facts))))
+            triage_reasons.append(evidence(s.rule, fact_values(s, facts, finding_facts), level=s.target))
     if len(triage_reasons) > 1:
-        triage_reasons.sort(key=lambda lr: -rank[lr[0]])
-    top = triage_reasons[0][0] if triage_reasons else cat.levels[0].id
+        triage_reasons.sort(key=lambda ev: -rank[ev.level])
+    top = triage_reasons[0].level if triage_reasons else cat.levels[0].id
     listed = [sc for sc in scored.values() if sc.listed]
     listed.sort(key=lambda sc: (-sc.score, -sc.strong_count, sc.order))
     scores = {}

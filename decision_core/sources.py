@@ -78,7 +78,7 @@ def cited(doc: "RulesetDocument") -> Iterator[tuple[str, tuple[Citation, ...]]]:
         yield f"cause {doc.cause.id}", doc.cause.citations
     for item in list(doc.recommendations) + list(doc.avoid):
         yield f"item {item.id}", item.citations
-    for line in getattr(doc, "policy", ()) or ():
+    for line in doc.policy:
         yield line.id, line.citations
     for rule in doc.rules:
         if not generated_rule(rule):

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .result import Result
+
 
 def _dose(dose: dict[str, Any]) -> str:
     parts = []
@@ -16,37 +18,38 @@ def _dose(dose: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def summarise(result: dict[str, Any]) -> str:
+def summarise(result: Result) -> str:
     lines: list[str] = []
-    tri = result["triage"]
-    lines.append(f"TRIAGE: {tri['level'].upper().replace('_', ' ')} - {tri['advice']}")
-    for r in tri["reasons"]:
-        lines.append(f"  because {r['because']} [{r['rule']}]")
+    tri = result.triage
+    lines.append(f"TRIAGE: {tri.level.upper().replace('_', ' ')} - {tri.advice}")
+    for r in tri.reasons:
+        lines.append(f"  because {r.because} [{r.rule}]")
+    if result.open_safety_questions:
+        lines.append("  Safety questions still open: " + "; ".join(q.question for q in result.open_safety_questions))
     lines.append("")
-    lines.append("Likely causes:" if result["causes"] else "Likely causes: none stands out from what is known.")
-    for c in result["causes"]:
-        lines.append(f"  {c['rank']}. {c['name']} ({c['id']}), confidence {c['confidence']:.0%}")
-        for e in c["evidence"]:
-            sign = "-" if (e.get("weight") or 0) < 0 else "+"
-            lines.append(f"     {sign} {e['because']} [{e['rule']}; sources {', '.join(e['sources'])}]")
-    if result["recommendations"]:
+    lines.append("Likely causes:" if result.causes else "Likely causes: none stands out from what is known.")
+    for c in result.causes:
+        lines.append(f"  {c.rank}. {c.name} ({c.id}), confidence {c.confidence:.0%}")
+        for e in c.evidence:
+            lines.append(f"     {'-' if e.against else '+'} {e.because} [{e.rule}; sources {', '.join(e.sources)}]")
+    if result.recommendations:
         lines.append("")
-        lines.append("Programme:")
-        for r in result["recommendations"]:
-            dose = _dose(r.get("dose") or {})
-            serves = ", ".join(r["for_causes"]) or r.get("for_triage", "")
-            lines.append(f"  - {r['name']} [{r['kind']}]" + (f": {dose}" if dose else "") + (f"  (for {serves})" if serves else ""))
-    if result["avoid"]:
+        lines.append("What to do now:" if result.programme_on_hold else "Programme:")
+        for r in result.recommendations:
+            dose = _dose(r.dose)
+            serves = ", ".join(r.for_causes) or r.for_triage or ""
+            lines.append(f"  - {r.name} [{r.kind}]" + (f": {dose}" if dose else "") + (f"  (for {serves})" if serves else ""))
+    if result.avoid:
         lines.append("")
         lines.append("Avoid:")
-        for a in result["avoid"]:
-            lines.append(f"  - {a['name']}: {a['why']}")
-    if result["next_questions"]:
+        for a in result.avoid:
+            lines.append(f"  - {a.name}: {a.why}")
+    if result.next_questions:
         lines.append("")
         lines.append("Worth asking next:")
-        for q in result["next_questions"][:5]:
-            lines.append(f"  ? {q['question']}  ({q['fact']})")
+        for q in result.next_questions[:5]:
+            lines.append(f"  ? {q.question}  ({q.fact})")
     lines.append("")
-    lines.append("Rulesets: " + ", ".join(f"{r['id']}@{r['version']}" for r in result["rulesets"]))
-    lines.append(result["disclaimer"])
+    lines.append("Rulesets: " + ", ".join(f"{r.id}@{r.version}" for r in result.rulesets))
+    lines.append(result.disclaimer)
     return "\n".join(lines) + "\n"

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from decision_core.engines import EngineError, create_engine, engine_name
-from decision_core.programme import INTENSITY_ORDER
+from decision_core.policy import withholding_line
 
 ORACLE = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -81,16 +81,16 @@ def test_a_finding_from_one_rule_supports_a_cause_in_another(mini_evaluators, en
     ev = mini_evaluators[engine]
     result = ev.evaluate({"sitting": 8, "cramp": True})
     assert "sitting.finding" in result.fired_rules and "glutes.sitting" in result.fired_rules
-    assert [f["id"] for f in result.findings] == ["long_sitting"]
-    glutes = next(c for c in result.causes if c["id"] == "glutes_cause")
-    chained = next(e for e in glutes["evidence"] if e["rule"] == "glutes.sitting")
+    assert [f.id for f in result.findings] == ["long_sitting"]
+    glutes = next(c for c in result.causes if c.id == "glutes_cause")
+    chained = next(e for e in glutes.evidence if e.rule == "glutes.sitting")
     # the evidence traces the finding back to the patient's fact
-    assert (chained["fact"], chained["value"]) == ("sitting", 8)
-    assert glutes["score"] == 4.0
+    assert (chained.fact, chained.value) == ("sitting", 8)
+    assert glutes.score == 4.0
     # without the finding, the chained rule does not fire
     result = ev.evaluate({"sitting": 5, "cramp": True})
     assert "glutes.sitting" not in result.fired_rules and result.findings == []
-    assert next(c for c in result.causes if c["id"] == "glutes_cause")["score"] == 3.0
+    assert next(c for c in result.causes if c.id == "glutes_cause").score == 3.0
 
 
 @pytest.mark.parametrize("engine", ["durable", "plain"])
@@ -104,7 +104,7 @@ def test_every_builtin_chain_fires_through_its_finding(builtin_catalogue, builti
         result = builtin_evaluators[engine].evaluate(facts)
         assert rule.id in result.fired_rules, (rule.id, facts)
         needed = {c.subject for c in rule.when if c.op == "finding"}
-        assert needed <= {f["id"] for f in result.findings}
+        assert needed <= {f.id for f in result.findings}
 
 
 @pytest.mark.parametrize("engine", ["durable", "plain"])
@@ -118,11 +118,11 @@ def test_every_builtin_chain_fires_through_its_finding(builtin_catalogue, builti
 ])
 def test_builtin_chains_named_in_the_domain(builtin_evaluators, engine, strong, chained_facts, cause):
     ev = builtin_evaluators[engine]
-    alone = next(c for c in ev.evaluate(strong).causes if c["id"] == cause)
-    together = next(c for c in ev.evaluate({**strong, **chained_facts}).causes if c["id"] == cause)
-    assert together["score"] > alone["score"]
-    cited = {k for e in together["evidence"] for k in e["facts"]}
-    assert cited & set(chained_facts), together["evidence"]
+    alone = next(c for c in ev.evaluate(strong).causes if c.id == cause)
+    together = next(c for c in ev.evaluate({**strong, **chained_facts}).causes if c.id == cause)
+    assert together.score > alone.score
+    cited = {k for e in together.evidence for k in e.facts}
+    assert cited & set(chained_facts), together.evidence
 
 
 @pytest.fixture(scope="module")
@@ -168,7 +168,7 @@ rules:
 ])
 def test_stratum_two_rules_on_facts_alone_or_one_end_of_the_triage(stratum_two_variant, facts, avoid):
     durable, plain = both(stratum_two_variant, facts)
-    assert [a["id"] for a in durable.avoid] == avoid
+    assert [a.id for a in durable.avoid] == avoid
     assert durable.comparable() == plain.comparable()
 
 
@@ -180,8 +180,8 @@ def test_emergency_withholds_every_exercise(mini_evaluators, engine):
     result = mini_evaluators[engine].evaluate({"red": True, "cramp": True, "sitting": 9})
     assert result.triage_level == "emergency"
     assert {"glutes_cause", "sitting_cause"} <= set(result.cause_ids)  # causes are still explained
-    assert all(r["kind"] == "referral" for r in result.recommendations)  # emergency allows referral only
-    assert {"bridge", "squat", "desk"} <= {w["id"] for w in result.withheld}
+    assert all(r.kind == "referral" for r in result.recommendations)  # emergency allows referral only
+    assert {"bridge", "squat", "desk"} <= {w.id for w in result.withheld}
     assert "assess" in result.recommendation_ids
     # the avoid rule reads "triage is below urgent"
     assert result.to_dict()["avoid"] == []
@@ -192,7 +192,7 @@ def test_see_professional_allows_only_gentle_exercise(mini_evaluators, engine):
     result = mini_evaluators[engine].evaluate({"places": ["c"], "cramp": True})
     assert result.triage_level == "see_professional"
     assert "bridge" in result.recommendation_ids  # gentle
-    withheld = {w["id"]: w["reason"] for w in result.withheld}
+    withheld = {w.id: w.reason for w in result.withheld}
     assert "squat" in withheld and "gentle" in withheld["squat"]  # vigorous
     assert "squat" in {r.split(".")[1] for r in result.fired_rules if r.startswith("mini_recs.squat")}
 
@@ -203,14 +203,13 @@ def test_builtin_programme_respects_the_triage_level(data, builtin_catalogue, bu
     facts = data.draw(valid_facts(builtin_catalogue))
     result = builtin_evaluators["durable"].evaluate(facts)
     level = builtin_catalogue.level(result.triage_level)
+    active = [line for line in builtin_catalogue.policy if line.id in {p.id for p in result.policy}]
     for rec in result.recommendations:
-        assert rec["kind"] in level.allowed_kinds, (level.id, rec["id"])
-        if rec["kind"] == "exercise" and level.max_intensity:
-            assert INTENSITY_ORDER[rec["intensity"]] <= INTENSITY_ORDER[level.max_intensity], (level.id, rec["id"])
+        assert withholding_line(builtin_catalogue.recommendations[rec.id], active) is None, (level.id, rec.id)
     if level.id in ("urgent", "emergency"):
-        assert not [r["id"] for r in result.recommendations if r["kind"] == "exercise"]
+        assert not [r.id for r in result.recommendations if r.kind == "exercise"]
     if level.id == "see_professional":
-        assert all(r.get("intensity") == "gentle" for r in result.recommendations if r["kind"] == "exercise")
+        assert all(r.intensity == "gentle" for r in result.recommendations if r.kind == "exercise")
 
 
 # ------------------------------------------------ one recommendation, many causes
@@ -219,13 +218,13 @@ def test_builtin_programme_respects_the_triage_level(data, builtin_catalogue, bu
 @pytest.mark.parametrize("engine", ["durable", "plain"])
 def test_a_recommendation_for_several_causes_appears_once_listing_all(mini_evaluators, engine):
     result = mini_evaluators[engine].evaluate({"sitting": 8, "cramp": True})
-    bridges = [r for r in result.recommendations if r["id"] == "bridge"]
+    bridges = [r for r in result.recommendations if r.id == "bridge"]
     assert len(bridges) == 1
-    assert bridges[0]["for_causes"] == ["glutes_cause", "sitting_cause"]  # ranked like the causes
-    assert len(bridges[0]["reasons"]) == 2
+    assert bridges[0].for_causes == ["glutes_cause", "sitting_cause"]  # ranked like the causes
+    assert len(bridges[0].reasons) == 2
     # not_with_causes: the stretch serves sitting but works against the glutes
     assert "stretch" not in result.recommendation_ids
-    assert "glutes_cause" in next(w["reason"] for w in result.withheld if w["id"] == "stretch")
+    assert "glutes_cause" in next(w.reason for w in result.withheld if w.id == "stretch")
 
 
 @PROPERTY
@@ -236,15 +235,15 @@ def test_builtin_recommendations_are_merged_per_item(data, builtin_catalogue, bu
     ids = result.recommendation_ids
     assert len(ids) == len(set(ids))
     listed = set(result.cause_ids)
-    withheld = {w["id"] for w in result.withheld}
-    recs = {r["id"]: r for r in result.recommendations}
+    withheld = {w.id for w in result.withheld}
+    recs = {r.id: r for r in result.recommendations}
     for item in builtin_catalogue.recommendations.values():
         serves = [c for c in item.for_causes if c in listed]
         if serves and item.id not in withheld:
             assert item.id in recs, (item.id, serves)
-            assert set(serves) <= set(recs[item.id]["for_causes"]), (item.id, serves)
+            assert set(serves) <= set(recs[item.id].for_causes), (item.id, serves)
     for rec in result.recommendations:
-        assert set(rec["for_causes"]) <= listed
+        assert set(rec.for_causes) <= listed
 
 
 # ------------------------------------------------ unknown facts never match

@@ -104,7 +104,7 @@ def test_known_facts_are_never_asked_again(data, engine, builtin_catalogue, buil
     ev = builtin_evaluators[engine]
     facts = data.draw(valid_facts(builtin_catalogue))
     result = ev.evaluate(facts)
-    asked = [q["fact"] for q in result.next_questions]
+    asked = [q.fact for q in result.next_questions]
     assert not set(asked) & set(result.facts)
     assert len(asked) == len(set(asked))
     assert set(asked) <= set(builtin_catalogue.facts)

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from decision_core.catalogue import builtin_rulesets_dir, load_builtin_catalogue, ruleset_files
-from decision_core.programme import INTENSITY_ORDER
 from decision_core.scoring import conclude
 
 # Collected from the catalogue itself: a broken catalogue fails collection loudly.
@@ -60,7 +59,7 @@ def _with_a_strong_rule(rule, satisfy):
         if strong.then.kind == "cause" and strong.then.target == rule.then.target and strong.strength == "strong":
             base = satisfy(CATALOGUE, strong)
             combined = _merge(base, satisfy(CATALOGUE, rule))
-            if combined is not None:
+            if combined is not None and combined != base:  # the strong rule's facts alone must not fire it
                 return base, combined
     return None, None
 
@@ -84,8 +83,8 @@ def _merge(*fact_sets):
 def _evidence(result, rule_id):
     for group in (result.causes, ):
         for cause in group:
-            for e in cause["evidence"]:
-                if e["rule"] == rule_id:
+            for e in cause.evidence:
+                if e.rule == rule_id:
                     return cause, e
     return None, None
 
@@ -109,14 +108,14 @@ def test_a_strong_rule_lists_its_cause_on_its_own(rule, durable, satisfy, seeds)
     assert rule.id in result.fired_rules
     assert rule.then.target in result.cause_ids, (facts, result.cause_ids)
     cause, evidence = _evidence(result, rule.id)
-    assert cause["id"] == rule.then.target
+    assert cause.id == rule.then.target
     # the evidence cites the fact (and its value as given), the rule, the reason and the seeds
-    assert evidence["fact"] in facts and evidence["value"] == durable.validate(facts)[evidence["fact"]]
-    assert {c.subject for c in rule.fact_conditions} <= set(evidence["facts"])
-    assert evidence["because"] == rule.because and evidence["strength"] == "strong"
-    assert evidence["sources"] == list(rule.sources) and cites_seeds(rule.sources, seeds)
-    assert set(rule.sources) <= set(cause["sources"])
-    assert cause["confidence"] > 0
+    assert evidence.fact in facts and evidence.value == durable.validate(facts)[evidence.fact]
+    assert {c.subject for c in rule.fact_conditions} <= set(evidence.facts)
+    assert evidence.because == rule.because and evidence.strength == "strong"
+    assert evidence.sources == list(rule.sources) and cites_seeds(rule.sources, seeds)
+    assert set(rule.sources) <= set(cause.sources)
+    assert cause.confidence > 0
 
 
 @pytest.mark.parametrize("rule", _cause_rules("supporting"))
@@ -126,12 +125,12 @@ def test_a_supporting_rule_raises_the_confidence(rule, durable, satisfy, seeds):
     assert rule.id in alone.fired_rules
     base, combined = _with_a_strong_rule(rule, satisfy)
     assert combined is not None, f"{rule.id} cannot hold together with any strong rule of {rule.then.target}"
-    before = next(c for c in durable.evaluate(base).causes if c["id"] == rule.then.target)
+    before = next(c for c in durable.evaluate(base).causes if c.id == rule.then.target)
     after_result = durable.evaluate(combined)
-    after = next(c for c in after_result.causes if c["id"] == rule.then.target)
-    assert after["score"] > before["score"] and after["confidence"] > before["confidence"]
+    after = next(c for c in after_result.causes if c.id == rule.then.target)
+    assert after.score > before.score and after.confidence > before.confidence
     _, evidence = _evidence(after_result, rule.id)
-    assert evidence["strength"] == "supporting" and evidence["sources"] == list(rule.sources)
+    assert evidence.strength == "supporting" and evidence.sources == list(rule.sources)
 
 
 def _score(evaluator, facts, cause_id):
@@ -155,10 +154,10 @@ def test_an_against_rule_lowers_the_score(rule, durable, satisfy, seeds):
     after, result = _score(durable, _merge(base, satisfy(CATALOGUE, rule)), rule.then.target)
     assert before > 0 and rule.id in result.fired_rules
     assert after == pytest.approx(before + rule.weight)
-    cause = next((c for c in result.causes if c["id"] == rule.then.target), None)
+    cause = next((c for c in result.causes if c.id == rule.then.target), None)
     if cause is not None:
-        evidence = next(e for e in cause["evidence"] if e["rule"] == rule.id)
-        assert evidence["strength"] == "against" and evidence["weight"] < 0
+        evidence = next(e for e in cause.evidence if e.rule == rule.id)
+        assert evidence.strength == "against" and evidence.weight < 0
 
 
 # ------------------------------------------------------------------ triage
@@ -171,12 +170,12 @@ def test_a_triage_rule_reaches_its_level(rule, durable, satisfy, seeds):
     result = durable.evaluate(facts)
     rank = {lv.id: lv.rank for lv in CATALOGUE.levels}
     assert rank[result.triage_level] >= rank[rule.then.target]
-    reason = next(r for r in result.triage["reasons"] if r["rule"] == rule.id)
-    assert reason["level"] == rule.then.target and reason["because"] == rule.because
-    assert {c.subject for c in rule.fact_conditions} <= set(reason["facts"])
-    assert reason["sources"] == list(rule.sources) and cites_seeds(rule.sources, seeds)
-    level = CATALOGUE.level(result.triage_level)
-    assert all(r["kind"] in level.allowed_kinds for r in result.recommendations)
+    reason = next(r for r in result.triage.reasons if r.rule == rule.id)
+    assert reason.level == rule.then.target and reason.because == rule.because
+    assert {c.subject for c in rule.fact_conditions} <= set(reason.facts)
+    assert reason.sources == list(rule.sources) and cites_seeds(rule.sources, seeds)
+    if result.programme_on_hold:
+        assert not [r.id for r in result.recommendations if "exercise" in r.tags]
 
 
 def test_triage_levels_are_the_four_of_the_domain():
@@ -184,9 +183,12 @@ def test_triage_levels_are_the_four_of_the_domain():
         pytest.skip("no built-in ruleset files yet")
     levels = [lv.id for lv in CATALOGUE.levels]
     assert levels == ["self_care", "see_professional", "urgent", "emergency"]
-    assert "exercise" not in CATALOGUE.level("urgent").allowed_kinds
-    assert "exercise" not in CATALOGUE.level("emergency").allowed_kinds
-    assert CATALOGUE.level("see_professional").max_intensity == "gentle"
+    # the policy holds the programme from urgent up, and keeps see_professional to gentle work
+    holds = {c.subject for line in CATALOGUE.policy if line.hold_programme and "exercise" not in line.allow_only
+             for c in line.when if c.op == "triage_at_least"}
+    assert {"urgent", "emergency"} <= holds
+    assert any(line.max_intensity == "gentle" and [c.text for c in line.when] == ["triage is at least see_professional"]
+               for line in CATALOGUE.policy)
 
 
 # --------------------------------------------------- recommendations and avoid
@@ -204,17 +206,15 @@ def test_a_recommendation_is_given_for_each_cause_it_serves(item, cause, durable
     assert cites_seeds(item.sources, seeds)
     result = durable.evaluate(satisfy(CATALOGUE, _strong_rule_for(cause)))
     assert cause in result.cause_ids
-    level = CATALOGUE.level(result.triage_level)
-    too_demanding = item.kind == "exercise" and level.max_intensity and \
-        INTENSITY_ORDER[item.intensity] > INTENSITY_ORDER[level.max_intensity]
-    if set(item.not_with_causes) & set(result.cause_ids) or item.kind not in level.allowed_kinds or too_demanding:
-        assert item.id in {w["id"] for w in result.withheld}
+    withheld = {w.id: w for w in result.withheld}
+    if item.id in withheld:  # then an active policy line or a raised avoid item says why
+        assert withheld[item.id].policy in {p.id for p in result.policy} | {f"avoid.{a.id}" for a in result.avoid}
         assert item.id not in result.recommendation_ids
         return
-    rec = next(r for r in result.recommendations if r["id"] == item.id)
-    assert cause in rec["for_causes"]
-    assert rec["dose"] == dict(item.dose) and rec["kind"] == item.kind
-    assert rec["sources"] == list(item.sources)
+    rec = next(r for r in result.recommendations if r.id == item.id)
+    assert cause in rec.for_causes
+    assert rec.dose == dict(item.dose) and rec.kind == item.kind
+    assert rec.sources == list(item.sources)
 
 
 def _facts_for_stratum_two(rule, satisfy):
@@ -244,10 +244,10 @@ def test_an_explicit_recommendation_or_avoid_rule_fires(rule, durable, satisfy, 
         pytest.skip(f"{rule.id}: the facts found raise the triage past {below[0].subject}")
     target = rule.then.target
     if rule.then.kind == "avoid":
-        item = next(a for a in result.avoid if a["id"] == target)
-        assert rule.id in [r["rule"] for r in item["reasons"]] and item["why"]
+        item = next(a for a in result.avoid if a.id == target)
+        assert rule.id in [r.rule for r in item.reasons] and item.why
     else:
-        shown = {r["id"] for r in result.recommendations} | {w["id"] for w in result.withheld}
+        shown = {r.id for r in result.recommendations} | {w.id for w in result.withheld}
         assert target in shown
 
 
@@ -276,9 +276,9 @@ def test_an_explicit_recommendation_or_avoid_rule_fires(rule, durable, satisfy, 
 def test_triage_follows_domain_md(builtin_evaluators, facts, level):
     for ev in builtin_evaluators.values():
         result = ev.evaluate(facts)
-        assert result.triage_level == level, (ev.engine_name, facts, result.triage["reasons"])
+        assert result.triage_level == level, (ev.engine_name, facts, result.triage.reasons)
         if level in ("urgent", "emergency"):
-            assert not [r for r in result.recommendations if r["kind"] == "exercise"]
+            assert not [r for r in result.recommendations if r.kind == "exercise"]
 
 
 def test_see_professional_recommends_an_assessment_and_gentle_work_only(durable):
@@ -287,15 +287,15 @@ def test_see_professional_recommends_an_assessment_and_gentle_work_only(durable)
     assert result.triage_level == "see_professional"
     assert "professional_assessment" in result.recommendation_ids
     assert "underactive_glutes" in result.cause_ids
-    exercises = [r for r in result.recommendations if r["kind"] == "exercise"]
-    assert exercises and all(r["intensity"] == "gentle" for r in exercises)
-    assert {"squat", "deadlift"} & {w["id"] for w in result.withheld}
+    exercises = [r for r in result.recommendations if r.kind == "exercise"]
+    assert exercises and all(r.intensity == "gentle" for r in exercises)
+    assert {"squat", "deadlift"} & {w.id for w in result.withheld}
 
 
 def test_sharp_pain_warns_against_stretching_into_pain(durable):
     result = durable.evaluate({"sharp_pain": True})
-    assert "stretching_into_pain" in [a["id"] for a in result.avoid]
-    assert "stretching_into_pain" not in [a["id"] for a in durable.evaluate({"sharp_pain": False}).avoid]
+    assert "stretching_into_pain" in [a.id for a in result.avoid]
+    assert "stretching_into_pain" not in [a.id for a in durable.evaluate({"sharp_pain": False}).avoid]
 
 
 @pytest.mark.parametrize("facts", [
@@ -305,7 +305,7 @@ def test_sharp_pain_warns_against_stretching_into_pain(durable):
 def test_no_aggressive_stretching_when_tilted_or_neural(durable, facts):
     result = durable.evaluate(facts)
     assert set(result.cause_ids) & {"anterior_pelvic_tilt", "neural_tension"}
-    assert "aggressive_hamstring_stretch" in [a["id"] for a in result.avoid]
+    assert "aggressive_hamstring_stretch" in [a.id for a in result.avoid]
 
 
 def test_an_acute_strain_rests_and_avoids_running(durable):
@@ -313,7 +313,7 @@ def test_an_acute_strain_rests_and_avoids_running(durable):
                                "bruising": True, "swelling": True})
     assert result.cause_ids[0] == "acute_strain" and result.triage_level == "urgent"
     assert "relative_rest_ice_compression" in result.recommendation_ids
-    assert "high_intensity_running" in [a["id"] for a in result.avoid]
+    assert "high_intensity_running" in [a.id for a in result.avoid]
 
 
 def test_sitting_counts_only_without_a_standing_desk(durable):
@@ -325,10 +325,10 @@ def test_sitting_counts_only_without_a_standing_desk(durable):
 def test_glute_work_serves_sitting_and_glutes_once(durable):
     result = durable.evaluate({"sitting_hours_per_day": 10, "uses_standing_desk": False,
                                "glute_bridge_hamstring_cramp": True})
-    bridges = [r for r in result.recommendations if r["id"] == "glute_bridge"]
+    bridges = [r for r in result.recommendations if r.id == "glute_bridge"]
     assert len(bridges) == 1
-    assert set(bridges[0]["for_causes"]) == {"underactive_glutes", "prolonged_sitting"}
-    assert bridges[0]["dose"], "glute_bridge carries its dose"
+    assert set(bridges[0].for_causes) == {"underactive_glutes", "prolonged_sitting"}
+    assert bridges[0].dose, "glute_bridge carries its dose"
 
 
 def test_long_standing_tightness_that_stretching_does_not_change_is_guarding(durable):
@@ -351,10 +351,10 @@ def test_nothing_known_concludes_nothing_and_asks_about_red_flags_first(durable)
     result = durable.evaluate({})
     assert result.triage_level == "self_care" and result.causes == [] and result.avoid == []
     red_flags = {name for name, f in CATALOGUE.facts.items() if f.red_flag}
-    first = [q["fact"] for q in result.next_questions[:4]]
+    first = [q.fact for q in result.next_questions[:4]]
     assert first[0] in red_flags, first
     discriminators = {c.subject for r in CATALOGUE.rules if r.then.kind == "cause" and r.strength == "strong"
                       for c in r.fact_conditions}
     assert set(first) & discriminators, first
-    asked = [q["fact"] for q in result.next_questions]
-    assert len(asked) == len(set(asked)) and all(q["question"].endswith("?") for q in result.next_questions)
+    asked = [q.fact for q in result.next_questions]
+    assert len(asked) == len(set(asked)) and all(q.question.endswith("?") for q in result.next_questions)

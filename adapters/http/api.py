@@ -6,6 +6,8 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, request
 
+from decision_core.result import Result
+
 from . import schemas
 from .app import state
 from .errors import Problem
@@ -57,8 +59,7 @@ def reports():
     name = load_query(st.report_query)["format"]
     fmt = _format(name)
     facts = read_json_body()
-    result = st.backend.evaluator.evaluate(facts).to_dict()
-    return render_report(fmt, result)
+    return render_report(fmt, st.backend.evaluator.evaluate(facts))
 
 
 @bp.get("/reports/<report_id>")
@@ -72,7 +73,8 @@ def reports():
 def stored_report(report_id: str):
     st = state()
     requested = load_query(st.stored_report_query).get("format")
-    result = st.store.get_report(report_id)
+    stored = st.store.get_report(report_id)
+    result = None if stored is None else Result.from_dict(stored)
     if result is None:
         minutes = max(1, st.config["REPORT_TTL_SECONDS"] // 60)
         raise Problem(404, f"This report does not exist or has expired (reports are kept for {minutes} minutes).")
@@ -154,10 +156,10 @@ def _default_format():
     return None
 
 
-def render_report(fmt, result: dict[str, Any]) -> Response:
+def render_report(fmt, result: Result) -> Response:
     """The result rendered by an output format (or as JSON when no format is registered at all)."""
     if fmt is None:
-        return json_response(result)
+        return json_response(result.to_dict())
     try:
         body = fmt.render(result)
         if isinstance(body, str):

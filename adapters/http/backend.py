@@ -70,7 +70,7 @@ class Backend:
         for rule in self.catalogue.rules:
             if rule.then.kind == "cause":
                 rules_per_cause[rule.then.target] = rules_per_cause.get(rule.then.target, 0) + 1
-        return [{"id": c.id, "name": c.name, "explanation": c.explanation, "sources": list(c.sources),
+        return [{"id": c.id, "name": c.name, "why": c.why, "fix": c.fix, "sources": list(c.sources),
                  "ruleset": c.ruleset, "threshold": c.threshold, "rules": rules_per_cause.get(c.id, 0)}
                 for c in self.catalogue.causes.values()]
 

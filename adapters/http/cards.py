@@ -14,6 +14,8 @@ import re
 import uuid
 from typing import Any
 
+from decision_core.result import Evidence, Result
+
 INDICATORS = {"emergency": "critical", "urgent": "critical", "see_professional": "warning", "self_care": "info"}
 REFERRAL_PRIORITY = {"emergency": "stat", "urgent": "urgent", "see_professional": "routine"}
 SUMMARY_MAX = 139  # the spec: a summary of fewer than 140 characters
@@ -41,23 +43,23 @@ def _clip(text: str, limit: int = SUMMARY_MAX) -> str:
     return cut + "…"
 
 
-def summary(result: dict[str, Any]) -> str:
-    triage = result["triage"]
-    level = triage["level"]
-    causes = [c["name"] for c in result["causes"][:2]]
-    if level == "self_care":
-        text = f"Hamstring tightness: {triage['name']}"
+def summary(result: Result) -> str:
+    triage = result.triage
+    causes = [c.name for c in result.causes[:2]]
+    if not triage.reasons:
+        text = f"Hamstring tightness: {triage.name}"
+        if not triage.confirmed:
+            text += f"; {len(result.open_safety_questions)} safety questions still open"
         text += "; likely " + " and ".join(causes) if causes else "; no single cause stands out yet"
     else:
-        reason = triage["reasons"][0]["because"].rstrip(".") if triage["reasons"] else triage["advice"].rstrip(".")
-        text = f"Hamstring tightness, {triage['name'].upper()}: {reason}"
+        text = f"Hamstring tightness, {triage.name.upper()}: {triage.reasons[0].because.rstrip('.')}"
     return _clip(text)
 
 
-def _evidence_line(ev: dict[str, Any]) -> str:
-    facts = ", ".join(f"`{name}` = {_value(v)}" for name, v in (ev.get("facts") or {}).items())
-    sources = ", ".join(ev.get("sources") or [])
-    line = f"  - {'against: ' if (ev.get('weight') or 0) < 0 else ''}{ev['because']}"
+def _evidence_line(ev: Evidence) -> str:
+    facts = ", ".join(f"`{name}` = {_value(v)}" for name, v in ev.facts.items())
+    sources = ", ".join(ev.sources)
+    line = f"  - {'against: ' if ev.against else ''}{ev.because}"
     if facts:
         line += f" ({facts})"
     return line + (f" [sources {sources}]" if sources else "")
@@ -69,41 +71,43 @@ def _dose(dose: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def detail(result: dict[str, Any]) -> str:
-    triage = result["triage"]
-    lines = [f"**Triage: {triage['name']}.** {triage['advice']}"]
-    for reason in triage["reasons"]:
+def detail(result: Result) -> str:
+    triage = result.triage
+    lines = [f"**Triage: {triage.name}.** {triage.advice}"]
+    for reason in triage.reasons:
         lines.append(_evidence_line(reason))
-    if result["causes"]:
+    if result.open_safety_questions:
+        lines += ["", "**Safety questions still open**"]
+        lines.extend(f"- {q.question} (`{q.fact}`)" for q in result.open_safety_questions)
+    if result.causes:
         lines += ["", "**Likely causes**"]
-        for cause in result["causes"]:
-            lines.append(f"{cause['rank']}. **{cause['name']}** (`{cause['id']}`), confidence "
-                         f"{round(cause['confidence'] * 100)}%; sources {', '.join(cause['sources'])}")
-            lines.extend("   " + _evidence_line(ev).lstrip() for ev in cause["evidence"])
+        for cause in result.causes:
+            lines.append(f"{cause.rank}. **{cause.name}** (`{cause.id}`), confidence "
+                         f"{round(cause.confidence * 100)}%; sources {', '.join(cause.sources)}")
+            lines.extend("   " + _evidence_line(ev).lstrip() for ev in cause.evidence)
     else:
         lines += ["", "No single cause stands out from what is known."]
-    if result["recommendations"]:
-        lines += ["", "**Programme**"]
-        for rec in result["recommendations"]:
-            dose = _dose(rec.get("dose") or {})
-            lines.append(f"- {rec['name']} ({rec['kind']})" + (f": {dose}" if dose else ""))
-    if result["avoid"]:
+    if result.recommendations:
+        lines += ["", "**What to do now**" if result.programme_on_hold else "**Programme**"]
+        for rec in result.recommendations:
+            dose = _dose(rec.dose)
+            lines.append(f"- {rec.name} ({rec.kind})" + (f": {dose}" if dose else ""))
+    if result.avoid:
         lines += ["", "**Avoid**"]
-        lines.extend(f"- {a['name']}: {a['why']}" for a in result["avoid"])
-    if result["next_questions"]:
+        lines.extend(f"- {a.name}: {a.why}" for a in result.avoid)
+    if result.next_questions:
         lines += ["", "**Worth asking next**"]
-        lines.extend(f"- {q['question']} (`{q['fact']}`)" for q in result["next_questions"][:5])
-    lines += ["", f"_{result['disclaimer']}_"]
+        lines.extend(f"- {q.question} (`{q.fact}`)" for q in result.next_questions[:5])
+    lines += ["", f"_{result.disclaimer}_"]
     return "\n".join(lines)
 
 
-def _referral(result: dict[str, Any], context: dict[str, Any]) -> dict[str, Any] | None:
-    level = result["triage"]["level"]
-    referrals = [r for r in result["recommendations"] if r["kind"] == "referral"]
+def _referral(result: Result, context: dict[str, Any]) -> dict[str, Any] | None:
+    level = result.triage.level
+    referrals = [r for r in result.recommendations if r.kind == "referral"]
     if level not in REFERRAL_PRIORITY and not referrals:
         return None
-    reason = "; ".join(r["because"] for r in result["triage"]["reasons"]) or \
-        "; ".join(r["name"] for r in referrals)
+    reason = "; ".join(r.because for r in result.triage.reasons) or "; ".join(r.name for r in referrals)
     request: dict[str, Any] = {
         "resourceType": "ServiceRequest",
         "status": "draft",
@@ -127,13 +131,13 @@ def _referral(result: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]
     }
 
 
-def build_card(result: dict[str, Any], context: dict[str, Any], source: dict[str, str],
+def build_card(result: Result, context: dict[str, Any], source: dict[str, str],
                report_url: str | None) -> dict[str, Any]:
     card: dict[str, Any] = {
         "uuid": str(uuid.uuid4()),
         "summary": summary(result),
         "detail": detail(result),
-        "indicator": INDICATORS.get(result["triage"]["level"], "warning"),
+        "indicator": INDICATORS.get(result.triage.level, "warning"),
         "source": {k: v for k, v in source.items() if v},
     }
     suggestion = _referral(result, context)

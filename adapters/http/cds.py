@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, request
 
 from decision_core.intake import InvalidFacts
+from decision_core.result import Result
 
 from . import schemas
 from .app import state
@@ -115,17 +116,17 @@ def call_service(service_id: str):
             if base and base.group(0) in gathered.sources:
                 sources[name] = gathered.sources[base.group(0)]
         raise invalid_facts(exc, fact_sources=sources) from None
-    result = evaluator.evaluate_valid(facts).to_dict()
+    result = evaluator.evaluate_valid(facts)
     if _nothing_to_say(result):
         return json_response({"cards": []})
-    report_url = st.public_url(f"/v1/reports/{st.store.put_report(result)}")
+    report_url = st.public_url(f"/v1/reports/{st.store.put_report(result.to_dict())}")
     source = {"label": st.config["CDS_SOURCE_LABEL"], "url": st.config["CDS_SOURCE_URL"] or st.public_url("/docs")}
     return json_response({"cards": [build_card(result, call["context"], source, report_url)]})
 
 
-def _nothing_to_say(result: dict) -> bool:
-    return (result["triage"]["level"] == "self_care" and not result["triage"]["reasons"] and not result["causes"]
-            and not result["recommendations"] and not result["avoid"])
+def _nothing_to_say(result: Result) -> bool:
+    return (not result.triage.reasons and not result.causes and not result.recommendations and not result.avoid
+            and not result.open_safety_questions)
 
 
 @bp.post("/<service_id>/feedback")

@@ -40,6 +40,15 @@ class ProblemSchema(_Open):
 # ------------------------------------------------------------------- results
 
 
+class CitationSchema(_Open):
+    source = fields.String(required=True, metadata={"description": "A source id (GET /v1/sources)."})
+    quote = fields.String(metadata={"description": "The passage of the source the claim rests on, verbatim."})
+
+
+def _citations():
+    return fields.List(fields.Nested(CitationSchema), required=True)
+
+
 class EvidenceSchema(_Open):
     fact = fields.String(allow_none=True, metadata={"description": "The first fact the rule read (null: it read only findings)."})
     value = AnyValue(allow_none=True)
@@ -47,6 +56,7 @@ class EvidenceSchema(_Open):
     rule = fields.String(required=True)
     because = fields.String(required=True)
     sources = fields.List(fields.String(), required=True)
+    citations = _citations()
     strength = fields.String()
     weight = fields.Float()
     level = fields.String()
@@ -56,6 +66,8 @@ class TriageSchema(_Open):
     level = fields.String(required=True, metadata={"description": "self_care | see_professional | urgent | emergency"})
     name = fields.String(required=True)
     advice = fields.String(required=True)
+    confirmed = fields.Boolean(required=True, metadata={
+        "description": "False while red-flag questions that could raise the level are unanswered."})
     reasons = fields.List(fields.Nested(EvidenceSchema), required=True)
 
 
@@ -65,15 +77,19 @@ class CauseSchema(_Open):
     rank = fields.Integer(required=True)
     score = fields.Float(required=True)
     confidence = fields.Float(required=True)
-    explanation = fields.String(required=True)
+    why = fields.String(required=True, metadata={"description": "What the cause is (always shown)."})
+    fix = fields.String(required=True, allow_none=True, metadata={
+        "description": "What helps; null while the safety policy holds the programme."})
     evidence = fields.List(fields.Nested(EvidenceSchema), required=True)
     sources = fields.List(fields.String(), required=True)
+    citations = _citations()
 
 
 class ReasonSchema(_Open):
     rule = fields.String(required=True)
     because = fields.String(required=True)
     sources = fields.List(fields.String(), required=True)
+    citations = _citations()
     facts = fields.Dict(keys=fields.String(), values=AnyValue(allow_none=True))
 
 
@@ -81,11 +97,13 @@ class RecommendationSchema(_Open):
     id = fields.String(required=True)
     name = fields.String(required=True)
     kind = fields.String(required=True, metadata={"description": "exercise | lifestyle | self_care | referral"})
+    tags = fields.List(fields.String(), required=True, metadata={"description": "What the safety policy reads."})
     dose = fields.Dict(keys=fields.String(), values=AnyValue(allow_none=True), required=True)
     instructions = fields.String(required=True)
     for_causes = fields.List(fields.String(), required=True)
     reasons = fields.List(fields.Nested(ReasonSchema), required=True)
     sources = fields.List(fields.String(), required=True)
+    citations = _citations()
     intensity = fields.String()
     for_triage = fields.String()
 
@@ -95,6 +113,8 @@ class WithheldSchema(_Open):
     name = fields.String(required=True)
     kind = fields.String(required=True)
     reason = fields.String(required=True)
+    policy = fields.String(required=True, metadata={
+        "description": "The safety policy line that withheld it (avoid.<id>: an avoid item forbids it)."})
 
 
 class AvoidSchema(_Open):
@@ -103,6 +123,20 @@ class AvoidSchema(_Open):
     why = fields.String(required=True)
     reasons = fields.List(fields.Nested(ReasonSchema), required=True)
     sources = fields.List(fields.String(), required=True)
+    citations = _citations()
+
+
+class SafetyQuestionSchema(_Open):
+    fact = fields.String(required=True)
+    question = fields.String(required=True)
+    could_raise_to = fields.String(required=True, metadata={"description": "The highest level its answer could reach."})
+
+
+class AppliedPolicySchema(_Open):
+    id = fields.String(required=True)
+    says = fields.String(required=True)
+    sources = fields.List(fields.String(), required=True)
+    holds_programme = fields.Boolean(required=True)
 
 
 class QuestionSchema(_Open):
@@ -134,6 +168,12 @@ class ResultSchema(_Open):
     withheld = fields.List(fields.Nested(WithheldSchema), required=True)
     avoid = fields.List(fields.Nested(AvoidSchema), required=True)
     next_questions = fields.List(fields.Nested(QuestionSchema), required=True, metadata={"description": "Best first."})
+    open_safety_questions = fields.List(fields.Nested(SafetyQuestionSchema), required=True, metadata={
+        "description": "Every unanswered red-flag question whose answer could raise the triage."})
+    policy = fields.List(fields.Nested(AppliedPolicySchema), required=True, metadata={
+        "description": "The safety policy lines that held for this result."})
+    programme_on_hold = fields.Boolean(required=True, metadata={
+        "description": "The safety policy holds the home programme: no exercise, and causes give no fix."})
     findings = fields.List(fields.Nested(FindingSchema), required=True)
     facts = fields.Dict(keys=fields.String(), values=AnyValue(), required=True,
                         metadata={"description": "The validated facts the result was computed from."})
@@ -168,7 +208,8 @@ class FactListSchema(_Open):
 class CauseInfoSchema(_Open):
     id = fields.String(required=True)
     name = fields.String(required=True)
-    explanation = fields.String(required=True)
+    why = fields.String(required=True, metadata={"description": "What the cause is, in plain language."})
+    fix = fields.String(required=True, metadata={"description": "What helps (empty when the ruleset gives none)."})
     sources = fields.List(fields.String(), required=True)
     ruleset = fields.String(required=True)
     threshold = fields.Float(required=True)

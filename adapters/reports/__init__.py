@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .view import InvalidResult, as_result_dict
+from .view import InvalidResult, as_result
 
 
 class ReportError(ValueError):
@@ -49,7 +49,7 @@ def render(result: Any, format_name: str, **options: Any) -> bytes:
     Raises UnknownFormat, InvalidResult (not a decision result) or ReportError (bad option).
     """
     fmt = get_format(format_name)
-    data = as_result_dict(result)
+    data = as_result(result)
     from .formats import ReportOptionError
 
     try:

@@ -21,6 +21,8 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from decision_core.result import Result
+
 from .view import ReportView, build_view
 
 log = logging.getLogger(__name__)
@@ -85,11 +87,17 @@ def _css(browser: bool) -> str:
     return _static("report.css") + ("\n" + _static("browser.css") if browser else "")
 
 
-def _view(result: dict[str, Any], options: dict[str, Any]) -> ReportView:
+def _view(result: Result, options: dict[str, Any]) -> ReportView:
     generated_at = options.get("generated_at")
     if generated_at is not None and not isinstance(generated_at, datetime):
         raise ReportOptionError(f"generated_at must be a datetime, not {type(generated_at).__name__}")
     return build_view(result, generated_at=generated_at, title=options.get("title"))
+
+
+def _mark(v: ReportView) -> str:
+    """The banner's sign; never a tick while safety questions are open (unknown is not 'no')."""
+    mark = LEVEL_MARKS.get(v.level, "!")
+    return "?" if mark == LEVEL_MARKS["self_care"] and v.open_safety_questions else mark
 
 
 def _paper(options: dict[str, Any], default: str | None) -> str | None:
@@ -102,31 +110,31 @@ def _paper(options: dict[str, Any], default: str | None) -> str | None:
     return size
 
 
-def render_json(result: dict[str, Any], **options: Any) -> str:
+def render_json(result: Result, **options: Any) -> str:
     """The full result, exactly as the evaluator returned it."""
-    from .view import as_result_dict
+    from .view import as_result
 
-    return json.dumps(as_result_dict(result), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(as_result(result).to_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
-def render_markdown(result: dict[str, Any], **options: Any) -> str:
+def render_markdown(result: Result, **options: Any) -> str:
     v = _view(result, options)
-    return _TEXT_ENV.get_template("report.md.j2").render(v=v, mark=LEVEL_MARKS.get(v.level, "!"))
+    return _TEXT_ENV.get_template("report.md.j2").render(v=v, mark=_mark(v))
 
 
-def render_text(result: dict[str, Any], **options: Any) -> str:
+def render_text(result: Result, **options: Any) -> str:
     v = _view(result, options)
     rule = ("=" if v.acute else "-") * TEXT_WIDTH
-    return _TEXT_ENV.get_template("report.txt.j2").render(v=v, mark=LEVEL_MARKS.get(v.level, "!"), rule=rule)
+    return _TEXT_ENV.get_template("report.txt.j2").render(v=v, mark=_mark(v), rule=rule)
 
 
-def _html(result: dict[str, Any], options: dict[str, Any], default_paper: str | None, browser: bool) -> str:
+def _html(result: Result, options: dict[str, Any], default_paper: str | None, browser: bool) -> str:
     v = _view(result, options)
     return _HTML_ENV.get_template("report.html.j2").render(
-        v=v, css=_css(browser), paper=_paper(options, default_paper), mark=LEVEL_MARKS.get(v.level, "!"))
+        v=v, css=_css(browser), paper=_paper(options, default_paper), mark=_mark(v))
 
 
-def render_html(result: dict[str, Any], **options: Any) -> str:
+def render_html(result: Result, **options: Any) -> str:
     """A self-contained page: inline CSS, no scripts, nothing fetched."""
     return _html(result, options, default_paper=None, browser=True)
 
@@ -139,7 +147,7 @@ def _no_fetch(url: str, *args: Any, **kwargs: Any):
     raise ValueError(f"the report fetches nothing ({url} refused)")
 
 
-def render_pdf(result: dict[str, Any], **options: Any) -> bytes:
+def render_pdf(result: Result, **options: Any) -> bytes:
     """The HTML handout laid out by WeasyPrint (A4 unless paper='letter')."""
     html = _html(result, options, default_paper="a4", browser=False)
     from weasyprint import HTML  # slow to import: only when a PDF is asked for

@@ -14,13 +14,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
+from decision_core.result import Evidence as ResultEvidence
+from decision_core.result import Reason, Recommendation, Result
+
 log = logging.getLogger(__name__)
 
 ACUTE_LEVELS = ("urgent", "emergency")
 # Triage levels that make a reason a red flag (a FHIR DetectedIssue), with its severity.
 RED_FLAG_SEVERITY = {"emergency": "high", "urgent": "high", "see_professional": "moderate"}
 LEVEL_ORDER = ("self_care", "see_professional", "urgent", "emergency")
-REQUIRED_KEYS = ("triage", "causes", "recommendations", "withheld", "avoid", "next_questions", "rulesets", "disclaimer")
 
 KIND_LABELS = {"exercise": "Exercise", "lifestyle": "Everyday change", "self_care": "Self-care", "referral": "Referral"}
 
@@ -85,7 +87,8 @@ class CauseView:
     rank: int
     score: float
     confidence: float
-    explanation: str
+    why: str
+    fix: str | None  # None while the programme is on hold
     evidence: list[Evidence]
     sources: list[str]
 
@@ -203,6 +206,7 @@ class ReportView:
     withheld: list[WithheldView]
     withheld_exercise_count: int
     next_questions: list[QuestionView]
+    open_safety_questions: list[QuestionView]
     facts: list[tuple[str, str]]
     rulesets: list[dict[str, Any]]
     sources: list[SourceView]
@@ -236,18 +240,15 @@ class ReportView:
         return out
 
 
-def _evidence(raw: Mapping[str, Any]) -> Evidence:
-    facts = raw.get("facts")
-    if not facts and raw.get("fact"):
-        facts = {raw["fact"]: raw.get("value")}
-    weight = raw.get("weight")
+def _evidence(ev: ResultEvidence | Reason) -> Evidence:
+    strength = getattr(ev, "strength", None)
     return Evidence(
-        because=str(raw.get("because", "")),
-        rule=str(raw.get("rule", "")),
-        sources=[str(s) for s in raw.get("sources", [])],
-        facts=[(str(k), fact_value_text(v)) for k, v in (facts or {}).items()],
-        against=(raw.get("strength") == "against") or (weight is not None and weight < 0),
-        strength=raw.get("strength"),
+        because=ev.because,
+        rule=ev.rule,
+        sources=list(ev.sources),
+        facts=[(name, fact_value_text(v)) for name, v in (ev.facts or {}).items()],
+        against=isinstance(ev, ResultEvidence) and ev.against,
+        strength=strength,
     )
 
 
@@ -255,71 +256,68 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _item(raw: Mapping[str, Any], cause_names: dict[str, str], level_name: str) -> ItemView:
-    dose = raw.get("dose") or {}
-    serves_ids = list(raw.get("for_causes") or [])
-    serves = [cause_names.get(c, humanise(c)) for c in serves_ids]
-    if raw.get("for_triage"):
+def _item(rec: Recommendation, cause_names: dict[str, str], level_name: str) -> ItemView:
+    dose = rec.dose
+    serves = [cause_names.get(c, humanise(c)) for c in rec.for_causes]
+    if rec.for_triage:
         serves.insert(0, f"your triage level ({level_name})")
     return ItemView(
-        id=raw["id"],
-        name=raw.get("name") or humanise(raw["id"]),
-        kind=raw.get("kind", ""),
+        id=rec.id,
+        name=rec.name,
+        kind=rec.kind,
         sets=_text(dose.get("sets")),
         reps=_text(dose.get("reps")),
         hold=_text(dose.get("hold")),
         duration=_text(dose.get("duration")),
         frequency=_text(dose.get("frequency")),
         detail=_text(dose.get("detail")),
-        instructions=_text(raw.get("instructions")).strip(),
+        instructions=rec.instructions.strip(),
         serves=serves,
-        serves_ids=serves_ids,
-        for_triage=raw.get("for_triage"),
-        intensity=raw.get("intensity"),
-        sources=[str(s) for s in raw.get("sources", [])],
-        reasons=[_evidence(r) for r in raw.get("reasons", [])],
+        serves_ids=list(rec.for_causes),
+        for_triage=rec.for_triage,
+        intensity=rec.intensity,
+        sources=list(rec.sources),
+        reasons=[_evidence(r) for r in rec.reasons],
     )
 
 
-def as_result_dict(result: Any) -> dict[str, Any]:
-    """A Result or its dict, checked to be a result (not, say, an error object)."""
-    if hasattr(result, "to_dict") and callable(result.to_dict):
-        result = result.to_dict()
+def as_result(result: Any) -> Result:
+    """A Result, or its dict read back into one; InvalidResult when it is neither."""
+    if isinstance(result, Result):
+        return result
     if not isinstance(result, Mapping):
         raise InvalidResult(f"a report needs a decision result (a Result or its dict), not {type(result).__name__}")
     if "error" in result and "triage" not in result:
         raise InvalidResult(f"cannot report on an error object: {result.get('message') or result['error']}")
-    missing = [k for k in REQUIRED_KEYS if k not in result]
-    if missing:
-        raise InvalidResult("not a decision result: missing " + ", ".join(missing))
-    if not isinstance(result["triage"], Mapping) or "level" not in result["triage"]:
-        raise InvalidResult("not a decision result: triage has no level")
-    return dict(result)
+    try:
+        return Result.from_dict(result)
+    except KeyError as exc:
+        raise InvalidResult(f"not a decision result: missing {exc.args[0]}") from None
+    except (TypeError, AttributeError, ValueError) as exc:
+        raise InvalidResult(f"not a decision result: {exc}") from None
 
 
 def build_view(result: Any, generated_at: datetime | None = None, title: str | None = None) -> ReportView:
-    data = as_result_dict(result)
-    triage = data["triage"]
-    level = str(triage["level"])
-    level_name = str(triage.get("name") or humanise(level))
-    acute = level in ACUTE_LEVELS
-    cause_names = {c["id"]: c.get("name") or humanise(c["id"]) for c in data["causes"]}
+    res = as_result(result)
+    triage = res.triage
+    level_name = triage.name or humanise(triage.level)
+    # The safety policy decides when the home programme is on hold; the report follows it.
+    acute = res.programme_on_hold
+    cause_names = {c.id: c.name for c in res.causes}
 
     causes = [
-        CauseView(
-            id=c["id"], name=cause_names[c["id"]], rank=int(c.get("rank", i)), score=float(c.get("score", 0)),
-            confidence=float(c.get("confidence", 0)), explanation=_text(c.get("explanation")).strip(),
-            evidence=[_evidence(e) for e in c.get("evidence", [])], sources=[str(s) for s in c.get("sources", [])],
-        )
-        for i, c in enumerate(data["causes"], start=1)
+        CauseView(id=c.id, name=c.name, rank=c.rank, score=c.score, confidence=c.confidence, why=c.why.strip(),
+                  fix=None if acute or not c.fix else c.fix.strip(), evidence=[_evidence(e) for e in c.evidence],
+                  sources=list(c.sources))
+        for c in res.causes
     ]
-    items = [_item(r, cause_names, level_name) for r in data["recommendations"]]
+    items = [_item(r, cause_names, level_name) for r in res.recommendations]
     dropped: list[str] = []
     if acute:
-        # Defence in depth: the triage policy already withholds exercises here.
+        # Defence in depth: the policy already withholds exercises while the programme is on hold.
         dropped = [i.id for i in items if i.kind == "exercise"]
         if dropped:
-            log.warning("triage %s: leaving exercises %s out of the report", level, ", ".join(dropped))
+            log.warning("programme on hold: leaving exercises %s out of the report", ", ".join(dropped))
         items = [i for i in items if i.kind != "exercise"]
         do_now, exercises, other = items, [], []
     else:
@@ -327,12 +325,8 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
         exercises = [i for i in items if i.kind == "exercise"]
         other = [i for i in items if i.kind != "exercise"]
 
-    withheld_raw = data.get("withheld") or []
-    withheld_exercises = sum(1 for w in withheld_raw if w.get("kind") == "exercise") + len(dropped)
-    withheld = [] if acute else [
-        WithheldView(w["id"], w.get("name") or humanise(w["id"]), w.get("kind", ""), _text(w.get("reason")))
-        for w in withheld_raw
-    ]
+    withheld_exercises = sum(1 for w in res.withheld if w.kind == "exercise") + len(dropped)
+    withheld = [] if acute else [WithheldView(w.id, w.name, w.kind, w.reason) for w in res.withheld]
 
     cited: list[str] = []
 
@@ -341,16 +335,16 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
             if s not in cited:
                 cited.append(s)
 
-    for r in triage.get("reasons", []):
-        cite(r.get("sources", []))
+    for r in triage.reasons:
+        cite(r.sources)
     for c in causes:
         cite(c.sources)
         for e in c.evidence:
             cite(e.sources)
     for i in do_now + exercises + other:
         cite(i.sources)
-    for a in data["avoid"]:
-        cite(a.get("sources", []))
+    for a in res.avoid:
+        cite(a.sources)
     titles = source_titles()
     sources = [
         SourceView(s, titles.get(s, {}).get("title", "(no title on file)"), titles.get(s, {}).get("publisher", ""))
@@ -358,28 +352,28 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
     ]
 
     return ReportView(
-        level=level,
+        level=triage.level,
         level_name=level_name,
-        advice=_text(triage.get("advice")).strip(),
+        advice=triage.advice.strip(),
         acute=acute,
-        reasons=[_evidence(r) for r in triage.get("reasons", [])],
-        reason_levels=[str(r.get("level", level)) for r in triage.get("reasons", [])],
+        reasons=[_evidence(r) for r in triage.reasons],
+        reason_levels=[r.level or triage.level for r in triage.reasons],
         causes=causes,
         do_now=do_now,
         exercises=exercises,
         other_advice=other,
-        avoid=[AvoidView(a["id"], a.get("name") or humanise(a["id"]), _text(a.get("why")).strip(),
-                         [str(s) for s in a.get("sources", [])], [_evidence(r) for r in a.get("reasons", [])])
-               for a in data["avoid"]],
+        avoid=[AvoidView(a.id, a.name, a.why.strip(), list(a.sources), [_evidence(r) for r in a.reasons])
+               for a in res.avoid],
         withheld=withheld,
         withheld_exercise_count=withheld_exercises,
-        next_questions=[QuestionView(q.get("fact", ""), _text(q.get("question")), _text(q.get("why")),
-                                     _text(q.get("kind"))) for q in data["next_questions"]],
-        facts=[(k, fact_value_text(v)) for k, v in sorted((data.get("facts") or {}).items())],
-        rulesets=[dict(r, plugin=r.get("plugin") or "") for r in data["rulesets"]],
+        next_questions=[QuestionView(q.fact, q.question, q.why, q.kind) for q in res.next_questions],
+        open_safety_questions=[QuestionView(q.fact, q.question, f"could raise the triage to {q.could_raise_to}",
+                                            "safety") for q in res.open_safety_questions],
+        facts=[(k, fact_value_text(v)) for k, v in sorted(res.facts.items())],
+        rulesets=[r.to_dict() for r in res.rulesets],
         sources=sources,
-        disclaimer=_text(data["disclaimer"]),
-        engine=_text(data.get("engine")),
+        disclaimer=res.disclaimer,
+        engine=res.engine,
         generated_at=generated_at or datetime.now(timezone.utc),
         title=title or ReportView.title,
         dropped_exercises=dropped,
