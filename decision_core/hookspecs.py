@@ -53,8 +53,8 @@ def register_output_formats(register):
     """Register output formats:
     ``register(name, media_type, extension, render, description="", binary=False)``.
 
-    ``render(result_dict, **options)`` returns ``str`` (or ``bytes`` when
-    ``binary``) from the dictionary of :meth:`decision_core.result.Result.to_dict`.
+    ``render(result, **options)`` returns ``str`` (or ``bytes`` when
+    ``binary``) from a typed :class:`decision_core.result.Result`.
     ``name`` is lower-case letters, digits, ``-`` or ``_``.
     """
 

@@ -45,7 +45,7 @@ from .catalogue import (
     ruleset_files,
 )
 from .lint_sources import citation_issues, load_source_texts, registry_of
-from .ruleset_schema import INTENSITIES
+from .policy import withholding_line
 from .sources import generated_rule as _generated
 
 ERROR, WARNING = "error", "warning"
@@ -463,8 +463,13 @@ class _Semantics:
         for cause in cat.causes.values():
             rules = [r for r in cat.rules if r.then.kind == "cause" and r.then.target == cause.id]
             best = sum(r.weight for r in rules if r.id not in impossible and (r.weight or 0) > 0)
-            if best >= cause.threshold or ("cause", cause.id) in self.doubt:
+            strong = any(r.strength == "strong" for r in rules if r.id not in impossible)
+            if (best >= cause.threshold and strong) or ("cause", cause.id) in self.doubt:
                 listable.add(cause.id)
+            elif best >= cause.threshold:
+                self.issue("error", "cause_never_listed",
+                           f"cause '{cause.id}' can never be listed: a cause needs a strong signal, and none of its "
+                           "reachable rules is strong", cause.ruleset, f"cause {cause.id}")
             else:
                 self.issue("error", "cause_never_listed",
                            f"cause '{cause.id}' can never be listed: its reachable rules add up to at most "
@@ -488,7 +493,34 @@ class _Semantics:
                 self.rule_issue("error", "unreachable_rule", rule, f"can never fire: {impossible[rule.id]}")
         self._withheld(impossible, reached)
         self._coverage(impossible, listable)
+        self._tags()
         return self.out
+
+    def _tags(self) -> None:
+        """Every item carries tags the safety policy knows, so the policy can classify it."""
+        vocabulary = self.cat.tags
+        for item in self.cat.recommendations.values():
+            if not item.tags:
+                self.issue("error", "item_without_tags",
+                           f"item '{item.id}' has no tags: the safety policy cannot tell whether it is an exercise, "
+                           "a stretch, soft-tissue work... (e.g. tags: [exercise, stretch])", item.ruleset,
+                           f"item {item.id}", "tags")
+                continue
+            unknown = [t for t in item.tags if t not in vocabulary]
+            if unknown:
+                self.issue("error", "unclassified_item",
+                           f"item '{item.id}' has tags the safety policy does not know ({', '.join(unknown)}); "
+                           f"known tags: {', '.join(sorted(vocabulary))}", item.ruleset, f"item {item.id}", "tags")
+
+    def _triage_lines(self, level) -> list:
+        """The policy lines that hold at a triage level whatever else is known (they read only the triage)."""
+        out = []
+        for line in self.cat.policy:
+            if line.when and all(c.op.startswith("triage") for c in line.when) and \
+                    all(self.rank[level.id] >= self.rank[c.subject] if c.op == "triage_at_least"
+                        else self.rank[level.id] < self.rank[c.subject] for c in line.when):
+                out.append(line)
+        return out
 
     # --- fact conditions
 
@@ -543,7 +575,7 @@ class _Semantics:
                                 f"withheld whenever '{clash[0]}' is listed (not_with_causes)")
                 continue
             levels = self._levels_for(rule, reached)
-            if levels and not any(_allowed(item, cat.level(lv)) for lv in levels):
+            if levels and all(withholding_line(item, self._triage_lines(cat.level(lv))) for lv in levels):
                 self.rule_issue("error", "always_withheld", rule,
                                 f"recommends {item.kind} '{item.id}' only at triage {', '.join(levels)}, "
                                 "where it is always withheld")
@@ -602,15 +634,6 @@ class _Semantics:
                 if fact_name in reads:
                     return True
         return False
-
-
-def _allowed(item, level) -> bool:
-    if item.kind not in level.allowed_kinds:
-        return False
-    if item.kind == "exercise" and level.max_intensity:
-        order = {name: i for i, name in enumerate(INTENSITIES)}
-        return order.get(item.intensity or INTENSITIES[-1], len(INTENSITIES)) <= order[level.max_intensity]
-    return True
 
 
 def _range(fact) -> str:

@@ -68,12 +68,13 @@ def build_programme(compiled: CompiledRules, facts: dict, conclusions: Conclusio
             out.withheld.append(Withheld(item.id, item.name, item.kind, why[1], why[0]))
             continue
         for_causes = sorted(entry.causes, key=lambda c: cause_rank.get(c, unranked))
+        lead_rank = verdict.lead_rank(item)
         rec = Recommendation(item.id, item.name, item.kind, sorted(item.policy_tags), dict(item.dose),
                              item.instructions, for_causes, entry.reasons, list(item.sources), list(item.citations),
-                             item.intensity, level if entry.by_triage else None)
+                             item.intensity, level if entry.by_triage else None, lead_rank < len(verdict.lead_with))
         # what the policy puts first, then triage-driven items, then by the best-ranked cause served, then catalogue order
         best_cause = min((cause_rank.get(c, 99) for c in for_causes), default=99)
-        key = (verdict.lead_rank(item), 0 if entry.by_triage else 1, best_cause, rec_order[rec_id])
+        key = (lead_rank, 0 if entry.by_triage else 1, best_cause, rec_order[rec_id])
         ranked.append((key, rec))
     ranked.sort(key=lambda kr: kr[0])
     out.recommendations = [rec for _, rec in ranked]

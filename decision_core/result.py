@@ -163,12 +163,13 @@ class Recommendation:
     citations: list[Citation] = field(default_factory=list)
     intensity: str | None = None
     for_triage: str | None = None  # the triage level it answers, when a triage rule recommended it
+    leads: bool = False  # the safety policy puts it first (the referral, when the triage asks for one)
 
     def to_dict(self) -> dict[str, Any]:
         out = {"id": self.id, "name": self.name, "kind": self.kind, "tags": self.tags, "dose": self.dose,
                "instructions": self.instructions, "for_causes": self.for_causes,
                "reasons": [r.to_dict() for r in self.reasons], "sources": self.sources,
-               "citations": [c.to_dict() for c in self.citations]}
+               "citations": [c.to_dict() for c in self.citations], "leads": self.leads}
         if self.intensity is not None:
             out["intensity"] = self.intensity
         if self.for_triage is not None:
@@ -179,7 +180,7 @@ class Recommendation:
     def from_dict(cls, d: Mapping[str, Any]) -> "Recommendation":
         return cls(d["id"], d["name"], d["kind"], list(d.get("tags", ())), dict(d["dose"]), d["instructions"],
                    list(d["for_causes"]), [Reason.from_dict(r) for r in d["reasons"]], list(d["sources"]),
-                   _citations(d.get("citations")), d.get("intensity"), d.get("for_triage"))
+                   _citations(d.get("citations")), d.get("intensity"), d.get("for_triage"), d.get("leads", False))
 
 
 @dataclass(slots=True)

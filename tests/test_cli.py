@@ -42,7 +42,7 @@ def test_evaluate_a_file_prints_a_readable_summary(runner, case_file, builtin_ca
     expected = get_evaluator().evaluate(DESK_WORKER)
     assert done.stdout.startswith(f"TRIAGE: {expected.triage_level.upper().replace('_', ' ')}")
     for cause in expected.causes:
-        assert f"({cause['id']})" in done.stdout
+        assert f"({cause.id})" in done.stdout
     assert "Programme:" in done.stdout and "not a diagnosis" in done.stdout
     assert not done.stdout.lstrip().startswith("{")
 
@@ -154,7 +154,7 @@ def test_causes_lists_the_catalogue(runner, builtin_catalogue):
     glutes = next(r for r in rows if r["id"] == "underactive_glutes")
     assert glutes["rules"] == sum(1 for r in builtin_catalogue.rules
                                   if r.then.kind == "cause" and r.then.target == "underactive_glutes")
-    assert glutes["sources"] and glutes["explanation"]
+    assert glutes["sources"] and glutes["why"]
 
 
 # ------------------------------------------------------------------- installed

@@ -149,13 +149,14 @@ RECS = """\
     kind: recommendations
     title: Recommendations
     items:
-      - {id: lint_walk, name: Lint walk, kind: lifestyle, instructions: Walk., for_causes: [lint_cause, lint_weak], sources: [{source: "001", quote: "fixture words"}]}
-      - {id: lint_sprint, name: Lint sprint, kind: exercise, intensity: vigorous, instructions: Sprint., sources: [{source: "001", quote: "fixture words"}]}
-      - {id: lint_clash, name: Lint clash, kind: lifestyle, instructions: Clash., not_with_causes: [lint_cause], sources: [{source: "001", quote: "fixture words"}]}
-      - {id: lint_never, name: Never recommended, kind: lifestyle, instructions: Nothing., sources: [{source: "001", quote: "fixture words"}]}
+      - {id: lint_walk, name: Lint walk, kind: lifestyle, tags: [lifestyle], instructions: Walk., for_causes: [lint_cause, lint_weak], sources: [{source: "001", quote: "fixture words"}]}
+      - {id: lint_sprint, name: Lint sprint, kind: exercise, tags: [exercise], intensity: vigorous, instructions: Sprint., sources: [{source: "001", quote: "fixture words"}]}
+      - {id: lint_clash, name: Lint clash, kind: lifestyle, tags: [lifestyle], instructions: Clash., not_with_causes: [lint_cause], sources: [{source: "001", quote: "fixture words"}]}
+      - {id: lint_never, name: Never recommended, kind: lifestyle, tags: [lifestyle], instructions: Nothing., sources: [{source: "001", quote: "fixture words"}]}
       - id: hamstring_curl
         name: Hamstring curl
         kind: exercise
+        tags: [exercise, strengthening]
         intensity: moderate
         dose: {sets: 5, reps: "20"}
         instructions: A second dose for the core's item.
@@ -272,7 +273,7 @@ def test_warnings_alone_pass_unless_strict(tmp_path):
         kind: recommendations
         title: Recs
         items:
-          - {id: lint_walk, name: Lint walk, kind: lifestyle, instructions: Walk., for_causes: [lint_lonely], sources: [{source: "001", quote: "fixture words"}]}
+          - {id: lint_walk, name: Lint walk, kind: lifestyle, tags: [lifestyle], instructions: Walk., for_causes: [lint_lonely], sources: [{source: "001", quote: "fixture words"}]}
         """)
     assert CliRunner().invoke(cli, ["lint", str(folder)]).exit_code == 0  # unused facts are warnings
     assert CliRunner().invoke(cli, ["lint", "--strict", str(folder)]).exit_code == 1
@@ -389,7 +390,7 @@ def test_an_error_is_reported_once_not_again_as_its_consequences(tmp_path):
         kind: recommendations
         title: Recs
         items:
-          - {id: lint_walk, name: Lint walk, kind: lifestyle, instructions: Walk., for_causes: [lint_lonely], sources: [{source: "001", quote: "fixture words"}]}
+          - {id: lint_walk, name: Lint walk, kind: lifestyle, tags: [lifestyle], instructions: Walk., for_causes: [lint_lonely], sources: [{source: "001", quote: "fixture words"}]}
         """)
     report = lint_paths([folder])
     # not also "cause never listed", nor "unreachable" for the item recommended for it
@@ -425,3 +426,24 @@ def test_linting_the_installed_catalogue_covers_installed_plugins(tmp_path, monk
     assert ("unknown_fact", "broken_rules", "lint_lonely.strong") in issues
     failed = [i for i in report.errors if i.code == "plugin_failed"]
     assert [i.plugin for i in failed] == ["raiser_plugin"] and "OSError: disk on fire" in failed[0].message
+
+
+@needs_core
+def test_items_the_safety_policy_cannot_classify_are_errors(tmp_path):
+    folder = tmp_path / "untagged"
+    write(folder, "facts.yaml", FACTS.replace(", discriminates: [lint_weak]", ""))
+    write(folder, "cause.yaml", LONELY)
+    write(folder, "recs.yaml", """\
+        ruleset: lint_recs
+        version: 1.0.0
+        kind: recommendations
+        title: Recs
+        items:
+          - {id: lint_walk, name: Lint walk, kind: lifestyle, instructions: Walk., for_causes: [lint_lonely], sources: ["001"]}
+          - {id: lint_hop, name: Lint hop, kind: exercise, intensity: gentle, tags: [hopping], instructions: Hop., for_causes: [lint_lonely], sources: ["001"]}
+        """)
+    report = lint_paths([folder])
+    found = {(i.code, i.rule, i.field) for i in report.errors}
+    assert ("item_without_tags", "item lint_walk", "tags") in found
+    assert ("unclassified_item", "item lint_hop", "tags") in found
+    assert "hopping" in next(i.message for i in report.errors if i.code == "unclassified_item")

@@ -175,7 +175,7 @@ def test_the_hamstring_plugin_changes_an_evaluation_in_process():
         with_plugin = decision_core.evaluate(dict(facts, hamstring_strength_tested_weak=True), engine="durable")
         assert "hamstring_strength_deficit" in with_plugin.cause_ids
         assert "hamstring_curl" in with_plugin.recommendation_ids
-        assert "quad_only_strength_sessions" in [a["id"] for a in with_plugin.avoid]
+        assert "quad_only_strength_sessions" in [a.id for a in with_plugin.avoid]
     after = decision_core.evaluate(facts, engine="plain").to_dict()
     assert after == before
 

@@ -280,7 +280,21 @@ def test_text_report_fits_a_terminal():
     result = result_for({"sitting_hours_per_day": 10, "glute_bridge_hamstring_cramp": True, "activity_level": "sedentary"})
     text = render(result, "text", generated_at=WHEN).decode()
     assert max(len(line) for line in text.splitlines()) <= 78
+    # red-flag questions are open: no tick, and the open questions are named
+    assert text.splitlines()[4].startswith("? TRIAGE: SELF CARE")
+    assert "Safety questions still open" in text and "Nothing in your answers needs a doctor" not in text
+
+
+def test_self_care_gets_its_tick_only_when_every_red_flag_is_answered(builtin_catalogue):
+    no_red_flags = {name: False for name, f in builtin_catalogue.facts.items() if f.red_flag and f.type == "bool"}
+    facts = {**no_red_flags, "sitting_hours_per_day": 10, "glute_bridge_hamstring_cramp": True, "pain_level": 2,
+             "onset": "gradual", "pain_locations": ["back_of_thigh"], "stretching_response": "relieves",
+             "tightness_duration_weeks": 4}
+    result = result_for(facts)
+    assert result["open_safety_questions"] == [] and result["triage"]["confirmed"]
+    text = render(result, "text", generated_at=WHEN).decode()
     assert text.splitlines()[4].startswith("\u2713 TRIAGE: SELF CARE")
+    assert "Safety questions still open" not in text
 
 
 def test_markdown_table_cells_escape_pipes_and_line_breaks():

@@ -172,6 +172,20 @@ def test_an_unregistered_source_is_rejected_naming_file_rule_and_field(tmp_path)
     assert "registered: 000, 002, 004, policy" in text
 
 
+def test_a_policy_line_citing_an_unregistered_source_is_rejected(tmp_path):
+    folder = tmp_path / "mini"
+    shutil.copytree(MINI, folder)
+    policy = folder / "policy.yaml"
+    text = policy.read_text(encoding="utf-8")
+    policy.write_text(text.replace('says: No exercise until seen.\n    sources: ["002"]',
+                                   'says: No exercise until seen.\n    sources: [house_rules]'), encoding="utf-8")
+    with pytest.raises(RulesetError) as info:
+        load_catalogue([(folder, "test")])
+    (problem,) = info.value.problems
+    assert (problem.rule, problem.field) == ("mini_policy.urgent", "sources")
+    assert problem.message.startswith("unknown source 'house_rules'")
+
+
 def test_a_plugin_registers_its_own_sources_and_cites_them(tmp_path):
     folder = tmp_path / "plugin"
     write(folder, "sources.yaml", """\

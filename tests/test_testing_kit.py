@@ -106,8 +106,8 @@ def test_failures_say_what_was_expected_what_came_and_why(tmp_path, mini_evaluat
         "expected triage self_care, got see_professional (Pain at c. [mini_triage.place_c])",
         "expected top cause sitting_cause, got: glutes_cause (4), sitting_cause (3)",
         "expected cause sitting_cause not to be listed; it was, because: Sitting six hours or more. [sitting.long]",
-        "expected recommendation squat; it was withheld: too demanding at triage level see_professional: "
-        "only gentle, pain-free work for now",
+        "expected recommendation squat; it was withheld: withheld by the safety policy: "
+        "Only gentle work until assessed.",
         "expected no recommendation bridge; it was recommended for glutes_cause, sitting_cause",
         "expected desk to be withheld; it was recommended",
         "expected no avoid item hard_stretch; it was raised",

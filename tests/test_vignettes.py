@@ -1,6 +1,6 @@
-"""Every worked case of ../shared/vignettes/public.json, on both engines, with the
-expectations of ../shared/tools/check_vignettes.py; and that checker itself,
-run against the installed ``decision-core evaluate --batch -``."""
+"""Every worked case of ../shared/vignettes/public.json and safety.json, on both
+engines, with the expectations of ../shared/tools/check_vignettes.py; and that
+checker itself, run against the installed ``decision-core evaluate --batch -``."""
 from __future__ import annotations
 
 import json
@@ -14,14 +14,15 @@ import pytest
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 PUBLIC = SHARED / "vignettes" / "public.json"
+SAFETY = SHARED / "vignettes" / "safety.json"
 CHECKER = SHARED / "tools" / "check_vignettes.py"
-MISSING = f"{PUBLIC} is not there: the shared folder must sit next to the repository (../shared)"
 
 
-def _cases():
-    if not PUBLIC.is_file():
-        return [pytest.param(None, marks=pytest.mark.skip(reason=MISSING), id="public.json-missing")]
-    return [pytest.param(case, id=case["id"]) for case in json.loads(PUBLIC.read_text(encoding="utf-8"))["cases"]]
+def _cases(path=PUBLIC):
+    if not path.is_file():
+        reason = f"{path} is not there: the shared folder must sit next to the repository (../shared)"
+        return [pytest.param(None, marks=pytest.mark.skip(reason=reason), id=f"{path.name}-missing")]
+    return [pytest.param(case, id=case["id"]) for case in json.loads(path.read_text(encoding="utf-8"))["cases"]]
 
 
 def _ids(items):
@@ -58,8 +59,8 @@ def failed_expectations(expect: dict, result: dict) -> list[str]:
 
 
 @pytest.mark.parametrize("engine", ["durable", "plain"])
-@pytest.mark.parametrize("case", _cases())
-def test_public_vignette(case, engine, builtin_evaluators):
+@pytest.mark.parametrize("case", _cases(PUBLIC) + _cases(SAFETY))
+def test_worked_case(case, engine, builtin_evaluators):
     result = builtin_evaluators[engine].evaluate(case["facts"]).to_dict()
     assert failed_expectations(case["expect"], result) == []
     # every listed cause and red flag is explained, with sources
@@ -89,12 +90,13 @@ def _installed_command() -> str:
     return found
 
 
-def test_check_vignettes_passes_against_the_installed_command(shared_dir, builtin_catalogue):
-    if not CHECKER.is_file():
-        pytest.skip(f"{CHECKER} is not there")
+@pytest.mark.parametrize("vignettes", [PUBLIC, SAFETY], ids=["public", "safety"])
+def test_check_vignettes_passes_against_the_installed_command(shared_dir, builtin_catalogue, vignettes):
+    if not CHECKER.is_file() or not vignettes.is_file():
+        pytest.skip(f"{CHECKER} or {vignettes} is not there")
     command = f"{shlex.quote(_installed_command())} evaluate --batch -"
-    done = subprocess.run([sys.executable, str(CHECKER), str(PUBLIC), "--cmd", command],
+    done = subprocess.run([sys.executable, str(CHECKER), str(vignettes), "--cmd", command],
                           capture_output=True, text=True, timeout=300)
-    cases = len(json.loads(PUBLIC.read_text(encoding="utf-8"))["cases"])
+    cases = len(json.loads(vignettes.read_text(encoding="utf-8"))["cases"])
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.strip().splitlines()[-1] == f"{cases} passed, 0 failed"

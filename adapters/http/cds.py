@@ -125,8 +125,8 @@ def call_service(service_id: str):
 
 
 def _nothing_to_say(result: Result) -> bool:
-    return (not result.triage.reasons and not result.causes and not result.recommendations and not result.avoid
-            and not result.open_safety_questions)
+    # Open safety questions alone make no card: no card is no claim, and every partial intake would raise one.
+    return not result.triage.reasons and not result.causes and not result.recommendations and not result.avoid
 
 
 @bp.post("/<service_id>/feedback")

@@ -106,6 +106,7 @@ class RecommendationSchema(_Open):
     citations = _citations()
     intensity = fields.String()
     for_triage = fields.String()
+    leads = fields.Boolean(required=True, metadata={"description": "The safety policy puts it first."})
 
 
 class WithheldSchema(_Open):

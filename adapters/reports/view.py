@@ -321,9 +321,11 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
         items = [i for i in items if i.kind != "exercise"]
         do_now, exercises, other = items, [], []
     else:
-        do_now = []
-        exercises = [i for i in items if i.kind == "exercise"]
-        other = [i for i in items if i.kind != "exercise"]
+        # what the safety policy puts first (the referral) comes before the programme
+        leads = {r.id for r in res.recommendations if r.leads}
+        do_now = [i for i in items if i.id in leads]
+        exercises = [i for i in items if i.kind == "exercise" and i.id not in leads]
+        other = [i for i in items if i.kind != "exercise" and i.id not in leads]
 
     withheld_exercises = sum(1 for w in res.withheld if w.kind == "exercise") + len(dropped)
     withheld = [] if acute else [WithheldView(w.id, w.name, w.kind, w.reason) for w in res.withheld]

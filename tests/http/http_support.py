@@ -24,9 +24,9 @@ TEST_FORMAT = "shout"
 BASE_URL = "http://localhost"
 
 
-def shout(result: dict, **options) -> str:
+def shout(result, **options) -> str:
     """A test output format: the triage level and cause ids, upper case."""
-    return " ".join([result["triage"]["level"], *(c["id"] for c in result["causes"])]).upper()
+    return " ".join([result.triage.level, *(c.id for c in result.causes)]).upper()
 
 
 # ------------------------------------------------------------------------- JWT

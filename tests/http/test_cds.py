@@ -12,6 +12,7 @@ from decision_core.adapters.http.cards import INDICATORS, build_card, md, summar
 from decision_core.adapters.http.config import DEFAULT_FACT_CODE_SYSTEM
 from decision_core.adapters.http.schemas import CdsResponseSchema, DiscoverySchema
 from decision_core.adapters.http.store import MemoryStore, SqliteStore
+from decision_core.result import Result
 
 PV = "/cds-services/hamstring-patient-view"
 ES = "/cds-services/hamstring-encounter-start"
@@ -286,9 +287,11 @@ def test_pain_level_from_a_standard_loinc_observation(make_app, installed_backen
 
 
 def test_summary_is_clipped_and_text_from_patients_is_inert():
-    result = {"triage": {"level": "urgent", "name": "Urgent", "advice": "Go.",
-                         "reasons": [{"because": "word " * 60, "facts": {}, "sources": []}]},
-              "causes": [], "recommendations": [], "avoid": [], "next_questions": [], "disclaimer": "D."}
+    result = Result.from_dict({
+        "triage": {"level": "urgent", "name": "Urgent", "advice": "Go.",
+                   "reasons": [{"rule": "r", "because": "word " * 60, "facts": {}, "sources": []}]},
+        "causes": [], "recommendations": [], "withheld": [], "avoid": [], "next_questions": [], "rulesets": [],
+        "disclaimer": "D."})
     text = summary(result)
     assert len(text) <= 139 and text.endswith("…")
     assert md("<img src=x onerror=alert(1)> *bold* [link](http://x)") == (
