@@ -153,7 +153,7 @@ def what_durable_is_sent(evaluator, facts) -> tuple[dict, list[dict]]:
     compiled = evaluator.compiled
     result = evaluator.evaluate(facts)
     case = _parseable(compiled.encode(evaluator.validate(facts)))
-    listed = {c["id"] for c in result.causes}
+    listed = {c.id for c in result.causes}
     stratum2 = [{"t": "conclusion", "cause": c} for c in sorted(listed & compiled.used_causes)]
     rank = evaluator.catalogue.level(result.triage_level).rank
     if rank in engine._triage_ranks_read:
@@ -210,7 +210,8 @@ def stage_breakdown(evaluator, cases: list[dict], repeats: int = 5) -> dict[str,
         (evaluator.compiled, "encode", "encode"),
         (evaluator.engine, "run", "engine"),
         (evaluator_module, "conclude", "score (conclude)"),
-        (evaluator_module, "build_programme", "programme"),
+        (evaluator.policy, "judge", "safety policy (judge)"),
+        (evaluator_module, "build_programme", "programme (with the policy applied)"),
         (evaluator.planner, "plan", "next questions"),
     ]
     originals = [(owner, attr, getattr(owner, attr), owner is evaluator_module) for owner, attr, _ in patches]
