@@ -202,10 +202,11 @@ def check_formats(catalogue, result, with_pdf=False):
             assert all(text.index(first) < text.index(o) for o in others), (name, first, others)
 
 
+@pytest.mark.parametrize("engine", ["durable", "plain"])
 @FORMAT_SETTINGS
 @given(data=st.data())
-def test_every_format_obeys_the_safety_policy(data, builtin_evaluators, facts_of):
-    evaluator = builtin_evaluators["durable"]
+def test_every_format_obeys_the_safety_policy(data, engine, builtin_evaluators, facts_of):
+    evaluator = builtin_evaluators[engine]
     facts = data.draw(facts_of(evaluator.catalogue))
     check_formats(evaluator.catalogue, evaluator.evaluate(facts))
 
