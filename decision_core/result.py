@@ -22,6 +22,11 @@ def _citations(raw) -> list[Citation]:
     return [Citation(c["source"], c.get("quote")) for c in raw or ()]
 
 
+def _cite(citations) -> list[dict[str, Any]]:
+    # inline rather than Citation.to_dict: a result holds dozens of citations, and this is on every response
+    return [{"source": c.source, "quote": c.quote} if c.quote else {"source": c.source} for c in citations]
+
+
 @dataclass(slots=True)
 class Evidence:
     """Why a rule fired: the facts it read, its plain-language reason and its sources."""
@@ -49,9 +54,10 @@ class Evidence:
         return next(iter(self.facts.values()), None)
 
     def to_dict(self) -> dict[str, Any]:
-        fact, value = next(iter(self.facts.items()), (None, None))
-        out = {"fact": fact, "value": value, "facts": self.facts, "rule": self.rule, "because": self.because,
-               "sources": self.sources, "citations": [c.to_dict() for c in self.citations]}
+        facts = self.facts
+        fact = next(iter(facts), None)
+        out = {"fact": fact, "value": facts[fact] if fact is not None else None, "facts": self.facts, "rule": self.rule, "because": self.because,
+               "sources": self.sources, "citations": _cite(self.citations)}
         if self.strength is not None:
             out["strength"] = self.strength
             out["weight"] = self.weight
@@ -119,7 +125,7 @@ class Cause:
         return {"id": self.id, "name": self.name, "rank": self.rank, "score": self.score,
                 "confidence": self.confidence, "why": self.why, "fix": self.fix,
                 "evidence": [e.to_dict() for e in self.evidence], "sources": self.sources,
-                "citations": [c.to_dict() for c in self.citations]}
+                "citations": _cite(self.citations)}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Cause":
@@ -139,7 +145,7 @@ class Reason:
 
     def to_dict(self) -> dict[str, Any]:
         out = {"rule": self.rule, "because": self.because, "sources": self.sources,
-               "citations": [c.to_dict() for c in self.citations]}
+               "citations": _cite(self.citations)}
         if self.facts:
             out["facts"] = self.facts
         return out
@@ -169,7 +175,7 @@ class Recommendation:
         out = {"id": self.id, "name": self.name, "kind": self.kind, "tags": self.tags, "dose": self.dose,
                "instructions": self.instructions, "for_causes": self.for_causes,
                "reasons": [r.to_dict() for r in self.reasons], "sources": self.sources,
-               "citations": [c.to_dict() for c in self.citations], "leads": self.leads}
+               "citations": _cite(self.citations), "leads": self.leads}
         if self.intensity is not None:
             out["intensity"] = self.intensity
         if self.for_triage is not None:
@@ -212,7 +218,7 @@ class Avoid:
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "why": self.why, "reasons": [r.to_dict() for r in self.reasons],
-                "sources": self.sources, "citations": [c.to_dict() for c in self.citations]}
+                "sources": self.sources, "citations": _cite(self.citations)}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Avoid":
