@@ -7,14 +7,28 @@ The engine knows nothing about hamstrings: all of that is in the files.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
 import yaml
 from marshmallow import ValidationError
 
-from .citations import Citation, source_ids
+from .catalogue_model import (  # noqa: F401  (re-exported: the catalogue's public names)
+    BUILTIN_ORIGIN,
+    AvoidItem,
+    Catalogue,
+    Cause,
+    Fact,
+    Level,
+    PolicyLine,
+    Problem,
+    Recommendation,
+    Rule,
+    RulesetDocument,
+    RulesetError,
+    RulesetInfo,
+)
+from .citations import source_ids
 from .conditions import Condition, Conclusion
 from .ruleset_schema import (
     ALLOWED_CONCLUSIONS,
@@ -30,219 +44,6 @@ from .ruleset_schema import (
 from .sources import Source, SourceEntrySchema, make_source, unknown_source_problems
 
 log = logging.getLogger(__name__)
-
-BUILTIN_ORIGIN = "decision_core"
-
-
-class RulesetError(Exception):
-    """One or more problems in ruleset files; each names file, rule and field."""
-
-    def __init__(self, problems: list["Problem"]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
-
-
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    rule: str | None
-    field: str | None
-    message: str
-    origin: str | None = None
-
-    def __str__(self) -> str:
-        where = self.file
-        if self.origin and self.origin != BUILTIN_ORIGIN:
-            where = f"{where} (plugin {self.origin})"
-        if self.rule:
-            where += f", rule {self.rule}"
-        if self.field:
-            where += f", field {self.field}"
-        return f"{where}: {self.message}"
-
-    def to_dict(self) -> dict:
-        return {"file": self.file, "rule": self.rule, "field": self.field, "message": self.message, "plugin": self.origin}
-
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    when: tuple[Condition, ...]
-    then: Conclusion
-    because: str
-    sources: tuple[str, ...]
-    ruleset: str
-    weight: float | None = None
-    strength: str | None = None
-    citations: tuple[Citation, ...] = ()
-
-    @property
-    def stratum(self) -> int:
-        """1: reads facts and findings; 2: reads concluded causes and triage."""
-        return 2 if self.then.kind in ("recommend", "avoid") else 1
-
-    @property
-    def fact_conditions(self) -> tuple[Condition, ...]:
-        return tuple(c for c in self.when if c.on_fact)
-
-
-@dataclass(frozen=True)
-class Fact:
-    name: str
-    type: str
-    label: str
-    question: str
-    ruleset: str
-    help: str | None = None
-    unit: str | None = None
-    min: float | None = None
-    max: float | None = None
-    values: tuple[str, ...] = ()
-    red_flag: bool = False
-    max_items: int = 20
-    discriminates: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict:
-        out = {"name": self.name, "type": self.type, "label": self.label, "question": self.question}
-        for key in ("help", "unit", "min", "max"):
-            if getattr(self, key) is not None:
-                out[key] = getattr(self, key)
-        if self.values:
-            out["values"] = list(self.values)
-        if self.type in ("choices", "list"):
-            out["max_items"] = self.max_items
-        out["red_flag"] = self.red_flag
-        if self.discriminates:
-            out["discriminates"] = list(self.discriminates)
-        out["ruleset"] = self.ruleset
-        return out
-
-
-@dataclass(frozen=True)
-class Cause:
-    id: str
-    name: str
-    why: str  # what it is: always shown
-    sources: tuple[str, ...]
-    ruleset: str
-    threshold: float = 3.0
-    citations: tuple[Citation, ...] = ()
-    fix: str = ""  # what helps: shown only where the programme is
-
-
-@dataclass(frozen=True)
-class Level:
-    id: str
-    name: str
-    advice: str
-    rank: int
-    advice_while_unconfirmed: str | None = None
-
-
-@dataclass(frozen=True)
-class Recommendation:
-    id: str
-    name: str
-    kind: str
-    instructions: str
-    sources: tuple[str, ...]
-    ruleset: str
-    intensity: str | None = None
-    dose: dict = field(default_factory=dict, hash=False, compare=False)
-    for_causes: tuple[str, ...] = ()
-    not_with_causes: tuple[str, ...] = ()
-    citations: tuple[Citation, ...] = ()
-    tags: tuple[str, ...] = ()  # declared; the policy reads these plus the kind
-
-    @property
-    def policy_tags(self) -> frozenset[str]:
-        return frozenset(self.tags) | {self.kind}
-
-
-@dataclass(frozen=True)
-class AvoidItem:
-    id: str
-    name: str
-    why: str
-    sources: tuple[str, ...]
-    ruleset: str
-    citations: tuple[Citation, ...] = ()
-    forbids: tuple[str, ...] = ()  # tags of items it contradicts
-
-
-@dataclass(frozen=True)
-class PolicyLine:
-    """One line of the safety policy: when its conditions hold, what it does to the programme."""
-
-    id: str
-    when: tuple[Condition, ...]
-    says: str
-    sources: tuple[str, ...]
-    ruleset: str
-    withhold: tuple[str, ...] = ()
-    allow_only: tuple[str, ...] = ()
-    max_intensity: str | None = None
-    lead_with: tuple[str, ...] = ()
-    hold_programme: bool = False
-    citations: tuple[Citation, ...] = ()
-
-
-@dataclass(frozen=True)
-class RulesetInfo:
-    id: str
-    version: str
-    kind: str
-    title: str
-    origin: str
-    path: str
-
-    def to_dict(self) -> dict:
-        return {"id": self.id, "version": self.version, "kind": self.kind, "title": self.title,
-                "plugin": self.origin, "file": self.path}
-
-
-@dataclass
-class RulesetDocument:
-    """One validated ruleset file, not yet merged into a catalogue."""
-
-    info: RulesetInfo
-    rules: list[Rule]
-    facts: list[Fact] = field(default_factory=list)
-    cause: Cause | None = None
-    levels: list[Level] = field(default_factory=list)
-    recommendations: list[Recommendation] = field(default_factory=list)
-    avoid: list[AvoidItem] = field(default_factory=list)
-    policy: list[PolicyLine] = field(default_factory=list)
-    tags: dict[str, str] = field(default_factory=dict)
-    sources: list[Source] = field(default_factory=list)
-
-
-@dataclass
-class Catalogue:
-    facts: dict[str, Fact]
-    causes: dict[str, Cause]
-    levels: list[Level]
-    recommendations: dict[str, Recommendation]
-    avoid: dict[str, AvoidItem]
-    rules: list[Rule]
-    rulesets: list[RulesetInfo]
-    policy: list[PolicyLine] = field(default_factory=list)
-    tags: dict[str, str] = field(default_factory=dict)  # the policy's tag vocabulary
-    sources: dict[str, Source] = field(default_factory=dict)  # the source registry, by id
-
-    def level(self, level_id: str) -> Level:
-        return self._levels_by_id[level_id]
-
-    def __post_init__(self):
-        self._levels_by_id = {lv.id: lv for lv in self.levels}
-
-    def fingerprint(self) -> str:
-        """A short id of exactly which ruleset versions are in here."""
-        import hashlib
-
-        text = ";".join(f"{r.origin}:{r.id}@{r.version}" for r in sorted(self.rulesets, key=lambda r: r.id))
-        return hashlib.sha1(text.encode()).hexdigest()[:12]
-
 
 # ---------------------------------------------------------------- loading files
 
@@ -295,33 +96,27 @@ def parse_ruleset(raw: Any, name: str, origin: str = BUILTIN_ORIGIN) -> RulesetD
     for rank, lv in enumerate(head.get("levels") or []):
         doc.levels.append(Level(lv["id"], lv["name"], lv["advice"], rank, lv.get("advice_while_unconfirmed")))
     doc.tags = dict(head.get("tags") or {})
-    for i, raw_line in enumerate(head.get("lines") or []):
-        label = rule_label(raw_line, i)
-        try:
-            ln = PolicyLineSchema().load(raw_line)
-        except ValidationError as exc:
-            problems.extend(Problem(name, label, fld, msg, origin) for fld, msg in flatten_messages(exc.messages))
-            continue
+
+    def valid(section: str, schema: type, prefix: str = ""):
+        """Each entry of a section that its schema accepts, with its label; the others become problems."""
+        for i, raw_entry in enumerate(head.get(section) or []):
+            label = prefix + rule_label(raw_entry, i)
+            try:
+                yield label, schema().load(raw_entry)
+            except ValidationError as exc:
+                problems.extend(Problem(name, label, fld, msg, origin) for fld, msg in flatten_messages(exc.messages))
+
+    for _, ln in valid("lines", PolicyLineSchema):
         doc.policy.append(PolicyLine(
             ln["id"], tuple(ln["when"]), ln["says"], source_ids(ln["sources"]), rid, tuple(ln["withhold"]),
             tuple(ln["allow_only"]), ln.get("max_intensity"), tuple(ln["lead_with"]), ln["hold_programme"],
             citations=tuple(ln["sources"])))
 
-    for i, raw_entry in enumerate(head.get("entries") or []):
-        try:
-            doc.sources.append(make_source(SourceEntrySchema().load(raw_entry), rid, origin))
-        except ValidationError as exc:
-            label = f"source {rule_label(raw_entry, i)}"
-            problems.extend(Problem(name, label, fld, msg, origin) for fld, msg in flatten_messages(exc.messages))
+    for _, entry in valid("entries", SourceEntrySchema, "source "):
+        doc.sources.append(make_source(entry, rid, origin))
 
     item_schema = {"recommendations": RecommendationSchema, "avoid": AvoidSchema}.get(kind)
-    for i, raw_item in enumerate(head.get("items") or []):
-        label = rule_label(raw_item, i)
-        try:
-            item = item_schema().load(raw_item)
-        except ValidationError as exc:
-            problems.extend(Problem(name, f"item {label}", fld, msg, origin) for fld, msg in flatten_messages(exc.messages))
-            continue
+    for _, item in valid("items", item_schema, "item "):
         if kind == "recommendations":
             doc.recommendations.append(Recommendation(
                 id=item["id"], name=item["name"], kind=item["kind"], instructions=item["instructions"],
@@ -334,13 +129,7 @@ def parse_ruleset(raw: Any, name: str, origin: str = BUILTIN_ORIGIN) -> RulesetD
                                        citations=tuple(item["sources"]), forbids=tuple(item["forbids"])))
 
     allowed = ALLOWED_CONCLUSIONS[kind]
-    for i, raw_rule in enumerate(head.get("rules") or []):
-        label = rule_label(raw_rule, i)
-        try:
-            r = RuleSchema().load(raw_rule)
-        except ValidationError as exc:
-            problems.extend(Problem(name, label, fld, msg, origin) for fld, msg in flatten_messages(exc.messages))
-            continue
+    for label, r in valid("rules", RuleSchema):
         if r["then"].kind not in allowed:
             problems.append(Problem(name, label, "then", f"a {kind} ruleset cannot conclude '{r['then'].kind}'"
                                     + (f" (allowed: {', '.join(allowed)})" if allowed else ""), origin))

@@ -1,0 +1,223 @@
+"""What a catalogue is made of: facts, causes, triage levels, recommendations,
+avoid items, safety policy lines and rules, as immutable values; and the
+problems a ruleset file can have. Loading and checking them is in
+:mod:`decision_core.catalogue`."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .citations import Citation
+from .conditions import Condition, Conclusion
+from .sources import Source
+
+BUILTIN_ORIGIN = "decision_core"
+
+
+class RulesetError(Exception):
+    """One or more problems in ruleset files; each names file, rule and field."""
+
+    def __init__(self, problems: list["Problem"]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    rule: str | None
+    field: str | None
+    message: str
+    origin: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.origin and self.origin != BUILTIN_ORIGIN:
+            where = f"{where} (plugin {self.origin})"
+        if self.rule:
+            where += f", rule {self.rule}"
+        if self.field:
+            where += f", field {self.field}"
+        return f"{where}: {self.message}"
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "rule": self.rule, "field": self.field, "message": self.message, "plugin": self.origin}
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    when: tuple[Condition, ...]
+    then: Conclusion
+    because: str
+    sources: tuple[str, ...]
+    ruleset: str
+    weight: float | None = None
+    strength: str | None = None
+    citations: tuple[Citation, ...] = ()
+
+    @property
+    def stratum(self) -> int:
+        """1: reads facts and findings; 2: reads concluded causes and triage."""
+        return 2 if self.then.kind in ("recommend", "avoid") else 1
+
+    @property
+    def fact_conditions(self) -> tuple[Condition, ...]:
+        return tuple(c for c in self.when if c.on_fact)
+
+
+@dataclass(frozen=True)
+class Fact:
+    name: str
+    type: str
+    label: str
+    question: str
+    ruleset: str
+    help: str | None = None
+    unit: str | None = None
+    min: float | None = None
+    max: float | None = None
+    values: tuple[str, ...] = ()
+    red_flag: bool = False
+    max_items: int = 20
+    discriminates: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        out = {"name": self.name, "type": self.type, "label": self.label, "question": self.question}
+        for key in ("help", "unit", "min", "max"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        if self.values:
+            out["values"] = list(self.values)
+        if self.type in ("choices", "list"):
+            out["max_items"] = self.max_items
+        out["red_flag"] = self.red_flag
+        if self.discriminates:
+            out["discriminates"] = list(self.discriminates)
+        out["ruleset"] = self.ruleset
+        return out
+
+
+@dataclass(frozen=True)
+class Cause:
+    id: str
+    name: str
+    why: str  # what it is: always shown
+    sources: tuple[str, ...]
+    ruleset: str
+    threshold: float = 3.0
+    citations: tuple[Citation, ...] = ()
+    fix: str = ""  # what helps: shown only where the programme is
+
+
+@dataclass(frozen=True)
+class Level:
+    id: str
+    name: str
+    advice: str
+    rank: int
+    advice_while_unconfirmed: str | None = None
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    id: str
+    name: str
+    kind: str
+    instructions: str
+    sources: tuple[str, ...]
+    ruleset: str
+    intensity: str | None = None
+    dose: dict = field(default_factory=dict, hash=False, compare=False)
+    for_causes: tuple[str, ...] = ()
+    not_with_causes: tuple[str, ...] = ()
+    citations: tuple[Citation, ...] = ()
+    tags: tuple[str, ...] = ()  # declared; the policy reads these plus the kind
+
+    @property
+    def policy_tags(self) -> frozenset[str]:
+        return frozenset(self.tags) | {self.kind}
+
+
+@dataclass(frozen=True)
+class AvoidItem:
+    id: str
+    name: str
+    why: str
+    sources: tuple[str, ...]
+    ruleset: str
+    citations: tuple[Citation, ...] = ()
+    forbids: tuple[str, ...] = ()  # tags of items it contradicts
+
+
+@dataclass(frozen=True)
+class PolicyLine:
+    """One line of the safety policy: when its conditions hold, what it does to the programme."""
+
+    id: str
+    when: tuple[Condition, ...]
+    says: str
+    sources: tuple[str, ...]
+    ruleset: str
+    withhold: tuple[str, ...] = ()
+    allow_only: tuple[str, ...] = ()
+    max_intensity: str | None = None
+    lead_with: tuple[str, ...] = ()
+    hold_programme: bool = False
+    citations: tuple[Citation, ...] = ()
+
+
+@dataclass(frozen=True)
+class RulesetInfo:
+    id: str
+    version: str
+    kind: str
+    title: str
+    origin: str
+    path: str
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "version": self.version, "kind": self.kind, "title": self.title,
+                "plugin": self.origin, "file": self.path}
+
+
+@dataclass
+class RulesetDocument:
+    """One validated ruleset file, not yet merged into a catalogue."""
+
+    info: RulesetInfo
+    rules: list[Rule]
+    facts: list[Fact] = field(default_factory=list)
+    cause: Cause | None = None
+    levels: list[Level] = field(default_factory=list)
+    recommendations: list[Recommendation] = field(default_factory=list)
+    avoid: list[AvoidItem] = field(default_factory=list)
+    policy: list[PolicyLine] = field(default_factory=list)
+    tags: dict[str, str] = field(default_factory=dict)
+    sources: list[Source] = field(default_factory=list)
+
+
+@dataclass
+class Catalogue:
+    facts: dict[str, Fact]
+    causes: dict[str, Cause]
+    levels: list[Level]
+    recommendations: dict[str, Recommendation]
+    avoid: dict[str, AvoidItem]
+    rules: list[Rule]
+    rulesets: list[RulesetInfo]
+    policy: list[PolicyLine] = field(default_factory=list)
+    tags: dict[str, str] = field(default_factory=dict)  # the policy's tag vocabulary
+    sources: dict[str, Source] = field(default_factory=dict)  # the source registry, by id
+
+    def level(self, level_id: str) -> Level:
+        return self._levels_by_id[level_id]
+
+    def __post_init__(self):
+        self._levels_by_id = {lv.id: lv for lv in self.levels}
+
+    def fingerprint(self) -> str:
+        """A short id of exactly which ruleset versions are in here."""
+        import hashlib
+
+        text = ";".join(f"{r.origin}:{r.id}@{r.version}" for r in sorted(self.rulesets, key=lambda r: r.id))
+        return hashlib.sha1(text.encode()).hexdigest()[:12]
