@@ -271,7 +271,7 @@ def test_html_is_self_contained_and_print_ready():
     assert "@page" in style and "counter(pages)" in style
     assert "@media screen and (max-width" in style, "a phone layout"
     assert '<meta name="viewport"' in html
-    assert 'class="triage triage-self_care"' in html
+    assert 'class="triage triage-self_care unconfirmed"' in html  # red-flag questions are open: no green
     letter = render(result, "html", paper="letter").decode()
     assert "@page { size: letter; }" in letter
 
