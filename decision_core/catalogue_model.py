@@ -5,6 +5,7 @@ problems a ruleset file can have. Loading and checking them is in
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from .citations import Citation
 from .conditions import Condition, Conclusion
@@ -133,9 +134,13 @@ class Recommendation:
     citations: tuple[Citation, ...] = ()
     tags: tuple[str, ...] = ()  # declared; the policy reads these plus the kind
 
-    @property
+    @cached_property  # read for every item of every evaluation
     def policy_tags(self) -> frozenset[str]:
         return frozenset(self.tags) | {self.kind}
+
+    @cached_property
+    def sorted_tags(self) -> tuple[str, ...]:
+        return tuple(sorted(self.policy_tags))
 
 
 @dataclass(frozen=True)

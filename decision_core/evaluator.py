@@ -29,9 +29,7 @@ class Evaluator:
         self.engine: Engine = create_engine(self.compiled, engine)
         self.planner = QuestionPlanner(self.compiled)
         self.policy = SafetyPolicy(self.compiled)
-        self._rulesets = [
-            {"id": r.id, "version": r.version, "kind": r.kind, "plugin": r.origin} for r in catalogue.rulesets
-        ]
+        self._rulesets = tuple(UsedRuleset(r.id, r.version, r.kind, r.origin) for r in catalogue.rulesets)
 
     @property
     def engine_name(self) -> str:
@@ -81,7 +79,7 @@ class Evaluator:
             programme_on_hold=on_hold,
             findings=[Finding(fid, evs) for fid, evs in conclusions.findings.items()],
             facts=dict(facts),
-            rulesets=[UsedRuleset(**r) for r in self._rulesets],
+            rulesets=list(self._rulesets),
             fired_rules=compiled.sort_fired(firings.stratum1 + firings.stratum2),
             engine=self.engine.name,
         )

@@ -74,9 +74,19 @@ class SafetyPolicy:
         cat: Catalogue = compiled.catalogue
         rank = compiled.level_rank
         self.lines = tuple((line, tuple(_predicate(c, rank) for c in line.when)) for line in cat.policy)
+        # lines that read only the triage level hold or not by the level alone: decided once per level
+        self._by_level = {
+            r: frozenset(line.id for line, tests in self.lines
+                         if all(c.op.startswith("triage") for c in line.when) and all(t({}, frozenset(), r) for t in tests))
+            for r in rank.values()
+        }
+        self._case_lines = tuple((line, tests) for line, tests in self.lines
+                                 if not all(c.op.startswith("triage") for c in line.when))
 
     def judge(self, case: dict[str, Any], causes: frozenset[str], triage_rank: int) -> PolicyVerdict:
-        active = tuple(line for line, tests in self.lines if all(t(case, causes, triage_rank) for t in tests))
+        by_level = self._by_level[triage_rank]
+        held = {line.id for line, tests in self._case_lines if all(t(case, causes, triage_rank) for t in tests)}
+        active = tuple(line for line, _ in self.lines if line.id in by_level or line.id in held)
         lead: list[str] = []
         for line in active:
             lead.extend(t for t in line.lead_with if t not in lead)

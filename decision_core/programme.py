@@ -40,7 +40,9 @@ def build_programme(compiled: CompiledRules, facts: dict, conclusions: Conclusio
     raised: dict[str, list[Reason]] = {}
     for shape in compiled.fired_shapes(fired):
         rule = shape.rule
-        reason = Reason(rule.id, rule.because, list(rule.sources), list(rule.citations))
+        # a for_causes rule cites what its item cites: the item carries those citations once
+        own = shape.kind != "recommend" or rule.citations != cat.recommendations[shape.target].citations
+        reason = Reason(rule.id, rule.because, list(rule.sources), list(rule.citations) if own else [])
         if shape.reads:
             reason.facts = fact_values(shape, facts, {}) or None
         if shape.kind == "recommend":
@@ -69,7 +71,7 @@ def build_programme(compiled: CompiledRules, facts: dict, conclusions: Conclusio
             continue
         for_causes = sorted(entry.causes, key=lambda c: cause_rank.get(c, unranked))
         lead_rank = verdict.lead_rank(item)
-        rec = Recommendation(item.id, item.name, item.kind, sorted(item.policy_tags), dict(item.dose),
+        rec = Recommendation(item.id, item.name, item.kind, list(item.sorted_tags), dict(item.dose),
                              item.instructions, for_causes, entry.reasons, list(item.sources), list(item.citations),
                              item.intensity, level if entry.by_triage else None, lead_rank < len(verdict.lead_with))
         # what the policy puts first, then triage-driven items, then by the best-ranked cause served, then catalogue order

@@ -275,7 +275,7 @@ class Finding:
         return cls(d["id"], [Evidence.from_dict(e) for e in d["evidence"]])
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)  # shared by every result of an evaluator: never changed
 class UsedRuleset:
     id: str
     version: str

@@ -45,7 +45,7 @@ def test_a_gradual_onset_with_pain_walking_is_no_strain(evaluate):
 def test_fever_with_any_pain_is_urgent(evaluate, pain):
     result = evaluate({"fever_or_unwell": True, **pain})
     assert result.triage_level == "urgent"
-    assert "triage.fever_with_pain" in result.fired_rules
+    assert any(r.startswith("triage.fever_with_") for r in result.fired_rules)
 
 
 def test_fever_without_known_pain_needs_a_professional(evaluate):
