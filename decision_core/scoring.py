@@ -10,8 +10,8 @@ from typing import Any
 
 from .catalogue import Rule
 from .citations import Citation
-from .result import Evidence
 from .compiler import CompiledRules, RuleShape, Stratum2Input
+from .result import Evidence
 
 
 def evidence(rule: Rule, facts: dict[str, Any], weighed: bool = False, level: str | None = None) -> Evidence:
