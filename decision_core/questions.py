@@ -31,6 +31,7 @@ class _Open(NamedTuple):
     single: str | None  # the fact of a one-condition rule: known means decided
     target: str
     cause_bit: int  # cause rules: the cause's bit in a question's "why" mask
+    strong: bool  # a strong signal: it can list its cause on its own
 
 
 class QuestionPlanner:
@@ -59,7 +60,7 @@ class QuestionPlanner:
             weight = self.level_rank[r.then.target] if is_triage else (r.weight or 0.0)
             single = tests[0][0] if len(tests) == 1 and not findings else None
             rules.append(_Open(r.id, is_triage, weight, tests, findings, single, r.then.target,
-                               0 if is_triage else bits[r.then.target]))
+                               0 if is_triage else bits[r.then.target], r.strength == "strong"))
         # Most rules read one fact: unknown, it is a question; known, the rule is decided. They
         # are visited per unknown fact; the others, rule by rule.
         self._multi = [r for r in rules if r.single is None]
@@ -77,7 +78,7 @@ class QuestionPlanner:
             base = 0.0
             for r in causes:
                 base += abs(r.weight)
-            positive = tuple((r.target, r.weight) for r in causes if r.weight > 0)
+            positive = tuple((r.target, r.weight, r.strong) for r in causes if r.weight > 0)
             mask = 0
             for r in causes:
                 mask |= r.cause_bit
@@ -110,7 +111,8 @@ class QuestionPlanner:
         thresholds = self._thresholds
         names = self._names
         finding_facts = self._finding_facts
-        for rule_id, is_triage, weight, tests, findings, _, target, cause_bit in self._multi:
+        strong_causes = conclusions.strong
+        for rule_id, is_triage, weight, tests, findings, _, target, cause_bit, strong in self._multi:
             if rule_id in fired or (is_triage and weight <= current):
                 continue
             # its unknown facts, unless a known fact already decides it
@@ -138,8 +140,9 @@ class QuestionPlanner:
                         top_rank[i] = weight
             else:
                 value = abs(weight) / len(unknown)
-                if weight > 0 and target not in listed and scores.get(target, 0.0) + weight >= thresholds[target]:
-                    value *= 2  # it could list a cause that is not listed yet
+                if weight > 0 and target not in listed and (strong or target in strong_causes) \
+                        and scores.get(target, 0.0) + weight >= thresholds[target]:
+                    value *= 2  # it could list a cause that is not listed yet (a cause needs a strong signal)
                 for i in unknown:
                     diagnosis[i] = diagnosis.get(i, 0.0) + value
                     causes_mask[i] |= cause_bit
@@ -157,8 +160,9 @@ class QuestionPlanner:
                     top_rank[i] = rank
             if weighs:
                 value = base
-                for target, weight in positive:
-                    if target not in listed and scores.get(target, 0.0) + weight >= thresholds[target]:
+                for target, weight, strong in positive:
+                    if target not in listed and (strong or target in strong_causes) \
+                            and scores.get(target, 0.0) + weight >= thresholds[target]:
                         value += weight  # it could list a cause that is not listed yet
                 diagnosis[i] = diagnosis.get(i, 0.0) + value
                 causes_mask[i] |= mask

@@ -57,6 +57,7 @@ class Conclusions:
     triage_rank: int
     triage_reasons: list[Evidence]  # each with its level, most severe first
     findings: dict[str, list[Evidence]]  # finding -> its evidence
+    strong: frozenset[str] = frozenset()  # causes a strong signal points at, listed or not
 
     def stratum2_input(self) -> Stratum2Input:
         return Stratum2Input(frozenset(c.id for c in self.causes), self.triage_rank)
@@ -132,4 +133,5 @@ def conclude(compiled: CompiledRules, facts: dict[str, Any], fired: list[str]) -
         triage_rank=rank[top],
         triage_reasons=triage_reasons,
         findings=findings,
+        strong=frozenset(cid for cid, sc in scored.items() if sc.strong_count),
     )

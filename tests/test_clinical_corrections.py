@@ -157,3 +157,24 @@ def test_moist_heat_for_long_standing_guarding(evaluate):
     result = evaluate({"tightness_duration_weeks": 20, "stretching_response": "temporary"})
     heat = next(r for r in result.recommendations if r.id == "moist_heat")
     assert heat.dose["duration"] == "20 minutes at a time" and heat.citations[0].source == "001"
+
+
+def test_a_supporting_answer_counts_no_more_for_a_cause_without_a_strong_signal(builtin_evaluators):
+    # A runner at competitive level has 2 of overloading's 3 points, all supporting. Not warming up
+    # would add the third, but supporting signals alone list no cause, so that answer cannot list
+    # overloading (the planner's "could list a new cause" bonus is for strong signals, or causes with one).
+    from decision_core.questions import QuestionPlanner
+    from decision_core.scoring import conclude
+
+    evaluator = builtin_evaluators["plain"]
+    facts = evaluator.validate({"activity_level": "competitive", "sports": ["running"]})
+    result = evaluator.evaluate(facts)
+    conclusions = conclude(evaluator.compiled, result.facts, result.fired_rules)
+    assert conclusions.scores["overloading"] == 2.0 and "overloading" not in conclusions.strong
+    planner = QuestionPlanner(evaluator.compiled, limit=60)
+    questions, _ = planner.plan(facts, evaluator.compiled.encode(facts), set(result.fired_rules), conclusions)
+    score = {q.fact: q.score for q in questions}
+    # warm-up: its supporting rule (1, no bonus) + half of the strong fast-start rule (1.5, doubled: it could list)
+    assert score["warms_up_before_running"] == pytest.approx(4.0)
+    # a strong signal keeps its bonus: 3 doubled, plus tendinopathy's supporting 1
+    assert score["recent_training_increase"] == pytest.approx(7.0)
