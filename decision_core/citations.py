@@ -10,9 +10,6 @@ class Citation:
     source: str
     quote: str | None = None
 
-    def to_dict(self) -> dict:
-        return {"source": self.source, "quote": self.quote} if self.quote else {"source": self.source}
-
 
 def source_ids(citations: Iterable[Citation]) -> tuple[str, ...]:
     """The cited source ids, each once, in citation order."""

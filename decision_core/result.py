@@ -23,7 +23,7 @@ def _citations(raw) -> list[Citation]:
 
 
 def _cite(citations) -> list[dict[str, Any]]:
-    # inline rather than Citation.to_dict: a result holds dozens of citations, and this is on every response
+    # the dictionary form of citations, inline: a result holds dozens, and this runs for every response
     return [{"source": c.source, "quote": c.quote} if c.quote else {"source": c.source} for c in citations]
 
 

@@ -176,7 +176,7 @@ def build_bundle(view: ReportView, patient_reference: str | None = None) -> dict
     recommendations = view.do_now + view.exercises + view.other_advice
     plan_notes = [{"text": view.advice}]
     if view.acute:
-        plan_notes.append({"text": f"Exercise programme on hold at triage level {view.level}: "
+        plan_notes.append({"text": "Exercise programme on hold by the safety policy: "
                                    "no exercises until a professional has assessed the patient."})
     resources = [
         (ids["guidance"], {

@@ -19,10 +19,8 @@ from decision_core.result import Reason, Recommendation, Result
 
 log = logging.getLogger(__name__)
 
-ACUTE_LEVELS = ("urgent", "emergency")
 # Triage levels that make a reason a red flag (a FHIR DetectedIssue), with its severity.
 RED_FLAG_SEVERITY = {"emergency": "high", "urgent": "high", "see_professional": "moderate"}
-LEVEL_ORDER = ("self_care", "see_professional", "urgent", "emergency")
 
 KIND_LABELS = {"exercise": "Exercise", "lifestyle": "Everyday change", "self_care": "Self-care", "referral": "Referral"}
 
