@@ -73,11 +73,13 @@ def stored_report(report_id: str):
     st = state()
     requested = load_query(st.stored_report_query).get("format")
     stored = st.store.get_report(report_id)
-    result = None if stored is None else Result.from_dict(stored)
+    # a CDS card's report: {"result": ..., "options": {patient_reference, fact_code_system}}
+    options = stored.get("options", {}) if stored is not None and "result" in stored else {}
+    result = None if stored is None else Result.from_dict(stored.get("result", stored))
     if result is None:
         minutes = max(1, st.config["REPORT_TTL_SECONDS"] // 60)
         raise Problem(404, f"This report does not exist or has expired (reports are kept for {minutes} minutes).")
-    response = render_report(_format(requested) if requested else _default_format(), result)
+    response = render_report(_format(requested) if requested else _default_format(), result, **options)
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Robots-Tag"] = "noindex"
     return response
@@ -155,12 +157,13 @@ def _default_format():
     return None
 
 
-def render_report(fmt, result: Result) -> Response:
-    """The result rendered by an output format (or as JSON when no format is registered at all)."""
+def render_report(fmt, result: Result, **options) -> Response:
+    """The result rendered by an output format (or as JSON when no format is registered at all),
+    with report options (formats ignore the ones they do not use)."""
     if fmt is None:
         return json_response(result.to_dict())
     try:
-        body = fmt.render(result)
+        body = fmt.render(result, **options)
         if isinstance(body, str):
             body = body.encode("utf-8")
         if not isinstance(body, (bytes, bytearray)):
