@@ -94,7 +94,8 @@ def _action(item: ItemView, view: ReportView, dose: ReadDose, resource: dict[str
     }
 
 
-def _exercise_request(item: ItemView, dose: ReadDose, rec, subject, author, stamp, observations) -> dict[str, Any]:
+def _exercise_request(item: ItemView, dose: ReadDose, rec, causes: Mapping[str, str], subject, author, stamp,
+                      observations) -> dict[str, Any]:
     """An exercise as a ServiceRequest: its Timing as occurrenceTiming, its figures typed (fhir_dose)."""
     read: dict[str, Any] = {}
     for reason in rec.reasons if rec else ():
@@ -112,8 +113,8 @@ def _exercise_request(item: ItemView, dose: ReadDose, rec, subject, author, stam
         "occurrenceTiming": timing(dose),
         "authoredOn": stamp,
         "requester": author,
-        "reasonCode": [{"coding": [{"system": CAUSE_SYSTEM, "code": cid, "display": name}], "text": name}
-                       for cid, name in zip(item.serves_ids, item.serves[-len(item.serves_ids):] if item.serves_ids else [])],
+        "reasonCode": [{"coding": [{"system": CAUSE_SYSTEM, "code": cid, "display": causes.get(cid)}],
+                        "text": causes.get(cid)} for cid in item.serves_ids],
         "reasonReference": observations(read),
         "patientInstruction": " ".join(p for p in (item.instructions, f"Dose: {words}." if words else "") if p),
     }
@@ -142,6 +143,7 @@ def build_bundle(result: Any, view: ReportView, options: Mapping[str, Any] | Non
                      "text": view.level_label}
 
     recs = {r.id: r for r in res.recommendations}
+    causes = {c.id: c.name for c in view.causes}
     doses = options.get("doses") or {}
     actions = []
     for item in view.do_now + view.exercises + view.other_advice:
@@ -149,7 +151,7 @@ def build_bundle(result: Any, view: ReportView, options: Mapping[str, Any] | Non
         dose = _dose_for(item, rec.dose if rec else None, doses)
         resource = requests.get(item.id)
         if item.kind == "exercise" and not view.acute:
-            resource = entries.add(prune(_exercise_request(item, dose, rec, subject, parties.author, stamp,
+            resource = entries.add(prune(_exercise_request(item, dose, rec, causes, subject, parties.author, stamp,
                                                            observations)))
         actions.append(_action(item, view, dose, resource))
     if "" in requests:  # the emergency-department request the rulesets did not raise themselves
