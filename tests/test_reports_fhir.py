@@ -297,8 +297,24 @@ def test_per_report_doses_take_precedence():
     assert (repeat["frequency"], repeat["periodUnit"], repeat["boundsDuration"]["value"]) == (3, "wk", 8)
     assert figures(requests["glute_bridge"])["repetitions"]["valueQuantity"]["value"] == 8
     assert figures(requests["clamshell"])["repetitions"]["valueQuantity"]["value"] == 20
+    # the clinic profile's default fills what the source leaves out; an override of one figure keeps the rest
+    clinic = Clinic("Hill Physio", doses={"squat": Dose(sets=3, reps=10, frequency=Frequency(2, "week"), basis={
+        "sets": "clinic", "reps": "clinic", "frequency": "clinic"})})
+    requests = exercise_requests(bundle_for(result, clinic=clinic, doses={"squat": {"sets": 2}}))
+    squat = requests["squat"]
+    assert figures(squat)["sets"]["valueQuantity"]["value"] == 2
+    assert figures(squat)["repetitions"]["valueQuantity"]["value"] == 10
+    assert squat["occurrenceTiming"]["repeat"]["frequency"] == 2
+    deadlift = next(r["dose"] for r in result["recommendations"] if r["id"] == "deadlift")
+    assert ("occurrenceTiming" in requests["deadlift"]) == bool(deadlift.get("frequency"))  # none made up
     with pytest.raises(ReportError, match="doses.glute_bridge"):
         bundle_for(result, doses={"glute_bridge": {"sets": "many"}})
+
+
+@dataclass(frozen=True)
+class Clinic:  # the shape of the report option (adapters.reports.clinic.ClinicProfile)
+    name: str
+    doses: dict = None
 
 
 def test_todays_string_doses_are_read_into_figures():

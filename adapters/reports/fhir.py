@@ -39,7 +39,7 @@ import uuid
 from datetime import timezone
 from typing import Any, Mapping
 
-from decision_core.dose import Dose, DoseError
+from decision_core.dose import Dose, DoseError, resolve
 
 from .fhir_codes import (CAUSE_SYSTEM, FACT_SYSTEM, FOR_CAUSE_EXTENSION, KIND_SYSTEM, RECOMMENDATION_SYSTEM,
                          RULESET_SYSTEM, TRIAGE_SYSTEM, Entries, catalogue_levels, prune, ref)
@@ -62,13 +62,38 @@ def _citations(view: ReportView, ids: list[str]) -> list[dict[str, Any]]:
     return out
 
 
-def _dose_for(item: ItemView, rec_dose: Any, doses: Mapping[str, Any]) -> ReadDose:
-    """The dose a report shows: a per-report dose (option ``doses``) first, then the view's resolved
-    dose when it has one, then the result's."""
-    for candidate in (doses.get(item.id), getattr(item, "dose", None), rec_dose):
-        if isinstance(candidate, (Dose, Mapping)):
-            return read_dose(candidate)
-    return read_dose(None)
+def _dose_for(item: ItemView, rec_dose: Any, options: Mapping[str, Any]) -> ReadDose:
+    """The dose a report shows: the view's resolved dose when it has one; otherwise the result's, with the
+    clinic profile's default for what it leaves out and the per-report ``doses`` override on top
+    (``decision_core.dose.resolve``: the same layers as the handout)."""
+    resolved = getattr(item, "dose", None)
+    if isinstance(resolved, Dose):
+        return read_dose(resolved)
+    source = read_dose(rec_dose)
+    clinic_doses = getattr(options.get("clinic"), "doses", None) or {}
+    clinic, override = clinic_doses.get(item.id), (options.get("doses") or {}).get(item.id)
+    if clinic is None and override is None:
+        return source
+    dose = resolve(source.dose, clinic if isinstance(clinic, Dose) else None, override)
+    texts = {k: v for k, v in source.texts.items() if k == "detail" or not _replaced(k, dose, source.dose)}
+    return ReadDose(dose, texts)
+
+
+def _replaced(key: str, dose: Dose, before: Dose) -> bool:
+    """Whether an old dose's words for ``key`` no longer describe the resolved dose."""
+    figure = {"hold": "hold_seconds", "duration": "duration_seconds"}.get(key, key)
+    return getattr(dose, figure, None) != getattr(before, figure, None) or dose.basis.get(figure) == "practitioner"
+
+
+def _guidance(rec: Any) -> list[str]:
+    """How to progress and when to stop, when the result has them (structured rulesets)."""
+    out = []
+    for name in ("progression", "stop_if"):
+        value = getattr(rec, name, None)
+        text = getattr(value, "text", None) or (value.get("text") if isinstance(value, Mapping) else None)
+        if text:
+            out.append(text.strip())
+    return out
 
 
 def _action(item: ItemView, view: ReportView, dose: ReadDose, resource: dict[str, str] | None) -> dict[str, Any]:
@@ -116,7 +141,8 @@ def _exercise_request(item: ItemView, dose: ReadDose, rec, causes: Mapping[str, 
         "reasonCode": [{"coding": [{"system": CAUSE_SYSTEM, "code": cid, "display": causes.get(cid)}],
                         "text": causes.get(cid)} for cid in item.serves_ids],
         "reasonReference": observations(read),
-        "patientInstruction": " ".join(p for p in (item.instructions, f"Dose: {words}." if words else "") if p),
+        "patientInstruction": " ".join(p for p in (item.instructions, f"Dose: {words}." if words else "",
+                                                   *_guidance(rec)) if p),
     }
 
 
@@ -144,11 +170,10 @@ def build_bundle(result: Any, view: ReportView, options: Mapping[str, Any] | Non
 
     recs = {r.id: r for r in res.recommendations}
     causes = {c.id: c.name for c in view.causes}
-    doses = options.get("doses") or {}
     actions = []
     for item in view.do_now + view.exercises + view.other_advice:
         rec = recs.get(item.id)
-        dose = _dose_for(item, rec.dose if rec else None, doses)
+        dose = _dose_for(item, rec.dose if rec else None, options)
         resource = requests.get(item.id)
         if item.kind == "exercise" and not view.acute:
             resource = entries.add(prune(_exercise_request(item, dose, rec, causes, subject, parties.author, stamp,
