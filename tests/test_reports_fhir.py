@@ -7,7 +7,6 @@ with structured Timing and typed dose figures, and no empty RequestGroup."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
