@@ -33,11 +33,12 @@ class Source:
     ruleset: str
     origin: str
     quotes_required: bool = True
+    author: str | None = None  # who wrote it, where the article says
 
     def to_dict(self) -> dict:
         return {"id": self.id, "title": self.title, "publisher": self.publisher, "kind": self.kind,
                 "description": self.description, "quotes_required": self.quotes_required,
-                "ruleset": self.ruleset, "plugin": self.origin}
+                "ruleset": self.ruleset, "plugin": self.origin, "author": self.author}
 
 
 class SourceEntrySchema(Schema):
@@ -51,6 +52,7 @@ class SourceEntrySchema(Schema):
         error="must be a three-digit prefix such as \"000\" (an article's text file NNN_*.txt) or lower_snake_case"))
     title = fields.String(required=True, validate=validate.Length(min=3, max=300))
     publisher = fields.String(required=True, validate=validate.Length(min=2, max=300))
+    author = fields.String(validate=validate.Length(min=2, max=300))
     kind = fields.String(required=True, validate=validate.OneOf(SOURCE_KINDS))
     description = fields.String(required=True, validate=validate.Length(min=3, max=600))
     quotes_required = fields.Boolean()
@@ -63,7 +65,8 @@ class SourceEntrySchema(Schema):
 
 def make_source(entry: dict, ruleset: str, origin: str) -> Source:
     return Source(entry["id"], entry["title"].strip(), entry["publisher"].strip(), entry["kind"],
-                  " ".join(entry["description"].split()), ruleset, origin, entry["quotes_required"])
+                  " ".join(entry["description"].split()), ruleset, origin, entry["quotes_required"],
+                  entry.get("author"))
 
 
 def generated_rule(rule) -> bool:
