@@ -142,7 +142,7 @@ def _exercise_request(item: ItemView, dose: ReadDose, rec, causes: Mapping[str, 
                         "text": causes.get(cid)} for cid in item.serves_ids],
         "reasonReference": observations(read),
         "patientInstruction": " ".join(p for p in (item.instructions, f"Dose: {words}." if words else "",
-                                                   *_guidance(rec)) if p),
+                                                   item.detail, *_guidance(rec)) if p),
     }
 
 

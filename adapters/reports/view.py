@@ -267,7 +267,7 @@ def _item(rec: Recommendation, cause_names: dict[str, str], level_name: str, dos
         dose_text=", ".join(figure_texts(dose, gettext).values()),
         slots=handout.dose_slots(dose, rec.kind, gettext),
         basis=handout.basis_text(dose, numbers, gettext),
-        detail=_text(rec.dose.get("detail")),
+        detail=_text(dose.detail),
         instructions=instructions,
         steps=steps,
         progression=_said(getattr(rec, "progression", None)),
