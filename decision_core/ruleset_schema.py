@@ -31,6 +31,10 @@ FACT_TYPES = ("bool", "int", "number", "choice", "choices", "list")
 REC_KINDS = ("exercise", "lifestyle", "self_care", "referral")
 INTENSITIES = ("gentle", "moderate", "vigorous")
 STRENGTH_WEIGHTS = {"strong": 3.0, "supporting": 1.0, "against": -2.0}
+# Patient-facing text is declared here, once, as field metadata: ``metadata=TEXT`` marks a field (a string or
+# a list of strings) translated through the gettext catalogues (decision_core.i18n, whose extractor reads it).
+# Everything else -- ids, conditions, tags, numbers, citations and their verbatim quotes -- is never translated.
+TEXT = {"translate": True}
 
 
 class CitationField(fields.Field):
@@ -82,7 +86,7 @@ class RuleSchema(_Strict):
     then = Conclusion(required=True)
     strength = fields.String(validate=validate.OneOf(tuple(STRENGTH_WEIGHTS)))
     weight = fields.Float(validate=validate.Range(min=-10, max=10))
-    because = fields.String(required=True, validate=validate.Length(min=3, max=600))
+    because = fields.String(required=True, validate=validate.Length(min=3, max=600), metadata=TEXT)
     sources = _sources(required=True)
 
     @validates_schema
@@ -99,10 +103,10 @@ class RuleSchema(_Strict):
 class FactSchema(_Strict):
     name = fields.String(required=True, validate=ID)
     type = fields.String(required=True, validate=validate.OneOf(FACT_TYPES))
-    label = fields.String(required=True)
-    question = fields.String(required=True, validate=validate.Length(min=5))
-    help = fields.String()
-    unit = fields.String()
+    label = fields.String(required=True, metadata=TEXT)
+    question = fields.String(required=True, validate=validate.Length(min=5), metadata=TEXT)
+    help = fields.String(metadata=TEXT)
+    unit = fields.String(metadata=TEXT)
     min = fields.Float()
     max = fields.Float()
     values = fields.List(fields.String(validate=ID), validate=validate.Length(min=1))
@@ -126,11 +130,11 @@ class FactSchema(_Strict):
 
 class CauseSchema(_Strict):
     id = fields.String(required=True, validate=ID)
-    name = fields.String(required=True)
+    name = fields.String(required=True, metadata=TEXT)
     # why: what the cause is (always shown); fix: what helps (shown only where the programme is)
-    why = fields.String()
-    fix = fields.String()
-    explanation = fields.String()  # older name of `why`
+    why = fields.String(metadata=TEXT)
+    fix = fields.String(metadata=TEXT)
+    explanation = fields.String(metadata=TEXT)  # older name of `why`
     sources = _sources(required=True)
     threshold = fields.Float(load_default=3.0, validate=validate.Range(min=0.5, max=30))
 
@@ -142,10 +146,10 @@ class CauseSchema(_Strict):
 
 class LevelSchema(_Strict):
     id = fields.String(required=True, validate=ID)
-    name = fields.String(required=True)
-    advice = fields.String(required=True)
+    name = fields.String(required=True, metadata=TEXT)
+    advice = fields.String(required=True, metadata=TEXT)
     # said instead of `advice` while red-flag questions that could raise the level are unanswered
-    advice_while_unconfirmed = fields.String()
+    advice_while_unconfirmed = fields.String(metadata=TEXT)
 
 
 TAG = fields.String(validate=ID)
@@ -159,7 +163,7 @@ class PolicyLineSchema(_Strict):
     max_intensity = fields.String(validate=validate.OneOf(INTENSITIES))  # exercises above it are withheld
     lead_with = fields.List(TAG, load_default=list)  # items with these tags come first, in this order
     hold_programme = fields.Boolean(load_default=False)  # the home programme and each cause's fix are on hold
-    says = fields.String(required=True, validate=validate.Length(min=3, max=600))
+    says = fields.String(required=True, validate=validate.Length(min=3, max=600), metadata=TEXT)
     sources = _sources(required=True)
 
     @validates_schema
@@ -171,20 +175,20 @@ class PolicyLineSchema(_Strict):
 
 class DoseSchema(_Strict):
     sets = fields.Integer(validate=validate.Range(min=1, max=20))
-    reps = fields.String()
-    hold = fields.String()
-    duration = fields.String()
-    frequency = fields.String()
-    detail = fields.String()
+    reps = fields.String(metadata=TEXT)
+    hold = fields.String(metadata=TEXT)
+    duration = fields.String(metadata=TEXT)
+    frequency = fields.String(metadata=TEXT)
+    detail = fields.String(metadata=TEXT)
 
 
 class RecommendationSchema(_Strict):
     id = fields.String(required=True, validate=ID)
-    name = fields.String(required=True)
+    name = fields.String(required=True, metadata=TEXT)
     kind = fields.String(required=True, validate=validate.OneOf(REC_KINDS))
     intensity = fields.String(validate=validate.OneOf(INTENSITIES))
     dose = fields.Nested(DoseSchema, load_default=dict)
-    instructions = fields.String(required=True)
+    instructions = fields.String(required=True, metadata=TEXT)
     for_causes = fields.List(fields.String(validate=ID), load_default=list)
     not_with_causes = fields.List(fields.String(validate=ID), load_default=list)
     tags = fields.List(TAG, load_default=list)  # what the safety policy reads (exercise, stretch, loaded, ...)
@@ -198,8 +202,8 @@ class RecommendationSchema(_Strict):
 
 class AvoidSchema(_Strict):
     id = fields.String(required=True, validate=ID)
-    name = fields.String(required=True)
-    why = fields.String(required=True)
+    name = fields.String(required=True, metadata=TEXT)
+    why = fields.String(required=True, metadata=TEXT)
     forbids = fields.List(TAG, load_default=list)  # while it is raised, items with these tags are withheld
     sources = _sources(required=True)
 
@@ -276,6 +280,7 @@ __all__ = [
     "RecommendationSchema",
     "AvoidSchema",
     "STRENGTH_WEIGHTS",
+    "TEXT",
     "ALLOWED_CONCLUSIONS",
     "rule_label",
     "flatten_messages",
