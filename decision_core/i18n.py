@@ -97,9 +97,12 @@ def read_catalogue(path: Path, lang: str) -> dict[str, str | _Plural]:
         key_id = msg.id[0] if isinstance(msg.id, tuple) else msg.id
         key = f"{msg.context}{_CONTEXT_SEP}{key_id}" if msg.context else key_id
         if isinstance(msg.id, tuple):
-            forms = tuple(msg.string) if isinstance(msg.string, (tuple, list)) else (msg.string,)
-            if all(forms):
-                out[key] = _Plural(forms, choose)
+            forms = list(msg.string) if isinstance(msg.string, (tuple, list)) else [msg.string]
+            if any(forms):  # a form left empty (Spanish's third, for millions) says what the one before says
+                first = next(f for f in forms if f)
+                for i, form in enumerate(forms):
+                    forms[i] = form or (forms[i - 1] if i else first)
+                out[key] = _Plural(tuple(forms), choose)
         elif msg.string:
             out[key] = msg.string
     log.debug("read %d translations (%s) from %s", len(out), lang, path)

@@ -9,14 +9,16 @@
 """
 from __future__ import annotations
 
+import io
 import logging
+import re
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 import yaml
 
 from .i18n import BUILTIN_LOCALE, catalogue_files
-from .i18n_result import PYTHON_MESSAGES, is_text, nested_schema
+from .i18n_result import PYTHON_MESSAGES, has_words, is_text, nested_schema
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +38,6 @@ def _section_schemas(kind: str | None) -> dict[str, Any]:
     if items is not None:
         out["items"] = items
     return out
-
-
-def _has_letters(text: str) -> bool:
-    return any(ch.isalpha() for ch in text)
 
 
 def _scalar(node) -> str | None:
@@ -64,7 +62,7 @@ def _messages_of(node, schema, where: str) -> Iterator[tuple[int, str, str]]:
             values = value.value if isinstance(value, yaml.SequenceNode) else [value]
             for v in values:
                 text = _scalar(v)
-                if text and text.strip() and _has_letters(text):
+                if text and text.strip() and has_words(text):
                     yield v.start_mark.line + 1, text.strip(), f"{label}: {key}"
         inner = nested_schema(field)
         if inner is not None:
@@ -148,13 +146,23 @@ def core_pot(dirs: Iterable[Path] | None = None):
     return catalog
 
 
-def write_catalog(catalog, path: Path) -> None:
+def write_catalog(catalog, path: Path) -> bool:
+    """Write a .po/.pot file; False (and the file left alone) when only its dates would change."""
     from babel.messages.pofile import write_po
 
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=100, sort_output=False, omit_header=False, include_lineno=True)
+    data = buffer.getvalue()
+    if path.exists() and _undated(path.read_bytes()) == _undated(data):
+        return False  # nothing but the date changed: leave the file alone
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as f:
-        write_po(f, catalog, width=100, sort_output=False, omit_header=False, include_lineno=True)
+    path.write_bytes(data)
     log.info("wrote %s (%d messages)", path, len(catalog))
+    return True
+
+
+def _undated(data: bytes) -> bytes:
+    return re.sub(rb'"(POT-Creation-Date|PO-Revision-Date): [^"]*"', b"", data)
 
 
 def update_catalogues(pot, locale_dir: Path, langs: Iterable[str] = ()) -> list[Path]:
@@ -174,8 +182,8 @@ def update_catalogues(pot, locale_dir: Path, langs: Iterable[str] = ()) -> list[
         else:
             catalog = Catalog(locale=lang, domain=domain, charset="utf-8", fuzzy=False)
         catalog.update(pot, no_fuzzy_matching=True, update_creation_date=False)
-        write_catalog(catalog, path)
-        written.append(path)
+        if write_catalog(catalog, path):
+            written.append(path)
     return written
 
 
@@ -193,8 +201,8 @@ def extract_builtin(locale_dir: Path = BUILTIN_LOCALE, update: bool = True) -> l
     written = []
     for domain, pot in builtin_templates().items():
         path = locale_dir / f"{domain}.pot"
-        write_catalog(pot, path)
-        written.append(path)
+        if write_catalog(pot, path):
+            written.append(path)
         if update:
             written.extend(update_catalogues(pot, locale_dir))
     return written

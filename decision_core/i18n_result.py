@@ -53,6 +53,11 @@ _RECOMMENDED_FOR = re.compile(r"recommended for (?P<cause>[a-z0-9_]+)")
 _IDS = ("ids", "level", "causes", "cause")  # placeholders that hold ids: never translated
 
 
+def has_words(text: str) -> bool:
+    """Whether a text has anything to translate (``"15"`` or ``"2-3"`` has not)."""
+    return any(ch.isalpha() for ch in text)
+
+
 def text_schemas() -> tuple[type[Schema], ...]:
     """The ruleset schemas whose fields may be declared text."""
     from . import ruleset_schema as rs
@@ -94,7 +99,7 @@ def text_field_names() -> tuple[frozenset[str], frozenset[str]]:
 
 
 # Never walked into: the patient's answers, citations (verbatim quotes) and the rulesets used.
-_SKIP = frozenset({"facts", "citations", "rulesets", "fired_rules", "sources", "tags", "for_causes"})
+NOT_WALKED = frozenset({"facts", "citations", "rulesets", "fired_rules", "sources", "tags", "for_causes"})
 
 
 def _frame(text: str, patterns, gettext: Callable[[str], str]) -> str:
@@ -140,7 +145,7 @@ def _walk(obj: Any, gettext, texts: frozenset[str], containers: frozenset[str]) 
     kind = type(obj).__name__
     for f in fields(obj):
         name = f.name
-        if name in _SKIP:
+        if name in NOT_WALKED:
             continue
         value = getattr(obj, name)
         if value is None:
@@ -183,14 +188,14 @@ def result_texts(result) -> Iterator[tuple[str, str]]:
         kind = type(obj).__name__
         for f in fields(obj):
             name, value = f.name, getattr(obj, f.name)
-            if name in _SKIP or value is None or (kind, name) in _COMPOSED:
+            if name in NOT_WALKED or value is None or (kind, name) in _COMPOSED:
                 continue
             here = f"{path}.{name}" if path else name
             if name in texts:
-                if isinstance(value, str):
+                if isinstance(value, str) and has_words(value):
                     yield here, value
                 elif isinstance(value, list):
-                    yield from ((f"{here}[{i}]", v) for i, v in enumerate(value) if isinstance(v, str))
+                    yield from ((f"{here}[{i}]", v) for i, v in enumerate(value) if isinstance(v, str) and has_words(v))
             elif is_dataclass(value):
                 yield from walk(value, here)
             elif isinstance(value, list):
@@ -198,10 +203,11 @@ def result_texts(result) -> Iterator[tuple[str, str]]:
                     if is_dataclass(item):
                         yield from walk(item, f"{here}[{i}]")
             elif isinstance(value, dict) and name in containers:
-                yield from ((f"{here}.{k}", v) for k, v in value.items() if k in texts and isinstance(v, str))
+                yield from ((f"{here}.{k}", v) for k, v in value.items()
+                            if k in texts and isinstance(v, str) and has_words(v))
 
     yield from walk(result, "")
 
 
-__all__ = ["translate_result", "result_texts", "text_field_names", "text_schemas", "is_text", "N_",
+__all__ = ["translate_result", "result_texts", "has_words", "text_field_names", "text_schemas", "is_text", "N_",
            "PYTHON_MESSAGES"]

@@ -50,12 +50,14 @@ def extract_command(rulesets: tuple[Path, ...], locale_dir: Path | None, domain:
         templates = {pot.domain: pot}
     for name, pot in templates.items():
         path = locale_dir / f"{name}.pot"
-        write_catalog(pot, path)
-        written.append(path)
+        if write_catalog(pot, path):
+            written.append(path)
         if not no_update:
             written.extend(update_catalogues(pot, locale_dir, langs))
     for path in written:
         click.echo(f"wrote {path}")
+    if not written:
+        click.echo(f"{locale_dir}: up to date")
 
 
 @translations_command.command("stats")
