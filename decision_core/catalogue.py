@@ -94,7 +94,8 @@ def parse_ruleset(raw: Any, name: str, origin: str = BUILTIN_ORIGIN) -> RulesetD
         doc.cause = Cause(c["id"], c["name"], (c.get("why") or c["explanation"]).strip(), source_ids(c["sources"]), rid,
                           c["threshold"], citations=tuple(c["sources"]), fix=c.get("fix", "").strip())
     for rank, lv in enumerate(head.get("levels") or []):
-        doc.levels.append(Level(lv["id"], lv["name"], lv["advice"], rank, lv.get("advice_while_unconfirmed")))
+        doc.levels.append(Level(lv["id"], lv["name"], lv["advice"], rank, lv.get("advice_while_unconfirmed"),
+                                tuple((line["says"], line["contact"]) for line in lv.get("seek_care_if") or ())))
     doc.tags = dict(head.get("tags") or {})
 
     def valid(section: str, schema: type, prefix: str = ""):

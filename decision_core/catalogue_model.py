@@ -117,6 +117,7 @@ class Level:
     advice: str
     rank: int
     advice_while_unconfirmed: str | None = None
+    seek_care_if: tuple[tuple[str, str], ...] = ()  # (says, contact: clinic | emergency)
 
 
 @dataclass(frozen=True)

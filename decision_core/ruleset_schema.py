@@ -144,12 +144,20 @@ class CauseSchema(_Strict):
             raise ValidationError("a cause needs a 'why': what it is, in plain language", "why")
 
 
+class SafetyNetSchema(_Strict):
+    says = fields.String(required=True, validate=validate.Length(min=1), metadata=TEXT)
+    # who to call: the clinic (its phone) or the emergency services (the clinic's emergency number)
+    contact = fields.String(required=True, validate=validate.OneOf(("clinic", "emergency")))
+
+
 class LevelSchema(_Strict):
     id = fields.String(required=True, validate=ID)
     name = fields.String(required=True, metadata=TEXT)
     advice = fields.String(required=True, metadata=TEXT)
     # said instead of `advice` while red-flag questions that could raise the level are unanswered
     advice_while_unconfirmed = fields.String(metadata=TEXT)
+    # the handout's "call us / seek care if ..." lines at this level
+    seek_care_if = fields.List(fields.Nested(SafetyNetSchema), load_default=list)
 
 
 TAG = fields.String(validate=ID)

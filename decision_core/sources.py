@@ -33,11 +33,12 @@ class Source:
     ruleset: str
     origin: str
     quotes_required: bool = True
+    author: str | None = None  # who wrote it, where the article says
 
     def to_dict(self) -> dict:
         return {"id": self.id, "title": self.title, "publisher": self.publisher, "kind": self.kind,
                 "description": self.description, "quotes_required": self.quotes_required,
-                "ruleset": self.ruleset, "plugin": self.origin}
+                "ruleset": self.ruleset, "plugin": self.origin, "author": self.author}
 
 
 class SourceEntrySchema(Schema):
@@ -52,6 +53,7 @@ class SourceEntrySchema(Schema):
     title = fields.String(required=True, validate=validate.Length(min=3, max=300))
     # the title is the source's own (never translated); who published it is described in our words
     publisher = fields.String(required=True, validate=validate.Length(min=2, max=300), metadata={"translate": True})
+    author = fields.String(validate=validate.Length(min=2, max=300), metadata={"translate": True})
     kind = fields.String(required=True, validate=validate.OneOf(SOURCE_KINDS))
     description = fields.String(required=True, validate=validate.Length(min=3, max=600))
     quotes_required = fields.Boolean()
@@ -64,7 +66,8 @@ class SourceEntrySchema(Schema):
 
 def make_source(entry: dict, ruleset: str, origin: str) -> Source:
     return Source(entry["id"], entry["title"].strip(), entry["publisher"].strip(), entry["kind"],
-                  " ".join(entry["description"].split()), ruleset, origin, entry["quotes_required"])
+                  " ".join(entry["description"].split()), ruleset, origin, entry["quotes_required"],
+                  entry.get("author"))
 
 
 def generated_rule(rule) -> bool:

@@ -48,7 +48,7 @@ def test_report_to_a_file(runner, facts_file, tmp_path):
 def test_report_from_stdin_to_stdout(runner):
     res = runner.invoke(main, ["report", "-", "-f", "text"], input=json.dumps(SPRINTER))
     assert res.exit_code == 0, res.output
-    assert "TRIAGE: URGENT" in res.stdout and "WHAT TO DO NOW" in res.stdout
+    assert "SEE A DOCTOR OR PHYSIOTHERAPIST WITHIN DAYS" in res.stdout and "WHAT TO DO NOW" in res.stdout
     assert "YOUR PROGRAMME" not in res.stdout
 
 
@@ -168,8 +168,8 @@ def test_batch_writes_one_file_per_line_and_reports_bad_lines(runner, tmp_path):
     assert "line 4:" in res.stderr and "pain_level" in res.stderr
     assert "line 3" not in res.stderr and "line 1:" not in res.stderr
     assert "2 reports written" in res.stderr and "2 lines failed" in res.stderr
-    assert "TRIAGE: SELF CARE" in (folder / "case-0001.txt").read_text(encoding="utf-8")
-    assert "TRIAGE: URGENT" in (folder / "case-0005.txt").read_text(encoding="utf-8")
+    assert "SELF-CARE AT HOME" in (folder / "case-0001.txt").read_text(encoding="utf-8")
+    assert "SEE A DOCTOR OR PHYSIOTHERAPIST WITHIN DAYS" in (folder / "case-0005.txt").read_text(encoding="utf-8")
 
 
 def test_batch_all_good_is_exit_code_0_and_uses_the_format_extension(runner, tmp_path):

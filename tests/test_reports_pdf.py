@@ -46,7 +46,7 @@ def test_every_public_case_is_a_pdf_with_extractable_text(rendered):
 
 def test_the_triage_banner_leads_page_one(rendered):
     for case_id, (result, pages, _reader) in rendered.items():
-        label = result["triage"]["level"].replace("_", " ").upper()
+        label = words(result["triage"]["name"])
         first = pages[0]
         assert label in first, case_id
         advice_start = words(result["triage"]["advice"])[:60]

@@ -225,6 +225,7 @@ class SourceInfoSchema(_Open):
     id = fields.String(required=True, metadata={"description": "What citations name: a seed prefix (\"000\") or an id."})
     title = fields.String(required=True)
     publisher = fields.String(required=True)
+    author = fields.String(required=True, allow_none=True, metadata={"description": "Who wrote it, where the article says (null: not named)."})
     kind = fields.String(required=True, metadata={"description": "article | policy"})
     description = fields.String(required=True)
     quotes_required = fields.Boolean(required=True, metadata={"description": "Citations of it carry a verbatim quote."})

@@ -27,6 +27,8 @@ from datetime import timezone
 from typing import Any
 
 from .formats import ReportOptionError, _view
+from decision_core.dose import figure_texts
+
 from .view import ItemView, ReportView
 
 URN = "urn:decision-core"
@@ -98,10 +100,10 @@ def _action(item: ItemView, view: ReportView) -> dict[str, Any]:
         f"Helps with: {item.serves_text}." if item.serves else "",
     ) if p)
     timing = None
-    if item.frequency:
-        timing = {"code": {"text": item.frequency}, "repeat": timing_repeat(item.frequency)}
-    dose_parts = [("sets", item.sets), ("reps", item.reps), ("hold", item.hold), ("duration", item.duration),
-                  ("frequency", item.frequency), ("detail", item.detail)]
+    figures = figure_texts(item.dose)
+    if "frequency" in figures:
+        timing = {"code": {"text": figures["frequency"]}, "repeat": timing_repeat(figures["frequency"])}
+    dose_parts = list(figures.items()) + [("detail", item.detail)]
     extensions = []
     if any(v for _k, v in dose_parts):
         extensions.append({"url": DOSE_EXTENSION,

@@ -17,12 +17,15 @@ import threading
 from datetime import datetime
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, Mapping
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from decision_core.result import Result
 
+from decision_core.dose import Dose
+
+from .clinic import ClinicProfile, Patient
 from .view import ReportView, build_view
 
 log = logging.getLogger(__name__)
@@ -91,7 +94,18 @@ def _view(result: Result, options: dict[str, Any]) -> ReportView:
     generated_at = options.get("generated_at")
     if generated_at is not None and not isinstance(generated_at, datetime):
         raise ReportOptionError(f"generated_at must be a datetime, not {type(generated_at).__name__}")
-    return build_view(result, generated_at=generated_at, title=options.get("title"))
+    for name, kind in (("clinic", ClinicProfile), ("patient", Patient)):
+        if options.get(name) is not None and not isinstance(options[name], kind):
+            raise ReportOptionError(f"{name} must be a {kind.__name__}, not {type(options[name]).__name__}")
+    doses = options.get("doses") or {}
+    if not isinstance(doses, Mapping) or not all(isinstance(d, Dose) for d in doses.values()):
+        raise ReportOptionError("doses must map recommendation ids to Dose values (decision_core.dose.parse_spec)")
+    try:
+        return build_view(result, generated_at=generated_at, title=options.get("title"), clinic=options.get("clinic"),
+                          patient=options.get("patient"), clinician=options.get("clinician"), doses=doses,
+                          lang=options.get("lang"))
+    except ValueError as exc:  # an unknown language
+        raise ReportOptionError(str(exc)) from None
 
 
 def _mark(v: ReportView) -> str:

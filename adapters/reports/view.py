@@ -14,8 +14,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
+from decision_core.dose import Dose, figure_texts
 from decision_core.result import Evidence as ResultEvidence
 from decision_core.result import Reason, Recommendation, Result
+
+from . import handout
+from .clinic import ClinicProfile, Patient
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +43,7 @@ def source_titles() -> dict[str, dict[str, str]]:
     except PluginError as exc:
         log.warning("source titles unavailable: the catalogue did not load (%s)", exc)
         return {}
-    return {s.id: {"title": s.title, "publisher": s.publisher} for s in registry.values()}
+    return {s.id: {"title": s.title, "publisher": s.publisher, "author": s.author or ""} for s in registry.values()}
 
 
 def humanise(identifier: str) -> str:
@@ -91,6 +95,10 @@ class CauseView:
     sources: list[str]
 
     @property
+    def confidence_words(self) -> str:
+        return confidence_words(self.confidence)
+
+    @property
     def confidence_text(self) -> str:
         return f"{confidence_words(self.confidence)} ({self.confidence:.0%})"
 
@@ -110,13 +118,15 @@ class ItemView:
     id: str
     name: str
     kind: str
-    sets: str
-    reps: str
-    hold: str
-    duration: str
-    frequency: str
+    dose: Dose  # resolved: the practitioner's override, the source's figures, the clinic's default
+    dose_text: str  # the whole dose in one phrase ('' when it has no figure)
+    slots: list[handout.DoseSlot]  # the patient's view of the dose, with marked blanks
+    basis: str  # where the figures came from, in words
     detail: str
     instructions: str
+    steps: list[str]
+    progression: str | None
+    stop_if: str | None
     serves: list[str]
     serves_ids: list[str]
     for_triage: str | None
@@ -129,27 +139,8 @@ class ItemView:
         return KIND_LABELS.get(self.kind, humanise(self.kind))
 
     @property
-    def dose_text(self) -> str:
-        """The whole dose in one phrase: '3 sets x 10-15 reps, hold 5 s, daily'."""
-        parts = []
-        if self.sets and self.reps:
-            parts.append(f"{self.sets} sets \u00d7 {self.reps} reps")
-        elif self.sets:
-            parts.append(f"{self.sets} sets")
-        elif self.reps:
-            parts.append(f"{self.reps} reps")
-        if self.hold:
-            parts.append(self.hold if self.hold[:1].isalpha() else f"hold {self.hold}")
-        if self.duration:
-            parts.append(self.duration)
-        if self.frequency:
-            parts.append(self.frequency)
-        return ", ".join(parts)
-
-    @property
-    def hold_or_time(self) -> str:
-        """The programme table's 'Hold / time' cell."""
-        return ", ".join(p for p in (self.hold, self.duration) if p)
+    def blanks(self) -> list[str]:
+        return [s.label for s in self.slots if s.blank]
 
     @property
     def serves_text(self) -> str:
@@ -211,8 +202,19 @@ class ReportView:
     disclaimer: str
     engine: str
     generated_at: datetime
+    header: handout.Header | None = None
+    safety_net: list[handout.SafetyNetLine] = field(default_factory=list)
+    emergency_call: str = ""
+    sheet: handout.Sheet | None = None
+    patient_sources: list[handout.PatientSource] = field(default_factory=list)
+    lang: str = "en"
     title: str = "Hamstring tightness: decision support report"
     dropped_exercises: list[str] = field(default_factory=list)
+
+    def cite(self, ids) -> str:
+        """The patient part's numbers for these source ids: '[1, 3]' ('' when none)."""
+        numbers = sorted({s.number for s in self.patient_sources if s.id in set(ids)})
+        return f"[{', '.join(map(str, numbers))}]" if numbers else ""
 
     @property
     def level_label(self) -> str:
@@ -220,8 +222,8 @@ class ReportView:
 
     @property
     def dose_gaps(self) -> bool:
-        """Whether any exercise lacks a sets, reps, hold or frequency figure (shown as a dash)."""
-        return any(not (e.sets and e.reps and e.hold_or_time and e.frequency) for e in self.exercises)
+        """Whether any exercise's dose has a blank for the practitioner to fill in."""
+        return any(e.blanks for e in self.exercises)
 
     @property
     def generated_text(self) -> str:
@@ -254,22 +256,34 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _item(rec: Recommendation, cause_names: dict[str, str], level_name: str) -> ItemView:
-    dose = rec.dose
+def _said(value: Any) -> str | None:
+    """The text of an item's progression or stop rule (a typed value with .text, a dict, or a string)."""
+    if value is None:
+        return None
+    text = getattr(value, "text", None) or (value.get("text") if isinstance(value, Mapping) else value)
+    return " ".join(str(text).split()) or None
+
+
+def _item(rec: Recommendation, cause_names: dict[str, str], level_name: str, dose: Dose,
+          numbers: Mapping[str, int], gettext) -> ItemView:
     serves = [cause_names.get(c, humanise(c)) for c in rec.for_causes]
     if rec.for_triage:
         serves.insert(0, f"your triage level ({level_name})")
+    instructions = rec.instructions.strip()
+    steps = [" ".join(step.split()) for step in getattr(rec, "steps", None) or ()] or handout.sentences(instructions)
     return ItemView(
         id=rec.id,
         name=rec.name,
         kind=rec.kind,
-        sets=_text(dose.get("sets")),
-        reps=_text(dose.get("reps")),
-        hold=_text(dose.get("hold")),
-        duration=_text(dose.get("duration")),
-        frequency=_text(dose.get("frequency")),
-        detail=_text(dose.get("detail")),
-        instructions=rec.instructions.strip(),
+        dose=dose,
+        dose_text=", ".join(figure_texts(dose, gettext).values()),
+        slots=handout.dose_slots(dose, rec.kind, gettext),
+        basis=handout.basis_text(dose, numbers, gettext),
+        detail=_text(rec.dose.get("detail")),
+        instructions=instructions,
+        steps=steps,
+        progression=_said(getattr(rec, "progression", None)),
+        stop_if=_said(getattr(rec, "stop_if", None)),
         serves=serves,
         serves_ids=list(rec.for_causes),
         for_triage=rec.for_triage,
@@ -295,13 +309,53 @@ def as_result(result: Any) -> Result:
         raise InvalidResult(f"not a decision result: {exc}") from None
 
 
-def build_view(result: Any, generated_at: datetime | None = None, title: str | None = None) -> ReportView:
+def translator(lang: str | None):
+    """The translator for a report's language (English when translations are not installed)."""
+    try:
+        from decision_core.i18n import get_translator
+    except ImportError:
+        if lang not in (None, "en"):
+            raise InvalidResult(f"no translations are installed: the report can only be in English, not {lang!r}")
+        return None
+    return get_translator(lang)
+
+
+def _patient_citations(res: Result, leads_and_items, doses: Mapping[str, Dose]) -> list[str]:
+    """The source ids the patient part cites, in the order it first cites them."""
+    cited: list[str] = []
+    for c in res.causes:
+        cited.extend(c.sources)
+        for e in c.evidence:
+            cited.extend(e.sources)
+    for r in leads_and_items:
+        cited.extend(c.source for c in doses[r.id].citations)
+        cited.extend(r.sources)
+    for a in res.avoid:
+        cited.extend(a.sources)
+    return list(dict.fromkeys(cited))
+
+
+def build_view(result: Any, generated_at: datetime | None = None, title: str | None = None, *,
+               clinic: ClinicProfile | None = None, patient: Patient | None = None, clinician: str | None = None,
+               doses: Mapping[str, Dose] | None = None, lang: str | None = None) -> ReportView:
     res = as_result(result)
+    lang = lang or (clinic.language if clinic else None) or "en"
+    tr = translator(lang)
+    if tr is not None and lang != "en":
+        from decision_core.i18n import translate_result
+
+        res = translate_result(res, tr)
+    gettext = tr.gettext if tr is not None else str
     triage = res.triage
     level_name = triage.name or humanise(triage.level)
     # The safety policy decides when the home programme is on hold; the report follows it.
     acute = res.programme_on_hold
     cause_names = {c.id: c.name for c in res.causes}
+    resolved = handout.resolved_doses(res.recommendations, clinic, doses)
+    shown = [r for r in res.recommendations if not (acute and r.kind == "exercise")]
+    titles = source_titles()
+    patient_sources = handout.number_sources(_patient_citations(res, shown, resolved), titles)
+    numbers = {s.id: s.number for s in patient_sources}
 
     causes = [
         CauseView(id=c.id, name=c.name, rank=c.rank, score=c.score, confidence=c.confidence, why=c.why.strip(),
@@ -309,7 +363,7 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
                   sources=list(c.sources))
         for c in res.causes
     ]
-    items = [_item(r, cause_names, level_name) for r in res.recommendations]
+    items = [_item(r, cause_names, level_name, resolved[r.id], numbers, gettext) for r in res.recommendations]
     dropped: list[str] = []
     if acute:
         # Defence in depth: the policy already withholds exercises while the programme is on hold.
@@ -329,28 +383,16 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
     withheld = [] if acute else [WithheldView(w.id, w.name, w.kind, w.reason) for w in res.withheld]
 
     cited: list[str] = []
-
-    def cite(ids):
-        for s in ids:
-            if s not in cited:
-                cited.append(s)
-
-    for r in triage.reasons:
-        cite(r.sources)
-    for c in causes:
-        cite(c.sources)
-        for e in c.evidence:
-            cite(e.sources)
-    for i in do_now + exercises + other:
-        cite(i.sources)
-    for a in res.avoid:
-        cite(a.sources)
-    titles = source_titles()
+    for ids in ([r.sources for r in triage.reasons] + [c.sources for c in causes]
+                + [e.sources for c in causes for e in c.evidence] + [i.sources for i in do_now + exercises + other]
+                + [a.sources for a in res.avoid]):
+        cited.extend(ids)
     sources = [
         SourceView(s, titles.get(s, {}).get("title", "(no title on file)"), titles.get(s, {}).get("publisher", ""))
-        for s in sorted(cited)
+        for s in sorted(set(cited))
     ]
-
+    weeks = handout.programme_weeks(clinic, resolved, [i.id for i in exercises])
+    level = _catalogue_level(triage.level)
     return ReportView(
         level=triage.level,
         level_name=level_name,
@@ -375,6 +417,22 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
         disclaimer=res.disclaimer,
         engine=res.engine,
         generated_at=generated_at or datetime.now(timezone.utc),
+        header=handout.header(clinic, patient, clinician, generated_at or datetime.now(timezone.utc), weeks, lang),
+        safety_net=handout.safety_net(level, clinic, gettext),
+        emergency_call=handout.emergency_call(clinic, gettext),
+        sheet=handout.sheet(exercises, weeks, gettext),
+        patient_sources=patient_sources,
+        lang=lang,
         title=title or ReportView.title,
         dropped_exercises=dropped,
     )
+
+
+def _catalogue_level(level_id: str):
+    """The installed catalogue's triage level (its seek-care lines), or None for a level it does not know."""
+    from decision_core.plugin_manager import PluginError, get_registry
+
+    try:
+        return get_registry().catalogue.level(level_id)
+    except (PluginError, KeyError):
+        return None

@@ -1,0 +1,196 @@
+"""Who and where a report is for: the clinic profile (a YAML file a clinic
+writes once) and the patient and clinician of one report.
+
+The profile is validated with marshmallow; an error names the key that is wrong
+and why. Its ``doses`` fill what the sources leave out (see decision_core.dose).
+"""
+from __future__ import annotations
+
+import base64
+import mimetypes
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from decision_core.dose import Dose, DoseError, parse_spec
+
+PROFILE_ENV = "DECISION_CORE_CLINIC_PROFILE"
+LOGO_TYPES = {"image/png", "image/jpeg", "image/svg+xml"}
+LOGO_MAX_BYTES = 512 * 1024
+
+
+class ClinicProfileError(ValueError):
+    """A clinic profile that cannot be used; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class ClinicProfile:
+    name: str
+    address: str | None = None
+    phone: str | None = None
+    emergency_number: str | None = None
+    logo: str | None = None  # a data: URI, so the report still fetches nothing
+    timezone: str = "UTC"
+    language: str | None = None
+    doses: Mapping[str, Dose] = field(default_factory=dict)
+    programme_weeks: int | None = None  # the default length of a home programme, and so its review date
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class Patient:
+    name: str | None = None
+    birth_date: date | None = None
+    identifier: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.name or self.birth_date or self.identifier)
+
+
+def dose_value(value: Any, basis: str) -> Dose:
+    """A dose written short ('3x12@daily') or as fields ({sets: 3, reps: 12, frequency: daily})."""
+    if isinstance(value, str):
+        return parse_spec(value, basis=basis)
+    return Dose.from_dict(value, basis=basis)
+
+
+class _DoseField(fields.Field):
+    def __init__(self, basis: str, **kwargs):
+        super().__init__(**kwargs)
+        self.basis = basis
+
+    def _deserialize(self, value, attr, data, **kwargs) -> Dose:
+        try:
+            return dose_value(value, self.basis)
+        except DoseError as exc:
+            raise ValidationError(str(exc)) from None
+
+
+def _timezone(value: str) -> None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(f"{value!r} is not a time zone name such as Europe/London") from None
+
+
+class ClinicProfileSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    address = fields.String(validate=validate.Length(max=500))
+    phone = fields.String(validate=validate.Length(min=3, max=40))
+    emergency_number = fields.String(validate=validate.Length(min=2, max=20))
+    logo = fields.String(validate=validate.Length(min=1))
+    timezone = fields.String(load_default="UTC", validate=_timezone)
+    language = fields.String(validate=validate.Length(min=2, max=10))
+    doses = fields.Dict(keys=fields.String(validate=validate.Length(min=1)), values=_DoseField("clinic"),
+                        load_default=dict)
+    programme_weeks = fields.Integer(validate=validate.Range(min=1, max=52), strict=True)
+
+    @validates_schema
+    def _known_items(self, data, **kwargs):
+        known = self.context.get("recommendation_ids")
+        if known is None:
+            return
+        for item in data.get("doses", {}):
+            if item not in known:
+                raise ValidationError(f"{item!r} is not a recommendation id (decision-core causes lists them)",
+                                      field_name=f"doses.{item}")
+
+
+def _flatten(messages: Any, prefix: str = "") -> list[str]:
+    out = []
+    if isinstance(messages, Mapping):
+        for key, value in messages.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(value, Mapping) and set(value) <= {"key", "value"}:  # marshmallow's Dict errors
+                value = value.get("value") or value.get("key")
+            out.extend(_flatten(value, name))
+    elif isinstance(messages, (list, tuple)):
+        for m in messages:
+            out.extend(_flatten(m, prefix))
+    else:
+        out.append(f"{prefix}: {messages}" if prefix else str(messages))
+    return out
+
+
+def _logo_uri(value: str, folder: Path) -> str:
+    path = Path(value).expanduser()
+    if not path.is_absolute():
+        path = folder / path
+    media_type = mimetypes.guess_type(path.name)[0]
+    if media_type not in LOGO_TYPES:
+        raise ClinicProfileError(f"logo: {value!r} must be a PNG, JPEG or SVG file")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ClinicProfileError(f"logo: cannot read {path}: {exc.strerror or exc}") from None
+    if len(data) > LOGO_MAX_BYTES:
+        raise ClinicProfileError(f"logo: {path} is {len(data) // 1024} KB; a logo may be at most "
+                                 f"{LOGO_MAX_BYTES // 1024} KB")
+    return f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _recommendation_ids() -> set[str] | None:
+    from decision_core.plugin_manager import PluginError, get_registry
+
+    try:
+        return set(get_registry().catalogue.recommendations)
+    except PluginError:
+        return None
+
+
+def load_clinic_profile(path: str | os.PathLike) -> ClinicProfile:
+    """Read and check a clinic profile; ClinicProfileError names the file, the key and what is wrong."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ClinicProfileError(f"clinic profile {path}: {exc.strerror or exc}") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ClinicProfileError(f"clinic profile {path}: not valid YAML ({exc})") from None
+    if not isinstance(raw, dict):
+        raise ClinicProfileError(f"clinic profile {path}: must be a mapping of keys such as name, phone, timezone")
+    schema = ClinicProfileSchema()
+    schema.context["recommendation_ids"] = _recommendation_ids()
+    try:
+        data = schema.load(raw)
+    except ValidationError as exc:
+        raise ClinicProfileError(f"clinic profile {path}: " + "; ".join(_flatten(exc.messages))) from None
+    if data.get("language"):
+        _check_language(data["language"], path)
+    if data.get("logo"):
+        try:
+            data["logo"] = _logo_uri(data["logo"], path.parent)
+        except ClinicProfileError as exc:
+            raise ClinicProfileError(f"clinic profile {path}: {exc}") from None
+    return ClinicProfile(**data)
+
+
+def _check_language(lang: str, path: Path) -> None:
+    try:
+        from decision_core.i18n import UnknownLanguage, get_translator
+    except ImportError:  # translations not installed: English only
+        if lang != "en":
+            raise ClinicProfileError(f"clinic profile {path}: language: only 'en' is available") from None
+        return
+    try:
+        get_translator(lang)
+    except UnknownLanguage as exc:
+        raise ClinicProfileError(f"clinic profile {path}: language: {exc}") from None
+
+
+def profile_from_environment() -> ClinicProfile | None:
+    """The clinic profile named by $DECISION_CORE_CLINIC_PROFILE, if any."""
+    path = os.environ.get(PROFILE_ENV)
+    return load_clinic_profile(path) if path else None

@@ -1,0 +1,238 @@
+"""The patient part of a report: who it is for and from, each exercise's full
+dose (or a marked blank), its steps, how to progress and when to stop, a
+week-by-week tick sheet, when to call, and numbered sources.
+
+Everything here is worked out from the typed result, the catalogue's own data
+(triage levels' ``seek_care_if`` lines, source titles) and the report's options
+(clinic profile, patient, clinician, per-report doses); the templates only lay
+it out.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Callable, Mapping
+
+from decision_core.dose import Dose, resolve
+
+from .clinic import ClinicProfile, Patient
+
+log = logging.getLogger(__name__)
+
+Gettext = Callable[[str], str]
+BLANK = "\u2002" * 6  # room to write a figure by hand; the template draws the line
+DEFAULT_SHEET_WEEKS = 4  # tick-sheet columns when no programme length is known (the length stays a blank)
+
+
+@dataclass
+class DoseSlot:
+    """One part of a dose as the patient reads it: a figure, or a blank the practitioner fills in."""
+
+    label: str
+    text: str | None  # None: a blank to fill in by hand
+
+    @property
+    def blank(self) -> bool:
+        return self.text is None
+
+
+@dataclass
+class SafetyNetLine:
+    says: str
+    call: str  # who to call, with the number when the clinic profile gives it
+    emergency: bool
+
+
+@dataclass
+class PatientSource:
+    number: int
+    id: str
+    title: str
+    author: str
+
+
+@dataclass
+class Header:
+    clinic: ClinicProfile | None
+    patient: Patient | None
+    clinician: str | None
+    prepared: datetime  # in the clinic's time zone
+    prepared_text: str
+    birth_date_text: str | None
+    programme_weeks: int | None
+    review_date_text: str | None
+
+
+def sentences(text: str) -> list[str]:
+    """A paragraph of instructions as steps, one sentence each (for items without their own steps)."""
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z])", " ".join(text.split()))
+    return [p for p in parts if p]
+
+
+def resolved_doses(recommendations, clinic: ClinicProfile | None,
+                   overrides: Mapping[str, Dose] | None) -> dict[str, Dose]:
+    """Each item's dose: the practitioner's override, else the source's figures, else the clinic's default."""
+    clinic_doses = clinic.doses if clinic else {}
+    overrides = overrides or {}
+    return {r.id: resolve(Dose.from_dict(structured_dose(r.dose), basis="source"), clinic_doses.get(r.id),
+                          overrides.get(r.id))
+            for r in recommendations}
+
+
+def structured_dose(dose: Mapping[str, Any]) -> dict[str, Any]:
+    """A result's dose dict as Dose fields (a result saved before doses were structured has text figures)."""
+    from decision_core.dose import FIGURES, DoseError, amount, frequency
+
+    out: dict[str, Any] = {}
+    for name, value in dose.items():
+        if name in FIGURES or name in ("detail", "basis", "citations"):
+            out[name] = value
+        elif name == "hold" and value:
+            out["hold_seconds"] = str(value).split()[0]
+    for name in ("sets", "reps", "hold_seconds", "duration_seconds"):
+        if isinstance(out.get(name), str):
+            try:
+                out[name] = amount(out[name], name)
+            except DoseError:
+                out.pop(name)
+    if isinstance(out.get("frequency"), str):
+        try:
+            out["frequency"] = frequency(out["frequency"])
+        except DoseError:
+            out["detail"] = " ".join(p for p in (out.get("detail"), out.pop("frequency")) if p)
+    return out
+
+
+def dose_slots(dose: Dose, kind: str, gettext: Gettext) -> list[DoseSlot]:
+    """The parts of an exercise's dose in reading order, with a blank for each missing one."""
+    from decision_core.dose import figure_texts
+
+    _ = gettext
+    texts = figure_texts(dose, gettext)
+    how_much = ", ".join(texts[k] for k in ("reps", "hold_seconds", "duration_seconds") if k in texts)
+    if texts.get("per_side"):
+        how_much = f"{how_much}, {texts['per_side']}" if how_much else texts["per_side"]
+    slots = [DoseSlot(_("Sets"), texts.get("sets")), DoseSlot(_("Each set"), how_much or None),
+             DoseSlot(_("How often"), texts.get("frequency"))]
+    if kind != "exercise":
+        slots = [s for s in slots if not s.blank]
+    if dose.weeks is not None:
+        slots.append(DoseSlot(_("How long"), texts["weeks"]))
+    return slots
+
+
+def basis_text(dose: Dose, numbers: Mapping[str, int], gettext: Gettext) -> str:
+    """Where the figures came from, in words: the source's number, 'your clinic' or 'your practitioner'."""
+    _ = gettext
+    bases = list(dict.fromkeys(dose.basis.values()))
+    parts = []
+    for basis in bases:
+        if basis == "source":
+            cited = sorted({numbers[c.source] for c in dose.citations if c.source in numbers})
+            parts.append(_("the source") + (" " + " ".join(f"[{n}]" for n in cited) if cited else ""))
+        elif basis == "clinic":
+            parts.append(_("your clinic"))
+        elif basis == "practitioner":
+            parts.append(_("your practitioner"))
+    return ", ".join(parts)
+
+
+def sessions_per_week(dose: Dose) -> int | None:
+    if dose.frequency is None:
+        return None
+    return dose.frequency.times * 7 if dose.frequency.per == "day" else dose.frequency.times
+
+
+def tick_boxes(dose: Dose) -> str | None:
+    """One week of a tick sheet: a box per day for a daily exercise, a box per session otherwise."""
+    if dose.frequency is None:
+        return None
+    boxes = 7 if dose.frequency.per == "day" else min(dose.frequency.times, 7)
+    return "\u2610" * boxes
+
+
+def safety_net(level, clinic: ClinicProfile | None, gettext: Gettext) -> list[SafetyNetLine]:
+    """The 'call us / seek care if' lines the triage level declares, with the numbers to call."""
+    _ = gettext
+    if level is None:
+        return []
+    lines = []
+    for says, contact in level.seek_care_if:
+        if contact == "emergency":
+            number = clinic.emergency_number if clinic and clinic.emergency_number else None
+            call = (_("Call {number} now").format(number=number) if number
+                    else _("Call your local emergency number now"))
+        else:
+            call = (_("Call us on {phone}").format(phone=clinic.phone) if clinic and clinic.phone
+                    else _("Contact your physiotherapist or doctor"))
+        lines.append(SafetyNetLine(gettext(says), call, contact == "emergency"))
+    return lines
+
+
+def emergency_call(clinic: ClinicProfile | None, gettext: Gettext) -> str:
+    _ = gettext
+    if clinic and clinic.emergency_number:
+        return _("Call {number} or go to the nearest emergency department.").format(number=clinic.emergency_number)
+    return _("Call your local emergency number or go to the nearest emergency department.")
+
+
+def local_text(moment: datetime, lang: str, with_time: bool = True) -> str:
+    from babel.dates import format_date, format_datetime
+
+    if with_time:
+        return format_datetime(moment, "d MMMM y, HH:mm", tzinfo=moment.tzinfo, locale=lang) + \
+            f" ({moment.tzname()})"
+    return format_date(moment, "long", locale=lang)
+
+
+def header(clinic: ClinicProfile | None, patient: Patient | None, clinician: str | None, generated_at: datetime,
+           programme_weeks: int | None, lang: str) -> Header:
+    from babel.dates import format_date
+
+    from zoneinfo import ZoneInfo
+
+    zone = clinic.zone if clinic else ZoneInfo("UTC")
+    prepared = generated_at.astimezone(zone)
+    review = None
+    if programme_weeks:
+        review = format_date(prepared.date() + timedelta(weeks=programme_weeks), "long", locale=lang)
+    birth = format_date(patient.birth_date, "long", locale=lang) if patient and patient.birth_date else None
+    return Header(clinic, patient if patient else None, clinician or None, prepared, local_text(prepared, lang),
+                  birth, programme_weeks, review)
+
+
+def programme_weeks(clinic: ClinicProfile | None, doses: Mapping[str, Dose], exercise_ids: list[str]) -> int | None:
+    """How long the programme runs: the clinic's length, else the longest an exercise's dose gives."""
+    if clinic and clinic.programme_weeks:
+        return clinic.programme_weeks
+    weeks = [doses[i].weeks for i in exercise_ids if doses[i].weeks]
+    return max(weeks) if weeks else None
+
+
+def number_sources(cited: list[str], titles: Mapping[str, Mapping[str, str]]) -> list[PatientSource]:
+    """The patient part's sources, numbered in the order first cited."""
+    out = []
+    for n, sid in enumerate(cited, start=1):
+        entry = titles.get(sid, {})
+        out.append(PatientSource(n, sid, entry.get("title", sid), entry.get("author") or entry.get("publisher", "")))
+    return out
+
+
+@dataclass
+class Sheet:
+    weeks: int
+    known_length: bool
+    rows: list[tuple[str, str | None, str]] = field(default_factory=list)  # (name, boxes, how often)
+
+
+def sheet(exercises, weeks: int | None, gettext: Gettext) -> Sheet | None:
+    """The tick sheet: a row per exercise, a column per week, a box per session."""
+    if not exercises:
+        return None
+    out = Sheet(weeks or DEFAULT_SHEET_WEEKS, bool(weeks))
+    for item in exercises:
+        how_often = next((s.text for s in item.slots if s.label == gettext("How often")), None)
+        out.rows.append((item.name, tick_boxes(item.dose), how_often or ""))
+    return out
