@@ -40,8 +40,8 @@ def catalogue(*paths: Path) -> dict[str, str]:
     for path in paths:
         with open(path, "rb") as f:
             for m in read_po(f):
-                if m.id and not m.fuzzy:
-                    out.setdefault(m.id, m.string)
+                if m.id and not m.fuzzy and (m.string or m.id not in out):
+                    out[m.id] = out.get(m.id) or m.string
     return out
 
 
