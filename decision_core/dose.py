@@ -228,22 +228,22 @@ def parse_spec(spec: str, basis: str = "practitioner") -> Dose:
 
 
 def resolve(source: Dose, clinic: Dose | None = None, practitioner: Dose | None = None) -> Dose:
-    """One dose from the three layers: the practitioner's override wins, then the source's figures,
-    then the clinic's default for what the source leaves out. Each figure keeps its basis."""
+    """One dose from the three layers. The source's figures come first and the clinic's default fills
+    what the source leaves out; a practitioner's override replaces the whole dose for that report
+    (only how many weeks is kept when the override does not say). Each figure keeps its basis."""
     values: dict[str, Any] = {}
     basis: dict[str, str] = {}
-    for layer, name in ((clinic, "clinic"), (source, "source"), (practitioner, "practitioner")):
+    layers = ((clinic, "clinic"), (source, "source")) if practitioner is None else (
+        (clinic, "clinic"), (source, "source"), (practitioner, "practitioner"))
+    for layer, name in layers:
         if layer is None:
             continue
+        if name == "practitioner":
+            kept = {f: values[f] for f in ("weeks",) if f in values and layer.weeks is None}
+            values, basis = dict(kept), {f: basis[f] for f in kept}
         for figure in layer.given():
             values[figure] = getattr(layer, figure)
             basis[figure] = layer.basis.get(figure, name)
-    # reps, a hold and a time are one 'how much': a higher layer's choice replaces a lower one's whole
-    if practitioner is not None and any(getattr(practitioner, f) is not None for f in AMOUNT_FIELDS[1:]):
-        for figure in AMOUNT_FIELDS[1:]:
-            if getattr(practitioner, figure) is None:
-                values.pop(figure, None)
-                basis.pop(figure, None)
     cited = source.citations if "source" in basis.values() else ()
     return replace(Dose(**values, detail=source.detail), basis=basis, citations=cited)
 

@@ -3,7 +3,12 @@ from __future__ import annotations
 
 import logging
 
+from typing import Any
+
 from flask import Blueprint, Flask, Response, request
+from marshmallow import ValidationError
+
+from decision_core.adapters.reports.formats import ReportOptionError
 
 from decision_core.result import Result
 
@@ -11,7 +16,7 @@ from . import schemas
 from .app import state
 from .errors import Problem
 from .openapi import PUBLIC, operation, report_media_types
-from .payload import json_response, load_query, read_json_body
+from .payload import errors_by_field, json_response, load_query, read_json_body
 
 log = logging.getLogger("decision_core.adapters.http")
 
@@ -50,15 +55,49 @@ def evaluations():
     summary="Evaluate the facts and render the report in a format",
     description="The formats are the registered output formats (GET /v1/formats); the response has the "
                 "format's content type.",
-    tags=["reports"], body="Facts", query="ReportQuery",
+    tags=["reports"], body="ReportBody", query="ReportQuery",
     responses={200: ("The rendered report.", report_media_types)}, problems=REST_PROBLEMS,
 )
 def reports():
     st = state()
     name = load_query(st.report_query)["format"]
     fmt = _format(name)
-    facts = read_json_body()
-    return render_report(fmt, st.backend.evaluator.evaluate(facts))
+    body = read_json_body()
+    facts, options = _report_request(body)
+    return render_report(fmt, st.backend.evaluator.evaluate(facts), options)
+
+
+def _report_request(body: Any) -> tuple[Any, dict[str, Any]]:
+    """The facts and the report options: from {facts, patient, clinician, doses, lang}, or bare facts."""
+    options: dict[str, Any] = {"clinic": state().clinic}
+    if not (isinstance(body, dict) and isinstance(body.get("facts"), dict)):
+        return body, options
+    from decision_core.adapters.reports.clinic import Patient
+    from decision_core.dose import DoseError, parse_spec
+
+    try:
+        data = schemas.ReportRequestSchema().load(body)
+    except ValidationError as exc:
+        errors = errors_by_field(exc.messages)
+        raise Problem(422, "The report request is not valid: " + ", ".join(sorted(errors)) + ".",
+                      kind="invalid-request", title="Invalid request", errors=errors) from None
+    doses, bad = {}, {}
+    known = state().backend.catalogue.recommendations
+    for item, spec in data.get("doses", {}).items():
+        if item not in known:
+            bad[f"doses.{item}"] = ["not a recommendation id (GET /v1/causes lists them)"]
+            continue
+        try:
+            doses[item] = parse_spec(spec)
+        except DoseError as exc:
+            bad[f"doses.{item}"] = [str(exc)]
+    if bad:
+        raise Problem(422, "The report request is not valid: " + ", ".join(sorted(bad)) + ".",
+                      kind="invalid-request", title="Invalid request", errors=bad)
+    patient = data.get("patient") or {}
+    options.update(patient=Patient(patient.get("name"), patient.get("birth_date"), patient.get("identifier")) or None,
+                   clinician=data.get("clinician"), doses=doses, lang=data.get("lang"))
+    return data["facts"], options
 
 
 @bp.get("/reports/<report_id>")
@@ -155,16 +194,20 @@ def _default_format():
     return None
 
 
-def render_report(fmt, result: Result) -> Response:
+def render_report(fmt, result: Result, options: dict[str, Any] | None = None) -> Response:
     """The result rendered by an output format (or as JSON when no format is registered at all)."""
     if fmt is None:
         return json_response(result.to_dict())
+    options = {"clinic": state().clinic} if options is None else options
     try:
-        body = fmt.render(result)
+        body = fmt.render(result, **{k: v for k, v in options.items() if v is not None})
         if isinstance(body, str):
             body = body.encode("utf-8")
         if not isinstance(body, (bytes, bytearray)):
             raise TypeError(f"render returned {type(body).__name__}, not str or bytes")
+    except ReportOptionError as exc:  # e.g. a language without translations
+        raise Problem(422, f"The report cannot be made: {exc}", kind="invalid-report-request",
+                      title="Invalid report request") from None
     except Exception as exc:
         log.error("output format %s (plugin %s) failed: %s", fmt.name, fmt.plugin, type(exc).__name__)
         raise Problem(500, f"The report could not be rendered in the format '{fmt.name}'.") from None

@@ -39,6 +39,7 @@ class AppState:
     mapper: FactMapper
     report_query: Schema
     stored_report_query: Schema
+    clinic: Any = None  # the clinic profile reports are made for (adapters.reports.clinic.ClinicProfile)
     _spec: dict[str, Any] | None = None
     _spec_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -63,6 +64,19 @@ class AppState:
 
 def state() -> AppState:
     return current_app.extensions[EXTENSION]
+
+
+def _clinic_profile(cfg: Mapping[str, Any]):
+    if not cfg["CLINIC_PROFILE"]:
+        return None
+    from decision_core.adapters.reports.clinic import ClinicProfileError, load_clinic_profile
+
+    from .config import ConfigError
+
+    try:
+        return load_clinic_profile(cfg["CLINIC_PROFILE"])
+    except ClinicProfileError as exc:
+        raise ConfigError(f"invalid configuration:\n  CLINIC_PROFILE: {exc}") from None
 
 
 def create_app(config: Mapping[str, Any] | None = None, *, backend: Backend | None = None) -> Flask:
@@ -101,6 +115,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, backend: Backend | No
         mapper=FactMapper(backend.catalogue, cfg["CDS_FACT_CODE_SYSTEM"], cfg["CDS_QUESTIONNAIRE"]),
         report_query=report_query_schema(format_names, required=True),
         stored_report_query=report_query_schema(format_names, required=False),
+        clinic=_clinic_profile(cfg),
     )
     if development:
         log.warning("development mode: authentication is OFF (set DECISION_CORE_ENV=production to require it)")

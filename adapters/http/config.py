@@ -134,6 +134,9 @@ class HttpConfigSchema(Schema):
     CDS_SOURCE_URL = fields.Url(load_default=None, allow_none=True, require_tld=False, schemes={"http", "https"})
     REPORT_FORMAT = fields.String(load_default="html", validate=validate.Length(min=1))
     REPORT_TTL_SECONDS = _positive(load_default=900)
+    CLINIC_PROFILE = fields.String(load_default=None, allow_none=True, metadata={
+        "description": "The clinic profile YAML for reports (name, phone, emergency number, logo, time zone, "
+                       "language, default doses)."})
     REPORT_STORE_SIZE = _positive(load_default=500)
     STATE_DB = fields.String(load_default=None, allow_none=True, metadata={
         "description": "SQLite file shared by worker processes for report links and JWT ids (set by `serve`)."})

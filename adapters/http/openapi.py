@@ -12,7 +12,7 @@ from typing import Any, Callable
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask
-from marshmallow import Schema
+from marshmallow import Schema, fields
 
 from decision_core import __version__
 from decision_core.intake import StrictBoolean, StrictNumber, Word, build_intake_schema
@@ -138,8 +138,13 @@ def build_spec(app: Flask) -> dict[str, Any]:
     spec.components.schema("Facts", schema=facts_schema, description=(
         "Intake facts: every one optional; absent or null means unknown, never 'no'. "
         "Unknown names are rejected. x-question is the question to ask, x-red-flag marks answers that can raise the triage."))
-    named: dict[str, Schema] = {
+    report_request = type("ReportRequestSchema", (schemas.ReportRequestSchema,),
+                          {"facts": fields.Nested(facts_schema, required=True)})
+    spec.components.schema("ReportRequest", schema=report_request)
+    named: dict[str, Any] = {
         "Facts": facts_schema,
+        "ReportBody": {"oneOf": [{"$ref": "#/components/schemas/ReportRequest"},
+                                 {"$ref": "#/components/schemas/Facts"}]},
         "ReportQuery": state.report_query,
         "StoredReportQuery": state.stored_report_query,
     }

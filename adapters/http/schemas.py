@@ -9,7 +9,7 @@ response against it.
 """
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, INCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import RAISE, EXCLUDE, INCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 
 class _Open(Schema):
@@ -430,3 +430,33 @@ class FeedbackSchema(Schema):
         unknown = INCLUDE
 
     feedback = fields.List(fields.Nested(FeedbackItemSchema), required=True, validate=validate.Length(min=1, max=100))
+
+
+# ----------------------------------------------------------------- report requests
+
+
+class ReportPatientSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    birth_date = fields.Date(metadata={"description": "YYYY-MM-DD"})
+    identifier = fields.String(validate=validate.Length(min=1, max=100),
+                               metadata={"description": "The patient's identifier in your records."})
+
+
+class ReportRequestSchema(Schema):
+    """POST /v1/reports with who the report is for; a bare facts object is accepted too."""
+
+    class Meta:
+        unknown = RAISE
+
+    facts = fields.Dict(required=True, metadata={"description": "The facts, as in POST /v1/evaluations."})
+    patient = fields.Nested(ReportPatientSchema)
+    clinician = fields.String(validate=validate.Length(min=1, max=200))
+    doses = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=100)),
+                        values=fields.String(validate=validate.Length(min=1, max=60)),
+                        metadata={"description": "Per-report dose overrides by recommendation id, written short: "
+                                                 "3x12@daily, 2x15-30@2/week, 3x30s+side@daily~6w."})
+    lang = fields.String(validate=validate.Length(min=2, max=10),
+                         metadata={"description": "Language of the patient part (default: the clinic profile's)."})

@@ -16,7 +16,7 @@ from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from decision_core.dose import Dose, DoseError, parse_spec
 
@@ -97,16 +97,6 @@ class ClinicProfileSchema(Schema):
                         load_default=dict)
     programme_weeks = fields.Integer(validate=validate.Range(min=1, max=52), strict=True)
 
-    @validates_schema
-    def _known_items(self, data, **kwargs):
-        known = self.context.get("recommendation_ids")
-        if known is None:
-            return
-        for item in data.get("doses", {}):
-            if item not in known:
-                raise ValidationError(f"{item!r} is not a recommendation id (decision-core causes lists them)",
-                                      field_name=f"doses.{item}")
-
 
 def _flatten(messages: Any, prefix: str = "") -> list[str]:
     out = []
@@ -161,12 +151,15 @@ def load_clinic_profile(path: str | os.PathLike) -> ClinicProfile:
         raise ClinicProfileError(f"clinic profile {path}: not valid YAML ({exc})") from None
     if not isinstance(raw, dict):
         raise ClinicProfileError(f"clinic profile {path}: must be a mapping of keys such as name, phone, timezone")
-    schema = ClinicProfileSchema()
-    schema.context["recommendation_ids"] = _recommendation_ids()
     try:
-        data = schema.load(raw)
+        data = ClinicProfileSchema().load(raw)
     except ValidationError as exc:
         raise ClinicProfileError(f"clinic profile {path}: " + "; ".join(_flatten(exc.messages))) from None
+    known = _recommendation_ids()
+    unknown = sorted(set(data["doses"]) - known) if known is not None else []
+    if unknown:
+        raise ClinicProfileError(f"clinic profile {path}: doses.{unknown[0]}: not a recommendation id "
+                                 "(decision-core causes lists them)")
     if data.get("language"):
         _check_language(data["language"], path)
     if data.get("logo"):

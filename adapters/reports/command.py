@@ -28,9 +28,35 @@ def _facts_problem(exc: Exception) -> str:
     return error_object(exc)["message"]
 
 
-def _options(paper: str | None, title: str | None, patient_reference: str | None) -> dict[str, Any]:
-    options = {"paper": paper, "title": title, "patient_reference": patient_reference}
+def _options(paper: str | None, title: str | None, patient_reference: str | None, **people: Any) -> dict[str, Any]:
+    options = {"paper": paper, "title": title, "patient_reference": patient_reference, **_people(**people)}
     return {k: v for k, v in options.items() if v is not None}
+
+
+def _people(clinic_profile: Path | None, patient_name: str | None, patient_birth_date, patient_id: str | None,
+            clinician: str | None, dose: tuple[str, ...], lang: str | None) -> dict[str, Any]:
+    """The clinic profile, the patient, the clinician, dose overrides and the language, checked."""
+    from decision_core.dose import DoseError, parse_spec
+
+    from .clinic import ClinicProfileError, Patient, load_clinic_profile, profile_from_environment
+
+    try:
+        clinic = load_clinic_profile(clinic_profile) if clinic_profile else profile_from_environment()
+    except ClinicProfileError as exc:
+        raise ReportFailed(str(exc)) from None
+    doses = {}
+    for spec in dose:
+        item, sep, text = spec.partition("=")
+        if not sep or not item.strip():
+            raise ReportFailed(f"--dose {spec!r}: write it as ID=DOSE, e.g. glute_bridge=3x12@daily")
+        try:
+            doses[item.strip()] = parse_spec(text)
+        except DoseError as exc:
+            raise ReportFailed(f"--dose {item.strip()}: {exc}") from None
+    birth = patient_birth_date.date() if patient_birth_date else None
+    patient = Patient(patient_name, birth, patient_id)
+    return {"clinic": clinic, "patient": patient if patient else None, "clinician": clinician,
+            "doses": doses or None, "lang": lang}
 
 
 def _make(result: dict, fmt, options: dict[str, Any]) -> bytes:
@@ -56,8 +82,22 @@ def _make(result: dict, fmt, options: dict[str, Any]) -> bytes:
               help="Paper size for html and pdf (the PDF defaults to A4).")
 @click.option("--title", default=None, help="Report title.")
 @click.option("--patient-reference", default=None, help="FHIR subject reference, e.g. Patient/123 (fhir format).")
+@click.option("--clinic-profile", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="The clinic profile YAML (name, phone, emergency number, logo, time zone, language, default "
+                   "doses); default: $DECISION_CORE_CLINIC_PROFILE.")
+@click.option("--patient-name", default=None, help="The patient's name, printed on the handout.")
+@click.option("--patient-birth-date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="The patient's date of birth, YYYY-MM-DD.")
+@click.option("--patient-id", default=None, help="The patient's identifier in your records.")
+@click.option("--clinician", default=None, help="The clinician's name, printed on the handout.")
+@click.option("--dose", multiple=True, metavar="ID=DOSE",
+              help="Override one exercise's dose for this report, e.g. glute_bridge=3x12@daily, "
+                   "nerve_flossing=2x15-30@2/day, hip_flexor_stretch=3x30s+side@daily~6w (repeatable).")
+@click.option("--lang", default=None, help="Language of the patient part (default: the clinic profile's, else en).")
 def report(facts: IO[str], format_name: str, output: Path | None, batch: bool, engine: str | None,
-           paper: str | None, title: str | None, patient_reference: str | None) -> None:
+           paper: str | None, title: str | None, patient_reference: str | None, clinic_profile: Path | None,
+           patient_name: str | None, patient_birth_date, patient_id: str | None, clinician: str | None,
+           dose: tuple[str, ...], lang: str | None) -> None:
     """Evaluate the facts in FACTS (a JSON file, or - for standard input) and write a report.
 
     Exit codes: 0 written; 1 with --batch when any line failed (each reported on
@@ -72,7 +112,9 @@ def report(facts: IO[str], format_name: str, output: Path | None, batch: bool, e
         raise ReportFailed(str(exc)) from None
     if not batch and fmt.binary and _to_stdout(output) and _stdout_is_terminal():
         raise ReportFailed(f"the {fmt.name} format is binary: give -o FILE rather than a terminal")
-    options = _options(paper, title, patient_reference)
+    options = _options(paper, title, patient_reference, clinic_profile=clinic_profile, patient_name=patient_name,
+                       patient_birth_date=patient_birth_date, patient_id=patient_id, clinician=clinician,
+                       dose=dose, lang=lang)
     evaluator = _evaluator(engine)
     if batch:
         if output is None:

@@ -197,8 +197,8 @@ def header(clinic: ClinicProfile | None, patient: Patient | None, clinician: str
     prepared = generated_at.astimezone(zone)
     review = None
     if programme_weeks:
-        review = format_date(prepared.date() + timedelta(weeks=programme_weeks), "long", locale=lang)
-    birth = format_date(patient.birth_date, "long", locale=lang) if patient and patient.birth_date else None
+        review = format_date(prepared.date() + timedelta(weeks=programme_weeks), "long", locale=_locale(lang))
+    birth = format_date(patient.birth_date, "long", locale=_locale(lang)) if patient and patient.birth_date else None
     return Header(clinic, patient if patient else None, clinician or None, prepared, local_text(prepared, lang),
                   birth, programme_weeks, review)
 
@@ -236,3 +236,8 @@ def sheet(exercises, weeks: int | None, gettext: Gettext) -> Sheet | None:
         how_often = next((s.text for s in item.slots if s.label == gettext("How often")), None)
         out.rows.append((item.name, tick_boxes(item.dose), how_often or ""))
     return out
+
+
+def _locale(lang: str) -> str:
+    """Babel locale for dates: day-month-year English unless the language says otherwise."""
+    return "en_GB" if lang == "en" else lang
