@@ -6,6 +6,7 @@ The engine knows nothing about hamstrings: all of that is in the files.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 from typing import Any, Iterable
@@ -119,12 +120,16 @@ def parse_ruleset(raw: Any, name: str, origin: str = BUILTIN_ORIGIN) -> RulesetD
     item_schema = {"recommendations": RecommendationSchema, "avoid": AvoidSchema}.get(kind)
     for _, item in valid("items", item_schema, "item "):
         if kind == "recommendations":
-            doc.recommendations.append(Recommendation(
-                id=item["id"], name=item["name"], kind=item["kind"], instructions=item["instructions"],
-                sources=source_ids(item["sources"]), ruleset=rid, intensity=item.get("intensity"),
-                dose=dict(item["dose"]), for_causes=tuple(item["for_causes"]),
+            steps = tuple(" ".join(step.split()) for step in item["steps"])
+            rec = Recommendation(
+                id=item["id"], name=item["name"], kind=item["kind"],
+                instructions=" ".join((item.get("instructions") or " ".join(steps)).split()),
+                sources=(), ruleset=rid, intensity=item.get("intensity"),
+                dose=item["dose"], for_causes=tuple(item["for_causes"]),
                 not_with_causes=tuple(item["not_with_causes"]), citations=tuple(item["sources"]),
-                tags=tuple(item["tags"])))
+                tags=tuple(item["tags"]), steps=steps, progression=item.get("progression"),
+                stop_if=item.get("stop_if"))
+            doc.recommendations.append(dataclasses.replace(rec, sources=source_ids(rec.all_citations)))
         else:
             doc.avoid.append(AvoidItem(item["id"], item["name"], item["why"], source_ids(item["sources"]), rid,
                                        citations=tuple(item["sources"]), forbids=tuple(item["forbids"])))

@@ -9,6 +9,7 @@ from functools import cached_property
 
 from .citations import Citation
 from .conditions import Condition, Conclusion
+from .dose import Dose
 from .sources import Source
 
 BUILTIN_ORIGIN = "decision_core"
@@ -121,19 +122,39 @@ class Level:
 
 
 @dataclass(frozen=True)
+class Note:
+    """A progression or stop rule of an item: a sentence for the patient and the passages it rests on."""
+
+    text: str
+    citations: tuple[Citation, ...] = ()
+
+
+@dataclass(frozen=True)
 class Recommendation:
     id: str
     name: str
     kind: str
-    instructions: str
-    sources: tuple[str, ...]
+    instructions: str  # one sentence (older rulesets: a paragraph)
+    sources: tuple[str, ...]  # every source id it cites: its own, its dose's, its progression's and stop rule's
     ruleset: str
     intensity: str | None = None
-    dose: dict = field(default_factory=dict, hash=False, compare=False)
+    dose: Dose = field(default_factory=Dose, hash=False, compare=False)
     for_causes: tuple[str, ...] = ()
     not_with_causes: tuple[str, ...] = ()
-    citations: tuple[Citation, ...] = ()
+    citations: tuple[Citation, ...] = ()  # what the item itself rests on (the dose has its own)
     tags: tuple[str, ...] = ()  # declared; the policy reads these plus the kind
+    steps: tuple[str, ...] = ()  # numbered steps for the patient
+    progression: Note | None = None
+    stop_if: Note | None = None
+
+    @property
+    def all_citations(self) -> tuple[Citation, ...]:
+        """The item's citations, then its dose's, progression's and stop rule's."""
+        out = self.citations + self.dose.citations
+        for note in (self.progression, self.stop_if):
+            if note is not None:
+                out += note.citations
+        return out
 
     @cached_property  # read for every item of every evaluation
     def policy_tags(self) -> frozenset[str]:

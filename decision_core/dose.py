@@ -164,10 +164,11 @@ def amount(value: Any, name: str) -> Amount:
 
 _WORD_FREQUENCIES = {"daily": Frequency(1, "day"), "weekly": Frequency(1, "week"),
                      "twice daily": Frequency(2, "day"), "twice weekly": Frequency(2, "week")}
+_TIMES_WORDS = {"once": 1, "twice": 2}
 
 
 def frequency(value: Any) -> Frequency:
-    """How often: 'daily', 'weekly', '2/day', '2/week' or {times: 2, per: week}."""
+    """How often: 'daily', 'weekly', '2/day', '2/week', 'twice a week', '3 times a day' or {times: 2, per: week}."""
     if isinstance(value, Frequency):
         return value
     if isinstance(value, Mapping):
@@ -176,10 +177,12 @@ def frequency(value: Any) -> Frequency:
         text = " ".join(value.lower().replace("-", " ").split())
         if text in _WORD_FREQUENCIES:
             return _WORD_FREQUENCIES[text]
-        match = re.fullmatch(r"(\d+)\s*(?:x\s*)?/\s*(day|week)", text)
+        match = re.fullmatch(r"(\d+)\s*(?:x\s*)?/\s*(day|week)", text) or re.fullmatch(
+            r"(once|twice|\d+ times) (?:a|per) (day|week)", text)
         if not match:
             raise DoseError(f"frequency: {value!r} is not one of daily, weekly, N/day, N/week")
-        times, per = int(match[1]), match[2]
+        times = _TIMES_WORDS.get(match[1]) or int(match[1].split()[0])
+        per = match[2]
     else:
         raise DoseError(f"frequency: {value!r} is not one of daily, weekly, N/day, N/week")
     if per not in PERIODS:
@@ -254,6 +257,15 @@ def _amount_text(value: Amount) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
+def _seconds_text(value: Amount, gettext: Callable[[str], str]) -> str:
+    """A time in seconds, or in minutes when it is whole minutes of two or more ('20 min')."""
+    low, high = value if isinstance(value, tuple) else (value, value)
+    if low >= 120 and low % 60 == 0 and high % 60 == 0:
+        minutes = (low // 60, high // 60) if isinstance(value, tuple) else value // 60
+        return gettext("{n} min").format(n=_amount_text(minutes))
+    return gettext("{n} s").format(n=_amount_text(value))
+
+
 def _plural(value: Amount) -> bool:
     return isinstance(value, tuple) or value != 1
 
@@ -278,7 +290,7 @@ def figure_texts(dose: Dose, gettext: Callable[[str], str] = str) -> dict[str, s
     if dose.hold_seconds is not None:
         out["hold_seconds"] = _("hold {n} s").format(n=_amount_text(dose.hold_seconds))
     if dose.duration_seconds is not None:
-        out["duration_seconds"] = _("{n} s").format(n=_amount_text(dose.duration_seconds))
+        out["duration_seconds"] = _seconds_text(dose.duration_seconds, gettext)
     if dose.per_side:
         out["per_side"] = _("each side")
     if dose.frequency is not None:
@@ -291,6 +303,11 @@ def figure_texts(dose: Dose, gettext: Callable[[str], str] = str) -> dict[str, s
 def dose_text(dose: Dose, gettext: Callable[[str], str] = str) -> str:
     """The whole dose in one phrase: '3 sets, 10–12 reps, each side, twice a week, for 6 weeks'."""
     return ", ".join(figure_texts(dose, gettext).values())
+
+
+def same_figures(a: Dose, b: Dose) -> bool:
+    """Whether two doses prescribe the same (figures and detail; not where they came from)."""
+    return replace(a, citations=()) == replace(b, citations=())
 
 
 def dose_fields() -> tuple[str, ...]:

@@ -12,6 +12,9 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from .catalogue import Catalogue, Fact
 
+# The code system of the intake facts in FHIR (Observation.code: code = the fact name). The CDS Hooks
+# service reads Observations coded with it (its default), and the FHIR report writes the answers with it.
+FACT_CODE_SYSTEM = "urn:hamstring-decision-core:intake-fact"
 
 # Words, yes/no answers and whole numbers already validated, per catalogue:
 # at most this many (name, answer) pairs are remembered.

@@ -45,6 +45,7 @@ from .catalogue import (
     load_ruleset_file,
     ruleset_files,
 )
+from .dose import Dose, dose_text, same_figures
 from .lint_sources import citation_issues, load_source_texts, registry_of
 from .lint_translations import locale_dirs_near, translation_issues
 from .policy import withholding_line
@@ -316,7 +317,7 @@ def _dose_conflicts(context: list[RulesetDocument], docs: list[RulesetDocument])
             prev = first_by_id.get(rec.id)
             if prev is not None:
                 prev_rec, prev_doc = prev
-                if prev_rec.dose != rec.dose and (mine or id(prev_doc) in targets):
+                if not same_figures(prev_rec.dose, rec.dose) and (mine or id(prev_doc) in targets):
                     issues.append(Issue(ERROR, "conflicting_dose",
                                         f"recommendation '{rec.id}' has dose {_dose(rec.dose)} here and "
                                         f"{_dose(prev_rec.dose)} in {prev_doc.info.path} "
@@ -327,7 +328,7 @@ def _dose_conflicts(context: list[RulesetDocument], docs: list[RulesetDocument])
                 first_by_id[rec.id] = (rec, doc)
                 key = " ".join(rec.name.lower().split())
                 other = first_by_name.get(key)
-                if other is not None and other[0].dose != rec.dose and (mine or id(other[1]) in targets):
+                if other is not None and not same_figures(other[0].dose, rec.dose) and (mine or id(other[1]) in targets):
                     issues.append(Issue(WARNING, "conflicting_dose",
                                         f"'{rec.name}' ({rec.id}) has dose {_dose(rec.dose)} here, but "
                                         f"'{other[0].name}' ({other[0].id}) in {other[1].info.path} has "
@@ -342,8 +343,8 @@ def _dose_conflicts(context: list[RulesetDocument], docs: list[RulesetDocument])
     return issues, cleaned
 
 
-def _dose(dose: dict) -> str:
-    return "{" + ", ".join(f"{k}: {v}" for k, v in dose.items() if v is not None) + "}" if dose else "(none)"
+def _dose(dose: Dose) -> str:
+    return f"'{dose_text(dose) or dose.detail or '(none)'}'"
 
 
 def _lenient_build(docs: list[RulesetDocument]) -> tuple[Catalogue | None, list[Problem], list[Rule]]:

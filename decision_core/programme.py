@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from .compiler import CompiledRules
 from .policy import PolicyVerdict
-from .result import Avoid, Reason, Recommendation, Withheld
+from .result import Avoid, Guidance, Reason, Recommendation, Withheld
 from .scoring import Conclusions, fact_values
 
 
@@ -71,9 +71,10 @@ def build_programme(compiled: CompiledRules, facts: dict, conclusions: Conclusio
             continue
         for_causes = sorted(entry.causes, key=lambda c: cause_rank.get(c, unranked))
         lead_rank = verdict.lead_rank(item)
-        rec = Recommendation(item.id, item.name, item.kind, list(item.sorted_tags), dict(item.dose),
+        rec = Recommendation(item.id, item.name, item.kind, list(item.sorted_tags), item.dose.to_dict(),
                              item.instructions, for_causes, entry.reasons, list(item.sources), list(item.citations),
-                             item.intensity, level if entry.by_triage else None, lead_rank < len(verdict.lead_with))
+                             item.intensity, level if entry.by_triage else None, lead_rank < len(verdict.lead_with),
+                             list(item.steps), _guidance(item.progression), _guidance(item.stop_if))
         # what the policy puts first, then triage-driven items, then by the best-ranked cause served, then catalogue order
         best_cause = min((cause_rank.get(c, 99) for c in for_causes), default=99)
         key = (lead_rank, 0 if entry.by_triage else 1, best_cause, rec_order[rec_id])
@@ -82,6 +83,10 @@ def build_programme(compiled: CompiledRules, facts: dict, conclusions: Conclusio
     out.recommendations = [rec for _, rec in ranked]
     out.withheld.sort(key=lambda w: rec_order[w.id])
     return out
+
+
+def _guidance(note) -> Guidance | None:
+    return None if note is None else Guidance(note.text, list(note.citations))
 
 
 def _withheld_why(item, verdict: PolicyVerdict, forbidden, cause_rank, cat) -> tuple[str, str] | None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
 
 from .citations import Citation
+from .dose import Dose, Frequency
 
 DISCLAIMER = (
     "Decision support for a practitioner, not a diagnosis. It reasons only from the answers given; "
@@ -156,6 +157,21 @@ class Reason:
 
 
 @dataclass(slots=True)
+class Guidance:
+    """How to progress an exercise, or when to stop it: a sentence for the patient and its sources."""
+
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "citations": _cite(self.citations)}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any] | None) -> "Guidance | None":
+        return None if d is None else cls(d["text"], _citations(d.get("citations")))
+
+
+@dataclass(slots=True)
 class Recommendation:
     id: str
     name: str
@@ -170,23 +186,36 @@ class Recommendation:
     intensity: str | None = None
     for_triage: str | None = None  # the triage level it answers, when a triage rule recommended it
     leads: bool = False  # the safety policy puts it first (the referral, when the triage asks for one)
+    steps: list[str] = field(default_factory=list)  # numbered steps for the patient
+    progression: Guidance | None = None
+    stop_if: Guidance | None = None
+
+    def dose_value(self) -> Dose:
+        """The dose as a typed value (``dose`` is its dictionary form: figures, basis, citations)."""
+        return Dose.from_dict(self.dose)
 
     def to_dict(self) -> dict[str, Any]:
         out = {"id": self.id, "name": self.name, "kind": self.kind, "tags": self.tags, "dose": self.dose,
-               "instructions": self.instructions, "for_causes": self.for_causes,
+               "instructions": self.instructions, "steps": self.steps, "for_causes": self.for_causes,
                "reasons": [r.to_dict() for r in self.reasons], "sources": self.sources,
                "citations": _cite(self.citations), "leads": self.leads}
         if self.intensity is not None:
             out["intensity"] = self.intensity
         if self.for_triage is not None:
             out["for_triage"] = self.for_triage
+        if self.progression is not None:
+            out["progression"] = self.progression.to_dict()
+        if self.stop_if is not None:
+            out["stop_if"] = self.stop_if.to_dict()
         return out
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Recommendation":
         return cls(d["id"], d["name"], d["kind"], list(d.get("tags", ())), dict(d["dose"]), d["instructions"],
                    list(d["for_causes"]), [Reason.from_dict(r) for r in d["reasons"]], list(d["sources"]),
-                   _citations(d.get("citations")), d.get("intensity"), d.get("for_triage"), d.get("leads", False))
+                   _citations(d.get("citations")), d.get("intensity"), d.get("for_triage"), d.get("leads", False),
+                   list(d.get("steps", ())), Guidance.from_dict(d.get("progression")),
+                   Guidance.from_dict(d.get("stop_if")))
 
 
 @dataclass(slots=True)
@@ -374,6 +403,7 @@ RESULT_CLASSES = {
     "RecommendationSchema": Recommendation, "ReasonSchema": Reason, "WithheldSchema": Withheld,
     "AvoidSchema": Avoid, "QuestionSchema": Question, "SafetyQuestionSchema": SafetyQuestion,
     "AppliedPolicySchema": AppliedPolicy, "FindingSchema": Finding, "UsedRulesetSchema": UsedRuleset,
+    "GuidanceSchema": Guidance, "DoseSchema": Dose, "FrequencySchema": Frequency,
 }
 
 

@@ -10,11 +10,15 @@ from marshmallow import (
     Schema,
     ValidationError,
     fields,
+    post_load,
+    pre_load,
     validate,
     validates_schema,
 )
 
+from .catalogue_model import Note
 from .citations import Citation
+from .dose import FIGURES as DOSE_FIGURES, Dose, DoseError, amount as dose_amount, frequency as dose_frequency
 from .conditions import ConditionSyntaxError, parse_condition, parse_conclusion
 
 ID = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="must be lower_snake_case (letters, digits, _)")
@@ -181,13 +185,75 @@ class PolicyLineSchema(_Strict):
             raise ValidationError("a policy line must withhold, allow_only, max_intensity, lead_with or hold_programme", "withhold")
 
 
+class AmountField(fields.Field):
+    """A dose figure: a number, a range \"10-12\" or {low: 10, high: 12}."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return dose_amount(value, attr or "figure")
+        except DoseError as exc:
+            raise ValidationError(str(exc).split(": ", 1)[-1]) from exc
+
+
+class FrequencyField(fields.Field):
+    """How often: daily | weekly | N/day | N/week | twice a week | {times: 2, per: week}."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return dose_frequency(value)
+        except DoseError as exc:
+            raise ValidationError(str(exc).split(": ", 1)[-1]) from exc
+
+
+RENAMED_DOSE_FIELDS = {"hold": "hold_seconds (a number of seconds)", "duration": "duration_seconds (a number of seconds)"}
+
+
 class DoseSchema(_Strict):
-    sets = fields.Integer(validate=validate.Range(min=1, max=20))
-    reps = fields.String(metadata=TEXT)
-    hold = fields.String(metadata=TEXT)
-    duration = fields.String(metadata=TEXT)
-    frequency = fields.String(metadata=TEXT)
-    detail = fields.String(metadata=TEXT)
+    """A dose as its source gives it; every figure rests on ``sources`` (the passages that give the numbers)."""
+
+    sets = AmountField()
+    reps = AmountField()
+    hold_seconds = AmountField()
+    duration_seconds = AmountField()
+    per_side = fields.Boolean()
+    frequency = FrequencyField()
+    weeks = fields.Integer(validate=validate.Range(min=1, max=104))
+    detail = fields.String(validate=validate.Length(min=3, max=400), metadata=TEXT)
+    sources = fields.List(CitationField())
+
+    @pre_load
+    def _renamed(self, data, **kwargs):
+        if isinstance(data, dict):
+            for old, new in RENAMED_DOSE_FIELDS.items():
+                if old in data:
+                    raise ValidationError(f"'{old}' is now {new}", old)
+        return data
+
+    @validates_schema
+    def _figures_rest_on_sources(self, data, **kwargs):
+        if any(data.get(name) is not None for name in DOSE_FIGURES) and not data.get("sources"):
+            raise ValidationError("a dose with figures needs sources: the passages that give them, "
+                                  '{source: "001", quote: "3 sets of 10 to 12 reps"}', "sources")
+
+    @post_load
+    def _dose(self, data, **kwargs):
+        values = {name: data[name] for name in (*DOSE_FIGURES, "detail") if data.get(name) is not None}
+        return Dose(**values, basis={name: "source" for name in values if name != "detail"},
+                    citations=tuple(data.get("sources") or ()))
+
+
+class GuidanceSchema(_Strict):
+    """A progression or stop rule: a short sentence for the patient and the passages it rests on."""
+
+    text = fields.String(required=True, validate=validate.Length(min=3, max=300), metadata=TEXT)
+    sources = _sources(required=True)
+
+    @post_load
+    def _note(self, data, **kwargs):
+        return Note(" ".join(data["text"].split()), tuple(data["sources"]))
+
+
+STEP = fields.String(validate=validate.Length(min=3, max=200), metadata=TEXT)
 
 
 class RecommendationSchema(_Strict):
@@ -195,8 +261,12 @@ class RecommendationSchema(_Strict):
     name = fields.String(required=True, metadata=TEXT)
     kind = fields.String(required=True, validate=validate.OneOf(REC_KINDS))
     intensity = fields.String(validate=validate.OneOf(INTENSITIES))
-    dose = fields.Nested(DoseSchema, load_default=dict)
-    instructions = fields.String(required=True, metadata=TEXT)
+    dose = fields.Nested(DoseSchema, load_default=Dose)
+    # numbered steps for the patient (exercises); instructions is a one-sentence summary (else the steps joined)
+    steps = fields.List(STEP, validate=validate.Length(min=1, max=8), load_default=list)
+    instructions = fields.String(metadata=TEXT)
+    progression = fields.Nested(GuidanceSchema)
+    stop_if = fields.Nested(GuidanceSchema)
     for_causes = fields.List(fields.String(validate=ID), load_default=list)
     not_with_causes = fields.List(fields.String(validate=ID), load_default=list)
     tags = fields.List(TAG, load_default=list)  # what the safety policy reads (exercise, stretch, loaded, ...)
@@ -206,6 +276,8 @@ class RecommendationSchema(_Strict):
     def _intensity(self, data, **kwargs):
         if data.get("kind") == "exercise" and "intensity" not in data:
             raise ValidationError("an exercise needs an intensity (gentle, moderate or vigorous)", "intensity")
+        if not data.get("instructions") and not data.get("steps"):
+            raise ValidationError("an item needs instructions (one sentence) or steps", "instructions")
 
 
 class AvoidSchema(_Strict):
@@ -286,6 +358,8 @@ __all__ = [
     "RulesetFileSchema",
     "RuleSchema",
     "RecommendationSchema",
+    "DoseSchema",
+    "GuidanceSchema",
     "AvoidSchema",
     "STRENGTH_WEIGHTS",
     "TEXT",

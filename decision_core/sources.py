@@ -76,11 +76,19 @@ def generated_rule(rule) -> bool:
 
 
 def cited(doc: "RulesetDocument") -> Iterator[tuple[str, tuple[Citation, ...]]]:
-    """(where, citations) of everything in one document that cites sources: the cause, items, policy
-    lines and rules (not the rules generated from ``for_causes``: they cite what their item cites)."""
+    """(where, citations) of everything in one document that cites sources: the cause, items (and their
+    doses, progressions and stop rules), policy lines and rules (not the rules generated from ``for_causes``: they cite what their item cites)."""
     if doc.cause:
         yield f"cause {doc.cause.id}", doc.cause.citations
-    for item in list(doc.recommendations) + list(doc.avoid):
+    for item in doc.recommendations:
+        yield f"item {item.id}", item.citations
+        if item.dose.citations:
+            yield f"item {item.id} dose", item.dose.citations
+        for name in ("progression", "stop_if"):
+            note = getattr(item, name)
+            if note is not None:
+                yield f"item {item.id} {name}", note.citations
+    for item in doc.avoid:
         yield f"item {item.id}", item.citations
     for line in doc.policy:
         yield line.id, line.citations

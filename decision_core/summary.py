@@ -1,21 +1,13 @@
 """A short, readable plain-text summary of a result (the CLI's default output)."""
 from __future__ import annotations
 
-from typing import Any
+from .dose import dose_text
+from .result import Recommendation, Result
 
-from .result import Result
 
-
-def _dose(dose: dict[str, Any]) -> str:
-    parts = []
-    if dose.get("sets"):
-        parts.append(f"{dose['sets']} sets")
-    for key in ("reps", "hold", "duration", "frequency"):
-        if dose.get(key):
-            parts.append(f"{key} {dose[key]}" if key in ("reps", "hold") else str(dose[key]))
-    if dose.get("detail"):
-        parts.append(dose["detail"])
-    return ", ".join(parts)
+def _dose(rec: Recommendation) -> str:
+    dose = rec.dose_value()
+    return "; ".join(part for part in (dose_text(dose), dose.detail) if part)
 
 
 def summarise(result: Result) -> str:
@@ -36,7 +28,7 @@ def summarise(result: Result) -> str:
         lines.append("")
         lines.append("What to do now:" if result.programme_on_hold else "Programme:")
         for r in result.recommendations:
-            dose = _dose(r.dose)
+            dose = _dose(r)
             serves = ", ".join(r.for_causes) or r.for_triage or ""
             lines.append(f"  - {r.name} [{r.kind}]" + (f": {dose}" if dose else "") + (f"  (for {serves})" if serves else ""))
     if result.avoid:

@@ -156,7 +156,8 @@ def test_long_sitting_gets_glute_activation_followed_by_stretching(evaluate):
 def test_moist_heat_for_long_standing_guarding(evaluate):
     result = evaluate({"tightness_duration_weeks": 20, "stretching_response": "temporary"})
     heat = next(r for r in result.recommendations if r.id == "moist_heat")
-    assert heat.dose["duration"] == "20 minutes at a time" and heat.citations[0].source == "001"
+    assert heat.dose["duration_seconds"] == 1200 and heat.dose["basis"] == {"duration_seconds": "source"}
+    assert heat.dose["citations"][0]["source"] == "001" and "20 minutes" in heat.dose["citations"][0]["quote"]
 
 
 def test_a_supporting_answer_counts_no_more_for_a_cause_without_a_strong_signal(builtin_evaluators):

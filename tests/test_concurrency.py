@@ -79,6 +79,9 @@ def test_a_result_shares_nothing_with_the_next(builtin_evaluators):
     # scribble over everything the first result holds
     for rec in first["recommendations"]:
         rec["dose"]["sets"] = 99
+        rec["dose"].setdefault("basis", {})["sets"] = "scribbled"
+        rec["dose"].setdefault("citations", []).append({"source": "999"})
+        rec["steps"].append("scribbled")
         rec["for_causes"].append("scribbled")
         rec["sources"].append("999")
     for cause in first["causes"]:

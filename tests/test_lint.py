@@ -158,7 +158,7 @@ RECS = """\
         kind: exercise
         tags: [exercise, strengthening]
         intensity: moderate
-        dose: {sets: 5, reps: "20"}
+        dose: {sets: 5, reps: "20", sources: [{source: "001", quote: "fixture words"}]}
         instructions: A second dose for the core's item.
         sources: [{source: "001", quote: "fixture words"}]
     rules:
@@ -246,7 +246,7 @@ def test_every_kind_of_problem_is_reported_with_its_rule(defects):
     assert "at most 1, below its threshold 3" in by_rule["cause lint_weak"].message
     assert by_rule["item lint_walk"].field == "for_causes" and "'lint_weak'" in by_rule["item lint_walk"].message
     dose = by_rule["item hamstring_curl"]
-    assert dose.file.endswith("recs.yaml") and "{sets: 5, reps: 20}" in dose.message
+    assert dose.file.endswith("recs.yaml") and "'5 sets, 20 reps' here and '3 sets, 10\u201312 reps, twice a week'" in dose.message
     assert "recommendations.yaml (plugin decision_core)" in dose.message
     assert all(i.file and i.file.endswith(".yaml") for i in report.issues)
 

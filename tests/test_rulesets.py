@@ -213,7 +213,8 @@ def test_a_recommendation_is_given_for_each_cause_it_serves(item, cause, durable
         return
     rec = next(r for r in result.recommendations if r.id == item.id)
     assert cause in rec.for_causes
-    assert rec.dose == dict(item.dose) and rec.kind == item.kind
+    assert rec.dose == item.dose.to_dict() and rec.kind == item.kind
+    assert rec.steps == list(item.steps) and rec.dose_value() == item.dose
     assert rec.sources == list(item.sources)
 
 

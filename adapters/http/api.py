@@ -64,7 +64,7 @@ def reports():
     fmt = _format(name)
     body = read_json_body()
     facts, options = _report_request(body)
-    return render_report(fmt, st.backend.evaluator.evaluate(facts), options)
+    return render_report(fmt, st.backend.evaluator.evaluate(facts), **options)
 
 
 def _report_request(body: Any) -> tuple[Any, dict[str, Any]]:
@@ -112,11 +112,13 @@ def stored_report(report_id: str):
     st = state()
     requested = load_query(st.stored_report_query).get("format")
     stored = st.store.get_report(report_id)
-    result = None if stored is None else Result.from_dict(stored)
+    # a CDS card's report: {"result": ..., "options": {patient_reference, fact_code_system}}
+    options = stored.get("options", {}) if stored is not None and "result" in stored else {}
+    result = None if stored is None else Result.from_dict(stored.get("result", stored))
     if result is None:
         minutes = max(1, st.config["REPORT_TTL_SECONDS"] // 60)
         raise Problem(404, f"This report does not exist or has expired (reports are kept for {minutes} minutes).")
-    response = render_report(_format(requested) if requested else _default_format(), result)
+    response = render_report(_format(requested) if requested else _default_format(), result, **options)
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Robots-Tag"] = "noindex"
     return response
@@ -194,11 +196,12 @@ def _default_format():
     return None
 
 
-def render_report(fmt, result: Result, options: dict[str, Any] | None = None) -> Response:
-    """The result rendered by an output format (or as JSON when no format is registered at all)."""
+def render_report(fmt, result: Result, **options) -> Response:
+    """The result rendered by an output format (or as JSON when no format is registered at all),
+    with report options (formats ignore the ones they do not use); the clinic is the configured one."""
     if fmt is None:
         return json_response(result.to_dict())
-    options = {"clinic": state().clinic} if options is None else options
+    options = {"clinic": state().clinic, **options}
     try:
         body = fmt.render(result, **{k: v for k, v in options.items() if v is not None})
         if isinstance(body, str):

@@ -14,7 +14,8 @@ import re
 import uuid
 from typing import Any
 
-from decision_core.result import Evidence, Result
+from decision_core.dose import dose_text
+from decision_core.result import Evidence, Recommendation, Result
 
 INDICATORS = {"emergency": "critical", "urgent": "critical", "see_professional": "warning", "self_care": "info"}
 REFERRAL_PRIORITY = {"emergency": "stat", "urgent": "urgent", "see_professional": "routine"}
@@ -65,10 +66,9 @@ def _evidence_line(ev: Evidence) -> str:
     return line + (f" [sources {sources}]" if sources else "")
 
 
-def _dose(dose: dict[str, Any]) -> str:
-    parts = [f"{md(v)} {k}" if k in ("sets", "reps") else md(v) for k, v in dose.items()
-             if v not in (None, "", [], {}) and k in ("sets", "reps", "hold", "duration", "frequency", "detail")]
-    return "; ".join(parts)
+def _dose(rec: Recommendation) -> str:
+    dose = rec.dose_value()
+    return "; ".join(md(part) for part in (dose_text(dose), dose.detail) if part)
 
 
 def detail(result: Result) -> str:
@@ -90,7 +90,7 @@ def detail(result: Result) -> str:
     if result.recommendations:
         lines += ["", "**What to do now**" if result.programme_on_hold else "**Programme**"]
         for rec in result.recommendations:
-            dose = _dose(rec.dose)
+            dose = _dose(rec)
             lines.append(f"- {rec.name} ({rec.kind})" + (f": {dose}" if dose else ""))
     if result.avoid:
         lines += ["", "**Avoid**"]

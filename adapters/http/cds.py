@@ -85,6 +85,7 @@ def _service(service_id: str) -> Service:
 
 
 _BASE_NAME = re.compile(r"^[^.\[]+")
+_FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 
 
 @bp.post("/<service_id>")
@@ -119,9 +120,31 @@ def call_service(service_id: str):
     result = evaluator.evaluate_valid(facts)
     if _nothing_to_say(result):
         return json_response({"cards": []})
-    report_url = st.public_url(f"/v1/reports/{st.store.put_report(result.to_dict())}")
+    # The report behind the card's link is about the request's patient: its FHIR subject is Patient/<patientId>.
+    stored = {"result": result.to_dict(), "options": report_options(call["context"], st.config)}
+    report_url = st.public_url(f"/v1/reports/{st.store.put_report(stored)}")
     source = {"label": st.config["CDS_SOURCE_LABEL"], "url": st.config["CDS_SOURCE_URL"] or st.public_url("/docs")}
     return json_response({"cards": [build_card(result, call["context"], source, report_url)]})
+
+
+def patient_reference(context: dict) -> str | None:
+    """'Patient/<patientId>' from the hook context; None when absent or not a FHIR id."""
+    patient = context.get("patientId")
+    if not isinstance(patient, str) or not patient:
+        return None
+    if not _FHIR_ID.fullmatch(patient):
+        log.warning("context.patientId is not a FHIR id: the report has no patient reference")
+        return None
+    return f"Patient/{patient}"
+
+
+def report_options(context: dict, config) -> dict:
+    """The report options a CDS request fixes for the report behind its card: the subject and the fact code system."""
+    options = {"fact_code_system": config["CDS_FACT_CODE_SYSTEM"]}
+    reference = patient_reference(context)
+    if reference:
+        options["patient_reference"] = reference
+    return options
 
 
 def _nothing_to_say(result: Result) -> bool:

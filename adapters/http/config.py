@@ -16,6 +16,7 @@ from typing import Any, Mapping
 import yaml
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from decision_core.intake import FACT_CODE_SYSTEM
 from decision_core.ruleset_schema import flatten_messages
 
 ENV_PREFIX = "DECISION_CORE_"
@@ -24,7 +25,7 @@ DEVELOPMENT = "development"
 PRODUCTION = "production"
 # Asymmetric algorithms only: the CDS Hooks spec forbids 'none' and shared-secret (HMAC) signatures.
 ASYMMETRIC_ALGORITHMS = ("ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512")
-DEFAULT_FACT_CODE_SYSTEM = "urn:hamstring-decision-core:intake-fact"
+DEFAULT_FACT_CODE_SYSTEM = FACT_CODE_SYSTEM
 
 
 class ConfigError(ValueError):

@@ -93,13 +93,64 @@ class ReasonSchema(_Open):
     facts = fields.Dict(keys=fields.String(), values=AnyValue(allow_none=True))
 
 
+class AmountValue(fields.Raw):
+    """A dose figure: a number, or a range {low, high}."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not (isinstance(value, (int, float)) or (
+                isinstance(value, dict) and set(value) == {"low", "high"}
+                and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value.values()))):
+            raise ValidationError("a number, or a range {low, high}")
+        return value
+
+
+AMOUNT = {"oneOf": [{"type": "number"}, {"type": "object", "required": ["low", "high"],
+                                          "properties": {"low": {"type": "number"}, "high": {"type": "number"}}}]}
+
+
+def _amount(description: str):
+    return AmountValue(metadata={"description": description, **AMOUNT})
+
+
+class FrequencySchema(_Open):
+    times = fields.Integer(required=True, metadata={"description": "How many times per period."})
+    per = fields.String(required=True, validate=validate.OneOf(("day", "week")), metadata={"description": "day | week"})
+
+
+class DoseSchema(_Open):
+    """A dose: every figure is optional (absent: nobody gave one). ``basis`` says where each came from."""
+
+    sets = _amount("Sets: a number, or a range {low, high}.")
+    reps = _amount("Repetitions per set.")
+    hold_seconds = _amount("How long each repetition is held, in seconds.")
+    duration_seconds = _amount("How long the whole exercise lasts, in seconds (e.g. rolling 30-60 s).")
+    per_side = fields.Boolean(metadata={"description": "The figures are for each side."})
+    frequency = fields.Nested(FrequencySchema, metadata={"description": "How often."})
+    weeks = fields.Integer(metadata={"description": "For how many weeks."})
+    detail = fields.String(metadata={"description": "How to do it, in words (not a figure)."})
+    basis = fields.Dict(keys=fields.String(), values=fields.String(validate=validate.OneOf(
+        ("source", "clinic", "practitioner"))), metadata={
+        "description": "Where each figure came from, by field name: source | clinic | practitioner."})
+    citations = fields.List(fields.Nested(CitationSchema), metadata={
+        "description": "The passages of the sources that give the figures with basis 'source', verbatim."})
+
+
+class GuidanceSchema(_Open):
+    text = fields.String(required=True, metadata={"description": "A plain sentence for the patient."})
+    citations = _citations()
+
+
 class RecommendationSchema(_Open):
     id = fields.String(required=True)
     name = fields.String(required=True)
     kind = fields.String(required=True, metadata={"description": "exercise | lifestyle | self_care | referral"})
     tags = fields.List(fields.String(), required=True, metadata={"description": "What the safety policy reads."})
-    dose = fields.Dict(keys=fields.String(), values=AnyValue(allow_none=True), required=True)
-    instructions = fields.String(required=True)
+    dose = fields.Nested(DoseSchema, required=True, metadata={
+        "description": "The dose its sources give; a figure they do not give is absent (never invented)."})
+    instructions = fields.String(required=True, metadata={"description": "One sentence: what it is."})
+    steps = fields.List(fields.String(), required=True, metadata={"description": "Numbered steps for the patient."})
+    progression = fields.Nested(GuidanceSchema, metadata={"description": "How to progress it, where a source says."})
+    stop_if = fields.Nested(GuidanceSchema, metadata={"description": "When to stop, where a source says."})
     for_causes = fields.List(fields.String(), required=True)
     reasons = fields.List(fields.Nested(ReasonSchema), required=True)
     sources = fields.List(fields.String(), required=True)

@@ -1,19 +1,32 @@
-"""The result as a FHIR R4 Bundle (type ``collection``) for the clinic's record:
+"""The result as a FHIR R4 Bundle (type ``collection``) for the clinic's record.
+
+Every patient-specific resource has the subject (``fhir_parties``). The bundle holds:
 
 * a **GuidanceResponse**: ``status`` (``data-requested`` while questions that
   could change the result are open, else ``success``), the ruleset versions as
-  ``moduleCodeableConcept`` (one coding per ruleset, with its ``version``),
-  ``outputParameters`` pointing at a Parameters resource (triage, causes with
-  confidence and evidence, what to avoid), ``result`` pointing at the
-  RequestGroup, ``reasonReference`` at the red flags, the open questions as
-  ``dataRequirement`` and the disclaimer as a note;
-* a **RequestGroup** (intent ``proposal``) with one action per recommendation,
-  its dose in the description, a structured dose extension and a timing when
-  the frequency is a plain one ("daily", "twice a week"), and its sources as
-  documentation;
-* one **DetectedIssue** per red flag (a triage reason at ``see_professional`` or
-  worse): severity ``high`` for emergency and urgent, ``moderate`` for
-  see_professional.
+  ``moduleCodeableConcept``, the triage level as ``reasonCode``, the patient's
+  answers it rests on as ``reasonReference`` (R4 GuidanceResponse has no evidence
+  element; reasonReference takes Observations), ``outputParameters`` pointing at
+  a Parameters resource (triage, each red flag's DetectedIssue, causes with
+  confidence and evidence, what to avoid), ``result`` pointing at the RequestGroup,
+  the open questions as ``dataRequirement`` and the disclaimer as a note;
+* the **Patient** (unless ``patient_reference`` names the EHR's own), a
+  **Practitioner** for the ``clinician`` and an **Organization** for the ``clinic``;
+* one **Observation** per answer, coded with the fact code system (``fhir_parties``);
+* one **DetectedIssue** per triage level reached above self-care, severity by
+  level, evidence the Observations its reasons read (``fhir_triage``);
+* a **ServiceRequest** per referral, an emergency-department request at the most
+  severe level (``fhir_triage``), and a ServiceRequest per exercise with its
+  structured Timing and typed dose (``fhir_dose``);
+* a **RequestGroup** (intent ``proposal``, status ``active``) with one action per
+  recommendation, the exercises' and referrals' pointing at their
+  ServiceRequests; left out when nothing is recommended, never empty.
+
+No ``meta.profile`` is claimed: the published profiles that could apply (CPG on
+FHIR's cpg-* profiles for GuidanceResponse, RequestGroup and ServiceRequest)
+require elements this record does not carry (an instantiated PlanDefinition or
+ActivityDefinition canonical, for one), and the record is checked only against
+the base R4 models here, so claiming one would be a claim nobody has checked.
 
 Every bundle is checked against the fhir.resources R4B models (the R4-compatible
 ones) before it is returned, so an invalid bundle is an error, never an output.
@@ -21,64 +34,22 @@ ones) before it is returned, so an invalid bundle is an error, never an output.
 from __future__ import annotations
 
 import json
-import re
+import logging
 import uuid
 from datetime import timezone
-from typing import Any
+from typing import Any, Mapping
 
+from decision_core.dose import Dose, DoseError, resolve
+
+from .fhir_codes import (CAUSE_SYSTEM, FACT_SYSTEM, FOR_CAUSE_EXTENSION, KIND_SYSTEM, RECOMMENDATION_SYSTEM,
+                         RULESET_SYSTEM, TRIAGE_SYSTEM, Entries, catalogue_levels, prune, ref)
+from .fhir_dose import ReadDose, dose_extension, read_dose, timing
+from .fhir_parties import Parties, fact_observations
+from .fhir_triage import EMERGENCY_DEPARTMENT, detected_issues, service_requests
 from .formats import ReportOptionError, _view
-from decision_core.dose import figure_texts
+from .view import ItemView, ReportView, as_result
 
-from .view import ItemView, ReportView
-
-URN = "urn:decision-core"
-RULESET_SYSTEM = f"{URN}:ruleset"
-TRIAGE_SYSTEM = f"{URN}:triage-level"
-CAUSE_SYSTEM = f"{URN}:cause"
-RECOMMENDATION_SYSTEM = f"{URN}:recommendation"
-KIND_SYSTEM = f"{URN}:recommendation-kind"
-FACT_SYSTEM = f"{URN}:fact"
-DOSE_EXTENSION = f"{URN}:fhir:dose"
-FOR_CAUSE_EXTENSION = f"{URN}:fhir:for-cause"
-PRIORITY = {"emergency": "stat", "urgent": "urgent"}
-
-_TIMES = {"once": 1, "twice": 2, "three times": 3, "four times": 4}
-_FREQUENCY = re.compile(
-    r"^\s*(?:(?P<word>once|twice|three times|four times)|(?P<n>\d+)\s*(?:x|times))\s*(?:a|per|each)\s*(?P<unit>day|week)\s*$",
-    re.IGNORECASE,
-)
-
-
-def timing_repeat(frequency: str) -> dict[str, Any] | None:
-    """A Timing.repeat for plain frequencies ('daily', 'twice a week', '3 times a day'); None otherwise."""
-    text = frequency.strip().lower()
-    if text in ("daily", "every day", "once a day", "once daily"):
-        return {"frequency": 1, "period": 1, "periodUnit": "d"}
-    if text in ("twice daily", "twice a day"):
-        return {"frequency": 2, "period": 1, "periodUnit": "d"}
-    if text == "weekly":
-        return {"frequency": 1, "period": 1, "periodUnit": "wk"}
-    m = _FREQUENCY.match(text)
-    if not m:
-        return None
-    count = _TIMES[m["word"]] if m["word"] else int(m["n"])
-    return {"frequency": count, "period": 1, "periodUnit": "d" if m["unit"] == "day" else "wk"}
-
-
-def _prune(value: Any) -> Any:
-    """FHIR forbids empty strings, arrays and objects: drop them (and None) everywhere."""
-    if isinstance(value, dict):
-        out = {k: _prune(v) for k, v in value.items()}
-        return {k: v for k, v in out.items() if v not in (None, "", [], {})}
-    if isinstance(value, list):
-        out = [_prune(v) for v in value]
-        return [v for v in out if v not in (None, "", [], {})]
-    return value
-
-
-def _ref(entry_id: str) -> dict[str, str]:
-    return {"reference": f"urn:uuid:{entry_id}"}
-
+log = logging.getLogger(__name__)
 
 def _citations(view: ReportView, ids: list[str]) -> list[dict[str, Any]]:
     titles = {s.id: s for s in view.sources}
@@ -91,66 +62,132 @@ def _citations(view: ReportView, ids: list[str]) -> list[dict[str, Any]]:
     return out
 
 
-def _action(item: ItemView, view: ReportView) -> dict[str, Any]:
-    dose = item.dose_text
+def _dose_for(item: ItemView, rec_dose: Any, options: Mapping[str, Any]) -> ReadDose:
+    """The dose a report shows: the view's resolved dose when it has one; otherwise the result's, with the
+    clinic profile's default for what it leaves out and the per-report ``doses`` override on top
+    (``decision_core.dose.resolve``: the same layers as the handout)."""
+    resolved = getattr(item, "dose", None)
+    if isinstance(resolved, Dose):
+        return read_dose(resolved)
+    source = read_dose(rec_dose)
+    clinic_doses = getattr(options.get("clinic"), "doses", None) or {}
+    clinic, override = clinic_doses.get(item.id), (options.get("doses") or {}).get(item.id)
+    if clinic is None and override is None:
+        return source
+    dose = resolve(source.dose, clinic if isinstance(clinic, Dose) else None, override)
+    texts = {k: v for k, v in source.texts.items() if k == "detail" or not _replaced(k, dose, source.dose)}
+    return ReadDose(dose, texts)
+
+
+def _replaced(key: str, dose: Dose, before: Dose) -> bool:
+    """Whether an old dose's words for ``key`` no longer describe the resolved dose."""
+    figure = {"hold": "hold_seconds", "duration": "duration_seconds"}.get(key, key)
+    return getattr(dose, figure, None) != getattr(before, figure, None) or dose.basis.get(figure) == "practitioner"
+
+
+def _guidance(rec: Any) -> list[str]:
+    """How to progress and when to stop, when the result has them (structured rulesets)."""
+    out = []
+    for name in ("progression", "stop_if"):
+        value = getattr(rec, name, None)
+        text = getattr(value, "text", None) or (value.get("text") if isinstance(value, Mapping) else None)
+        if text:
+            out.append(text.strip())
+    return out
+
+
+def _action(item: ItemView, view: ReportView, dose: ReadDose, resource: dict[str, str] | None) -> dict[str, Any]:
+    words = dose.words
+    detail = dose.texts.get("detail") or item.detail
     description = " ".join(p for p in (
         item.instructions,
-        f"Dose: {dose}." if dose else "",
-        item.detail,
+        f"Dose: {words}." if words else "",
+        detail,
         f"Helps with: {item.serves_text}." if item.serves else "",
     ) if p)
-    timing = None
-    figures = figure_texts(item.dose)
-    if "frequency" in figures:
-        timing = {"code": {"text": figures["frequency"]}, "repeat": timing_repeat(figures["frequency"])}
-    dose_parts = list(figures.items()) + [("detail", item.detail)]
-    extensions = []
-    if any(v for _k, v in dose_parts):
-        extensions.append({"url": DOSE_EXTENSION,
-                           "extension": [{"url": k, "valueString": v} for k, v in dose_parts if v]})
-    extensions += [{"url": FOR_CAUSE_EXTENSION, "valueCoding": {"system": CAUSE_SYSTEM, "code": cid}}
-                   for cid in item.serves_ids]
     return {
-        "extension": extensions,
+        "extension": [{"url": FOR_CAUSE_EXTENSION, "valueCoding": {"system": CAUSE_SYSTEM, "code": cid}}
+                      for cid in item.serves_ids],
         "title": item.name,
         "description": description,
-        "textEquivalent": f"{item.name}: {dose}" if dose else item.name,
+        "textEquivalent": f"{item.name}: {words}" if words else item.name,
         "code": [{"coding": [{"system": RECOMMENDATION_SYSTEM, "code": item.id, "display": item.name},
                              {"system": KIND_SYSTEM, "code": item.kind, "display": item.kind_label}]}],
-        "timingTiming": timing,
+        "timingTiming": timing(dose),
         "documentation": _citations(view, item.sources),
+        "resource": resource,
     }
 
 
-def build_bundle(view: ReportView, patient_reference: str | None = None) -> dict[str, Any]:
+def _exercise_request(item: ItemView, dose: ReadDose, rec, causes: Mapping[str, str], subject, author, stamp,
+                      observations) -> dict[str, Any]:
+    """An exercise as a ServiceRequest: its Timing as occurrenceTiming, its figures typed (fhir_dose)."""
+    read: dict[str, Any] = {}
+    for reason in rec.reasons if rec else ():
+        read.update(reason.facts or {})
+    words = dose.words
+    return {
+        "resourceType": "ServiceRequest",
+        "extension": [dose_extension(dose.dose)],
+        "status": "active",
+        "intent": "proposal",
+        "priority": "routine",
+        "code": {"coding": [{"system": RECOMMENDATION_SYSTEM, "code": item.id, "display": item.name},
+                            {"system": KIND_SYSTEM, "code": item.kind}], "text": item.name},
+        "subject": subject,
+        "occurrenceTiming": timing(dose),
+        "authoredOn": stamp,
+        "requester": author,
+        "reasonCode": [{"coding": [{"system": CAUSE_SYSTEM, "code": cid, "display": causes.get(cid)}],
+                        "text": causes.get(cid)} for cid in item.serves_ids],
+        "reasonReference": observations(read),
+        "patientInstruction": " ".join(p for p in (item.instructions, f"Dose: {words}." if words else "",
+                                                   item.detail, *_guidance(rec)) if p),
+    }
+
+
+def build_bundle(result: Any, view: ReportView, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    options = options or {}
+    res = as_result(result)
     when = view.generated_at if view.generated_at.tzinfo else view.generated_at.replace(tzinfo=timezone.utc)
     stamp = when.isoformat(timespec="seconds")
-    ids = {name: str(uuid.uuid4()) for name in ("bundle", "guidance", "outputs", "plan")}
-    subject = {"reference": patient_reference} if patient_reference else None
+    fact_system = options.get("fact_code_system") or FACT_SYSTEM
+    levels = catalogue_levels()
+    entries = Entries()
+    guidance_id, outputs_id, plan_id = (str(uuid.uuid4()) for _ in range(3))
+    entries.items.append((guidance_id, {}))  # placeholder: the GuidanceResponse leads the bundle
+    parties = Parties(entries, options)
+    subject = parties.subject
+    answers = fact_observations(entries, res.facts, subject, stamp, fact_system)
+
+    def observations(facts: Mapping[str, Any] | None) -> list[dict[str, str]]:
+        return [r for name in (facts or {}) for r in answers.get(name, ())]
+
+    issues = detected_issues(entries, view, res, levels, subject, stamp, observations)
+    requests = service_requests(entries, view, res, levels, subject, stamp, parties.author, issues, observations)
     level_concept = {"coding": [{"system": TRIAGE_SYSTEM, "code": view.level, "display": view.level_name}],
                      "text": view.level_label}
 
-    issues = []
-    for reason, level, severity in view.red_flags:
-        issues.append((str(uuid.uuid4()), {
-            "resourceType": "DetectedIssue",
-            "status": "preliminary",
-            "code": {"coding": [{"system": TRIAGE_SYSTEM, "code": level}], "text": f"Red flag: {level.replace('_', ' ')}"},
-            "severity": severity,
-            "patient": subject,
-            "identifiedDateTime": stamp,
-            "evidence": [{"code": [{"coding": [{"system": FACT_SYSTEM, "code": name, "display": f"{name} = {value}"}]}]}
-                         for name, value in reason.facts],
-            "detail": f"{reason.because} (rule {reason.rule}; sources {', '.join(reason.sources) or 'none'})",
-            "reference": f"{URN}:rule:{reason.rule}",
-            "mitigation": [{"action": {"text": view.advice}}],
-        }))
+    recs = {r.id: r for r in res.recommendations}
+    causes = {c.id: c.name for c in view.causes}
+    actions = []
+    for item in view.do_now + view.exercises + view.other_advice:
+        rec = recs.get(item.id)
+        dose = _dose_for(item, rec.dose if rec else None, options)
+        resource = requests.get(item.id)
+        if item.kind == "exercise" and not view.acute:
+            resource = entries.add(prune(_exercise_request(item, dose, rec, causes, subject, parties.author, stamp,
+                                                           observations)))
+        actions.append(_action(item, view, dose, resource))
+    if "" in requests:  # the emergency-department request the rulesets did not raise themselves
+        actions.insert(0, {"title": EMERGENCY_DEPARTMENT, "description": view.advice, "resource": requests[""]})
 
     parameters: list[dict[str, Any]] = [{"name": "triage", "part": [
         {"name": "level", "valueCode": view.level},
         {"name": "name", "valueString": view.level_name},
         {"name": "advice", "valueString": view.advice},
     ]}]
+    parameters += [{"name": "red_flag", "valueReference": issue} for issue in issues.values()]
     for c in view.causes:
         parameters.append({"name": "cause", "part": [
             {"name": "id", "valueCode": c.id},
@@ -174,54 +211,52 @@ def build_bundle(view: ReportView, patient_reference: str | None = None) -> dict
                 {"name": "id", "valueCode": w.id}, {"name": "reason", "valueString": w.reason},
             ]})
     parameters.append({"name": "disclaimer", "valueString": view.disclaimer})
+    entries.add({"resourceType": "Parameters", "parameter": parameters}, outputs_id)
 
-    recommendations = view.do_now + view.exercises + view.other_advice
     plan_notes = [{"text": view.advice}]
     if view.acute:
         plan_notes.append({"text": "Exercise programme on hold by the safety policy: "
                                    "no exercises until a professional has assessed the patient."})
-    resources = [
-        (ids["guidance"], {
-            "resourceType": "GuidanceResponse",
-            "identifier": [{"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{ids['guidance']}"}],
-            "moduleCodeableConcept": {
-                "coding": [{"system": RULESET_SYSTEM, "code": r["id"], "version": str(r["version"]),
-                            "display": f"{r['id']} {r['version']} ({r.get('kind', '')})"} for r in view.rulesets],
-                "text": "decision-core rulesets: " + ", ".join(f"{r['id']}@{r['version']}" for r in view.rulesets),
-            },
-            "status": "data-requested" if view.next_questions else "success",
-            "subject": subject,
-            "occurrenceDateTime": stamp,
-            "reasonCode": [level_concept],
-            "reasonReference": [_ref(i) for i, _ in issues],
-            "note": [{"text": f"Triage {view.level_label}: {view.advice}"}, {"text": view.disclaimer}],
-            "outputParameters": _ref(ids["outputs"]),
-            "result": _ref(ids["plan"]),
-            "dataRequirement": [{"type": "Observation", "codeFilter": [{"path": "code", "code": [
-                {"system": FACT_SYSTEM, "code": q.fact, "display": q.question}]}]} for q in view.next_questions],
-        }),
-        (ids["outputs"], {"resourceType": "Parameters", "parameter": parameters}),
-        (ids["plan"], {
+    if actions:  # an empty RequestGroup would claim a plan that has nothing in it
+        entries.add({
             "resourceType": "RequestGroup",
             "status": "active",
             "intent": "proposal",
-            "priority": PRIORITY.get(view.level, "routine"),
+            "priority": levels.fhir(view.level).priority,
             "code": level_concept,
             "subject": subject,
             "authoredOn": stamp,
+            "author": parties.author,
             "note": plan_notes,
-            "action": [_action(item, view) for item in recommendations],
-        }),
-        *issues,
-    ]
+            "action": actions,
+        }, plan_id)
+    entries.items[0] = (guidance_id, {
+        "resourceType": "GuidanceResponse",
+        "identifier": [{"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{guidance_id}"}],
+        "moduleCodeableConcept": {
+            "coding": [{"system": RULESET_SYSTEM, "code": r["id"], "version": str(r["version"]),
+                        "display": f"{r['id']} {r['version']} ({r.get('kind', '')})"} for r in view.rulesets],
+            "text": "decision-core rulesets: " + ", ".join(f"{r['id']}@{r['version']}" for r in view.rulesets),
+        },
+        "status": "data-requested" if view.next_questions else "success",
+        "subject": subject,
+        "occurrenceDateTime": stamp,
+        "reasonCode": [level_concept],
+        "reasonReference": [r for refs in answers.values() for r in refs],
+        "note": [{"text": f"Triage {view.level_label}: {view.advice}"}, {"text": view.disclaimer}],
+        "outputParameters": ref(outputs_id),
+        "result": ref(plan_id) if actions else None,
+        "dataRequirement": [{"type": "Observation", "codeFilter": [{"path": "code", "code": [
+            {"system": fact_system, "code": q.fact, "display": q.question}]}]} for q in view.next_questions],
+    })
     bundle = {
         "resourceType": "Bundle",
-        "id": ids["bundle"],
+        "id": str(uuid.uuid4()),
         "type": "collection",
         "timestamp": stamp,
-        "entry": [{"fullUrl": f"urn:uuid:{rid}", "resource": dict(res, id=rid)} for rid, res in resources],
+        "entry": entries.bundle_entries(),
     }
-    return _prune(bundle)
+    return prune(bundle)
 
 
 def validate_bundle(bundle: dict[str, Any]) -> None:
@@ -230,13 +265,31 @@ def validate_bundle(bundle: dict[str, Any]) -> None:
     Bundle.model_validate(bundle)
 
 
-def render_fhir(result: dict[str, Any], **options: Any) -> str:
+def _doses_option(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ReportOptionError("doses must map recommendation ids to doses")
+    out = {}
+    for rid, dose in value.items():
+        try:
+            out[rid] = dose if isinstance(dose, Dose) else Dose.from_dict(dose)
+        except DoseError as exc:
+            raise ReportOptionError(f"doses.{rid}: {exc}") from None
+    return out
+
+
+def render_fhir(result: Any, **options: Any) -> str:
+    """Options: ``patient_reference`` ('Patient/123'), ``patient`` (name, birth_date, identifier),
+    ``clinician``, ``clinic``, ``doses`` (recommendation id -> Dose), ``fact_code_system``, and the
+    view's (``generated_at``, ``title``)."""
     patient = options.get("patient_reference")
     if patient is not None and not (isinstance(patient, str) and patient.strip()):
         raise ReportOptionError("patient_reference must be a reference such as 'Patient/123'")
-    bundle = build_bundle(_view(result, options), patient_reference=patient)
+    options = dict(options, doses=_doses_option(options.get("doses")))
+    bundle = build_bundle(result, _view(as_result(result), options), options)
     validate_bundle(bundle)
     return json.dumps(bundle, indent=2, ensure_ascii=False) + "\n"
 
 
-__all__ = ["build_bundle", "render_fhir", "validate_bundle", "timing_repeat"]
+__all__ = ["build_bundle", "render_fhir", "validate_bundle"]

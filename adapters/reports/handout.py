@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Callable, Mapping
 
 from decision_core.dose import Dose, resolve
@@ -81,27 +81,38 @@ def resolved_doses(recommendations, clinic: ClinicProfile | None,
             for r in recommendations}
 
 
+_SECONDS = re.compile(r"^\s*(\d+(?:\.\d+)?(?:\s*[-\u2013]\s*\d+(?:\.\d+)?)?)\s*(?:s|sec|seconds?)\b")
+
+
 def structured_dose(dose: Mapping[str, Any]) -> dict[str, Any]:
-    """A result's dose dict as Dose fields (a result saved before doses were structured has text figures)."""
+    """A result's dose dict as Dose fields. A result saved before doses were structured has text figures
+    ('10-12', '5 s', '30-60 s per area', 'twice a week'): the figures are read, the words kept as detail."""
     from decision_core.dose import FIGURES, DoseError, amount, frequency
 
     out: dict[str, Any] = {}
+    words: list[str] = [str(dose["detail"])] if dose.get("detail") else []
     for name, value in dose.items():
-        if name in FIGURES or name in ("detail", "basis", "citations"):
+        if name in FIGURES or name in ("basis", "citations"):
             out[name] = value
-        elif name == "hold" and value:
-            out["hold_seconds"] = str(value).split()[0]
+        elif name in ("hold", "duration") and value:
+            match = _SECONDS.match(str(value))
+            if match:
+                out["hold_seconds" if name == "hold" else "duration_seconds"] = match[1].replace(" ", "")
+            if not match or str(value)[match.end():].strip():
+                words.append(str(value))
     for name in ("sets", "reps", "hold_seconds", "duration_seconds"):
         if isinstance(out.get(name), str):
             try:
                 out[name] = amount(out[name], name)
             except DoseError:
-                out.pop(name)
+                words.append(f"{name.split('_')[0]} {out.pop(name)}")
     if isinstance(out.get("frequency"), str):
         try:
             out["frequency"] = frequency(out["frequency"])
         except DoseError:
-            out["detail"] = " ".join(p for p in (out.get("detail"), out.pop("frequency")) if p)
+            words.append(out.pop("frequency"))
+    if words:
+        out["detail"] = "; ".join(words)
     return out
 
 

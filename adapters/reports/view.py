@@ -23,9 +23,6 @@ from .clinic import ClinicProfile, Patient
 
 log = logging.getLogger(__name__)
 
-# Triage levels that make a reason a red flag (a FHIR DetectedIssue), with its severity.
-RED_FLAG_SEVERITY = {"emergency": "high", "urgent": "high", "see_professional": "moderate"}
-
 KIND_LABELS = {"exercise": "Exercise", "lifestyle": "Everyday change", "self_care": "Self-care", "referral": "Referral"}
 
 
@@ -229,15 +226,6 @@ class ReportView:
     def generated_text(self) -> str:
         return self.generated_at.strftime("%d %B %Y, %H:%M %Z").strip()
 
-    @property
-    def red_flags(self) -> list[tuple[Evidence, str, str]]:
-        """(reason, level, FHIR severity) for each triage reason at see_professional or worse."""
-        out = []
-        for reason, level in zip(self.reasons, self.reason_levels):
-            severity = RED_FLAG_SEVERITY.get(level)
-            if severity:
-                out.append((reason, level, severity))
-        return out
 
 
 def _evidence(ev: ResultEvidence | Reason) -> Evidence:
@@ -279,7 +267,7 @@ def _item(rec: Recommendation, cause_names: dict[str, str], level_name: str, dos
         dose_text=", ".join(figure_texts(dose, gettext).values()),
         slots=handout.dose_slots(dose, rec.kind, gettext),
         basis=handout.basis_text(dose, numbers, gettext),
-        detail=_text(rec.dose.get("detail")),
+        detail=_text(dose.detail),
         instructions=instructions,
         steps=steps,
         progression=_said(getattr(rec, "progression", None)),

@@ -90,7 +90,7 @@ def test_detail_has_causes_evidence_and_sources(client):
     assert "**Sleepy glutes** (`glutes_cause`)" in detail
     assert "Cramp in bridge. (`cramp` = yes) [sources 000]" in detail
     assert "Sitting six hours or more. (`sitting` = 9) [sources 000]" in detail
-    assert "**Programme**" in detail and "Bridge (exercise): 3 sets; 10 reps" in detail
+    assert "**Programme**" in detail and "Bridge (exercise): 3 sets, 10 reps" in detail
     assert "not a diagnosis" in detail
 
 
@@ -323,3 +323,31 @@ def test_any_json_in_context_or_prefetch_is_read_or_refused_never_crashes(mini_b
     except ValueError:
         return  # the facts extension is not an object: a 422 naming it
     assert set(gathered.facts) == set(gathered.sources)
+
+
+def test_the_request_patient_is_the_subject_of_the_reports_fhir_record(make_app, mini_backend):
+    if "fhir" not in mini_backend.formats:
+        pytest.skip("the fhir report format is not registered")
+    client = make_app(CDS_FACT_CODE_SYSTEM="http://ehr.example/facts").test_client()
+    (card,) = cards_of(client, call({"red": True, "cramp": True}, patientId="p-42"))
+    assert card["suggestions"][0]["actions"][0]["resource"]["subject"] == {"reference": "Patient/p-42"}
+    path = urlsplit(card["links"][0]["url"]).path
+    response = client.get(path + "?format=fhir")
+    assert response.status_code == 200 and response.mimetype == "application/fhir+json"
+    bundle = json.loads(response.data)
+    kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
+    assert "Patient" not in kinds  # the EHR's own patient, by reference
+    subject = {"reference": "Patient/p-42"}
+    for entry in bundle["entry"]:
+        res = entry["resource"]
+        if res["resourceType"] in ("GuidanceResponse", "RequestGroup", "ServiceRequest", "Observation"):
+            assert res["subject"] == subject, res["resourceType"]
+        if res["resourceType"] == "DetectedIssue":
+            assert res["patient"] == subject
+        if res["resourceType"] == "Observation":  # in the fact code system the service reads
+            assert res["code"]["coding"][0]["system"] == "http://ehr.example/facts"
+    assert "p-42" not in card["links"][0]["url"]
+    # a patientId that is no FHIR id makes no reference: the record has its own anonymous Patient
+    (card,) = cards_of(client, call({"red": True}, patientId="../../x y"))
+    bundle = json.loads(client.get(urlsplit(card["links"][0]["url"]).path + "?format=fhir").data)
+    assert [e["resource"]["resourceType"] for e in bundle["entry"]].count("Patient") == 1

@@ -1,0 +1,127 @@
+"""The HTML handout in a real browser: Debian's Chromium, driven by Playwright, for
+every public case at a phone width (390 px) and a desktop width (1280 px). The page
+must not scroll sideways, and every table row and every line of text must lie
+inside the page. The checks read whatever the page holds (all tables, all rows, all
+text), not today's markup.
+
+One browser and one tab serve the whole session. Locally the tests skip when Playwright
+or Chromium is missing; under CI (CI set) that is a failure, as .ci/run installs both."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import pytest
+
+import decision_core
+from decision_core.adapters.reports import render
+
+from test_reports import PUBLIC, WHEN
+
+WIDTHS = (390, 1280)
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "chrome")
+TOLERANCE = 0.5  # px: sub-pixel rounding of boxes
+
+# Everything measured in one round trip. Text is measured by line boxes (Range rects), so a line
+# clipped by an overflow: hidden box still counts as outside.
+MEASURE = """() => {
+  const width = window.innerWidth, tol = %s;
+  const outside = r => r.width > 0 && (r.left < -tol || r.right > width + tol);
+  const label = el => (el.innerText || el.textContent || '').trim().replace(/\\s+/g, ' ').slice(0, 70);
+  const rows = [...document.querySelectorAll('tr')];
+  const wideRows = rows.filter(tr => outside(tr.getBoundingClientRect()))
+    .map(tr => ({text: label(tr), right: Math.round(tr.getBoundingClientRect().right)}));
+  const wideText = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node; (node = walker.nextNode()) && wideText.length < 5;) {
+    if (!node.textContent.trim()) continue;
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    const rects = [...range.getClientRects()].filter(outside);
+    if (rects.length) wideText.push({text: node.textContent.trim().slice(0, 70),
+                                     right: Math.round(Math.max(...rects.map(r => r.right)))});
+  }
+  return {scrollWidth: document.documentElement.scrollWidth, innerWidth: width, rows: rows.length,
+          wideRows: wideRows.slice(0, 5), wideText: wideText,
+          textLength: document.body.innerText.trim().length};
+}""" % TOLERANCE
+
+
+def _chromium() -> str | None:
+    path = os.environ.get("CHROMIUM")
+    if path:
+        return path
+    return next((found for name in CHROMIUM_NAMES if (found := shutil.which(name))), None)
+
+
+def _unavailable(reason: str):
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}: CI must have it (bash scripts/install-system-packages; pip install -e '.[test]')")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser_page():
+    """One headless Chromium tab for the session (the system browser; Playwright downloads none)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("playwright is not installed (it is in the 'test' extra)")
+    executable = _chromium()
+    if executable is None:
+        _unavailable("no Chromium found (Debian package 'chromium'; or set CHROMIUM=/path/to/chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+        try:
+            page = browser.new_page(viewport={"width": WIDTHS[0], "height": 900})
+            page.route("**/*", lambda route: route.abort())  # the handout fetches nothing
+            yield page
+        finally:
+            browser.close()
+
+
+def measure(page, html: str, width: int) -> dict:
+    page.set_viewport_size({"width": width, "height": 900})
+    page.set_content(html, wait_until="load")
+    return page.evaluate(MEASURE)
+
+
+def public_cases() -> list:
+    if not PUBLIC.is_file():
+        return [pytest.param(None, id="no-public-cases",
+                             marks=pytest.mark.skip(reason=f"{PUBLIC} is absent (shared/ sits next to the repository)"))]
+    return [pytest.param(case, id=case["id"]) for case in json.loads(PUBLIC.read_text(encoding="utf-8"))["cases"]]
+
+
+def assert_fits(m: dict, where: str) -> None:
+    assert m["innerWidth"] > 0 and m["textLength"] > 200, f"{where}: the page did not render ({m})"
+    assert m["scrollWidth"] <= m["innerWidth"], \
+        f"{where}: scrolls sideways, {m['scrollWidth']} px wide; rows {m['wideRows']}, text {m['wideText']}"
+    assert not m["wideRows"], f"{where}: table rows outside the page: {m['wideRows']}"
+    assert not m["wideText"], f"{where}: text outside the page: {m['wideText']}"
+
+
+@pytest.mark.parametrize("case", public_cases())
+def test_the_html_handout_fits_phone_and_desktop_widths(browser_page, case):
+    html = render(decision_core.evaluate(case["facts"]).to_dict(), "html", generated_at=WHEN).decode("utf-8")
+    rows = set()
+    for width in WIDTHS:
+        m = measure(browser_page, html, width)
+        assert m["innerWidth"] == width, m
+        assert_fits(m, f"{case['id']} at {width} px")
+        rows.add(m["rows"])
+    assert len(rows) == 1 and rows.pop() > 0, f"{case['id']}: the practitioner tables have rows to check"
+
+
+def test_the_measurements_can_fail(browser_page):
+    """A row and a line that cannot wrap are reported, so the checks above are not vacuous."""
+    wide = "x" * 400
+    html = ("<!doctype html><html lang='en'><title>t</title><body><p>" + "words " * 60 + "</p>"
+            f"<table><tr><td style='white-space: nowrap'>{wide}</td></tr></table></body></html>")
+    m = measure(browser_page, html, 390)
+    assert m["scrollWidth"] > 390 and m["wideRows"] and m["wideText"]
+    clipped = html.replace("<body>", "<body style='overflow-x: hidden'>")
+    m = measure(browser_page, clipped, 390)
+    assert m["wideRows"] and m["wideText"], "clipping the overflow does not hide it from the checks"
