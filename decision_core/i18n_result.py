@@ -59,12 +59,19 @@ def has_words(text: str) -> bool:
 
 
 def text_schemas() -> tuple[type[Schema], ...]:
-    """The ruleset schemas whose fields may be declared text."""
+    """The ruleset schemas whose fields may be declared text: each section's, and those nested in them."""
     from . import ruleset_schema as rs
     from .sources import SourceEntrySchema
 
-    return (rs.RuleSchema, rs.FactSchema, rs.CauseSchema, rs.LevelSchema, rs.PolicyLineSchema,
-            rs.RecommendationSchema, rs.DoseSchema, rs.AvoidSchema, SourceEntrySchema)
+    found: list[type[Schema]] = []
+    todo = [rs.RuleSchema, rs.FactSchema, rs.CauseSchema, rs.LevelSchema, rs.PolicyLineSchema,
+            rs.RecommendationSchema, rs.AvoidSchema, SourceEntrySchema]
+    while todo:
+        schema = todo.pop(0)
+        if schema not in found:
+            found.append(schema)
+            todo.extend(n for n in map(nested_schema, schema._declared_fields.values()) if n is not None)
+    return tuple(found)
 
 
 def is_text(field: mfields.Field) -> bool:

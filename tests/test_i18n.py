@@ -212,10 +212,16 @@ items:
     name: Demo stretch
     kind: exercise
     intensity: gentle
-    dose: {sets: 2, reps: "10", frequency: daily, detail: "Slowly."}
+    dose: {sets: 2, reps: 10, frequency: daily, detail: "Slowly.", sources: [{source: "001", quote: "2 sets"}]}
+    steps:
+      - Lie down.
+      - >-
+        Breathe
+        out.
     instructions: >-
       Lie down and
       breathe.
+    progression: {text: Add a set when it is easy., sources: [{source: "001", quote: "add a set"}]}
     for_causes: [demo]
     sources: [{source: "001", quote: "a verbatim quote"}]
 rules:
@@ -227,8 +233,8 @@ rules:
     sources: ["001"]
 """
     got = [(line, msg) for line, msg, _ in ruleset_messages(text)]
-    assert got == [(7, "Demo stretch"), (10, "daily"), (10, "Slowly."), (11, "Lie down and breathe."),
-                   (20, "Because you asked.")]
+    assert got == [(7, "Demo stretch"), (10, "Slowly."), (12, "Lie down."), (13, "Breathe out."),
+                   (16, "Lie down and breathe."), (19, "Add a set when it is easy."), (26, "Because you asked.")]
 
 
 def test_pybabel_can_extract_rulesets_through_the_entry_point():
@@ -244,7 +250,7 @@ def test_every_text_field_of_a_result_is_classified():
     metadata=TEXT) or listed here as never translated."""
     texts, containers = text_field_names()
     never = {"id", "fact", "rule", "kind", "level", "type", "strength", "policy", "could_raise_to", "engine",
-             "version", "plugin", "intensity", "for_triage", "source", "quote"} | NOT_WALKED
+             "version", "plugin", "intensity", "for_triage", "source", "quote", "basis", "per"} | NOT_WALKED
     unclassified = []
     for cls in result_module.RESULT_CLASSES.values():
         for f in fields(cls):
@@ -303,7 +309,8 @@ def test_lint_warns_per_language_when_a_plugin_text_is_untranslated(tmp_path):
     report = lint_paths([pkg / "rulesets"])
     issues = [i for i in report.issues if i.code == "untranslated"]
     assert len(issues) == 1 and issues[0].severity == "warning", report.text()
-    assert issues[0].message.startswith("2 of 30 patient texts have no 'es' translation: ")
+    total = len(catalogue(pkg / "locale" / "hamstring_strength_deficit.pot"))
+    assert issues[0].message.startswith(f"2 of {total} patient texts have no 'es' translation: ")
     assert "'Single-leg hamstring curl'" in issues[0].message and "'Weak hamstrings'" in issues[0].message
     assert not report.ok(strict=True) and report.ok()
     assert report.stats["untranslated"] == {"es": 2}
@@ -322,6 +329,7 @@ def test_the_translations_commands_extract_a_plugin_catalogue_and_report_coverag
     assert out.exit_code == 0, out.output
     po = pkg / "locale" / "es" / "LC_MESSAGES" / "demo_plugin.po"
     assert (pkg / "locale" / "demo_plugin.pot").exists() and po.exists()
-    assert len(catalogue(po)) == 30 and not any(catalogue(po).values())
+    expected = catalogue(PLUGIN_PKG / "locale" / "hamstring_strength_deficit.pot")
+    assert set(catalogue(po)) == set(expected) and not any(catalogue(po).values())
     stats = json.loads(CliRunner().invoke(cli, ["translations", "stats", "--json"]).output)
     assert stats["es"]["missing"] == [] and stats["es"]["total"] == stats["es"]["translated"] > 380
