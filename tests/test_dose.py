@@ -127,12 +127,12 @@ def test_the_source_wins_over_the_clinic_and_the_clinic_fills_what_the_source_le
     assert dose.citations == SOURCE.citations and dose.detail == "From the article."
 
 
-def test_the_practitioner_wins_over_both_and_a_hold_replaces_the_reps_below_it():
+def test_a_practitioners_override_replaces_the_whole_dose_but_the_programme_length():
     dose = resolve(SOURCE, CLINIC, parse_spec("4x30s"))
-    assert (dose.sets, dose.reps, dose.hold_seconds, dose.frequency) == (4, None, 30, Frequency(2, "week"))
-    assert dose.basis == {"sets": "practitioner", "hold_seconds": "practitioner", "frequency": "source",
-                          "weeks": "clinic"}
-    assert dose.citations, "the frequency still rests on the source"
+    assert (dose.sets, dose.reps, dose.hold_seconds, dose.frequency, dose.weeks) == (4, None, 30, None, 6)
+    assert dose.basis == {"sets": "practitioner", "hold_seconds": "practitioner", "weeks": "clinic"}
+    assert dose.citations == (), "nothing of it rests on the source any more"
+    assert resolve(SOURCE, CLINIC, parse_spec("3x12~4w")).weeks == 4
 
 
 def test_no_citations_once_nothing_comes_from_the_source():
