@@ -221,9 +221,6 @@ class ReportView:
         """Whether any exercise's dose has a blank for the practitioner to fill in."""
         return any(e.blanks for e in self.exercises)
 
-    @property
-    def generated_text(self) -> str:
-        return self.generated_at.strftime("%d %B %Y, %H:%M %Z").strip()
 
 
 
