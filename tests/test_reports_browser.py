@@ -1,7 +1,7 @@
 """The HTML handout in a real browser: Debian's Chromium, driven by Playwright, for
 every public case at a phone width (390 px) and a desktop width (1280 px). The page
-must not scroll sideways, and every table row and every line of text must lie
-inside the page. The checks read whatever the page holds (all tables, all rows, all
+must not scroll sideways, every table row and every line of text must lie inside
+the page, and what a table cell holds must stay inside that cell. The checks read whatever the page holds (all tables, all rows, all
 text), not today's markup.
 
 One browser and one tab serve the whole session. Locally the tests skip when Playwright
@@ -32,6 +32,17 @@ MEASURE = """() => {
   const rows = [...document.querySelectorAll('tr')];
   const wideRows = rows.filter(tr => outside(tr.getBoundingClientRect()))
     .map(tr => ({text: label(tr), right: Math.round(tr.getBoundingClientRect().right)}));
+  // Content drawn past its own cell (over the next column, or off the table's edge).
+  const spills = [];
+  for (const cell of document.querySelectorAll('td, th')) {
+    const box = cell.getBoundingClientRect();
+    for (const el of cell.querySelectorAll('*')) {
+      const r = el.getBoundingClientRect();
+      if (r.width > 0 && (r.left < box.left - tol || r.right > box.right + tol) && spills.length < 5)
+        spills.push({cell: label(cell), element: el.tagName.toLowerCase() + (el.className ? '.' + el.className : ''),
+                     overBy: Math.round(Math.max(box.left - r.left, r.right - box.right))});
+    }
+  }
   const wideText = [];
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let node; (node = walker.nextNode()) && wideText.length < 5;) {
@@ -43,7 +54,7 @@ MEASURE = """() => {
                                      right: Math.round(Math.max(...rects.map(r => r.right)))});
   }
   return {scrollWidth: document.documentElement.scrollWidth, innerWidth: width, rows: rows.length,
-          wideRows: wideRows.slice(0, 5), wideText: wideText,
+          wideRows: wideRows.slice(0, 5), wideText: wideText, spills: spills,
           textLength: document.body.innerText.trim().length};
 }""" % TOLERANCE
 
@@ -101,6 +112,7 @@ def assert_fits(m: dict, where: str) -> None:
         f"{where}: scrolls sideways, {m['scrollWidth']} px wide; rows {m['wideRows']}, text {m['wideText']}"
     assert not m["wideRows"], f"{where}: table rows outside the page: {m['wideRows']}"
     assert not m["wideText"], f"{where}: text outside the page: {m['wideText']}"
+    assert not m["spills"], f"{where}: content runs out of its table cell: {m['spills']}"
 
 
 @pytest.mark.parametrize("case", public_cases())
@@ -122,6 +134,11 @@ def test_the_measurements_can_fail(browser_page):
             f"<table><tr><td style='white-space: nowrap'>{wide}</td></tr></table></body></html>")
     m = measure(browser_page, html, 390)
     assert m["scrollWidth"] > 390 and m["wideRows"] and m["wideText"]
+    spilling = ("<!doctype html><html lang='en'><title>t</title><body><table style='width: 100%; table-layout: fixed'><tr><td>a</td>"
+                "<td><span style='display: inline-block; width: 150px'>&nbsp;</span></td><td>c</td></tr></table>"
+                "<p>" + "words " * 60 + "</p></body></html>")
+    m = measure(browser_page, spilling, 390)
+    assert m["spills"] and m["scrollWidth"] <= 390, m
     clipped = html.replace("<body>", "<body style='overflow-x: hidden'>")
     m = measure(browser_page, clipped, 390)
     assert m["wideRows"] and m["wideText"], "clipping the overflow does not hide it from the checks"
