@@ -142,3 +142,28 @@ def test_the_measurements_can_fail(browser_page):
     clipped = html.replace("<body>", "<body style='overflow-x: hidden'>")
     m = measure(browser_page, clipped, 390)
     assert m["wideRows"] and m["wideText"], "clipping the overflow does not hide it from the checks"
+
+
+def test_the_handout_with_a_clinic_and_a_patient_fits(browser_page):
+    """The header the clinic profile and patient details fill: a logo far wider than a phone,
+    a long clinic address, a long patient name and an identifier without spaces."""
+    import base64
+    from datetime import date
+
+    from decision_core.adapters.reports.clinic import Patient, load_clinic_profile
+
+    from conftest import REPO_ROOT
+
+    clinic = load_clinic_profile(REPO_ROOT / "examples" / "clinic-profile.yaml")
+    logo = ("<svg xmlns='http://www.w3.org/2000/svg' width='2400' height='300'>"
+            "<rect width='2400' height='300' fill='#1e6b34'/></svg>")
+    clinic = type(clinic)(**{**clinic.__dict__, "address": "Unit 4, The Old Tannery, 12 Mill Lane, Bristol BS1 4QA",
+                             "logo": "data:image/svg+xml;base64," + base64.b64encode(logo.encode()).decode()})
+    patient = Patient(name="Maximiliana Wolfeschlegelsteinhausenbergerdorff-Featherstonehaugh",
+                      birth_date=date(1987, 6, 5), identifier="NHS-943-476-5919-ZZ-0000000000000000000001")
+    facts = json.loads((REPO_ROOT / "examples" / "desk-worker.json").read_text(encoding="utf-8"))
+    html = render(decision_core.evaluate(facts).to_dict(), "html", generated_at=WHEN, clinic=clinic, patient=patient,
+                  clinician="Dr Alexandra Montgomery-Richardson").decode("utf-8")
+    assert patient.name in html and "Riverside Physiotherapy" in html
+    for width in WIDTHS:
+        assert_fits(measure(browser_page, html, width), f"desk worker with a clinic and a patient at {width} px")
