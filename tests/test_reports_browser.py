@@ -4,7 +4,7 @@ must not scroll sideways, every table row and every line of text must lie inside
 the page, and what a table cell holds must stay inside that cell. The checks read whatever the page holds (all tables, all rows, all
 text), not today's markup.
 
-One browser and one tab serve the whole session. Locally the tests skip when Playwright
+Every installed language is checked. One browser and one tab serve the whole session. Locally the tests skip when Playwright
 or Chromium is missing; under CI (CI set) that is a failure, as .ci/run installs both."""
 from __future__ import annotations
 
@@ -115,16 +115,25 @@ def assert_fits(m: dict, where: str) -> None:
     assert not m["spills"], f"{where}: content runs out of its table cell: {m['spills']}"
 
 
+def languages() -> list[str]:
+    """Every installed handout language (longer words in some, so each gets its own check)."""
+    from decision_core.i18n import available_languages
+
+    return available_languages() or ["en"]
+
+
 @pytest.mark.parametrize("case", public_cases())
 def test_the_html_handout_fits_phone_and_desktop_widths(browser_page, case):
-    html = render(decision_core.evaluate(case["facts"]).to_dict(), "html", generated_at=WHEN).decode("utf-8")
-    rows = set()
-    for width in WIDTHS:
-        m = measure(browser_page, html, width)
-        assert m["innerWidth"] == width, m
-        assert_fits(m, f"{case['id']} at {width} px")
-        rows.add(m["rows"])
-    assert len(rows) == 1 and rows.pop() > 0, f"{case['id']}: the practitioner tables have rows to check"
+    result = decision_core.evaluate(case["facts"]).to_dict()
+    for lang in languages():
+        html = render(result, "html", generated_at=WHEN, lang=lang).decode("utf-8")
+        rows = set()
+        for width in WIDTHS:
+            m = measure(browser_page, html, width)
+            assert m["innerWidth"] == width, m
+            assert_fits(m, f"{case['id']} ({lang}) at {width} px")
+            rows.add(m["rows"])
+        assert len(rows) == 1 and rows.pop() > 0, f"{case['id']}: the practitioner tables have rows to check"
 
 
 def test_the_measurements_can_fail(browser_page):
