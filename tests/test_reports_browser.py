@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +20,7 @@ from decision_core.adapters.reports import render
 
 from test_reports import PUBLIC, WHEN
 
+REPO_ROOT = Path(__file__).resolve().parent.parent
 WIDTHS = (390, 1280)
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "chrome")
 TOLERANCE = 0.5  # px: sub-pixel rounding of boxes
@@ -161,7 +163,6 @@ def test_the_handout_with_a_clinic_and_a_patient_fits(browser_page):
 
     from decision_core.adapters.reports.clinic import Patient, load_clinic_profile
 
-    from conftest import REPO_ROOT
 
     clinic = load_clinic_profile(REPO_ROOT / "examples" / "clinic-profile.yaml")
     logo = ("<svg xmlns='http://www.w3.org/2000/svg' width='2400' height='300'>"
