@@ -166,8 +166,13 @@ def render_html(result: Result, **options: Any) -> str:
 _pdf_lock = threading.Lock()
 
 
-def _no_fetch(url: str, *args: Any, **kwargs: Any):
-    raise ValueError(f"the report fetches nothing ({url} refused)")
+def _data_only_fetcher():
+    """A URL fetcher that reads data: URIs (the clinic logo is inlined as one) and refuses every
+    other URL, so a PDF render fetches nothing from disk or the network; WeasyPrint logs a
+    warning for a refused URL and renders without it."""
+    from weasyprint.urls import URLFetcher  # WeasyPrint 70 takes a fetcher object, not a function
+
+    return URLFetcher(allowed_protocols={"data"}, fail_on_errors=False)
 
 
 # WeasyPrint (seen in 70) breaks a line after its first word when the line's text fits but an
@@ -192,4 +197,4 @@ def render_pdf(result: Result, **options: Any) -> bytes:
     from weasyprint import HTML  # slow to import: only when a PDF is asked for
 
     with _pdf_lock:
-        return HTML(string=html, url_fetcher=_no_fetch).write_pdf(pdf_variant=PDF_VARIANT)
+        return HTML(string=html, url_fetcher=_data_only_fetcher()).write_pdf(pdf_variant=PDF_VARIANT)
