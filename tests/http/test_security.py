@@ -144,6 +144,42 @@ def test_algorithm_must_match_the_key(secure_app, signer):
     assert secure_app.test_client().post(SERVICE, json=CALL, headers=bearer(token)).status_code == 401
 
 
+@pytest.fixture
+def no_alg_app(make_app, signer, tmp_path):
+    """Trusts a JWKS whose keys do not declare 'alg' (common), with every algorithm allowed."""
+    jwks = signer.jwks()
+    for key in jwks["keys"]:
+        del key["alg"]
+    (tmp_path / "jwks.json").write_text(json.dumps(jwks))
+    return make_app(ENV="production", CDS_TRUSTED_ISSUERS={ISSUER: str(tmp_path / "jwks.json")},
+                    CDS_JWT_ALGORITHMS="ES256,ES384,ES512,RS256,RS384,PS256")
+
+
+@pytest.mark.parametrize("signed_with, named_key", [("es256", "rs384"), ("rs384", "es256"), ("es384", "es256")],
+                         ids=["ES256 on an RSA key", "RS384 on an EC key", "ES384 on a P-256 key"])
+def test_an_algorithm_of_another_family_than_the_key_is_401(no_alg_app, signer, signed_with, named_key, caplog):
+    # PyJWT raised TypeError (500) when the header's alg could not use the named key at all
+    token = signer.token(BASE_URL + SERVICE, kid=signed_with, headers={"kid": named_key})
+    response = no_alg_app.test_client().post(SERVICE, json=CALL, headers=bearer(token))
+    assert response.status_code == 401, response.json
+    assert "cannot be used with its key" in response.json["detail"]
+    assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
+    assert "failed" not in caplog.text  # not an internal error
+    good = signer.token(BASE_URL + SERVICE, kid=named_key)
+    assert no_alg_app.test_client().post(SERVICE, json=CALL, headers=bearer(good)).status_code == 200
+
+
+@pytest.mark.parametrize("claim, kind", [("exp", "numeric string"), ("iat", "numeric string"), ("nbf", "numeric string"),
+                                         ("iat", "boolean"), ("nbf", "boolean")])
+def test_numeric_dates_must_be_numbers(secure_app, signer, claim, kind):
+    now = int(time.time())
+    value = {"exp": now + 60, "iat": now, "nbf": now}[claim]
+    token = signer.token(BASE_URL + SERVICE, **{claim: str(value) if kind == "numeric string" else True})
+    response = secure_app.test_client().post(SERVICE, json=CALL, headers=bearer(token))
+    assert response.status_code == 401, response.json
+    assert f"'{claim}' must be a number" in response.json["detail"]
+
+
 def test_only_configured_algorithms(make_app, signer, jwks_file):
     client = make_app(ENV="production", CDS_TRUSTED_ISSUERS={ISSUER: str(jwks_file)},
                       CDS_JWT_ALGORITHMS="ES384").test_client()
