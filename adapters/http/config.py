@@ -143,6 +143,9 @@ class HttpConfigSchema(Schema):
         "description": "SQLite file shared by worker processes for report links and JWT ids (set by `serve`)."})
     BENCHMARK_ECHO = _Flag(load_default=False, metadata={"description": "Expose POST /v1/echo (benchmarks only)."})
     LOG_REQUESTS = _Flag(load_default=True)
+    LOG_FORMAT = fields.String(load_default="json", validate=validate.OneOf(["json", "text"]), metadata={
+        "description": "How `serve` writes logs: json (one JSON object per line) or text (control characters "
+                       "escaped); either way no input can start a line."})
 
 
 KEYS = tuple(HttpConfigSchema().fields)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import traceback
 from http import HTTPStatus
 from typing import Any
@@ -131,16 +130,11 @@ def describe_exception(exc: BaseException) -> str:
     return "; during ".join(parts)
 
 
-_REPORT_ID = re.compile(r"(/v1/reports/)[^/]+")
-
-
-def redact_path(path: str) -> str:
-    """A path fit for a log: a stored report's id is its only credential, so it is replaced."""
-    return _REPORT_ID.sub(r"\1<redacted>", path)
-
-
 def loggable_path() -> str:
-    return redact_path(request.path)
+    """The request's path fit for a log: a stored report's id, its only credential, redacted."""
+    from .logs import redact
+
+    return redact(request.path)
 
 
 def log_exception_safely(app: Flask, exc_info) -> None:
