@@ -199,7 +199,8 @@ def test_cds_report_links_are_shared_by_all_workers(tmp_path, signer, jwks_file)
     issuer = "https://ehr.example.org"
     server = start_server(tmp_path, {
         "DECISION_CORE_CATALOGUE_DIRS": str(MINI_DIR), "DECISION_CORE_ENGINE": "plain", "TMPDIR": str(tmp_path),
-        "DECISION_CORE_CDS_TRUSTED_ISSUERS": json.dumps({issuer: str(jwks_file)})})
+        "DECISION_CORE_CDS_TRUSTED_ISSUERS": json.dumps({issuer: str(jwks_file)}),
+        "DECISION_CORE_TRUSTED_HOSTS": "127.0.0.1"})
     try:
         url = f"{server.base}/cds-services/hamstring-patient-view"
         call = {"hook": "patient-view", "hookInstance": "h1", "context": {
@@ -234,6 +235,12 @@ def test_serve_refuses_to_start_on_bad_configuration(tmp_path):
     run = subprocess.run([sys.executable, "-m", "decision_core.cli", "serve", "--bind", "127.0.0.1:1"],
                          capture_output=True, text=True, env=env, timeout=60, cwd=tmp_path)
     assert run.returncode == 1 and "cannot start" in run.stderr and "Traceback" not in run.stderr
+    # CDS Hooks in production: the JWT audience must not come from the Host header
+    env = {"PATH": "/usr/bin:/bin", "DECISION_CORE_CDS_TRUSTED_ISSUERS": '{"https://ehr.example": "/keys.json"}'}
+    run = subprocess.run([sys.executable, "-m", "decision_core.cli", "serve", "--bind", "127.0.0.1:1"],
+                         capture_output=True, text=True, env=env, timeout=60, cwd=tmp_path)
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert "DECISION_CORE_PUBLIC_BASE_URL: required in production when DECISION_CORE_CDS_TRUSTED_ISSUERS" in run.stderr
 
 
 def test_serve_defaults_to_one_worker_per_cpu_plus_one(monkeypatch):
