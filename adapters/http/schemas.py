@@ -329,7 +329,10 @@ class RulesetListSchema(_Open):
 
 
 class HealthSchema(_Open):
-    status = fields.String(required=True, metadata={"description": "ok"})
+    status = fields.String(required=True, validate=validate.OneOf(["ok", "degraded"]), metadata={
+        "description": "ok, or degraded when plugins failed to load (still 200)."})
+    failed_plugins = fields.List(fields.String(), metadata={
+        "description": "With 'degraded': the names of the plugins that failed (GET /v1/rulesets says why)."})
     version = fields.String(required=True)
     engine = fields.String(required=True)
     catalogue = fields.String(required=True, metadata={"description": "The catalogue fingerprint."})

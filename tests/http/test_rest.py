@@ -143,6 +143,10 @@ def test_failed_plugins_are_listed(make_app, mini_backend):
     assert [p["name"] for p in listing["failed_plugins"]] == ["broken-plugin"]
     assert listing["failed_plugins"][0]["error"] == "plugin broken-plugin failed to import"
     assert [p["status"] for p in listing["plugins"]] == ["ok", "failed"]
+    health = make_app(backend=backend).test_client().get("/healthz")
+    assert health.status_code == 200  # load balancers keep routing; strict mode refuses to start instead
+    assert health.json["status"] == "degraded" and health.json["failed_plugins"] == ["broken-plugin"]
+    assert schemas.HealthSchema().validate(health.json) == {}
 
 
 def test_healthz(client, mini_backend):
