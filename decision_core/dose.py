@@ -199,6 +199,12 @@ _SPEC = re.compile(
     r"(?P<side>\+side)?(?:@(?P<freq>[a-z0-9/ ]+?))?(?:~(?P<weeks>\d+)w)?")
 
 
+def _written(text: str, name: str) -> Amount:
+    """A figure or range as a practitioner writes it short: a range written high-low means low-high."""
+    low, sep, high = text.partition("-")
+    return amount(f"{min(float(low), float(high)):g}-{max(float(low), float(high)):g}" if sep else text, name)
+
+
 def parse_spec(spec: str, basis: str = "practitioner") -> Dose:
     """A dose written short, for a command line or a form:
 
@@ -212,15 +218,15 @@ def parse_spec(spec: str, basis: str = "practitioner") -> Dose:
         raise DoseError(f"{spec!r} is not a dose such as 3x12@daily, 2x15-30@2/week, 3x30s@daily or 30-60s")
     values: dict[str, Any] = {}
     if match["sets"] and match["secs"]:
-        values.update(sets=amount(match["sets"], "sets"), hold_seconds=amount(match["secs"], "hold_seconds"))
+        values.update(sets=_written(match["sets"], "sets"), hold_seconds=_written(match["secs"], "hold_seconds"))
     elif match["secs"]:
-        values["duration_seconds"] = amount(match["secs"], "duration_seconds")
+        values["duration_seconds"] = _written(match["secs"], "duration_seconds")
     if match["reps"]:
-        values["reps"] = amount(match["reps"], "reps")
+        values["reps"] = _written(match["reps"], "reps")
         if match["sets"]:
-            values["sets"] = amount(match["sets"], "sets")
+            values["sets"] = _written(match["sets"], "sets")
     if match["hold"]:
-        values["hold_seconds"] = amount(match["hold"], "hold_seconds")
+        values["hold_seconds"] = _written(match["hold"], "hold_seconds")
     if match["side"]:
         values["per_side"] = True
     if match["freq"]:

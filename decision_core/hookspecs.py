@@ -60,6 +60,16 @@ def register_output_formats(register):
 
 
 @hookspec
+def register_translations(register):
+    """Register translations of the plugin's texts: ``register(path)``.
+
+    ``path`` is an absolute path to a locale folder holding gettext catalogues,
+    ``<lang>/LC_MESSAGES/<domain>.po`` (msgid: the English text as the plugin's
+    rulesets have it). They are merged after the core's; see docs/translations.md.
+    """
+
+
+@hookspec
 def register_commands(register):
     """Register command-line commands: ``register(command)`` with a named ``click.Command``,
     run as ``decision-core NAME``."""

@@ -16,7 +16,8 @@ the whole catalogue shows:
   not found in their source's text (:mod:`decision_core.lint_sources`);
 * conflicting doses: one recommendation id (or one exercise name) with two
   different doses in two rulesets;
-* durable-rules limits: distinct tests on the case node and case properties.
+* durable-rules limits: distinct tests on the case node and case properties;
+* patient texts without a translation, per language (:mod:`decision_core.lint_translations`).
 
 Errors make ``decision-core lint`` exit non-zero; warnings do not (unless
 ``--strict``).
@@ -46,6 +47,7 @@ from .catalogue import (
 )
 from .dose import Dose, dose_text, same_figures
 from .lint_sources import citation_issues, load_source_texts, registry_of
+from .lint_translations import locale_dirs_near, translation_issues
 from .policy import withholding_line
 from .sources import generated_rule as _generated
 
@@ -160,20 +162,27 @@ def lint_paths(paths: Iterable[Path | str], standalone: bool | None = None,
     if standalone is None:
         standalone = any(d.levels for d in docs)
     context: list[RulesetDocument] = []
+    own_locales = locale_dirs_near(Path(p) for p in paths)
+    locales = list(own_locales)
     if not standalone:
-        context, context_issues = _installed_documents(quiet=True)
+        context, context_issues = _installed_documents(quiet=True, locale_dirs=locales)
         issues.extend(context_issues)
-    return _lint(docs, issues, [str(_display(f)) for f, _ in targets], context, texts, sources_dir)
+    # the languages checked: those the linted files' own catalogues have
+    langs = sorted({lang.parent.parent.name for d in own_locales for lang in d.glob("*/LC_MESSAGES/*.po")})
+    return _lint(docs, issues, [str(_display(f)) for f, _ in targets], context, texts, sources_dir,
+                 (locales, langs))
 
 
 def lint_installed(sources_dir: Path | str | None = None) -> LintReport:
     """Lint the installed catalogue: every ruleset of the built-ins and the installed plugins."""
     texts = load_source_texts(sources_dir) if sources_dir is not None else None
-    docs, issues = _installed_documents(quiet=False)
-    return _lint(docs, issues, [d.info.path for d in docs], [], texts, sources_dir)
+    locales: list[Path] = []
+    docs, issues = _installed_documents(quiet=False, locale_dirs=locales)
+    return _lint(docs, issues, [d.info.path for d in docs], [], texts, sources_dir, (locales, None))
 
 
-def _installed_documents(quiet: bool) -> tuple[list[RulesetDocument], list[Issue]]:
+def _installed_documents(quiet: bool, locale_dirs: list[Path] | None = None) -> tuple[list[RulesetDocument], list[Issue]]:
+    """The installed plugins' documents; ``locale_dirs``, when given, receives their locale folders."""
     from .plugin_manager import load_plugins
 
     docs: list[RulesetDocument] = []
@@ -185,6 +194,8 @@ def _installed_documents(quiet: bool) -> tuple[list[RulesetDocument], list[Issue
             if info.status == "failed" and not quiet:
                 issues.append(Issue(ERROR, "plugin_failed", info.error or "failed", plugin=info.name))
             continue
+        if locale_dirs is not None:
+            locale_dirs.extend(d for d in loaded.contributions.locale_dirs if d not in locale_dirs)
         found, problems = _load([(p, origin) for p in loaded.contributions.ruleset_files])
         docs.extend(found)
         if loaded.contributions.facts:
@@ -249,7 +260,7 @@ def _undeclared_sources(path: Path, doc: RulesetDocument) -> list[Issue]:
 
 
 def _lint(docs: list[RulesetDocument], issues: list[Issue], files: list[str],
-          context: list[RulesetDocument], texts=None, sources_dir=None) -> LintReport:
+          context: list[RulesetDocument], texts=None, sources_dir=None, translations=None) -> LintReport:
     target_ids = {d.info.id for d in docs}
     context = [d for d in context if d.info.id not in target_ids]
     report = LintReport(list(issues), files)
@@ -258,6 +269,9 @@ def _lint(docs: list[RulesetDocument], issues: list[Issue], files: list[str],
     report.issues.extend(citation_issues(docs, registry_of(context + docs), texts, report.stats))
     if texts is not None:
         report.stats["source_texts"] = str(sources_dir)
+    if translations is not None:  # (locale folders, languages to check: None for every one)
+        report.issues.extend(translation_issues(docs, translations[0], translations[1], report.stats, Issue,
+                                                BUILTIN_ORIGIN))
     catalogue, build_problems, dropped = _lenient_build(context + docs)
     target_files = {d.info.path for d in docs}
     report.issues.extend(_from_problem(p) for p in build_problems

@@ -58,6 +58,7 @@ from .catalogue import (
     load_documents,
     ruleset_files,
 )
+from .i18n import catalogue_files
 from .plugin_loading import IMPORT_TIMEOUT_ENV, ImportTimeout, import_timeout_from_env, load_entry_point
 from .ruleset_schema import FactSchema, flatten_messages
 
@@ -69,7 +70,8 @@ STRICT_ENV = "DECISION_CORE_STRICT"
 BUILTIN_MODULES = ("decision_core.builtin", "decision_core.adapters.reports.plugin", "decision_core.adapters.http.plugin")
 
 # The contribution hooks, in the order they are called.
-HOOK_NAMES = ("register_rulesets", "register_facts", "register_output_formats", "register_commands")
+HOOK_NAMES = ("register_rulesets", "register_facts", "register_output_formats", "register_commands",
+              "register_translations")
 _FORMAT_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 _MEDIA_TYPE = re.compile(r"^[\w.+-]+/[\w.+-]+(\s*;.*)?$")
 
@@ -133,6 +135,7 @@ class Registry:
     formats: dict[str, OutputFormat]
     commands: dict[str, tuple[click.Command, str]]
     plugins: list[PluginInfo]
+    translations: list[tuple[str, Path]] = field(default_factory=list)  # (plugin, locale folder), load order
 
     @property
     def failed(self) -> list[PluginInfo]:
@@ -150,6 +153,7 @@ class Contributions:
     facts: RulesetDocument | None = None  # the facts given to register_facts, as one document
     formats: list[OutputFormat] = field(default_factory=list)
     commands: list[click.Command] = field(default_factory=list)
+    locale_dirs: list[Path] = field(default_factory=list)
 
     def documents(self, origin: str) -> list[RulesetDocument]:
         """Every ruleset file, read and validated; all problems of all files in one RulesetError."""
@@ -452,7 +456,15 @@ def _collect(pm: pluggy.PluginManager, info: PluginInfo, origin: str) -> Contrib
             raise problem(f"command {command.name!r} is registered twice")
         got.commands.append(command)
 
-    callbacks = dict(zip(HOOK_NAMES, (reg_ruleset, reg_fact, reg_format, reg_command)))
+    def reg_translations(path):
+        from .i18n import check_locale_dir
+
+        try:
+            got.locale_dirs.append(check_locale_dir(path))
+        except ValueError as exc:
+            raise problem(str(exc)) from exc
+
+    callbacks = dict(zip(HOOK_NAMES, (reg_ruleset, reg_fact, reg_format, reg_command, reg_translations)))
     for hook_name in HOOK_NAMES:
         callback = callbacks[hook_name]
         for impl in getattr(pm.hook, hook_name).get_hookimpls():
@@ -543,6 +555,7 @@ def build_registry(strict: bool | None = None) -> Registry:
     catalogue: Catalogue | None = None
     formats: dict[str, OutputFormat] = {}
     commands: dict[str, tuple[click.Command, str]] = {}
+    translations: list[tuple[str, Path]] = []
     core_commands = set(cli_main.commands)
 
     for item in loaded:
@@ -576,6 +589,7 @@ def build_registry(strict: bool | None = None) -> Registry:
         catalogue = trial if trial is not None else catalogue
         formats.update({f.name: f for f in got.formats})
         commands.update({c.name: (c, info.name) for c in got.commands})
+        translations.extend((info.name, path) for path in got.locale_dirs)
         info.registered = _registered(docs, got)
         if not info.registered and not info.builtin:
             info.warnings.append("implements hooks but registered nothing")
@@ -590,7 +604,7 @@ def build_registry(strict: bool | None = None) -> Registry:
             catalogue = _trial_build(accepted, None)
         except RulesetError as exc:
             raise PluginError("the built-in catalogue does not build:\n" + _indent(exc)) from exc
-    return Registry(catalogue, formats, commands, [x.info for x in loaded])
+    return Registry(catalogue, formats, commands, [x.info for x in loaded], translations)
 
 
 def _trial_build(docs: list[RulesetDocument], info: PluginInfo | None) -> Catalogue:
@@ -628,6 +642,7 @@ def _registered(docs: list[RulesetDocument], got: Contributions) -> dict[str, li
         "sources": [src.id for d in docs for src in d.sources],
         "formats": [f.name for f in got.formats],
         "commands": [c.name for c in got.commands],
+        "translations": sorted({lang for d in got.locale_dirs for lang in catalogue_files(d)}),
     }
     return {k: v for k, v in out.items() if v}
 

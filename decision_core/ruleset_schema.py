@@ -35,6 +35,10 @@ FACT_TYPES = ("bool", "int", "number", "choice", "choices", "list")
 REC_KINDS = ("exercise", "lifestyle", "self_care", "referral")
 INTENSITIES = ("gentle", "moderate", "vigorous")
 STRENGTH_WEIGHTS = {"strong": 3.0, "supporting": 1.0, "against": -2.0}
+# Patient-facing text is declared here, once, as field metadata: ``metadata=TEXT`` marks a field (a string or
+# a list of strings) translated through the gettext catalogues (decision_core.i18n, whose extractor reads it).
+# Everything else -- ids, conditions, tags, numbers, citations and their verbatim quotes -- is never translated.
+TEXT = {"translate": True}
 
 
 class CitationField(fields.Field):
@@ -86,7 +90,7 @@ class RuleSchema(_Strict):
     then = Conclusion(required=True)
     strength = fields.String(validate=validate.OneOf(tuple(STRENGTH_WEIGHTS)))
     weight = fields.Float(validate=validate.Range(min=-10, max=10))
-    because = fields.String(required=True, validate=validate.Length(min=3, max=600))
+    because = fields.String(required=True, validate=validate.Length(min=3, max=600), metadata=TEXT)
     sources = _sources(required=True)
 
     @validates_schema
@@ -103,10 +107,10 @@ class RuleSchema(_Strict):
 class FactSchema(_Strict):
     name = fields.String(required=True, validate=ID)
     type = fields.String(required=True, validate=validate.OneOf(FACT_TYPES))
-    label = fields.String(required=True)
-    question = fields.String(required=True, validate=validate.Length(min=5))
-    help = fields.String()
-    unit = fields.String()
+    label = fields.String(required=True, metadata=TEXT)
+    question = fields.String(required=True, validate=validate.Length(min=5), metadata=TEXT)
+    help = fields.String(metadata=TEXT)
+    unit = fields.String(metadata=TEXT)
     min = fields.Float()
     max = fields.Float()
     values = fields.List(fields.String(validate=ID), validate=validate.Length(min=1))
@@ -130,11 +134,11 @@ class FactSchema(_Strict):
 
 class CauseSchema(_Strict):
     id = fields.String(required=True, validate=ID)
-    name = fields.String(required=True)
+    name = fields.String(required=True, metadata=TEXT)
     # why: what the cause is (always shown); fix: what helps (shown only where the programme is)
-    why = fields.String()
-    fix = fields.String()
-    explanation = fields.String()  # older name of `why`
+    why = fields.String(metadata=TEXT)
+    fix = fields.String(metadata=TEXT)
+    explanation = fields.String(metadata=TEXT)  # older name of `why`
     sources = _sources(required=True)
     threshold = fields.Float(load_default=3.0, validate=validate.Range(min=0.5, max=30))
 
@@ -145,17 +149,17 @@ class CauseSchema(_Strict):
 
 
 class SafetyNetSchema(_Strict):
-    says = fields.String(required=True, validate=validate.Length(min=1))
+    says = fields.String(required=True, validate=validate.Length(min=1), metadata=TEXT)
     # who to call: the clinic (its phone) or the emergency services (the clinic's emergency number)
     contact = fields.String(required=True, validate=validate.OneOf(("clinic", "emergency")))
 
 
 class LevelSchema(_Strict):
     id = fields.String(required=True, validate=ID)
-    name = fields.String(required=True)
-    advice = fields.String(required=True)
+    name = fields.String(required=True, metadata=TEXT)
+    advice = fields.String(required=True, metadata=TEXT)
     # said instead of `advice` while red-flag questions that could raise the level are unanswered
-    advice_while_unconfirmed = fields.String()
+    advice_while_unconfirmed = fields.String(metadata=TEXT)
     # the handout's "call us / seek care if ..." lines at this level
     seek_care_if = fields.List(fields.Nested(SafetyNetSchema), load_default=list)
 
@@ -171,7 +175,7 @@ class PolicyLineSchema(_Strict):
     max_intensity = fields.String(validate=validate.OneOf(INTENSITIES))  # exercises above it are withheld
     lead_with = fields.List(TAG, load_default=list)  # items with these tags come first, in this order
     hold_programme = fields.Boolean(load_default=False)  # the home programme and each cause's fix are on hold
-    says = fields.String(required=True, validate=validate.Length(min=3, max=600))
+    says = fields.String(required=True, validate=validate.Length(min=3, max=600), metadata=TEXT)
     sources = _sources(required=True)
 
     @validates_schema
@@ -214,7 +218,7 @@ class DoseSchema(_Strict):
     per_side = fields.Boolean()
     frequency = FrequencyField()
     weeks = fields.Integer(validate=validate.Range(min=1, max=104))
-    detail = fields.String(validate=validate.Length(min=3, max=400))
+    detail = fields.String(validate=validate.Length(min=3, max=400), metadata=TEXT)
     sources = fields.List(CitationField())
 
     @pre_load
@@ -241,7 +245,7 @@ class DoseSchema(_Strict):
 class GuidanceSchema(_Strict):
     """A progression or stop rule: a short sentence for the patient and the passages it rests on."""
 
-    text = fields.String(required=True, validate=validate.Length(min=3, max=300))
+    text = fields.String(required=True, validate=validate.Length(min=3, max=300), metadata=TEXT)
     sources = _sources(required=True)
 
     @post_load
@@ -249,18 +253,18 @@ class GuidanceSchema(_Strict):
         return Note(" ".join(data["text"].split()), tuple(data["sources"]))
 
 
-STEP = fields.String(validate=validate.Length(min=3, max=200))
+STEP = fields.String(validate=validate.Length(min=3, max=200), metadata=TEXT)
 
 
 class RecommendationSchema(_Strict):
     id = fields.String(required=True, validate=ID)
-    name = fields.String(required=True)
+    name = fields.String(required=True, metadata=TEXT)
     kind = fields.String(required=True, validate=validate.OneOf(REC_KINDS))
     intensity = fields.String(validate=validate.OneOf(INTENSITIES))
     dose = fields.Nested(DoseSchema, load_default=Dose)
     # numbered steps for the patient (exercises); instructions is a one-sentence summary (else the steps joined)
     steps = fields.List(STEP, validate=validate.Length(min=1, max=8), load_default=list)
-    instructions = fields.String()
+    instructions = fields.String(metadata=TEXT)
     progression = fields.Nested(GuidanceSchema)
     stop_if = fields.Nested(GuidanceSchema)
     for_causes = fields.List(fields.String(validate=ID), load_default=list)
@@ -278,8 +282,8 @@ class RecommendationSchema(_Strict):
 
 class AvoidSchema(_Strict):
     id = fields.String(required=True, validate=ID)
-    name = fields.String(required=True)
-    why = fields.String(required=True)
+    name = fields.String(required=True, metadata=TEXT)
+    why = fields.String(required=True, metadata=TEXT)
     forbids = fields.List(TAG, load_default=list)  # while it is raised, items with these tags are withheld
     sources = _sources(required=True)
 
@@ -358,6 +362,7 @@ __all__ = [
     "GuidanceSchema",
     "AvoidSchema",
     "STRENGTH_WEIGHTS",
+    "TEXT",
     "ALLOWED_CONCLUSIONS",
     "rule_label",
     "flatten_messages",

@@ -51,8 +51,9 @@ class SourceEntrySchema(Schema):
         r"^([0-9]{3}|[a-z][a-z0-9_]*)$",
         error="must be a three-digit prefix such as \"000\" (an article's text file NNN_*.txt) or lower_snake_case"))
     title = fields.String(required=True, validate=validate.Length(min=3, max=300))
-    publisher = fields.String(required=True, validate=validate.Length(min=2, max=300))
-    author = fields.String(validate=validate.Length(min=2, max=300))
+    # the title is the source's own (never translated); who published it is described in our words
+    publisher = fields.String(required=True, validate=validate.Length(min=2, max=300), metadata={"translate": True})
+    author = fields.String(validate=validate.Length(min=2, max=300), metadata={"translate": True})
     kind = fields.String(required=True, validate=validate.OneOf(SOURCE_KINDS))
     description = fields.String(required=True, validate=validate.Length(min=3, max=600))
     quotes_required = fields.Boolean()

@@ -146,6 +146,8 @@ def test_http_report_request_carries_patient_clinician_and_doses(profile):
 @pytest.mark.parametrize("body, field", [
     ({"facts": DESK, "doses": {"squat": "3x"}}, "doses.squat"),
     ({"facts": DESK, "doses": {"glute_brige": "3x12"}}, "doses.glute_brige"),
+    ({"facts": DESK, "doses": {"squat": "1.5x12"}}, "doses.squat"),
+    ({"facts": DESK, "lang": "xx"}, "lang"),
     ({"facts": DESK, "patient": {"birth_date": "1980-13-01"}}, "patient.birth_date"),
     ({"facts": DESK, "patinet": {}}, "patinet"),
 ])

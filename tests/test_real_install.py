@@ -92,6 +92,10 @@ def test_installing_the_plugin_changes_results_and_uninstalling_restores_them(ve
     info = venv.plugins()["hamstring_strength_deficit"]
     assert (info["status"], info["version"], info["distribution"]) == ("ok", "1.0.0", DISTRIBUTION)
     assert info["registered"]["causes"] == ["hamstring_strength_deficit"]
+    # its Spanish catalogue is installed with it (package data) and merged with the core's
+    assert info["registered"]["translations"] == ["es"]
+    stats = json.loads(venv.run("-m", "decision_core.cli", "translations", "stats", "--json").stdout)
+    assert stats["es"]["missing"] == [] and stats["es"]["total"] > 400
 
     code, with_core_facts = venv.evaluate(CORE_FACTS)
     assert code == 0

@@ -80,17 +80,13 @@ def _report_request(body: Any) -> tuple[Any, dict[str, Any]]:
     from decision_core.dose import DoseError, parse_spec
 
     try:
-        data = schemas.ReportRequestSchema().load(body)
+        data = state().report_request().load(body)
     except ValidationError as exc:
         errors = errors_by_field(exc.messages)
         raise Problem(422, "The report request is not valid: " + ", ".join(sorted(errors)) + ".",
                       kind="invalid-request", title="Invalid request", errors=errors) from None
     doses, bad = {}, {}
-    known = state().backend.catalogue.recommendations
     for item, spec in data.get("doses", {}).items():
-        if item not in known:
-            bad[f"doses.{item}"] = ["not a recommendation id (GET /v1/causes lists them)"]
-            continue
         try:
             doses[item] = parse_spec(spec)
         except DoseError as exc:

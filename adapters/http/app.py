@@ -16,7 +16,7 @@ from .backend import Backend
 from .config import DEVELOPMENT, load_config
 from .errors import log_exception_safely, loggable_path, register_error_handlers
 from .fhir import FactMapper
-from .schemas import report_query_schema
+from .schemas import report_query_schema, report_request_schema
 from .security import ApiKeyAuth, CdsJwtAuth
 from .store import StateStore, create_store
 
@@ -40,6 +40,7 @@ class AppState:
     report_query: Schema
     stored_report_query: Schema
     clinic: Any = None  # the clinic profile reports are made for (adapters.reports.clinic.ClinicProfile)
+    report_request: type[Schema] | None = None  # POST /v1/reports' envelope, with this server's languages
     _spec: dict[str, Any] | None = None
     _spec_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -69,6 +70,14 @@ class _Flask(Flask):
 
 def state() -> AppState:
     return current_app.extensions[EXTENSION]
+
+
+def _languages() -> list[str]:
+    try:
+        from decision_core.i18n import available_languages
+    except ImportError:  # translations not installed: English only
+        return ["en"]
+    return available_languages()
 
 
 def _clinic_profile(cfg: Mapping[str, Any]):
@@ -121,6 +130,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, backend: Backend | No
         report_query=report_query_schema(format_names, required=True),
         stored_report_query=report_query_schema(format_names, required=False),
         clinic=_clinic_profile(cfg),
+        report_request=report_request_schema(_languages(), list(backend.catalogue.recommendations)),
     )
     if development:
         log.warning("development mode: authentication is OFF (set DECISION_CORE_ENV=production to require it)")

@@ -138,7 +138,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
     spec.components.schema("Facts", schema=facts_schema, description=(
         "Intake facts: every one optional; absent or null means unknown, never 'no'. "
         "Unknown names are rejected. x-question is the question to ask, x-red-flag marks answers that can raise the triage."))
-    report_request = type("ReportRequestSchema", (schemas.ReportRequestSchema,),
+    report_request = type("ReportRequestSchema", (state.report_request,),
                           {"facts": fields.Nested(facts_schema, required=True)})
     spec.components.schema("ReportRequest", schema=report_request)
     named: dict[str, Any] = {

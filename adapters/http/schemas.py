@@ -524,3 +524,26 @@ class ReportRequestSchema(Schema):
                                                  "3x12@daily, 2x15-30@2/week, 3x30s+side@daily~6w."})
     lang = fields.String(validate=validate.Length(min=2, max=10),
                          metadata={"description": "Language of the patient part (default: the clinic profile's)."})
+
+
+# POST /v1/reports' short doses: the same grammar as the CLI's --dose, in whole numbers (1-999), so that
+# this pattern alone decides what is valid and the document cannot disagree with the server.
+_N = "[1-9][0-9]{0,2}"
+_R = f"{_N}(?:-{_N})?"
+DOSE_SPEC_PATTERN = (rf"^(?:{_R}x)?(?:{_R}(?:x{_R}s)?|{_R}s)(?:\+side)?"
+                     rf"(?:@(?:daily|weekly|[1-9]/(?:day|week)))?(?:~{_N}w)?$")
+
+
+def report_request_schema(languages: list[str], recommendation_ids: list[str]) -> type[ReportRequestSchema]:
+    """The report request for this server: ``lang`` is an installed language, and ``doses`` names this
+    catalogue's recommendations, each dose written short (3x12@daily, 2x15-30@2/week, 3x30s+side@daily~6w)."""
+    spec = {rid: fields.String(validate=validate.Regexp(DOSE_SPEC_PATTERN, error="not a dose such as 3x12@daily, "
+                                                         "2x15-30@2/week or 3x30s+side@daily~6w"))
+            for rid in sorted(recommendation_ids)}
+    doses = type("ReportDosesSchema", (Schema,), {"Meta": type("Meta", (), {"unknown": RAISE}), **spec})
+    return type("ReportRequestSchema", (ReportRequestSchema,), {
+        "lang": fields.String(validate=validate.OneOf(languages), metadata={
+            "description": "Language of the patient part (default: the clinic profile's, else English)."}),
+        "doses": fields.Nested(doses, metadata={
+            "description": "Per-report dose overrides by recommendation id; each replaces that item's whole dose."}),
+    })
