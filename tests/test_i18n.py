@@ -195,9 +195,12 @@ def test_the_templates_are_in_step_with_the_rulesets_and_spanish_is_complete():
         missing = sorted(m for m in shipped if not es.get(m))
         assert not missing, f"{len(missing)} untranslated in es/{domain}.po, e.g. {missing[:3]}"
         for msgid in shipped:
-            # every number of the English text is in the Spanish; so is every {placeholder}
-            assert set(re.findall(r"\d+", msgid)) <= set(re.findall(r"\d+", es[msgid])), (msgid, es[msgid])
-            assert set(re.findall(r"\{\w+\}", msgid)) == set(re.findall(r"\{\w+\}", es[msgid])), msgid
+            # every number of the English text is in the Spanish; so is every {placeholder} and %(placeholder)s
+            english = " ".join(msgid) if isinstance(msgid, tuple) else msgid
+            spanish = " ".join(es[msgid]) if isinstance(es[msgid], (tuple, list)) else es[msgid]
+            assert set(re.findall(r"\d+", english)) <= set(re.findall(r"\d+", spanish)), (msgid, spanish)
+            for placeholder in (r"\{\w+\}", r"%\(\w+\)s"):
+                assert set(re.findall(placeholder, english)) == set(re.findall(placeholder, spanish)), msgid
     assert set(PYTHON_MESSAGES) <= {m.id for m in fresh["decision_core"]}
 
 

@@ -103,9 +103,11 @@ def assert_fits(m: dict, where: str) -> None:
     assert not m["wideText"], f"{where}: text outside the page: {m['wideText']}"
 
 
+@pytest.mark.parametrize("lang", ["en", "es"])  # Spanish words run longer
 @pytest.mark.parametrize("case", public_cases())
-def test_the_html_handout_fits_phone_and_desktop_widths(browser_page, case):
-    html = render(decision_core.evaluate(case["facts"]).to_dict(), "html", generated_at=WHEN).decode("utf-8")
+def test_the_html_handout_fits_phone_and_desktop_widths(browser_page, case, lang):
+    html = render(decision_core.evaluate(case["facts"]).to_dict(), "html", generated_at=WHEN,
+                  lang=lang).decode("utf-8")
     rows = set()
     for width in WIDTHS:
         m = measure(browser_page, html, width)

@@ -82,11 +82,12 @@ def rasterise(pdf: bytes) -> list[Page]:
 
 @pytest.fixture(scope="module")
 def pdfs():
-    """{case id: PDF bytes} for every public case, each rendered once."""
+    """{case id (and language): PDF bytes} for every public case, in English and Spanish, each rendered once."""
     if not PUBLIC.is_file():
         pytest.skip(f"{PUBLIC} is absent (shared/ sits next to the repository)")
-    return {case["id"]: render(decision_core.evaluate(case["facts"]).to_dict(), "pdf", generated_at=WHEN)
-            for case in json.loads(PUBLIC.read_text(encoding="utf-8"))["cases"]}
+    return {case["id"] + ("" if lang == "en" else f" ({lang})"):
+            render(decision_core.evaluate(case["facts"]).to_dict(), "pdf", generated_at=WHEN, lang=lang)
+            for case in json.loads(PUBLIC.read_text(encoding="utf-8"))["cases"] for lang in ("en", "es")}
 
 
 @pytest.fixture(scope="module")
@@ -129,12 +130,13 @@ def test_no_page_is_blank_or_nearly_blank(pages, pdfs):
     for case_id, doc in pages.items():
         texts = [" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdfs[case_id])).pages]
         assert len(doc) == len(texts) >= 2, case_id
+        footer = "Página {} de {}" if case_id.endswith("(es)") else "Page {} of {}"
         for number, (page, text) in enumerate(zip(doc, texts), start=1):
-            assert f"Page {number} of {len(doc)}" in text, f"{case_id} page {number}: the footer is the last ink"
+            assert footer.format(number, len(doc)) in text, f"{case_id} page {number}: the footer is the last ink"
         fills = [round(page.fill(), 2) for page in doc]
         for number, fill in enumerate(fills[:-1], start=1):
             assert fill >= MIN_FILL, f"{case_id}: page {number} of {len(doc)} is only {fill:.0%} full ({fills})"
-        last_body = len(texts[-1]) - len(f"Page {len(doc)} of {len(doc)}")
+        last_body = len(texts[-1]) - len(footer.format(len(doc), len(doc)))
         assert fills[-1] >= 0.15 and last_body >= 200, \
             f"{case_id}: the last page is nearly blank ({fills[-1]:.0%} full, {last_body} characters)"
 

@@ -22,6 +22,9 @@ from typing import Any, Mapping
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from decision_core.i18n import get_translator
+from decision_core.i18n_jinja import gettext_context, i18n_environment
+
 from decision_core.result import Result
 
 from decision_core.dose import Dose
@@ -64,7 +67,7 @@ def _zip(left, right):
 
 
 def _environment(autoescape: bool) -> Environment:
-    env = Environment(
+    env = i18n_environment(
         loader=PackageLoader(__package__, "templates"),
         autoescape=autoescape,
         undefined=StrictUndefined,
@@ -109,6 +112,11 @@ def _view(result: Result, options: dict[str, Any]) -> ReportView:
         raise ReportOptionError(str(exc)) from None
 
 
+def _words(v: ReportView) -> dict[str, Any]:
+    """The template's gettext callables, in the report's language (one set per render: thread-safe)."""
+    return gettext_context(get_translator(v.lang))
+
+
 def _mark(v: ReportView) -> str:
     """The banner's sign; never a tick while safety questions are open (unknown is not 'no')."""
     mark = LEVEL_MARKS.get(v.level, "!")
@@ -134,19 +142,19 @@ def render_json(result: Result, **options: Any) -> str:
 
 def render_markdown(result: Result, **options: Any) -> str:
     v = _view(result, options)
-    return _TEXT_ENV.get_template("report.md.j2").render(v=v, mark=_mark(v))
+    return _TEXT_ENV.get_template("report.md.j2").render(v=v, mark=_mark(v), **_words(v))
 
 
 def render_text(result: Result, **options: Any) -> str:
     v = _view(result, options)
     rule = ("=" if v.acute else "-") * TEXT_WIDTH
-    return _TEXT_ENV.get_template("report.txt.j2").render(v=v, mark=_mark(v), rule=rule)
+    return _TEXT_ENV.get_template("report.txt.j2").render(v=v, mark=_mark(v), rule=rule, **_words(v))
 
 
 def _html(result: Result, options: dict[str, Any], default_paper: str | None, browser: bool) -> str:
     v = _view(result, options)
     return _HTML_ENV.get_template("report.html.j2").render(
-        v=v, css=_css(browser), paper=_paper(options, default_paper), mark=_mark(v))
+        v=v, css=_css(browser), paper=_paper(options, default_paper), mark=_mark(v), **_words(v))
 
 
 def render_html(result: Result, **options: Any) -> str:

@@ -189,13 +189,13 @@ def emergency_call(clinic: ClinicProfile | None, gettext: Gettext) -> str:
     return _("Call your local emergency number or go to the nearest emergency department.")
 
 
-def local_text(moment: datetime, lang: str, with_time: bool = True) -> str:
-    from babel.dates import format_date, format_datetime
+def local_text(moment: datetime, lang: str) -> str:
+    """A local date and time in the language's own long form: '30 November 2026, 17:20 (GMT)'."""
+    from babel.dates import format_date, format_time
 
-    if with_time:
-        return format_datetime(moment, "d MMMM y, HH:mm", tzinfo=moment.tzinfo, locale=lang) + \
-            f" ({moment.tzname()})"
-    return format_date(moment, "long", locale=lang)
+    locale = _locale(lang)
+    return (f"{format_date(moment, 'long', locale=locale)}, "
+            f"{format_time(moment, 'HH:mm', tzinfo=moment.tzinfo, locale=locale)} ({moment.tzname()})")
 
 
 def header(clinic: ClinicProfile | None, patient: Patient | None, clinician: str | None, generated_at: datetime,

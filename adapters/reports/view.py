@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from decision_core.dose import Dose, figure_texts
+from decision_core.i18n_result import N_
 from decision_core.result import Evidence as ResultEvidence
 from decision_core.result import Reason, Recommendation, Result
 
@@ -23,7 +24,9 @@ from .clinic import ClinicProfile, Patient
 
 log = logging.getLogger(__name__)
 
-KIND_LABELS = {"exercise": "Exercise", "lifestyle": "Everyday change", "self_care": "Self-care", "referral": "Referral"}
+KIND_LABELS = {"exercise": N_("Exercise"), "lifestyle": N_("Everyday change"), "self_care": N_("Self-care"),
+               "referral": N_("Referral")}
+LIKELIHOOD = (0.8, N_("very likely")), (0.65, N_("likely")), (0.0, N_("possible"))
 
 
 class InvalidResult(ValueError):
@@ -57,12 +60,8 @@ def fact_value_text(value: Any) -> str:
     return str(value).replace("_", " ") if isinstance(value, str) else str(value)
 
 
-def confidence_words(confidence: float) -> str:
-    if confidence >= 0.8:
-        return "very likely"
-    if confidence >= 0.65:
-        return "likely"
-    return "possible"
+def confidence_words(confidence: float, gettext=str) -> str:
+    return gettext(next(words for floor, words in LIKELIHOOD if confidence >= floor))
 
 
 @dataclass
@@ -91,13 +90,15 @@ class CauseView:
     evidence: list[Evidence]
     sources: list[str]
 
+    likelihood: str = ""  # the confidence in words, in the report's language
+
     @property
     def confidence_words(self) -> str:
-        return confidence_words(self.confidence)
+        return self.likelihood or confidence_words(self.confidence)
 
     @property
     def confidence_text(self) -> str:
-        return f"{confidence_words(self.confidence)} ({self.confidence:.0%})"
+        return f"{self.confidence_words} ({self.confidence:.0%})"
 
     @property
     def supporting(self) -> list[Evidence]:
@@ -131,9 +132,7 @@ class ItemView:
     sources: list[str]
     reasons: list[Evidence]
 
-    @property
-    def kind_label(self) -> str:
-        return KIND_LABELS.get(self.kind, humanise(self.kind))
+    kind_label: str = ""  # the kind in words, in the report's language
 
     @property
     def blanks(self) -> list[str]:
@@ -205,7 +204,7 @@ class ReportView:
     sheet: handout.Sheet | None = None
     patient_sources: list[handout.PatientSource] = field(default_factory=list)
     lang: str = "en"
-    title: str = "Hamstring tightness: decision support report"
+    title: str = N_("Hamstring tightness: decision support report")
     dropped_exercises: list[str] = field(default_factory=list)
 
     def cite(self, ids) -> str:
@@ -222,9 +221,6 @@ class ReportView:
         """Whether any exercise's dose has a blank for the practitioner to fill in."""
         return any(e.blanks for e in self.exercises)
 
-    @property
-    def generated_text(self) -> str:
-        return self.generated_at.strftime("%d %B %Y, %H:%M %Z").strip()
 
 
 
@@ -256,7 +252,7 @@ def _item(rec: Recommendation, cause_names: dict[str, str], level_name: str, dos
           numbers: Mapping[str, int], gettext) -> ItemView:
     serves = [cause_names.get(c, humanise(c)) for c in rec.for_causes]
     if rec.for_triage:
-        serves.insert(0, f"your triage level ({level_name})")
+        serves.insert(0, gettext("your triage level ({level})").format(level=level_name))
     instructions = rec.instructions.strip()
     steps = [" ".join(step.split()) for step in getattr(rec, "steps", None) or ()] or handout.sentences(instructions)
     return ItemView(
@@ -272,6 +268,7 @@ def _item(rec: Recommendation, cause_names: dict[str, str], level_name: str, dos
         steps=steps,
         progression=_said(getattr(rec, "progression", None)),
         stop_if=_said(getattr(rec, "stop_if", None)),
+        kind_label=gettext(KIND_LABELS[rec.kind]) if rec.kind in KIND_LABELS else humanise(rec.kind),
         serves=serves,
         serves_ids=list(rec.for_causes),
         for_triage=rec.for_triage,
@@ -348,7 +345,7 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
     causes = [
         CauseView(id=c.id, name=c.name, rank=c.rank, score=c.score, confidence=c.confidence, why=c.why.strip(),
                   fix=None if acute or not c.fix else c.fix.strip(), evidence=[_evidence(e) for e in c.evidence],
-                  sources=list(c.sources))
+                  sources=list(c.sources), likelihood=confidence_words(c.confidence, gettext))
         for c in res.causes
     ]
     items = [_item(r, cause_names, level_name, resolved[r.id], numbers, gettext) for r in res.recommendations]
@@ -397,7 +394,8 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
         withheld=withheld,
         withheld_exercise_count=withheld_exercises,
         next_questions=[QuestionView(q.fact, q.question, q.why, q.kind) for q in res.next_questions],
-        open_safety_questions=[QuestionView(q.fact, q.question, f"could raise the triage to {q.could_raise_to}",
+        open_safety_questions=[QuestionView(q.fact, q.question,
+                                            gettext("could raise the triage to {level}").format(level=q.could_raise_to),
                                             "safety") for q in res.open_safety_questions],
         facts=[(k, fact_value_text(v)) for k, v in sorted(res.facts.items())],
         rulesets=[r.to_dict() for r in res.rulesets],
@@ -411,7 +409,7 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
         sheet=handout.sheet(exercises, weeks, gettext),
         patient_sources=patient_sources,
         lang=lang,
-        title=title or ReportView.title,
+        title=title or gettext(ReportView.title),
         dropped_exercises=dropped,
     )
 
