@@ -199,7 +199,7 @@ def test_a_clinic_header_is_drawn_inside_the_page_and_nothing_is_fetched(tmp_pat
     """The clinic logo arrives as a data: URI and is drawn; the clinic's header line (logo,
     name, a long address, phone) wraps inside the page; a file the HTML names is not read."""
     from decision_core.adapters.reports.clinic import ClinicProfile, _logo_uri
-    from decision_core.adapters.reports.formats import _data_only_fetcher
+    from decision_core.adapters.reports.formats import _no_fetch
     from weasyprint import HTML
 
     clinic = ClinicProfile(name="Riverside Physiotherapy", phone="0117 496 0123", emergency_number="999",
@@ -216,5 +216,5 @@ def test_a_clinic_header_is_drawn_inside_the_page_and_nothing_is_fetched(tmp_pat
 
     on_disk = _png(tmp_path, "on-disk.png", (50, 50))
     html = f"<html lang='en'><title>t</title><p>text</p><img src='{on_disk.as_uri()}'></html>"
-    pdf = HTML(string=html, url_fetcher=_data_only_fetcher()).write_pdf()
+    pdf = HTML(string=html, url_fetcher=_no_fetch()).write_pdf()
     assert not PdfReader(io.BytesIO(pdf)).pages[0].images
