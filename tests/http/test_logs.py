@@ -8,7 +8,7 @@ import logging
 
 import pytest
 import requests
-from http_support import MINI_DIR, start_server, stop_server
+from http_support import MINI_DIR, ExplodingEvaluator, start_server, stop_server
 
 from decision_core.adapters.http import errors
 from decision_core.adapters.http.backend import Backend
@@ -81,18 +81,11 @@ def test_a_failing_problem_handler_logs_no_request_content(client, caplog, monke
 
 
 def test_failing_engines_and_renderers_log_no_request_content(make_app, mini_backend, caplog):
-    class Exploding:
-        engine_name = "plain"
-
-        def evaluate(self, facts):
-            if facts:
-                raise RuntimeError(f"engine state: {facts}")
-            return mini_backend.evaluator.evaluate(facts)
-
     def render(result, **options):
         raise ValueError(f"cannot render {options}")
 
-    client = make_app(backend=Backend(mini_backend.catalogue, Exploding(), {}, [])).test_client()
+    exploding = ExplodingEvaluator(mini_backend.evaluator)
+    client = make_app(backend=Backend(mini_backend.catalogue, exploding, {}, [])).test_client()
     failing = Backend(mini_backend.catalogue, mini_backend.evaluator, {}, [])
     failing.add_format("boom", "text/plain", "txt", render)
     reports = make_app(backend=failing).test_client()
