@@ -106,7 +106,7 @@ def _report_request(body: Any) -> tuple[Any, dict[str, Any]]:
     description="Reports behind CDS card links are kept for REPORT_TTL_SECONDS. The random id is the only "
                 "key: no API key is needed, and no patient data is in the URL.",
     tags=["reports"], query="StoredReportQuery",
-    responses={200: ("The rendered report.", report_media_types)}, problems=(400, 404), security=PUBLIC,
+    responses={200: ("The rendered report.", report_media_types)}, problems=(400, 404, 503), security=PUBLIC,
 )
 def stored_report(report_id: str):
     st = state()

@@ -118,6 +118,12 @@ def create_app(config: Mapping[str, Any] | None = None, *, backend: Backend | No
 
     development = cfg["ENV"] == DEVELOPMENT
     store = create_store(cfg)
+    if cfg["REDIS_URL"]:
+        problem = store.unavailable()
+        if problem:  # not fatal: the routes that need it answer 503 until Redis is reachable
+            log.warning("the shared state store is not reachable yet (%s); /healthz says degraded", problem)
+        else:
+            log.info("report links and JWT ids are shared through %s", store.where)
     format_names = sorted(backend.formats)
     app.extensions[EXTENSION] = AppState(
         config=cfg,

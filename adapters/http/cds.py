@@ -23,7 +23,8 @@ log = logging.getLogger("decision_core.adapters.http")
 
 bp = Blueprint("cds", __name__, url_prefix="/cds-services")
 
-CDS_PROBLEMS = (400, 401, 403, 404, 413, 415, 422)
+# 503: every call claims its JWT's id in the state store, which may be a Redis that is down
+CDS_PROBLEMS = (400, 401, 403, 404, 413, 415, 422, 503)
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def _authenticate():
 @bp.get("")
 @operation(summary="CDS Hooks discovery", tags=["cds-hooks"], security=CDS_SECURITY,
            description="The services, their hooks and the FHIR data they ask the client to prefetch.",
-           responses={200: ("The services.", schemas.DiscoverySchema)}, problems=(401, 403))
+           responses={200: ("The services.", schemas.DiscoverySchema)}, problems=(401, 403, 503))
 def discovery():
     prefetch = prefetch_templates()
     services = [{"hook": s.hook, "id": s.id, "title": s.title, "description": s.description, "prefetch": prefetch,

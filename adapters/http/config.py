@@ -144,6 +144,10 @@ class HttpConfigSchema(Schema):
     REPORT_STORE_SIZE = _positive(load_default=500)
     STATE_DB = fields.String(load_default=None, allow_none=True, metadata={
         "description": "SQLite file shared by worker processes for report links and JWT ids (set by `serve`)."})
+    REDIS_URL = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
+        r"^(redis|rediss|unix)://\S+$", error="Must be a redis://, rediss:// or unix:// URL."), metadata={
+        "description": "Redis shared by several servers for report links and JWT ids (redis://host:6379/0); "
+                       "unset: one machine (memory, or STATE_DB)."})
     BENCHMARK_ECHO = _Flag(load_default=False, metadata={"description": "Expose POST /v1/echo (benchmarks only)."})
     LOG_REQUESTS = _Flag(load_default=True)
     LOG_FORMAT = fields.String(load_default="json", validate=validate.OneOf(["json", "text"]), metadata={

@@ -18,6 +18,8 @@ from werkzeug.exceptions import HTTPException
 
 from decision_core.intake import InvalidFacts
 
+from .store import StoreUnavailable
+
 log = logging.getLogger("decision_core.adapters.http")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -27,6 +29,7 @@ MAX_LISTED_ERRORS = 50
 MAX_NAMED_IN_DETAIL = 10
 MAX_NAME_LENGTH = 100
 MAX_DETAIL_LENGTH = 1000
+RETRY_AFTER_SECONDS = 5  # a 503 while the shared store (Redis) is down
 
 
 class Problem(Exception):
@@ -153,6 +156,14 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(InvalidFacts)
     def _invalid(exc: InvalidFacts):
         return problem_response(invalid_facts(exc))
+
+    @app.errorhandler(StoreUnavailable)
+    def _store_down(exc: StoreUnavailable):
+        # logged once per outage by the store; each request gets a clear, retryable answer
+        return problem_response(Problem(
+            503, "The shared state store (report links, JWT replay protection) cannot be reached; nothing was "
+                 "concluded. Try again shortly.", kind="store-unavailable", title="State store unavailable",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)}))
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

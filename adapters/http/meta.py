@@ -18,15 +18,21 @@ bp = Blueprint("meta", __name__)
 @bp.get("/healthz")
 @operation(summary="Liveness and what is served", tags=["meta"], security=PUBLIC,
            description="Always 200 while the server answers, so load balancers keep routing; 'degraded' names "
-                       "the plugins that failed to load and are left out of the catalogue.",
+                       "the plugins that failed to load and are left out of the catalogue, and a shared "
+                       "service (redis) that cannot be reached.",
            responses={200: ("The server is up, with its rulesets loaded.", schemas.HealthSchema)})
 def healthz():
-    backend = state().backend
+    st = state()
+    backend = st.backend
     failed = sorted(p.name for p in backend.plugins if p.status == "failed")
-    health: dict[str, Any] = {"status": "degraded" if failed else "ok", "version": __version__,
+    # Redis down is the same on every instance: routing elsewhere would not help, so still 200
+    unavailable = ["redis"] if st.store.unavailable() else []
+    health: dict[str, Any] = {"status": "degraded" if failed or unavailable else "ok", "version": __version__,
                               "engine": backend.engine, "catalogue": backend.catalogue.fingerprint()}
     if failed:
         health["failed_plugins"] = failed
+    if unavailable:
+        health["unavailable"] = unavailable
     return json_response(health)
 
 

@@ -42,6 +42,7 @@ PROBLEM_DESCRIPTIONS = {
     413: "The request body is too large.",
     415: "The request body is not JSON (Content-Type: application/json).",
     422: "The JSON is well-formed but not valid; 'errors' names each field and why.",
+    503: "The shared state store (Redis, with several servers) cannot be reached; try again (Retry-After).",
 }
 
 

@@ -330,9 +330,12 @@ class RulesetListSchema(_Open):
 
 class HealthSchema(_Open):
     status = fields.String(required=True, validate=validate.OneOf(["ok", "degraded"]), metadata={
-        "description": "ok, or degraded when plugins failed to load (still 200)."})
+        "description": "ok, or degraded when plugins failed to load or a shared service is down (still 200)."})
     failed_plugins = fields.List(fields.String(), metadata={
         "description": "With 'degraded': the names of the plugins that failed (GET /v1/rulesets says why)."})
+    unavailable = fields.List(fields.String(), metadata={
+        "description": "With 'degraded': the shared services that cannot be reached ('redis'); the routes that "
+                       "need them answer 503 until they are back."})
     version = fields.String(required=True)
     engine = fields.String(required=True)
     catalogue = fields.String(required=True, metadata={"description": "The catalogue fingerprint."})

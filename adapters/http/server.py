@@ -6,7 +6,8 @@ and a broken configuration or catalogue stops start-up with a clear message.
 Each worker is a process of its own, running one evaluation at a time (the
 durable-rules engine allows one session per process); throughput comes from
 workers, not threads. Worker processes share short-lived state (report links,
-JWT ids) through an SQLite file in a private temporary folder removed on exit.
+JWT ids) through an SQLite file in a private temporary folder removed on exit,
+or, with ``REDIS_URL``, through Redis, shared with the other servers too.
 """
 from __future__ import annotations
 
@@ -112,7 +113,7 @@ def serve(bind, workers, threads, timeout, preload, config_file, access_log, log
     configure_logging(config["LOG_FORMAT"])
     state_dir = None
     overrides: dict[str, Any] = {}
-    if not config["STATE_DB"]:
+    if not config["STATE_DB"] and not config["REDIS_URL"]:
         state_dir = tempfile.mkdtemp(prefix="decision-core-")  # mode 0700: only this user can read it
         overrides["STATE_DB"] = os.path.join(state_dir, "state.sqlite")
 

@@ -5,7 +5,8 @@ Report links carry a random id, never patient data; the result waits here for
 ``REPORT_TTL_SECONDS`` and the store keeps at most ``REPORT_STORE_SIZE`` of them
 (oldest dropped first). In one process a dict does; gunicorn workers are separate
 processes, so ``serve`` gives them one SQLite file in a private temporary folder
-(``STATE_DB``), removed when the server stops.
+(``STATE_DB``), removed when the server stops. Several servers behind a load
+balancer share one Redis instead (``REDIS_URL``, adapters/http/redis_store.py).
 """
 from __future__ import annotations
 
@@ -21,6 +22,10 @@ from typing import Any, Callable, Protocol
 MAX_JTIS = 100_000
 
 
+class StoreUnavailable(Exception):
+    """The shared store cannot be reached (Redis down): the request is answered 503, and the next may succeed."""
+
+
 class StateStore(Protocol):
     def put_report(self, result: dict[str, Any]) -> str: ...
 
@@ -28,6 +33,9 @@ class StateStore(Protocol):
 
     def claim_jti(self, issuer: str, jti: str, expires_at: float) -> bool:
         """True the first time (issuer, jti) is seen before it expires; False for a replay."""
+
+    def unavailable(self) -> str | None:
+        """None when the store works; otherwise what is wrong, for /healthz."""
 
 
 def new_report_id() -> str:
@@ -74,6 +82,9 @@ class MemoryStore:
             while len(self._jtis) > MAX_JTIS:
                 self._jtis.popitem(last=False)
             return True
+
+    def unavailable(self) -> str | None:
+        return None
 
     def _expire(self, now: float) -> None:
         while self._reports and next(iter(self._reports.values()))[0] <= now:
@@ -137,9 +148,16 @@ class SqliteStore:
                              (json.dumps([issuer, jti]), expires_at))
             return cur.rowcount == 1
 
+    def unavailable(self) -> str | None:
+        return None
+
 
 def create_store(config: dict[str, Any]) -> StateStore:
     ttl, size = config["REPORT_TTL_SECONDS"], config["REPORT_STORE_SIZE"]
+    if config.get("REDIS_URL"):
+        from .redis_store import RedisStore
+
+        return RedisStore(config["REDIS_URL"], ttl, size)
     if config.get("STATE_DB"):
         return SqliteStore(config["STATE_DB"], ttl, size)
     return MemoryStore(ttl, size)

@@ -1,0 +1,123 @@
+"""The state store shared by several servers: Redis (``REDIS_URL``).
+
+Behind a load balancer each request may land on another machine, so a card's
+report link and the JWT ids already seen must live where every instance sees
+them. Reports are kept under a random id with Redis expiry (``REPORT_TTL_SECONDS``)
+and at most ``REPORT_STORE_SIZE`` of them (oldest dropped first, by an index
+trimmed in the same Lua script that stores the report); a JWT id is claimed with
+one atomic ``SET NX EX`` that expires with the token.
+
+When Redis cannot be reached every call raises :class:`StoreUnavailable` (the
+app answers 503) and the next call simply tries again: redis-py reconnects on
+demand, so service resumes by itself when Redis is back. Connections are never
+shared across a fork: redis-py's pool notices a new process id and starts afresh.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import time
+from typing import Any, Callable
+
+from .store import StoreUnavailable, new_report_id
+
+log = logging.getLogger("decision_core.adapters.http")
+
+PREFIX = "decision-core:"
+CONNECT_TIMEOUT = 0.5  # seconds: a Redis that is down must not hold a worker
+COMMAND_TIMEOUT = 2.0
+
+# KEYS: the report's key, the index; ARGV: id, body, ttl (ms), now (ms), most reports kept, key prefix.
+_PUT_REPORT = """
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', tonumber(ARGV[4]) - tonumber(ARGV[3]))
+local extra = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[5])
+if extra > 0 then
+  local old = redis.call('ZPOPMIN', KEYS[2], extra)
+  for i = 1, #old, 2 do redis.call('DEL', ARGV[6] .. old[i]) end
+end
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+return 1
+"""
+
+
+def describe_url(url: str) -> str:
+    """The URL fit for a log: scheme, host, port and database, never a password."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        return f"unix:{parts.path}"
+    return f"{parts.scheme}://{parts.hostname or 'localhost'}:{parts.port or 6379}{parts.path or ''}"
+
+
+class RedisStore:
+    def __init__(self, url: str, ttl: float, max_reports: int, clock: Callable[[], float] = time.time,
+                 prefix: str = PREFIX):
+        import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
+        self.ttl = ttl
+        self.max_reports = max_reports
+        self.clock = clock
+        self.prefix = prefix
+        self.where = describe_url(url)
+        self._errors = (redis.RedisError,)
+        # One retry, at once: a pooled connection that died with a restarted Redis is replaced by a new one.
+        self.client = redis.Redis.from_url(
+            url, socket_connect_timeout=CONNECT_TIMEOUT, socket_timeout=COMMAND_TIMEOUT,
+            retry=Retry(NoBackoff(), 1), retry_on_error=[redis.ConnectionError, redis.TimeoutError],
+            health_check_interval=30, client_name="decision-core")
+        self._put = self.client.register_script(_PUT_REPORT)
+        self._down = False
+
+    # ------------------------------------------------------------- the store
+
+    def put_report(self, result: dict[str, Any]) -> str:
+        report_id = new_report_id()
+        body = json.dumps(result, ensure_ascii=False)
+        ttl_ms, now_ms = int(self.ttl * 1000), int(self.clock() * 1000)
+        self._call("storing a report", self._put,
+                   keys=[self.prefix + "report:" + report_id, self.prefix + "reports"],
+                   args=[report_id, body, ttl_ms, now_ms, self.max_reports, self.prefix + "report:"])
+        return report_id
+
+    def get_report(self, report_id: str) -> dict[str, Any] | None:
+        body = self._call("reading a report", self.client.get, self.prefix + "report:" + report_id)
+        return None if body is None else json.loads(body)
+
+    def claim_jti(self, issuer: str, jti: str, expires_at: float) -> bool:
+        # hashed: the key's length does not depend on what the client put in the token
+        digest = hashlib.sha256(json.dumps([issuer, jti]).encode("utf-8", "surrogatepass")).hexdigest()
+        seconds = max(1, math.ceil(expires_at - self.clock()))
+        return bool(self._call("claiming a JWT id", self.client.set, self.prefix + "jti:" + digest, b"1",
+                               nx=True, ex=seconds))
+
+    def unavailable(self) -> str | None:
+        """None while Redis answers; otherwise what is wrong (for /healthz)."""
+        try:
+            self._call("checking health", self.client.ping)
+        except StoreUnavailable as exc:
+            return str(exc)
+        return None
+
+    # ---------------------------------------------------------------- helpers
+
+    def _call(self, doing: str, func, *args, **kwargs):
+        try:
+            result = func(*args, **kwargs)
+        except self._errors as exc:
+            # the error's type only: a message could quote a key (a report id is a credential)
+            if not self._down:
+                log.error("Redis at %s cannot be reached (%s while %s): answering 503 until it is back",
+                          self.where, type(exc).__name__, doing)
+            self._down = True
+            raise StoreUnavailable(f"redis at {self.where}: {type(exc).__name__}") from None
+        if self._down:
+            log.warning("Redis at %s answers again", self.where)
+            self._down = False
+        return result
