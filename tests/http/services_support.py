@@ -120,11 +120,11 @@ http {{
 class Nginx:
     """nginx as a round-robin load balancer over ``upstreams`` (host:port), unprivileged, in ``workdir``."""
 
-    def __init__(self, workdir: Path, upstreams: list[str]):
+    def __init__(self, workdir: Path, upstreams: list[str], port: int | None = None):
         self.binary = need_binary("nginx", "/usr/sbin")
         self.workdir = workdir
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.port = free_port()
+        self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         servers = "\n".join(f"        server {u};" for u in upstreams)
         self.conf = workdir / "nginx.conf"
