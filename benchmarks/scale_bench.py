@@ -1,0 +1,231 @@
+#!/usr/bin/env python3
+"""Scale-out benchmark: one `decision-core serve` instance against two behind nginx, sharing Redis.
+
+Starts a redis-server and nginx of its own (unprivileged, free ports, temporary folder:
+tests/http/services_support.py) and, in turn, each setup:
+
+* ``1 direct, sqlite``: one instance, clients straight to it, serve's SQLite state (one machine);
+* ``1 direct, redis``: the same with ``REDIS_URL`` (what Redis costs);
+* ``1 via nginx, redis``: one instance behind nginx (what the proxy costs);
+* ``2 via nginx, redis``: two instances behind nginx, round-robin (the scale-out deployment).
+
+For each, C keep-alive client threads post distinct patients to ``POST /v1/evaluations``
+(stateless) and to the CDS service ``POST /cds-services/hamstring-patient-view`` (each call
+claims its JWT id and stores a report link: the shared state), every CDS call with a fresh JWT
+signed before the measurement. Prints requests/s and latency per setup and route.
+
+    python benchmarks/scale_bench.py                  # serve's default workers per instance
+    python benchmarks/scale_bench.py --workers 2 --seconds 5
+
+It prints figures; it is not a test. On one machine two instances share its CPUs with nginx,
+Redis and the load generator: the figure is the price of the extra hops, not the gain of a
+second machine.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent / "tests" / "http")]
+from bench_core import generate_cases  # noqa: E402  (same folder)
+from http_bench import merge  # noqa: E402
+from http_support import ISSUER, Signer, free_port  # noqa: E402  (the tests' JWT signer and helpers)
+from services_support import Nginx, RedisServer  # noqa: E402
+
+API_KEY = "benchmark-key"
+PV = "/cds-services/hamstring-patient-view"
+SETUPS = (("1 direct, sqlite", 1, False, False), ("1 direct, redis", 1, False, True),
+          ("1 via nginx, redis", 1, True, True), ("2 via nginx, redis", 2, True, True))
+
+
+def start_instance(port: int, workers: int | None, env_extra: dict[str, str]) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DECISION_CORE_")}
+    env.update(env_extra)
+    command = [sys.executable, "-m", "decision_core.cli", "serve", "--bind", f"127.0.0.1:{port}",
+               *(["--workers", str(workers)] if workers else []), "--log-level", "warning"]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"the server exited:\n{proc.stderr.read()}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.terminate()
+    raise SystemExit("the server did not start within 60 s")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+class Client(threading.Thread):
+    """One keep-alive connection posting requests taken from a shared iterator until told to stop."""
+
+    def __init__(self, port: int, path: str, source, stop_event: threading.Event):
+        super().__init__(daemon=True)
+        self.port, self.path, self.source, self.stop_event = port, path, source, stop_event
+        self.latencies: list[float] = []
+        self.errors = 0
+        self.conn: http.client.HTTPConnection | None = None
+
+    def run(self) -> None:
+        while not self.stop_event.is_set():
+            body, headers = self.source()
+            started = time.perf_counter()
+            try:
+                if self.conn is None:
+                    self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                self.conn.request("POST", self.path, body, headers)
+                response = self.conn.getresponse()
+                response.read()
+                if response.status != 200:
+                    self.errors += 1
+                if response.will_close:
+                    self.conn.close()
+                    self.conn = None
+            except (OSError, http.client.HTTPException):
+                self.errors += 1
+                if self.conn is not None:
+                    self.conn.close()
+                self.conn = None
+                continue
+            self.latencies.append(time.perf_counter() - started)
+
+
+def run_load(port: int, path: str, source, connections: int, seconds: float, warmup: float) -> dict:
+    stop_event = threading.Event()
+    clients = [Client(port, path, source, stop_event) for _ in range(connections)]
+    for c in clients:
+        c.start()
+    time.sleep(warmup)
+    for c in clients:
+        c.latencies.clear()
+        c.errors = 0
+    started = time.perf_counter()
+    time.sleep(seconds)
+    stop_event.set()
+    elapsed = time.perf_counter() - started
+    for c in clients:
+        c.join(30)
+        if c.conn is not None:
+            c.conn.close()
+    return {"requests": sum(len(c.latencies) for c in clients), "seconds": elapsed, "cpu": 0.0,
+            "latencies": [x for c in clients for x in c.latencies], "errors": sum(c.errors for c in clients)}
+
+
+def sources(bodies: list[bytes], cds_bodies: list[bytes], tokens: list[str]):
+    lock = threading.Lock()
+    counters = {"eval": 0, "cds": 0}
+
+    def evaluation():
+        with lock:
+            counters["eval"] += 1
+            n = counters["eval"]
+        return bodies[n % len(bodies)], {"Content-Type": "application/json", "X-API-Key": API_KEY}
+
+    def cds():
+        with lock:
+            counters["cds"] += 1
+            n = counters["cds"]
+        if n >= len(tokens):
+            raise SystemExit("ran out of signed JWTs: raise --tokens")
+        return cds_bodies[n % len(cds_bodies)], {"Content-Type": "application/json",
+                                                 "Authorization": f"Bearer {tokens[n]}"}
+
+    return evaluation, cds
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workers", type=int, default=None, help="workers per instance (default: serve's, CPUs + 1)")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=4.0, help="measured seconds per round, route and setup")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--warmup", type=float, default=1.0)
+    parser.add_argument("--tokens", type=int, default=15_000, help="JWTs signed per setup (one per CDS call)")
+    args = parser.parse_args(argv)
+
+    from decision_core.catalogue import load_builtin_catalogue
+
+    cases = generate_cases(load_builtin_catalogue(), 2000, seed=7)
+    bodies = [json.dumps(facts).encode() for facts in cases]
+    cds_bodies = [json.dumps({"hook": "patient-view", "hookInstance": f"h{i}", "context": {
+        "userId": "Practitioner/1", "patientId": f"p{i}", "extension": {"hamstring-decision-core.facts": facts}}}).encode()
+        for i, facts in enumerate(cases)]
+    lb_port = free_port()
+    public = f"http://127.0.0.1:{lb_port}"
+    signer = Signer()
+
+    results = []
+    with tempfile.TemporaryDirectory(prefix="scale-bench-") as tmp:
+        tmp_path = Path(tmp)
+        (tmp_path / "jwks.json").write_text(json.dumps(signer.jwks()))
+        redis = RedisServer(tmp_path / "redis").start()
+        try:
+            for name, count, via_nginx, shared in SETUPS:
+                env = {"DECISION_CORE_ENV": "production", "DECISION_CORE_API_KEYS": API_KEY,
+                       "DECISION_CORE_CDS_TRUSTED_ISSUERS": json.dumps({ISSUER: str(tmp_path / "jwks.json")}),
+                       "DECISION_CORE_PUBLIC_BASE_URL": public, "DECISION_CORE_LOG_REQUESTS": "0"}
+                if shared:
+                    env["DECISION_CORE_REDIS_URL"] = redis.url
+                ports = [free_port() for _ in range(count)]
+                instances = [start_instance(p, args.workers, env) for p in ports]
+                nginx = None
+                try:
+                    if via_nginx:
+                        nginx = Nginx(tmp_path / f"nginx-{count}", [f"127.0.0.1:{p}" for p in ports], port=lb_port).start()
+                    port = lb_port if via_nginx else ports[0]
+                    # signed before the measurement, a fresh set per setup: Redis remembers the ids it saw
+                    tokens = [signer.token(public + PV, kid="es256", lifetime=1800) for _ in range(args.tokens)]
+                    evaluation, cds = sources(bodies, cds_bodies, tokens)
+                    runs = {"/v1/evaluations": [], PV: []}
+                    for _ in range(args.rounds):
+                        for path, source in (("/v1/evaluations", evaluation), (PV, cds)):
+                            runs[path].append(run_load(port, path, source, args.connections, args.seconds, args.warmup))
+                    results.append((name, {path: merge(r) for path, r in runs.items()}))
+                finally:
+                    if nginx:
+                        nginx.stop()
+                    for proc in instances:
+                        stop(proc)
+        finally:
+            redis.stop()
+
+    from decision_core.adapters.http.server import default_workers
+
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs shared with other work (load average "
+          f"{os.getloadavg()[0]:.2f} at the end), Python {platform.python_version()}; "
+          f"{args.workers or default_workers()} sync worker(s) per instance; nginx, redis-server and the load "
+          f"generator on the same CPUs")
+    print(f"load: {args.connections} keep-alive connections, {args.rounds} x {args.seconds:g} s per route and setup")
+    print()
+    print(f"{'setup':<22}{'route':<34}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
+    for name, figures in results:
+        for path, f in figures.items():
+            print(f"{name:<22}{'POST ' + path:<34}{f['rps']:>8.0f}{f['p50']:>9.2f}"
+                  f"{f['p99']:>9.2f}{f['errors']:>8}")
+    return 1 if any(f["errors"] for _, figures in results for f in figures.values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
