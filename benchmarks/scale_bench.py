@@ -2,7 +2,7 @@
 """Scale-out benchmark: one `decision-core serve` instance against two behind nginx, sharing Redis.
 
 Starts a redis-server and nginx of its own (unprivileged, free ports, temporary folder:
-tests/http/services_support.py) and, in turn, each setup:
+tests/http/services_support.py) and every setup at once:
 
 * ``1 direct, sqlite``: one instance, clients straight to it, serve's SQLite state (one machine);
 * ``1 direct, redis``: the same with ``REDIS_URL`` (what Redis costs);
@@ -12,7 +12,8 @@ tests/http/services_support.py) and, in turn, each setup:
 For each, C keep-alive client threads post distinct patients to ``POST /v1/evaluations``
 (stateless) and to the CDS service ``POST /cds-services/hamstring-patient-view`` (each call
 claims its JWT id and stores a report link: the shared state), every CDS call with a fresh JWT
-signed before the measurement. Prints requests/s and latency per setup and route.
+signed before the measurement. Rounds go through the setups and routes in turn, so the
+drift of a shared machine falls on all alike. Prints requests/s and latency per setup and route.
 
     python benchmarks/scale_bench.py                  # serve's default workers per instance
     python benchmarks/scale_bench.py --workers 2 --seconds 5
@@ -45,8 +46,9 @@ from services_support import Nginx, RedisServer  # noqa: E402
 
 API_KEY = "benchmark-key"
 PV = "/cds-services/hamstring-patient-view"
-SETUPS = (("1 direct, sqlite", 1, False, False), ("1 direct, redis", 1, False, True),
-          ("1 via nginx, redis", 1, True, True), ("2 via nginx, redis", 2, True, True))
+SETUPS = dict.fromkeys(("1 direct, sqlite", "1 direct, redis", "1 via nginx, redis", "2 via nginx, redis"))
+LB_PORT = free_port()
+PUBLIC = f"http://127.0.0.1:{LB_PORT}"  # the two-instance nginx: PUBLIC_BASE_URL of every instance
 
 
 def start_instance(port: int, workers: int | None, env_extra: dict[str, str]) -> subprocess.Popen:
@@ -70,12 +72,16 @@ def start_instance(port: int, workers: int | None, env_extra: dict[str, str]) ->
     raise SystemExit("the server did not start within 60 s")
 
 
-def stop(proc: subprocess.Popen) -> None:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+class Instance:
+    def __init__(self, proc: subprocess.Popen):
+        self.proc = proc
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
 
 
 class Client(threading.Thread):
@@ -148,7 +154,7 @@ def sources(bodies: list[bytes], cds_bodies: list[bytes], tokens: list[str]):
             counters["cds"] += 1
             n = counters["cds"]
         if n >= len(tokens):
-            raise SystemExit("ran out of signed JWTs: raise --tokens")
+            raise RuntimeError("ran out of signed JWTs: raise --tokens")  # printed by the thread
         return cds_bodies[n % len(cds_bodies)], {"Content-Type": "application/json",
                                                  "Authorization": f"Bearer {tokens[n]}"}
 
@@ -160,9 +166,9 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=None, help="workers per instance (default: serve's, CPUs + 1)")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=4.0, help="measured seconds per round, route and setup")
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds through every setup and route, in turn")
     parser.add_argument("--warmup", type=float, default=1.0)
-    parser.add_argument("--tokens", type=int, default=15_000, help="JWTs signed per setup (one per CDS call)")
+    parser.add_argument("--tokens", type=int, default=30_000, help="JWTs signed up front (one per CDS call)")
     args = parser.parse_args(argv)
 
     from decision_core.catalogue import load_builtin_catalogue
@@ -172,44 +178,42 @@ def main(argv=None) -> int:
     cds_bodies = [json.dumps({"hook": "patient-view", "hookInstance": f"h{i}", "context": {
         "userId": "Practitioner/1", "patientId": f"p{i}", "extension": {"hamstring-decision-core.facts": facts}}}).encode()
         for i, facts in enumerate(cases)]
-    lb_port = free_port()
-    public = f"http://127.0.0.1:{lb_port}"
     signer = Signer()
-
-    results = []
+    # one pool of JWTs signed before any measurement, each used once (Redis remembers the ids it saw)
+    tokens = [signer.token(PUBLIC + PV, kid="es256", lifetime=1800) for _ in range(args.tokens)]
+    evaluation, cds = sources(bodies, cds_bodies, tokens)
+    results: dict[str, dict[str, list[dict]]] = {name: {"/v1/evaluations": [], PV: []} for name in SETUPS}
     with tempfile.TemporaryDirectory(prefix="scale-bench-") as tmp:
         tmp_path = Path(tmp)
         (tmp_path / "jwks.json").write_text(json.dumps(signer.jwks()))
-        redis = RedisServer(tmp_path / "redis").start()
+        processes = []
         try:
-            for name, count, via_nginx, shared in SETUPS:
-                env = {"DECISION_CORE_ENV": "production", "DECISION_CORE_API_KEYS": API_KEY,
-                       "DECISION_CORE_CDS_TRUSTED_ISSUERS": json.dumps({ISSUER: str(tmp_path / "jwks.json")}),
-                       "DECISION_CORE_PUBLIC_BASE_URL": public, "DECISION_CORE_LOG_REQUESTS": "0"}
-                if shared:
-                    env["DECISION_CORE_REDIS_URL"] = redis.url
-                ports = [free_port() for _ in range(count)]
-                instances = [start_instance(p, args.workers, env) for p in ports]
-                nginx = None
-                try:
-                    if via_nginx:
-                        nginx = Nginx(tmp_path / f"nginx-{count}", [f"127.0.0.1:{p}" for p in ports], port=lb_port).start()
-                    port = lb_port if via_nginx else ports[0]
-                    # signed before the measurement, a fresh set per setup: Redis remembers the ids it saw
-                    tokens = [signer.token(public + PV, kid="es256", lifetime=1800) for _ in range(args.tokens)]
-                    evaluation, cds = sources(bodies, cds_bodies, tokens)
-                    runs = {"/v1/evaluations": [], PV: []}
-                    for _ in range(args.rounds):
-                        for path, source in (("/v1/evaluations", evaluation), (PV, cds)):
-                            runs[path].append(run_load(port, path, source, args.connections, args.seconds, args.warmup))
-                    results.append((name, {path: merge(r) for path, r in runs.items()}))
-                finally:
-                    if nginx:
-                        nginx.stop()
-                    for proc in instances:
-                        stop(proc)
+            redis = RedisServer(tmp_path / "redis").start()
+            processes.append(redis)
+            ports: dict[str, int] = {}
+            # every setup runs at once (idle ones cost nothing) and the rounds go through them in turn,
+            # so the machine's drift (2 shared CPUs) falls on all of them alike
+            env = {"DECISION_CORE_ENV": "production", "DECISION_CORE_API_KEYS": API_KEY,
+                   "DECISION_CORE_CDS_TRUSTED_ISSUERS": json.dumps({ISSUER: str(tmp_path / "jwks.json")}),
+                   "DECISION_CORE_PUBLIC_BASE_URL": PUBLIC, "DECISION_CORE_LOG_REQUESTS": "0"}
+            one_sqlite, shared_a, shared_b = free_port(), free_port(), free_port()
+            for port, extra in ((one_sqlite, {}), (shared_a, {"DECISION_CORE_REDIS_URL": redis.url}),
+                                (shared_b, {"DECISION_CORE_REDIS_URL": redis.url})):
+                processes.append(Instance(start_instance(port, args.workers, {**env, **extra})))
+            ports["1 direct, sqlite"], ports["1 direct, redis"] = one_sqlite, shared_a
+            for name, upstreams in (("1 via nginx, redis", [shared_a]), ("2 via nginx, redis", [shared_a, shared_b])):
+                nginx = Nginx(tmp_path / name.replace(" ", "-").replace(",", ""),
+                              [f"127.0.0.1:{p}" for p in upstreams], port=LB_PORT if len(upstreams) == 2 else None)
+                processes.append(nginx.start())
+                ports[name] = nginx.port
+            for _ in range(args.rounds):
+                for name, port in ports.items():
+                    for path, source in (("/v1/evaluations", evaluation), (PV, cds)):
+                        results[name][path].append(run_load(port, path, source, args.connections, args.seconds,
+                                                            args.warmup))
         finally:
-            redis.stop()
+            for proc in reversed(processes):
+                proc.stop()
 
     from decision_core.adapters.http.server import default_workers
 
@@ -219,12 +223,13 @@ def main(argv=None) -> int:
           f"generator on the same CPUs")
     print(f"load: {args.connections} keep-alive connections, {args.rounds} x {args.seconds:g} s per route and setup")
     print()
-    print(f"{'setup':<22}{'route':<34}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
-    for name, figures in results:
+    print(f"{'setup':<22}{'route':<46}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
+    merged = {name: {path: merge(runs) for path, runs in figures.items()} for name, figures in results.items()}
+    for name, figures in merged.items():
         for path, f in figures.items():
-            print(f"{name:<22}{'POST ' + path:<34}{f['rps']:>8.0f}{f['p50']:>9.2f}"
+            print(f"{name:<22}{'POST ' + path:<46}{f['rps']:>8.0f}{f['p50']:>9.2f}"
                   f"{f['p99']:>9.2f}{f['errors']:>8}")
-    return 1 if any(f["errors"] for _, figures in results for f in figures.values()) else 0
+    return 1 if any(f["errors"] for figures in merged.values() for f in figures.values()) else 0
 
 
 if __name__ == "__main__":
