@@ -18,6 +18,7 @@ import hashlib
 import json
 import logging
 import math
+import re
 import time
 from typing import Any, Callable
 
@@ -28,6 +29,7 @@ log = logging.getLogger("decision_core.adapters.http")
 PREFIX = "decision-core:"
 CONNECT_TIMEOUT = 0.5  # seconds: a Redis that is down must not hold a worker
 COMMAND_TIMEOUT = 2.0
+_REPORT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # store.new_report_id: 32 URL-safe characters
 
 # KEYS: the report's key, the index; ARGV: id, body, ttl (ms), now (ms), most reports kept, key prefix.
 _PUT_REPORT = """
@@ -87,6 +89,8 @@ class RedisStore:
         return report_id
 
     def get_report(self, report_id: str) -> dict[str, Any] | None:
+        if not _REPORT_ID.fullmatch(report_id):  # not one we made (and no odd string sent to Redis as a key)
+            return None
         body = self._call("reading a report", self.client.get, self.prefix + "report:" + report_id)
         return None if body is None else json.loads(body)
 

@@ -37,7 +37,8 @@ def test_reports_round_trip_and_expire_with_redis(redis_up):
     store = RedisStore(redis_up.url, ttl=1, max_reports=10, prefix="t1:")
     report_id = store.put_report({"result": {"x": "é"}})
     assert store.get_report(report_id) == {"result": {"x": "é"}}
-    assert store.get_report("no-such-id") is None
+    for odd in ("no-such-id", "\udc80", "é", "x" * 10_000, "a:b", ""):
+        assert store.get_report(odd) is None
     assert 0 < store.client.pttl("t1:report:" + report_id) <= 1000, "Redis expires the report"
     time.sleep(1.1)
     assert store.get_report(report_id) is None
@@ -109,6 +110,8 @@ def test_the_app_answers_503_while_redis_is_down_and_resumes_when_it_is_back(red
     assert made.status_code == 200, made.json
     link = urlsplit(made.json["cards"][0]["links"][0]["url"]).path
     assert client.get(link).status_code == 200
+    for odd in ("%ED%A0%80", "%C3%A9", "x" * 5000, "a%3Ab"):
+        assert client.get(f"/v1/reports/{odd}").status_code == 404
     assert client.get("/healthz").json["status"] == "ok"
     redis_up.stop()
     try:
