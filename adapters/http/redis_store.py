@@ -31,17 +31,23 @@ CONNECT_TIMEOUT = 0.5  # seconds: a Redis that is down must not hold a worker
 COMMAND_TIMEOUT = 2.0
 _REPORT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # store.new_report_id: 32 URL-safe characters
 
-# KEYS: the report's key, the index; ARGV: id, body, ttl (ms), now (ms), most reports kept, key prefix.
+# KEYS: the report's key, the index; ARGV: id, body, ttl (ms), most reports kept, key prefix.
+# The index is ordered by Redis's own clock in microseconds: one clock for every server, and
+# reports stored in the same millisecond still keep their order.
 _PUT_REPORT = """
-redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', tonumber(ARGV[4]) - tonumber(ARGV[3]))
-local extra = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[5])
+if redis.replicate_commands then pcall(redis.replicate_commands) end  -- Redis < 5: TIME before writes
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local ttl = tonumber(ARGV[3])
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ttl)
+redis.call('ZADD', KEYS[2], now, ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - ttl * 1000)
+local extra = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[4])
 if extra > 0 then
   local old = redis.call('ZPOPMIN', KEYS[2], extra)
-  for i = 1, #old, 2 do redis.call('DEL', ARGV[6] .. old[i]) end
+  for i = 1, #old, 2 do redis.call('DEL', ARGV[5] .. old[i]) end
 end
-redis.call('PEXPIRE', KEYS[2], ARGV[3])
+redis.call('PEXPIRE', KEYS[2], ttl)
 return 1
 """
 
@@ -82,10 +88,9 @@ class RedisStore:
     def put_report(self, result: dict[str, Any]) -> str:
         report_id = new_report_id()
         body = json.dumps(result, ensure_ascii=False)
-        ttl_ms, now_ms = int(self.ttl * 1000), int(self.clock() * 1000)
         self._call("storing a report", self._put,
                    keys=[self.prefix + "report:" + report_id, self.prefix + "reports"],
-                   args=[report_id, body, ttl_ms, now_ms, self.max_reports, self.prefix + "report:"])
+                   args=[report_id, body, int(self.ttl * 1000), self.max_reports, self.prefix + "report:"])
         return report_id
 
     def get_report(self, report_id: str) -> dict[str, Any] | None:
