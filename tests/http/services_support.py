@@ -25,7 +25,7 @@ def need_binary(name: str, *extra_dirs: str) -> str:
                                        if os.access(os.path.join(d, name), os.X_OK)), None)
     if path:
         return path
-    reason = f"{name} is not installed (Debian package: {'redis-server' if name == 'redis-server' else name})"
+    reason = f"{name} is not installed (Debian package: {name})"
     if os.environ.get("CI"):
         pytest.fail(f"{reason}: CI must have it (bash scripts/install-system-packages)")
     pytest.skip(reason)
