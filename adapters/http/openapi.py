@@ -29,6 +29,8 @@ TAGS = [
     {"name": "evaluations", "x-title": "Evaluations", "description": "Facts in, an explained decision out."},
     {"name": "reports", "x-title": "Reports", "description": "The result rendered by a registered output format."},
     {"name": "catalogue", "x-title": "Catalogue", "description": "The vocabulary and rulesets being served."},
+    {"name": "interview", "x-title": "Interview (FHIR)",
+     "description": "The intake as a FHIR Questionnaire, and the adaptive interview (SDC $next-question)."},
     {"name": "cds-hooks", "x-title": "CDS Hooks 2.0",
      "description": "For EHRs: discovery, the services (cards) and feedback; authenticated by signed JWTs."},
     {"name": "meta", "x-title": "About the service", "description": "Health, this document and this page."},
