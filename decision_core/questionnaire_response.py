@@ -11,8 +11,8 @@ stays unknown, and an interview does not ask it again.
 Groups, help and display items (``group-*``, ``*.help``, ``interview-*``) are
 read through, never as answers. Anything else wrong -- an item that is not a
 question of the form, a value of the wrong type, two answers to a one-answer
-question, the same question twice -- is an :class:`InvalidResponse` naming the
-item path and its linkId. The values are then judged by the intake (types,
+question -- is an :class:`InvalidResponse` naming the item path and its linkId.
+A question given twice counts as its later item. The values are then judged by the intake (types,
 ranges, listed values) exactly as posted facts are.
 """
 from __future__ import annotations
@@ -104,10 +104,12 @@ def _read_items(items: list, path: str, catalogue: Catalogue, out: Answers, erro
                 errors[f"{where}.answer"] = [f"linkId {link_id!r} is a group or display item: it takes no answer."]
             _read_items(children, f"{where}.item", catalogue, out, errors)
             continue
-        if link_id in out.paths:
-            errors[f"{where}.linkId"] = [f"linkId {link_id!r} is answered twice (also at {out.paths[link_id]})."]
-            continue
+        # A question given twice: the later item counts (document order), as the most recent answer does in
+        # CDS Hooks prefetch.
         out.paths[link_id] = where
+        out.facts.pop(link_id, None)
+        if link_id in out.skipped:
+            out.skipped.remove(link_id)
         values = []
         for j, answer in enumerate(answers):
             value = _answer(answer, f"{where}.answer[{j}]", link_id, fact, errors)

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import threading
 from typing import Any
 
 from flask import Blueprint, Response, request
 from marshmallow import RAISE, Schema, fields, validate
 
 from decision_core.adaptive import next_question
-from decision_core.i18n import UnknownLanguage, get_translator
+from decision_core.i18n import UnknownLanguage, available_languages, get_translator
 from decision_core.intake import InvalidFacts
 from decision_core.interview import Interview, Step
-from decision_core.questionnaire import QUESTIONNAIRE_ID, build_questionnaire
+from decision_core.questionnaire import QUESTIONNAIRE_ID, QUESTIONNAIRE_URL, build_questionnaire, value_system
 from decision_core.questionnaire_response import InvalidResponse, read_response
 
 from . import schemas
@@ -29,15 +31,74 @@ bp = Blueprint("interview", __name__)
 FHIR_JSON = "application/fhir+json"
 FORMATS = ("json", "application/json", FHIR_JSON, "application/fhir+json; fhirVersion=4.0")
 PROBLEMS = (400, 401, 413, 415, 422)
+# FHIR dateTime: a year, year-month, date, or date and time with a zone
+DATE_TIME = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:[0-9]{2}))?)?)?$"
 RESOURCE = {"type": "object", "required": ["resourceType"], "additionalProperties": True,
             "properties": {"resourceType": {"type": "string"}}}
-NEXT_QUESTION_BODY = {"type": "object", "required": ["resourceType"], "additionalProperties": True,
-                      "properties": {"resourceType": {"type": "string", "enum": ["Parameters", "QuestionnaireResponse"]}},
-                      "description": "A Parameters resource with a 'questionnaire-response' parameter, or a "
-                                     "QuestionnaireResponse."}
-QR_BODY = {"type": "object", "required": ["resourceType"], "additionalProperties": True,
-           "properties": {"resourceType": {"type": "string", "enum": ["QuestionnaireResponse"]}},
-           "description": "A QuestionnaireResponse to the hamstring-intake Questionnaire (linkId = fact name)."}
+
+
+def _answer_schema(fact) -> dict[str, Any]:
+    if fact.type == "bool":
+        key, value = "valueBoolean", {"type": "boolean"}
+    elif fact.type in ("int", "number"):
+        key, value = ("valueInteger", {"type": "integer"}) if fact.type == "int" else ("valueDecimal", {"type": "number"})
+        value.update({k: v for k, v in (("minimum", fact.min), ("maximum", fact.max)) if v is not None})
+    elif fact.type in ("choice", "choices"):
+        key, value = "valueCoding", {"type": "object", "required": ["code"], "additionalProperties": False,
+                                     "properties": {"code": {"type": "string", "enum": list(fact.values)},
+                                                    "system": {"type": "string", "enum": [value_system(fact.name)]},
+                                                    "display": {"type": "string"}}}
+    else:
+        key, value = "valueString", {"type": "string", "pattern": r"^\s*\S[^\x00]{0,38}$", "maxLength": 40}
+    return {"type": "object", "required": [key], "additionalProperties": False, "properties": {key: value}}
+
+
+def _item_schema(fact) -> dict[str, Any]:
+    return {"type": "object", "required": ["linkId"], "additionalProperties": False,
+            "properties": {"linkId": {"type": "string", "enum": [fact.name]},
+                           "answer": {"type": "array", "items": _answer_schema(fact),
+                                      "maxItems": fact.max_items if fact.type in ("choices", "list") else 1}}}
+
+
+def questionnaire_response_schema(backend) -> dict[str, Any]:
+    """A QuestionnaireResponse this service reads: one item per fact (linkId = fact name; no answer: skipped)."""
+    items = [_item_schema(fact) for fact in backend.catalogue.facts.values()]
+    contained = {"type": "array", "items": {
+        "type": "object", "required": ["resourceType"],
+        "properties": {"resourceType": {"type": "string"}, "id": {"type": "string"},
+                       "item": {"type": "array", "items": {"type": "object",
+                                                           "properties": {"linkId": {"type": "string"}}}}}}}
+    return {"type": "object", "required": ["resourceType"], "additionalProperties": True,
+            "description": "A QuestionnaireResponse to the hamstring-intake Questionnaire (linkId = fact name; an "
+                           "item with no answer is a skipped question). Groups may nest the items.",
+            "properties": {"resourceType": {"type": "string", "enum": ["QuestionnaireResponse"]},
+                           "id": {"type": "string", "pattern": "^[A-Za-z0-9\\-.]{1,64}$"},
+                           "status": {"type": "string", "enum": ["in-progress", "completed", "amended"]},
+                           "questionnaire": {"type": "string",
+                                             "pattern": f"^({re.escape(QUESTIONNAIRE_URL)}(\\|.*)?|#.+)$"},
+                           "contained": contained,
+                           "extension": {"type": "array", "items": {"type": "object"}},
+                           "language": {"type": "string", "enum": available_languages()},
+                           "authored": {"type": "string", "pattern": DATE_TIME},
+                           "item": {"type": "array", "items": {"anyOf": items}}}}
+
+
+def next_question_schema(backend) -> dict[str, Any]:
+    return {"description": "A Parameters resource with a 'questionnaire-response' parameter, or a "
+                           "QuestionnaireResponse (its contained Questionnaire holds the questions asked so far).",
+            "anyOf": [questionnaire_response_schema(backend), parameters_schema(backend)]}
+
+
+def parameters_schema(backend) -> dict[str, Any]:
+    qr = questionnaire_response_schema(backend)
+    return {"type": "object", "required": ["resourceType", "parameter"], "additionalProperties": False,
+                           "properties": {"resourceType": {"type": "string", "enum": ["Parameters"]},
+                                          "parameter": {"type": "array", "minItems": 1, "maxItems": 1, "items": {
+                                              "type": "object", "required": ["name", "resource"],
+                                              "additionalProperties": False,
+                                              "properties": {"name": {"type": "string",
+                                                                      "enum": ["questionnaire-response"]},
+                                                             "resource": qr}}}}}
 
 
 class QuestionnaireQuery(Schema):
@@ -46,7 +107,7 @@ class QuestionnaireQuery(Schema):
 
     format = fields.String(data_key="_format", validate=validate.OneOf(FORMATS),
                            metadata={"description": "FHIR's _format: JSON is the only one served."})
-    lang = fields.String(validate=validate.Regexp(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})?$"),
+    lang = fields.String(validate=validate.OneOf(available_languages()),
                          metadata={"description": "The language of the question texts (default: English)."})
 
 
@@ -55,6 +116,50 @@ def _authenticate():
     if request.method == "OPTIONS":
         return
     state().api_auth.check(request)
+
+
+_validators: dict[tuple[int, str], Any] = {}
+_validators_lock = threading.Lock()
+
+
+def check_body(body: Any, which) -> None:
+    """The body against the JSON schema the OpenAPI document shows for it: a 422 naming each bad place."""
+    from jsonschema import Draft4Validator
+
+    backend = state().backend
+    key = (id(backend), which.__name__)
+    validator = _validators.get(key)
+    if validator is None:
+        with _validators_lock:
+            validator = _validators.setdefault(key, Draft4Validator(which(backend)))
+    errors: dict[str, list[str]] = {}
+    _collect(validator.iter_errors(body), (), errors, backend)
+    if errors:
+        raise Problem(422, "The request body is not a resource this operation reads: " + ", ".join(sorted(errors))
+                      + ". See 'errors' for each place.", kind="invalid-questionnaire-response",
+                      title="Invalid QuestionnaireResponse", errors=dict(sorted(errors.items())[:20]))
+
+
+def _collect(found, prefix: tuple, errors: dict[str, list[str]], backend) -> None:
+    from jsonschema import Draft4Validator
+
+    for error in found:
+        path = prefix + tuple(error.absolute_path)
+        instance = error.instance
+        if error.validator == "anyOf" and isinstance(instance, dict) and isinstance(instance.get("linkId"), str) \
+                and instance["linkId"] in backend.catalogue.facts:
+            # an item: judged by its own question's schema, so the error names the answer's field
+            fact = backend.catalogue.facts[instance["linkId"]]
+            _collect(Draft4Validator(_item_schema(fact)).iter_errors(instance), path, errors, backend)
+            continue
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".") or "resourceType"
+        errors.setdefault(where, []).append(_message(error))
+
+
+def _message(error) -> str:
+    if error.validator == "anyOf" and isinstance(error.instance, dict) and "linkId" in error.instance:
+        return f"linkId {str(error.instance['linkId'])[:60]!r} is not a question of this questionnaire."
+    return error.message[:300]
 
 
 def _interview() -> Interview:
@@ -96,7 +201,7 @@ def questionnaire():
 
 @bp.post("/fhir/Questionnaire/$next-question")
 @operation(summary="Adaptive interview: the next question (SDC $next-question)", tags=["interview"],
-           body=NEXT_QUESTION_BODY,
+           body=next_question_schema,
            description="Stateless: the answers so far are in the QuestionnaireResponse. Returns it with the next "
                        "question added to its contained Questionnaire and display items with the triage and likely "
                        "causes so far; when the interview stops (docs/interview.md), status 'completed' with the "
@@ -104,6 +209,8 @@ def questionnaire():
            responses={200: ("The QuestionnaireResponse.", {FHIR_JSON: RESOURCE})}, problems=PROBLEMS)
 def next_question_view():
     body = read_json_body()
+    check_body(body, parameters_schema if isinstance(body, dict) and body.get("resourceType") == "Parameters"
+               else questionnaire_response_schema)
     lang = None
     if isinstance(body, dict):
         inner = body
@@ -145,12 +252,13 @@ GUIDANCE_EXTENSION = "urn:hamstring-decision-core:extension:guidance-response"
 
 @bp.post("/v1/evaluations/from-questionnaire-response")
 @operation(summary="Evaluate a QuestionnaireResponse to the intake Questionnaire", tags=["evaluations"],
-           body=QR_BODY,
+           body=questionnaire_response_schema,
            description="The answers are read as facts (linkId = fact name; an item with no answer is unknown) and "
                        "evaluated exactly as POST /v1/evaluations evaluates them.",
            responses={200: ("The result.", schemas.ResultSchema)}, problems=PROBLEMS)
 def from_questionnaire_response():
     body = read_json_body()
+    check_body(body, questionnaire_response_schema)
     backend = state().backend
     try:
         answers = read_response(body, backend.catalogue)

@@ -166,12 +166,14 @@ def build_spec(app: Flask) -> dict[str, Any]:
             params = [{"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
                       for name in sorted(rule.arguments)]
             if doc["query"] is not None:
-                query = named.get(doc["query"], doc["query"])
+                query = named.get(doc["query"], doc["query"]) if isinstance(doc["query"], str) else doc["query"]
                 params.append({"in": "query", "schema": query})
             if params:
                 op["parameters"] = params
             if doc["body"] is not None:
-                body = named.get(doc["body"], doc["body"])
+                body = named.get(doc["body"], doc["body"]) if isinstance(doc["body"], str) else doc["body"]
+                if callable(body) and not isinstance(body, type):
+                    body = body(backend)  # a JSON schema made from what is served (the interview's resources)
                 op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
             responses: dict[str, Any] = {}
             for status, (description, content) in doc["responses"].items():
