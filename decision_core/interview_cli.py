@@ -24,6 +24,7 @@ YES = {"y", "yes", "s", "si", "sí", "true", "1"}
 NO = {"n", "no", "false", "0"}
 PROMPT_HINT = N_("Enter skips, 'back' goes back, 'quit' stops.")
 ANSWER_YES_NO = N_("Answer y (yes) or n (no).")
+YES_NO = N_("y / n")
 
 
 def _setup(lang: str | None, engine: str | None):
@@ -76,13 +77,18 @@ def parse_answer(fact, text: str) -> Any:
     return [w.strip() for w in text.split(",") if w.strip()]
 
 
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
 def _show(question, fact, gettext, number: int) -> None:
     click.echo("")
-    click.echo(f"{number}. {gettext(' '.join(fact.question.split()))}")
-    if fact.help:
-        click.echo("   " + gettext(" ".join(fact.help.split())))
+    question, help_text = _words(fact.question), _words(fact.help or "")
+    click.echo(f"{number}. {gettext(question)}")
+    if help_text:
+        click.echo("   " + gettext(help_text))
     if fact.type == "bool":
-        click.echo("   y / n")
+        click.echo("   " + gettext(YES_NO))
     for i, value in enumerate(fact.values, start=1):
         click.echo(f"   {i}) {gettext(fact.value_label(value))}")
     if fact.type == "choices":

@@ -53,12 +53,16 @@ def _identity(text: str) -> str:
     return text
 
 
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
 def fact_item(fact: Fact, gettext=_identity, catalogue: Catalogue | None = None) -> dict[str, Any]:
     """One fact as a Questionnaire item (help as a child display item)."""
     item: dict[str, Any] = {
         "linkId": fact.name,
         "code": [{"system": FACT_CODE_SYSTEM, "code": fact.name, "display": gettext(fact.label)}],
-        "text": gettext(" ".join(fact.question.split())),
+        "text": gettext(_words(fact.question)),
         "type": ITEM_TYPES[fact.type],
     }
     extensions: list[dict[str, Any]] = []
@@ -87,7 +91,7 @@ def fact_item(fact: Fact, gettext=_identity, catalogue: Catalogue | None = None)
         if len(fact.enable_when) > 1:
             item["enableBehavior"] = "all"
     if fact.help:
-        item["item"] = [{"linkId": fact.name + HELP_SUFFIX, "type": "display", "text": gettext(" ".join(fact.help.split())),
+        item["item"] = [{"linkId": fact.name + HELP_SUFFIX, "type": "display", "text": gettext(_words(fact.help)),
                          "extension": [{"url": ITEM_CONTROL, "valueCodeableConcept": {
                              "coding": [{"system": ITEM_CONTROL_SYSTEM, "code": "help", "display": "Help-Button"}]}}]}]
     return item
