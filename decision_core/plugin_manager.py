@@ -11,6 +11,9 @@ the first :func:`get_registry` builds the registry once per process.
 * ``DECISION_CORE_STRICT=1``: any plugin failure stops start-up with every
   error; otherwise a failed plugin is logged, left out whole, and reported as
   ``failed`` (``decision-core plugins``, ``GET /v1/rulesets``).
+* ``DECISION_CORE_PLUGIN_IMPORT_TIMEOUT``: seconds each installed plugin may take
+  to import (default 30; 0: no limit). Each is logged as it loads; one that takes
+  longer fails, named, and its import is left running in a daemon thread.
 
 A plugin is accepted or rejected as a whole: it fails when it cannot be
 imported, implements a hook that does not exist (``pm.check_pending()``), raises
@@ -30,6 +33,7 @@ import os
 import re
 import sys
 import threading
+import time
 import traceback
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -55,6 +59,7 @@ from .catalogue import (
     ruleset_files,
 )
 from .i18n import catalogue_files
+from .plugin_loading import IMPORT_TIMEOUT_ENV, ImportTimeout, import_timeout_from_env, load_entry_point
 from .ruleset_schema import FactSchema, flatten_messages
 
 log = logging.getLogger(__name__)
@@ -305,15 +310,26 @@ def create_plugin_manager() -> tuple[pluggy.PluginManager, list[PluginInfo]]:
         _register(pm, info, module)
         if info.status == "failed":
             raise PluginError(info.error)
+    try:
+        timeout = import_timeout_from_env()
+    except ValueError as exc:
+        raise PluginError(str(exc)) from None
     for info, ep in _selected_entry_points(infos):
+        log.info("loading plugin %s (entry point %s = %s)", ep.name, ep.name, ep.value)
+        started = time.monotonic()
         try:
-            plugin = ep.load()
+            plugin = load_entry_point(ep, timeout)
+        except ImportTimeout:
+            info.fail(f"plugin '{ep.name}' (entry point {ep.name} = {ep.value}, distribution {info.distribution}) "
+                      f"did not finish importing within {timeout:g} s ({IMPORT_TIMEOUT_ENV})")
+            continue
         except Exception as exc:
             where = _location(exc, _module_roots(ep.module))
             info.fail(f"plugin '{ep.name}' (entry point {ep.name} = {ep.value}, distribution {info.distribution}) "
                       f"failed to import: {type(exc).__name__}: {exc}{_at(where)}")
             log.debug("import of plugin %s failed", ep.name, exc_info=True)
             continue
+        log.info("plugin %s imported in %.2f s", ep.name, time.monotonic() - started)
         _register(pm, info, plugin)
     _check_pending(pm, infos)
     for info in infos:

@@ -57,13 +57,35 @@ def test_numbers_python_writes_with_an_exponent_reach_durable_rules_intact(mini_
     assert durable.facts["sitting"] == value
 
 
-@pytest.mark.parametrize("value", [1e16, 3e20, 1e300, 10**400])
-def test_huge_numbers_reach_durable_rules_intact(builtin_catalogue, builtin_evaluators, value):
-    unbounded = [f.name for f in builtin_catalogue.facts.values() if f.type == "number" and f.max is None]
-    assert unbounded, "domain.md has numbers with no maximum (tightness_duration_weeks)"
-    for name in unbounded:
-        durable, plain = both(builtin_evaluators, {name: value})
-        assert durable.comparable() == plain.comparable()
+BOUNDED = {"tightness_duration_weeks": 5720, "previous_injury_months_ago": 1320}  # a lifetime at age 110
+
+
+def test_every_number_fact_has_a_maximum(builtin_catalogue):
+    # 10**20 weeks is not a duration: every number now has a maximum in the contract's spirit
+    numbers = {f.name: f.max for f in builtin_catalogue.facts.values() if f.type in ("int", "number")}
+    assert all(m is not None for m in numbers.values()), numbers
+    assert {name: numbers[name] for name in BOUNDED} == BOUNDED
+
+
+@pytest.mark.parametrize("name", sorted(BOUNDED))
+@pytest.mark.parametrize("past", [0.001, 1, 1e16, 3e20, 1e300, 2**64, 10**400])
+def test_a_number_past_its_maximum_is_refused_naming_the_fact(builtin_evaluators, name, past):
+    from decision_core.intake import InvalidFacts
+
+    for evaluator in builtin_evaluators.values():
+        with pytest.raises(InvalidFacts) as refused:
+            evaluator.evaluate({name: BOUNDED[name] + past})
+        assert list(refused.value.errors) == [name]
+        assert "less than or equal to" in refused.value.errors[name][0]
+
+
+@pytest.mark.parametrize("name", sorted(BOUNDED))
+@pytest.mark.parametrize("offset", [0, 0.5])
+def test_the_largest_allowed_numbers_reach_durable_rules_intact(builtin_evaluators, name, offset):
+    value = BOUNDED[name] - offset
+    durable, plain = both(builtin_evaluators, {name: value, "stretching_response": "no_change"})
+    assert durable.comparable() == plain.comparable()
+    assert durable.facts[name] == value
 
 
 def test_the_oracle_would_notice_a_difference(mini_evaluators):

@@ -478,3 +478,56 @@ def test_two_distributions_with_one_entry_point_name(tmp_path):
         infos = [p for p in get_registry().plugins if p.name == "twin"]
         assert [i.status for i in infos] == ["ok", "failed"]
         assert "already taken by distribution dist-a" in infos[1].error and "dist-b" in infos[1].error
+
+
+# --------------------------------------------------------------- slow imports
+
+SLOW_PLUGINS = REPO / "tests" / "fixtures" / "plugins"
+
+
+def _join_import_threads() -> None:
+    import threading
+
+    for thread in threading.enumerate():
+        if thread.name.startswith("import plugin "):
+            thread.join(30)  # let an abandoned import finish before the plugin is "uninstalled"
+
+
+def test_each_plugin_is_logged_as_it_loads(monkeypatch, caplog):
+    monkeypatch.setenv("SLOW_PLUGIN_SECONDS", "0.1")
+    with caplog.at_level("INFO", logger="decision_core"), installed_plugin("slow_plugin", source_dir=SLOW_PLUGINS):
+        registry = get_registry()
+        assert registry.plugin("slow_plugin").status == "ok"
+        assert "slow_plugin_fact" in registry.catalogue.facts
+    assert "loading plugin slow_plugin (entry point slow_plugin = slow_plugin)" in caplog.text
+    assert "plugin slow_plugin imported in" in caplog.text
+
+
+def test_a_plugin_slower_than_the_budget_fails_named_and_start_up_goes_on(monkeypatch, caplog):
+    import time
+
+    monkeypatch.setenv("SLOW_PLUGIN_SECONDS", "3")
+    monkeypatch.setenv("DECISION_CORE_PLUGIN_IMPORT_TIMEOUT", "0.3")
+    with installed_plugin("slow_plugin", source_dir=SLOW_PLUGINS):
+        started = time.monotonic()
+        with caplog.at_level("INFO", logger="decision_core"):
+            registry = get_registry()
+        took = time.monotonic() - started
+        info = registry.plugin("slow_plugin")
+        assert info.status == "failed" and took < 2.5
+        assert info.error.startswith("plugin 'slow_plugin' (entry point slow_plugin = slow_plugin")
+        assert "did not finish importing within 0.3 s (DECISION_CORE_PLUGIN_IMPORT_TIMEOUT)" in info.error
+        assert "slow_plugin_fact" not in registry.catalogue.facts
+        assert "loading plugin slow_plugin" in caplog.text and info.error in caplog.text
+        # strict mode refuses to start, naming it
+        monkeypatch.setenv("DECISION_CORE_STRICT", "1")
+        with pytest.raises(PluginError, match="plugin 'slow_plugin' .* did not finish importing within 0.3 s"):
+            build_registry()
+        _join_import_threads()
+
+
+@pytest.mark.parametrize("value", ["soon", "-1", "nan"])
+def test_a_bad_import_budget_is_named(monkeypatch, value):
+    monkeypatch.setenv("DECISION_CORE_PLUGIN_IMPORT_TIMEOUT", value)
+    with pytest.raises(PluginError, match="DECISION_CORE_PLUGIN_IMPORT_TIMEOUT"):
+        build_registry()

@@ -185,3 +185,36 @@ def test_a_note_after_a_full_line_does_not_strand_the_first_word():
         if len(first_line.split()) < 3:
             stranded.append(tenth_mm / 10)
     assert not stranded, f"a first word alone on its line at widths {stranded} mm"
+
+
+def _png(tmp_path, name="logo.png", size=(240, 60)):
+    from PIL import Image  # Pillow comes with WeasyPrint
+
+    path = tmp_path / name
+    Image.new("RGB", size, (30, 107, 52)).save(path)
+    return path
+
+
+def test_a_clinic_header_is_drawn_inside_the_page_and_nothing_is_fetched(tmp_path, poppler):
+    """The clinic logo arrives as a data: URI and is drawn; the clinic's header line (logo,
+    name, a long address, phone) wraps inside the page; a file the HTML names is not read."""
+    from decision_core.adapters.reports.clinic import ClinicProfile, _logo_uri
+    from decision_core.adapters.reports.formats import _no_fetch
+    from weasyprint import HTML
+
+    clinic = ClinicProfile(name="Riverside Physiotherapy", phone="0117 496 0123", emergency_number="999",
+                           address="Unit 4, The Old Tannery, 12 Mill Lane, Bristol BS1 4QA",
+                           logo=_logo_uri(str(_png(tmp_path)), tmp_path))
+    result = decision_core.evaluate({"sitting_hours_per_day": 10}).to_dict()
+    pdf = render(result, "pdf", clinic=clinic, generated_at=WHEN)
+    reader = PdfReader(io.BytesIO(pdf))
+    assert [image.image.size for image in reader.pages[0].images] == [(240, 60)]
+    assert "Riverside Physiotherapy" in reader.pages[0].extract_text()
+    page = rasterise(pdf)[0]
+    strip = page.width - round(RIGHT_STRIP_MM * MM)
+    assert not [y for y in range(page.height) if page.row_has_ink(y, strip)], "the clinic header runs off the page"
+
+    on_disk = _png(tmp_path, "on-disk.png", (50, 50))
+    html = f"<html lang='en'><title>t</title><p>text</p><img src='{on_disk.as_uri()}'></html>"
+    pdf = HTML(string=html, url_fetcher=_no_fetch()).write_pdf()
+    assert not PdfReader(io.BytesIO(pdf)).pages[0].images

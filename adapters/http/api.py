@@ -27,6 +27,10 @@ REST_PROBLEMS = (400, 401, 413, 415, 422)
 # its unguessable, short-lived id is what authorises it.
 PUBLIC_ENDPOINTS = {"api.stored_report"}
 FALLBACK_REPORT_FORMATS = ("html", "markdown", "text", "json")
+# HTML reports are self-contained (inline CSS, data: images, no scripts): a browser may load nothing else,
+# so markup that slipped into a report could neither run nor fetch.
+HTML_REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+                   "form-action 'none'; frame-ancestors 'none'")
 
 
 @bp.before_request
@@ -215,4 +219,6 @@ def render_report(fmt, result: Result, **options) -> Response:
         content_type += "; charset=utf-8"
     response = Response(bytes(body), status=200, content_type=content_type)
     response.headers["Content-Disposition"] = f'inline; filename="hamstring-report.{fmt.extension}"'
+    if response.mimetype in ("text/html", "application/xhtml+xml"):
+        response.headers["Content-Security-Policy"] = HTML_REPORT_CSP
     return response

@@ -14,7 +14,7 @@ from marshmallow import Schema
 
 from .backend import Backend
 from .config import DEVELOPMENT, load_config
-from .errors import register_error_handlers
+from .errors import log_exception_safely, loggable_path, register_error_handlers
 from .fhir import FactMapper
 from .schemas import report_query_schema, report_request_schema
 from .security import ApiKeyAuth, CdsJwtAuth
@@ -63,6 +63,11 @@ class AppState:
         return base.rstrip("/") + path
 
 
+class _Flask(Flask):
+    def log_exception(self, exc_info) -> None:
+        log_exception_safely(self, exc_info)
+
+
 def state() -> AppState:
     return current_app.extensions[EXTENSION]
 
@@ -102,7 +107,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, backend: Backend | No
     # Warm up: the engine's rules are loaded and one evaluation has run before the first request.
     backend.evaluator.evaluate({})
 
-    app = Flask(__name__, static_folder=None)
+    app = _Flask(__name__, static_folder=None)
     app.config.update(cfg)
     app.json.sort_keys = False
     if cfg["TRUST_PROXY"]:
@@ -173,5 +178,8 @@ def _register_request_hooks(app: Flask, log_requests: bool) -> None:
         if log_requests and log.isEnabledFor(logging.INFO):
             # method, path and status only: bodies and query strings may hold patient data
             elapsed = (time.perf_counter() - g.started) * 1000 if "started" in g else 0.0
-            log.info("%s %s %s %.1fms id=%s", request.method, request.path, response.status_code, elapsed, rid)
+            path = loggable_path()
+            log.info("%s %s %s %.1fms id=%s", request.method, path, response.status_code, elapsed, rid,
+                     extra={"request_id": rid, "event": {"method": request.method, "path": path, "status": response.status_code,
+                                      "ms": round(elapsed, 1)}})
         return response

@@ -117,6 +117,9 @@ class HttpConfigSchema(Schema):
     CORS_MAX_AGE = _positive(load_default=600)
     PUBLIC_BASE_URL = fields.Url(load_default=None, allow_none=True, require_tld=False, schemes={"http", "https"},
                                  metadata={"description": "The server's external base URL, for links and the CDS Hooks JWT audience."})
+    TRUSTED_HOSTS = _Words(load_default=None, allow_none=True, metadata={
+        "description": "The only Host names requests may carry (Flask's TRUSTED_HOSTS; others get 400). Without "
+                       "PUBLIC_BASE_URL, links and the JWT audience come from the Host, so production needs one of the two."})
     TRUST_PROXY = fields.Integer(strict=False, load_default=0, validate=validate.Range(min=0, max=5),
                                  metadata={"description": "How many reverse proxies set X-Forwarded-* headers."})
     ENGINE = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["durable", "plain"]))
@@ -143,6 +146,9 @@ class HttpConfigSchema(Schema):
         "description": "SQLite file shared by worker processes for report links and JWT ids (set by `serve`)."})
     BENCHMARK_ECHO = _Flag(load_default=False, metadata={"description": "Expose POST /v1/echo (benchmarks only)."})
     LOG_REQUESTS = _Flag(load_default=True)
+    LOG_FORMAT = fields.String(load_default="json", validate=validate.OneOf(["json", "text"]), metadata={
+        "description": "How `serve` writes logs: json (one JSON object per line) or text (control characters "
+                       "escaped); either way no input can start a line."})
 
 
 KEYS = tuple(HttpConfigSchema().fields)
@@ -190,6 +196,14 @@ def load_config(overrides: Mapping[str, Any] | None = None, environ: Mapping[str
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems)) from None
     if config["API_KEYS_FILE"]:
         config["API_KEYS"] = config["API_KEYS"] + _read_keys(config["API_KEYS_FILE"])
+    if (config["ENV"] != DEVELOPMENT and config["CDS_TRUSTED_ISSUERS"] and not config["PUBLIC_BASE_URL"]
+            and not config["TRUSTED_HOSTS"]):
+        # the JWT audience would be the Host header's: a token minted for evil.example, sent with
+        # Host: evil.example, would be accepted
+        name = origin.get("PUBLIC_BASE_URL", ENV_PREFIX + "PUBLIC_BASE_URL")
+        raise ConfigError(f"invalid configuration:\n  {name}: required in production when "
+                          f"{origin['CDS_TRUSTED_ISSUERS']} is set (the CDS Hooks JWT audience must not come from "
+                          f"the request's Host header); or list the server's host names in {ENV_PREFIX}TRUSTED_HOSTS")
     return config
 
 

@@ -22,6 +22,11 @@ log = logging.getLogger("decision_core.adapters.http")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:hamstring-decision-core:problem:"
+# A body of 24,000 unknown keys once answered with a 1.6 MB problem: list the first ones and count the rest.
+MAX_LISTED_ERRORS = 50
+MAX_NAMED_IN_DETAIL = 10
+MAX_NAME_LENGTH = 100
+MAX_DETAIL_LENGTH = 1000
 
 
 class Problem(Exception):
@@ -38,15 +43,32 @@ class Problem(Exception):
         self.extensions = extensions
 
 
+def field_names(errors: dict[str, Any]) -> str:
+    """The fields of an error list for a detail: the first few (shortened), then how many more."""
+    names = sorted(errors)
+    shown = ", ".join(_short(n) for n in names[:MAX_NAMED_IN_DETAIL])
+    more = len(names) - MAX_NAMED_IN_DETAIL
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= MAX_NAME_LENGTH else name[:MAX_NAME_LENGTH] + "…"
+
+
+def capped_errors(errors: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """The first MAX_LISTED_ERRORS fields (in name order, names shortened) and how many were left out."""
+    names = sorted(errors)
+    kept = {_short(n): errors[n] for n in names[:MAX_LISTED_ERRORS]}
+    return kept, len(names) - len(kept)
+
+
 def invalid_facts(exc: InvalidFacts, **extensions: Any) -> Problem:
-    fields = ", ".join(sorted(exc.errors))
-    return Problem(422, f"The facts are not valid: {fields}. See 'errors' for each field.",
+    return Problem(422, f"The facts are not valid: {field_names(exc.errors)}. See 'errors' for each field.",
                    kind="invalid-facts", title="Invalid facts", errors=exc.errors, **extensions)
 
 
 def invalid_request(errors: dict[str, list[str]], what: str = "request body") -> Problem:
-    fields = ", ".join(sorted(errors))
-    return Problem(422, f"The {what} is not valid: {fields}. See 'errors' for each field.",
+    return Problem(422, f"The {what} is not valid: {field_names(errors)}. See 'errors' for each field.",
                    kind="invalid-request", title="Invalid request", errors=errors)
 
 
@@ -58,11 +80,24 @@ def problem_response(problem: Problem) -> Response:
         "detail": problem.detail,
         "instance": request.path,
     }
+    if len(body["detail"]) > MAX_DETAIL_LENGTH:
+        body["detail"] = body["detail"][:MAX_DETAIL_LENGTH] + "…"
     rid = getattr(g, "request_id", None)
     if rid:
         body["request_id"] = rid
     body.update(problem.extensions)
-    response = Response(json.dumps(body, ensure_ascii=False), status=problem.status, mimetype=PROBLEM_MEDIA_TYPE)
+    if isinstance(body.get("errors"), dict):
+        body["errors"], omitted = capped_errors(body["errors"])
+        if omitted:
+            body["errors_omitted"] = omitted
+        for name, value in list(body.items()):  # per-field extensions (fact_sources) follow the listed fields
+            if name not in ("errors", "instance") and isinstance(value, dict) and len(value) > MAX_LISTED_ERRORS:
+                body[name] = {k: v for k, v in value.items() if _short(k) in body["errors"]}
+    try:
+        text = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate from the client, echoed in a field name: escape it
+        text = json.dumps(body).encode("ascii")
+    response = Response(text, status=problem.status, mimetype=PROBLEM_MEDIA_TYPE)
     for name, value in problem.headers.items():
         response.headers[name] = value
     return response
@@ -81,6 +116,33 @@ def _safe_frames(exc: BaseException) -> str:
     """Where it failed (file, line, function), without the message or locals, which may hold patient data."""
     frames = traceback.extract_tb(exc.__traceback__)[-6:]
     return " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}:{f.name}" for f in reversed(frames))
+
+
+def describe_exception(exc: BaseException) -> str:
+    """An exception's type and where it was raised, and the same for the ones it happened during:
+    never a message, which may quote the request (a fact name, a value)."""
+    parts, seen = [], set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen and len(parts) < 4:
+        seen.add(id(current))
+        parts.append(f"{type(current).__name__} at {_safe_frames(current) or '?'}")
+        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
+    return "; during ".join(parts)
+
+
+def loggable_path() -> str:
+    """The request's path fit for a log: a stored report's id, its only credential, redacted."""
+    from .logs import redact
+
+    return redact(request.path)
+
+
+def log_exception_safely(app: Flask, exc_info) -> None:
+    """Replaces Flask's ``log_exception``: its traceback holds exception messages, which may quote
+    the request (an error handler that failed on a client's key once logged the key)."""
+    exc = exc_info[1] if isinstance(exc_info, tuple) else exc_info
+    log.error("unhandled error in %s %s: %s (request id %s)", request.method, loggable_path(),
+              describe_exception(exc) if exc is not None else "?", getattr(g, "request_id", "-"))
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -108,7 +170,8 @@ def register_error_handlers(app: Flask) -> None:
         return _internal(exc)
 
     def _internal(exc: BaseException):
-        log.error("request %s %s failed: %s at %s (request id %s)", request.method, request.path,
-                  type(exc).__name__, _safe_frames(exc), getattr(g, "request_id", "-"))
+        original = getattr(exc, "original_exception", None) or exc
+        log.error("request %s %s failed: %s (request id %s)", request.method, loggable_path(),
+                  describe_exception(original), getattr(g, "request_id", "-"))
         return problem_response(Problem(500, "The server could not complete the request; nothing was concluded. "
                                              "Quote the request_id when reporting this."))

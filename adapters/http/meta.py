@@ -17,11 +17,17 @@ bp = Blueprint("meta", __name__)
 
 @bp.get("/healthz")
 @operation(summary="Liveness and what is served", tags=["meta"], security=PUBLIC,
+           description="Always 200 while the server answers, so load balancers keep routing; 'degraded' names "
+                       "the plugins that failed to load and are left out of the catalogue.",
            responses={200: ("The server is up, with its rulesets loaded.", schemas.HealthSchema)})
 def healthz():
     backend = state().backend
-    return json_response({"status": "ok", "version": __version__, "engine": backend.engine,
-                          "catalogue": backend.catalogue.fingerprint()})
+    failed = sorted(p.name for p in backend.plugins if p.status == "failed")
+    health: dict[str, Any] = {"status": "degraded" if failed else "ok", "version": __version__,
+                              "engine": backend.engine, "catalogue": backend.catalogue.fingerprint()}
+    if failed:
+        health["failed_plugins"] = failed
+    return json_response(health)
 
 
 @bp.get("/openapi.json")

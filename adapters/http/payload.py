@@ -2,12 +2,17 @@
 
 Every way a body can be wrong gets its own clear problem: no or a non-JSON
 content type (415), too large (413, raised by Werkzeug from MAX_CONTENT_LENGTH),
-empty, not UTF-8, not JSON, NaN/Infinity, nested too deeply or a key given twice
-(400). Duplicate keys are refused because which value would count is ambiguous.
+empty, not UTF-8, not JSON, NaN/Infinity, nested too deeply, a key given twice, a
+chunked body whose framing is broken, a lone surrogate (``"\\ud800"``) in a key or
+string, or an integer too long for Python to read (over 4,300 digits) (400). The
+last two name where they are. Duplicate keys are refused because which value would
+count is ambiguous.
 """
 from __future__ import annotations
 
 import json
+import re
+import sys
 from typing import Any
 
 import orjson
@@ -44,7 +49,30 @@ class _NotJsonConstant(ValueError):
     pass
 
 
+def _stream_errors() -> tuple[type[BaseException], ...]:
+    """What reading a broken body raises: the WSGI server's own parse errors (gunicorn: a chunk size
+    of 'zz') and I/O errors (the client went away mid-body)."""
+    errors: tuple[type[BaseException], ...] = (OSError, ValueError)
+    try:
+        from gunicorn.http.errors import ParseException
+    except ImportError:  # another WSGI server
+        return errors
+    return (*errors, ParseException)
+
+
+_STREAM_ERRORS = _stream_errors()
+
+
 def _read_body(limit: int | None) -> bytes:
+    try:
+        return _read_stream(limit)
+    except _STREAM_ERRORS:
+        raise Problem(400, "The request body could not be read: its framing is broken (e.g. a chunk size that is "
+                           "not hexadecimal) or the connection ended early.", kind="malformed-json",
+                      title="Malformed JSON") from None
+
+
+def _read_stream(limit: int | None) -> bytes:
     if request.content_length is not None or limit is None:
         return request.get_data(cache=False)  # Werkzeug raises 413 when Content-Length exceeds the limit
     # A chunked body has no length up front; Werkzeug would silently cut it at the limit, so read one byte more.
@@ -83,16 +111,80 @@ def read_json_body() -> Any:
     if not text.strip():
         raise Problem(400, "The request body is empty; send a JSON object.", kind="malformed-json", title="Malformed JSON")
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+        data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
     except json.JSONDecodeError as exc:
         detail = f"The request body is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
     except _DuplicateKey as exc:
-        detail = f"The request body gives the key '{str(exc)[:80]}' twice in one object; give each key once."
+        detail = f"The request body gives the key '{_printable(str(exc))[:80]}' twice in one object; give each key once."
     except _NotJsonConstant as exc:
         detail = f"The request body is not valid JSON: {exc} is not a JSON value."
     except RecursionError:
         detail = "The request body is nested too deeply."
+    except ValueError:  # an integer past Python's limit on digits: find where, to say so
+        _refuse_unreadable(_unreadable(json.loads(text, object_pairs_hook=_no_duplicates, parse_int=_int_or_marker)))
+        detail = "The request body holds a number too long to read."
+    else:
+        # A lone surrogate can only arrive as a \uD800-\uDFFF escape (UTF-8 cannot carry one): look only then.
+        if _SURROGATE_ESCAPE.search(text):
+            _refuse_unreadable(_unreadable(data))
+        return data
     raise Problem(400, detail, kind="malformed-json", title="Malformed JSON")
+
+
+# ------------------------------------------------------ values JSON allows but nothing can use
+
+MAX_INT_DIGITS = sys.get_int_max_str_digits() or 4300
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_LONE_SURROGATE = "has a lone surrogate (an unpaired \\uD800-\\uDFFF escape): not Unicode text"
+MAX_UNREADABLE_LISTED = 10
+
+
+class _TooLong:
+    """Where json would have raised on an integer of this many digits."""
+
+    def __init__(self, digits: int):
+        self.digits = digits
+
+
+def _int_or_marker(text: str) -> int | _TooLong:
+    digits = len(text.lstrip("-"))
+    return _TooLong(digits) if digits > MAX_INT_DIGITS else int(text)
+
+
+def _printable(text: str) -> str:
+    """A client's string fit for a problem: lone surrogates written as escapes."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8") if _SURROGATE.search(text) else text
+
+
+def _unreadable(data: Any) -> dict[str, list[str]]:
+    """Each place (facts.sports[0]) that holds a lone surrogate or a too-long integer; iterative,
+    because a body may be nested as deeply as json allows."""
+    found: dict[str, list[str]] = {}
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack and len(found) < MAX_UNREADABLE_LISTED:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in reversed(value.items()):
+                child = f"{path}.{_printable(key)[:80]}" if path else _printable(key)[:80]
+                if _SURROGATE.search(key):
+                    found.setdefault(child, []).append(f"The key {_LONE_SURROGATE}.")
+                stack.append((child, item))
+        elif isinstance(value, list):
+            stack.extend((f"{path}[{i}]", item) for i, item in reversed(list(enumerate(value))))
+        elif isinstance(value, str) and _SURROGATE.search(value):
+            found.setdefault(path or "_schema", []).append(f"The text {_LONE_SURROGATE}.")
+        elif isinstance(value, _TooLong):
+            found.setdefault(path or "_schema", []).append(
+                f"The number has {value.digits} digits; at most {MAX_INT_DIGITS} can be read.")
+    return found
+
+
+def _refuse_unreadable(found: dict[str, list[str]]) -> None:
+    if found:
+        names = ", ".join(sorted(found))
+        raise Problem(400, f"The request body holds values that cannot be read: {names}. See 'errors'.",
+                      kind="malformed-json", title="Malformed JSON", errors=found)
 
 
 def load_with(schema: Schema, data: Any, what: str = "request body") -> dict[str, Any]:
@@ -125,4 +217,8 @@ def errors_by_field(messages: Any) -> dict[str, list[str]]:
 
 
 def json_response(data: Any, status: int = 200) -> Response:
-    return current_app.response_class(orjson.dumps(data), status=status, mimetype=JSON_MEDIA_TYPE)
+    try:
+        body = orjson.dumps(data)
+    except TypeError:  # orjson refuses integers past 64 bits, which JSON allows (the echo route sends them back)
+        body = json.dumps(data, separators=(",", ":")).encode("ascii")
+    return current_app.response_class(body, status=status, mimetype=JSON_MEDIA_TYPE)

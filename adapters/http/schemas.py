@@ -9,7 +9,7 @@ response against it.
 """
 from __future__ import annotations
 
-from marshmallow import RAISE, EXCLUDE, INCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import RAISE, EXCLUDE, INCLUDE, Schema, ValidationError, fields, validate
 
 
 class _Open(Schema):
@@ -329,7 +329,10 @@ class RulesetListSchema(_Open):
 
 
 class HealthSchema(_Open):
-    status = fields.String(required=True, metadata={"description": "ok"})
+    status = fields.String(required=True, validate=validate.OneOf(["ok", "degraded"]), metadata={
+        "description": "ok, or degraded when plugins failed to load (still 200)."})
+    failed_plugins = fields.List(fields.String(), metadata={
+        "description": "With 'degraded': the names of the plugins that failed (GET /v1/rulesets says why)."})
     version = fields.String(required=True)
     engine = fields.String(required=True)
     catalogue = fields.String(required=True, metadata={"description": "The catalogue fingerprint."})
@@ -380,6 +383,22 @@ class FhirAuthorizationSchema(Schema):
     subject = fields.String(required=True)
 
 
+# A URL by a pattern the OpenAPI document carries too: marshmallow's Url field validates more than
+# the document can say ("" was allowed by the document and refused by the server).
+HTTP_URL = r"^https?://[^\s/?#]+([/?#]\S*)?$"
+
+
+class CdsContextSchema(Schema):
+    """The hook context: any members (patientId, userId, encounterId...); ``extension`` is an object."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    extension = fields.Dict(keys=fields.String(), metadata={
+        "description": "Facts may be given in extension['hamstring-decision-core.facts'] "
+                       "(an object of fact names to values)."})
+
+
 class CdsRequestSchema(Schema):
     """A CDS Hooks service call. Unknown top-level members are ignored, as the spec allows."""
 
@@ -388,20 +407,15 @@ class CdsRequestSchema(Schema):
 
     hook = fields.String(required=True, validate=validate.Length(min=1))
     hookInstance = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    fhirServer = fields.Url(require_tld=False, schemes={"http", "https"})
+    fhirServer = fields.String(validate=[validate.Length(min=1, max=2048), validate.Regexp(HTTP_URL)],
+                               metadata={"description": "The EHR's FHIR base URL (http or https)."})
     fhirAuthorization = fields.Nested(FhirAuthorizationSchema)
-    context = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), required=True, metadata={
+    context = fields.Nested(CdsContextSchema, required=True, metadata={
         "description": "Hook context (patientId, userId, encounterId). Facts may be given in "
                        "context.extension['hamstring-decision-core.facts'] (an object of fact names to values)."})
     prefetch = fields.Dict(keys=fields.String(), values=fields.Dict(allow_none=True), metadata={
         "description": "FHIR resources or searchset Bundles, as requested by the service's prefetch templates."})
     extension = fields.Dict()
-
-    @validates_schema
-    def _context_is_object(self, data, **kwargs):
-        ext = data.get("context", {}).get("extension")
-        if ext is not None and not isinstance(ext, dict):
-            raise ValidationError("must be an object", "context.extension")
 
 
 class SourceSchema(Schema):
@@ -466,14 +480,13 @@ class FeedbackItemSchema(Schema):
 
     card = fields.String(required=True, validate=validate.Length(min=1))
     outcome = fields.String(required=True, validate=validate.OneOf(["accepted", "overridden"]))
-    acceptedSuggestions = fields.List(fields.Nested(AcceptedSuggestionSchema))
+    # The spec wants it for accepted outcomes; OpenAPI 3.0 cannot say "required when", so neither does the
+    # server (feedback is only counted): given, it names at least one suggestion.
+    acceptedSuggestions = fields.List(fields.Nested(AcceptedSuggestionSchema), validate=validate.Length(min=1),
+                                      metadata={"description": "The suggestions accepted (the spec asks for it "
+                                                               "with outcome 'accepted')."})
     overrideReason = fields.Nested(OverrideReasonSchema)
     outcomeTimestamp = fields.String(required=True, validate=validate.Length(min=1))
-
-    @validates_schema
-    def _accepted_needs_suggestions(self, data, **kwargs):
-        if data.get("outcome") == "accepted" and not data.get("acceptedSuggestions"):
-            raise ValidationError("required when the outcome is 'accepted'", "acceptedSuggestions")
 
 
 class FeedbackSchema(Schema):

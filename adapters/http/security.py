@@ -32,6 +32,11 @@ log = logging.getLogger("decision_core.adapters.http")
 
 API_KEY_HEADER = "X-API-Key"
 _UNSAFE_IN_HEADER = re.compile(r"[^\x20-\x7e]")
+# The key type (and curve) each algorithm family signs with. A JWKS without 'alg' is common, so the
+# header's alg is checked against the key itself: PyJWT raises TypeError on an RSA key with ES256.
+_KEY_FOR_ALGORITHM = {"ES256": ("EC", "P-256"), "ES384": ("EC", "P-384"), "ES512": ("EC", "P-521")}
+_KEY_FOR_ALGORITHM.update({f"{family}{bits}": ("RSA", None) for family in ("RS", "PS") for bits in (256, 384, 512)})
+NUMERIC_DATES = ("exp", "iat", "nbf")
 
 
 def _bearer(request: Request) -> str | None:
@@ -73,7 +78,7 @@ class JwksSource:
     def __init__(self, location: str, cache_seconds: int):
         self.location = location
         self.cache_seconds = cache_seconds
-        self._keys: dict[str, tuple[jwt.PyJWK, str | None]] = {}
+        self._keys: dict[str, tuple[jwt.PyJWK, str | None, tuple[str, str | None]]] = {}
         self._stamp: float | None = None
         self._fetched_at = 0.0
         self._lock = threading.Lock()
@@ -82,8 +87,8 @@ class JwksSource:
     def is_url(self) -> bool:
         return self.location.startswith(("https://", "http://"))
 
-    def key(self, kid: str) -> tuple[jwt.PyJWK, str | None] | None:
-        """The key with this id and the algorithm its JWK declares (if any)."""
+    def key(self, kid: str) -> tuple[jwt.PyJWK, str | None, tuple[str, str | None]] | None:
+        """The key with this id, the algorithm its JWK declares (if any), and its type and curve."""
         with self._lock:
             if self._stale() or (kid not in self._keys and self._may_refresh()):
                 self._load()
@@ -117,7 +122,7 @@ class JwksSource:
             keys = {}
             for jwk in data.get("keys", []):
                 if jwk.get("kid") and jwk.get("kty") in ("EC", "RSA") and "d" not in jwk:
-                    keys[jwk["kid"]] = (jwt.PyJWK(jwk), jwk.get("alg"))
+                    keys[jwk["kid"]] = (jwt.PyJWK(jwk), jwk.get("alg"), (jwk["kty"], jwk.get("crv")))
         except Exception as exc:
             log.error("cannot load the JWKS %s: %s: %s", self.location, type(exc).__name__, exc)
             return  # keep the keys we had
@@ -167,9 +172,13 @@ class CdsJwtAuth:
         found = source.key(kid)
         if found is None:
             raise self._fail("invalid_token", "The JWT key id is not in the issuer's key set.")
-        key, declared_alg = found
+        key, declared_alg, kind = found
         if declared_alg and declared_alg != alg:
             raise self._fail("invalid_token", "The JWT algorithm does not match its key.")
+        expected = _KEY_FOR_ALGORITHM.get(alg)
+        if expected is None or expected[0] != kind[0] or (expected[1] and expected[1] != kind[1]):
+            raise self._fail("invalid_token", f"The JWT algorithm {alg} cannot be used with its key "
+                                              f"(a {kind[0]} key{' on ' + str(kind[1]) if kind[1] else ''}).")
         try:
             claims = jwt.decode(
                 token, key.key, algorithms=[alg], audience=audiences, issuer=issuer, leeway=self.leeway,
@@ -183,6 +192,14 @@ class CdsJwtAuth:
             raise self._fail("invalid_token", f"The JWT lacks the required claim '{exc.claim}'.") from None
         except jwt.PyJWTError as exc:
             raise self._fail("invalid_token", f"The JWT is not valid ({type(exc).__name__}).") from None
+        except (TypeError, ValueError):  # the key cannot verify this algorithm: never a 500
+            raise self._fail("invalid_token", "The JWT signature cannot be checked with its key.") from None
+        for name in NUMERIC_DATES:
+            # PyJWT reads "1700000000" as a date; RFC 7519 says a NumericDate is a JSON number
+            value = claims.get(name)
+            if name in claims and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                raise self._fail("invalid_token", f"The JWT '{name}' must be a number (seconds since 1970), "
+                                                  f"not a {type(value).__name__}.")
         exp, iat = claims["exp"], claims["iat"]
         if not isinstance(claims["jti"], str) or not claims["jti"]:
             raise self._fail("invalid_token", "The JWT 'jti' must be a non-empty string.")

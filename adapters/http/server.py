@@ -21,8 +21,9 @@ import click
 
 log = logging.getLogger("decision_core.adapters.http")
 
-# The request path without the query string: queries may hold more than we want in a log.
-ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+# The request path without the query string: queries may hold more than we want in a log. Every atom
+# is escaped and a stored report's id redacted by the logger class (logs.gunicorn_logger_class).
+ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms id=%({x-request-id}o)s'
 
 
 def default_workers() -> int:
@@ -52,7 +53,9 @@ def _gunicorn_app(load: Callable[[], Any], options: dict[str, Any]):
 
 
 def gunicorn_options(bind: tuple[str, ...], workers: int, threads: int, timeout: int, preload: bool,
-                     access_log: bool, log_level: str) -> dict[str, Any]:
+                     access_log: bool, log_level: str, log_format: str = "json") -> dict[str, Any]:
+    from .logs import gunicorn_logger_class
+
     options: dict[str, Any] = {
         "bind": list(bind),
         "workers": workers,
@@ -64,6 +67,7 @@ def gunicorn_options(bind: tuple[str, ...], workers: int, threads: int, timeout:
         "preload_app": preload,
         "loglevel": log_level,
         "errorlog": "-",
+        "logger_class": gunicorn_logger_class(log_format),
         "proc_name": "decision-core",
         # gunicorn 24+ opens a control socket at one fixed path per user; several servers would clash
         "control_socket_disable": True,
@@ -96,6 +100,7 @@ def serve(bind, workers, threads, timeout, preload, config_file, access_log, log
     from decision_core.plugin_manager import PluginError
 
     from .config import CONFIG_FILE_ENV, ConfigError, load_config
+    from .logs import configure_logging
 
     if config_file:
         os.environ[CONFIG_FILE_ENV] = config_file
@@ -104,6 +109,7 @@ def serve(bind, workers, threads, timeout, preload, config_file, access_log, log
         config = load_config()
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
+    configure_logging(config["LOG_FORMAT"])
     state_dir = None
     overrides: dict[str, Any] = {}
     if not config["STATE_DB"]:
@@ -130,7 +136,8 @@ def serve(bind, workers, threads, timeout, preload, config_file, access_log, log
             # does not touch, and so copy, the pages shared with the master.
             gc.collect()
             gc.freeze()
-        options = gunicorn_options(bind, workers or default_workers(), threads, timeout, preload, access_log, log_level)
+        options = gunicorn_options(bind, workers or default_workers(), threads, timeout, preload, access_log, log_level,
+                                   config["LOG_FORMAT"])
         click.echo(f"decision-core serving on {', '.join(bind)} with {options['workers']} worker(s)"
                    f" ({config['ENV']} mode); API page at /docs", err=True)
         _gunicorn_app((lambda: app) if app is not None else build, options).run()

@@ -166,8 +166,46 @@ def render_html(result: Result, **options: Any) -> str:
 _pdf_lock = threading.Lock()
 
 
-def _no_fetch(url: str, *args: Any, **kwargs: Any):
-    raise ValueError(f"the report fetches nothing ({url} refused)")
+def _scheme(url: str) -> str:
+    head, sep, _ = url.partition(":")
+    return head.lower() if sep and head.isalnum() and len(head) <= 10 else "(none)"
+
+
+class _RefusedFetch(ValueError):
+    """A report asked for something outside itself; WeasyPrint leaves it out and renders the rest."""
+
+
+def _no_fetch_class():
+    """The URL fetcher of PDF reports: ``data:`` URIs (the clinic logo) are read, anything else is
+    refused and logged (scheme only: a URL may carry what a report holds).
+
+    WeasyPrint 68+ wants a ``URLFetcher`` (a plain function crashed the render with AttributeError
+    ``_fail_on_errors`` on its first refusal); with ``fail_on_errors`` off, a refused fetch is
+    caught by WeasyPrint, which leaves the resource out.
+    """
+    from weasyprint.urls import URLFetcher
+
+    class NoFetch(URLFetcher):
+        def __init__(self):
+            super().__init__(allowed_protocols={"data"}, allow_redirects=False, fail_on_errors=False)
+
+        def fetch(self, url, headers=None):
+            if _scheme(url) != "data":
+                log.warning("report render: refused to fetch a %s: URL (reports fetch nothing)", _scheme(url))
+                raise _RefusedFetch("reports fetch nothing")
+            return super().fetch(url, headers)
+
+    return NoFetch
+
+
+@lru_cache(maxsize=1)
+def _no_fetch_type():
+    return _no_fetch_class()
+
+
+def _no_fetch():
+    """A fresh fetcher per render (URLFetcher keeps per-request state)."""
+    return _no_fetch_type()()
 
 
 # WeasyPrint (seen in 70) breaks a line after its first word when the line's text fits but an
@@ -192,4 +230,4 @@ def render_pdf(result: Result, **options: Any) -> bytes:
     from weasyprint import HTML  # slow to import: only when a PDF is asked for
 
     with _pdf_lock:
-        return HTML(string=html, url_fetcher=_no_fetch).write_pdf(pdf_variant=PDF_VARIANT)
+        return HTML(string=html, url_fetcher=_no_fetch()).write_pdf(pdf_variant=PDF_VARIANT)

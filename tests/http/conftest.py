@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from http_support import API_KEY, ISSUER, MINI_DIR, TEST_FORMAT, Signer, shout, start_server, stop_server
+from http_support import API_KEY, BASE_URL, ISSUER, MINI_DIR, TEST_FORMAT, Signer, shout, start_server, stop_server
 
 from decision_core.adapters.http import create_app
 from decision_core.adapters.http.backend import Backend
@@ -50,7 +50,8 @@ def jwks_file(signer, tmp_path_factory):
 
 @pytest.fixture
 def secure_app(make_app, jwks_file):
-    return make_app(ENV="production", API_KEYS=[API_KEY], CDS_TRUSTED_ISSUERS={ISSUER: str(jwks_file)})
+    return make_app(ENV="production", API_KEYS=[API_KEY], CDS_TRUSTED_ISSUERS={ISSUER: str(jwks_file)},
+                    PUBLIC_BASE_URL=BASE_URL)
 
 
 @pytest.fixture(scope="module")

@@ -63,6 +63,21 @@ class Signer:
 # ----------------------------------------------------------------- patients
 
 
+class ExplodingEvaluator:
+    """An evaluator that fails on any non-empty facts, putting them in its error message (as a careless
+    engine might); empty facts (the app's warm-up) pass through to ``inner``."""
+
+    engine_name = "plain"
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def evaluate(self, facts):
+        if facts:
+            raise RuntimeError(f"engine state dump: {facts}")
+        return self.inner.evaluate(facts)
+
+
 def random_patients(catalogue, count: int, seed: int) -> list[dict]:
     """Distinct, valid patients: each fact known with probability 1/2."""
     rng = random.Random(seed)

@@ -5,6 +5,7 @@ import json
 import logging
 
 import pytest
+from http_support import ExplodingEvaluator
 
 from decision_core.adapters.http.backend import Backend
 from decision_core.adapters.http.schemas import ProblemSchema
@@ -97,15 +98,7 @@ def test_404_and_405(client):
 
 
 def test_500_says_nothing_of_the_internals_and_logs_no_patient_data(make_app, mini_backend, caplog):
-    class Exploding:
-        engine_name = "plain"
-
-        def evaluate(self, facts):
-            if facts:
-                raise RuntimeError(f"engine state dump: {facts}")
-            return mini_backend.evaluator.evaluate(facts)
-
-    backend = Backend(mini_backend.catalogue, Exploding(), {}, [])
+    backend = Backend(mini_backend.catalogue, ExplodingEvaluator(mini_backend.evaluator), {}, [])
     client = make_app(backend=backend).test_client()
     with caplog.at_level(logging.DEBUG):
         response = post(client, json.dumps({"sports": [SECRET]}).encode())

@@ -33,7 +33,8 @@ def _app():
     backend = Backend.from_directories([MINI_DIR], engine="plain")
     backend.add_format(TEST_FORMAT, "text/x-shout", "txt", shout)
     return create_app({"ENV": "production", "API_KEYS": [API_KEY],
-                       "CDS_TRUSTED_ISSUERS": {ISSUER: str(keys_dir / "jwks.json")}}, backend=backend)
+                       "CDS_TRUSTED_ISSUERS": {ISSUER: str(keys_dir / "jwks.json")}, "PUBLIC_BASE_URL": BASE_URL},
+                      backend=backend)
 
 
 SIGNER = Signer()

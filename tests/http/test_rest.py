@@ -78,6 +78,26 @@ def test_report_with_the_test_format_holds_this_patients_result(client):
     assert client.post(f"/v1/reports?format={TEST_FORMAT}", json={"red": True}).get_data(as_text=True) == "EMERGENCY"
 
 
+def test_html_reports_carry_a_content_security_policy_they_satisfy(make_app, tmp_path):
+    from decision_core.adapters.http.api import HTML_REPORT_CSP
+
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                                   "1f15c4890000000d49444154789c6300010000050001a5f645400000000049454e44ae426082"))
+    (tmp_path / "clinic.yaml").write_text("name: Test Clinic\nlogo: logo.png\n")
+    client = make_app(CLINIC_PROFILE=str(tmp_path / "clinic.yaml")).test_client()
+    response = client.post("/v1/reports?format=html", json={"facts": {"sitting": 8}, "patient": {"name": "A"}})
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    assert response.headers["Content-Security-Policy"] == HTML_REPORT_CSP
+    assert "default-src 'none'" in HTML_REPORT_CSP and "script-src" not in HTML_REPORT_CSP
+    html = response.get_data(as_text=True)
+    # what the policy allows is all the report needs: no script, inline style, data: images only
+    assert "<script" not in html.lower() and "<style>" in html
+    sources = re.findall(r'\b(?:src|href)="([^"]*)"', html)
+    assert sources and all(s.startswith("data:") or s.startswith("#") for s in sources), sources
+    assert "Content-Security-Policy" not in client.post("/v1/reports?format=shout", json={}).headers
+
+
 def test_report_format_is_checked(client):
     response = client.post("/v1/reports?format=nope", json=GLUTES)
     assert response.status_code == 400
@@ -143,6 +163,10 @@ def test_failed_plugins_are_listed(make_app, mini_backend):
     assert [p["name"] for p in listing["failed_plugins"]] == ["broken-plugin"]
     assert listing["failed_plugins"][0]["error"] == "plugin broken-plugin failed to import"
     assert [p["status"] for p in listing["plugins"]] == ["ok", "failed"]
+    health = make_app(backend=backend).test_client().get("/healthz")
+    assert health.status_code == 200  # load balancers keep routing; strict mode refuses to start instead
+    assert health.json["status"] == "degraded" and health.json["failed_plugins"] == ["broken-plugin"]
+    assert schemas.HealthSchema().validate(health.json) == {}
 
 
 def test_healthz(client, mini_backend):

@@ -144,12 +144,66 @@ def test_algorithm_must_match_the_key(secure_app, signer):
     assert secure_app.test_client().post(SERVICE, json=CALL, headers=bearer(token)).status_code == 401
 
 
+@pytest.fixture
+def no_alg_app(make_app, signer, tmp_path):
+    """Trusts a JWKS whose keys do not declare 'alg' (common), with every algorithm allowed."""
+    jwks = signer.jwks()
+    for key in jwks["keys"]:
+        del key["alg"]
+    (tmp_path / "jwks.json").write_text(json.dumps(jwks))
+    return make_app(ENV="production", CDS_TRUSTED_ISSUERS={ISSUER: str(tmp_path / "jwks.json")},
+                    CDS_JWT_ALGORITHMS="ES256,ES384,ES512,RS256,RS384,PS256", PUBLIC_BASE_URL=BASE_URL)
+
+
+@pytest.mark.parametrize("signed_with, named_key", [("es256", "rs384"), ("rs384", "es256"), ("es384", "es256")],
+                         ids=["ES256 on an RSA key", "RS384 on an EC key", "ES384 on a P-256 key"])
+def test_an_algorithm_of_another_family_than_the_key_is_401(no_alg_app, signer, signed_with, named_key, caplog):
+    # PyJWT raised TypeError (500) when the header's alg could not use the named key at all
+    token = signer.token(BASE_URL + SERVICE, kid=signed_with, headers={"kid": named_key})
+    response = no_alg_app.test_client().post(SERVICE, json=CALL, headers=bearer(token))
+    assert response.status_code == 401, response.json
+    assert "cannot be used with its key" in response.json["detail"]
+    assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
+    assert "failed" not in caplog.text  # not an internal error
+    good = signer.token(BASE_URL + SERVICE, kid=named_key)
+    assert no_alg_app.test_client().post(SERVICE, json=CALL, headers=bearer(good)).status_code == 200
+
+
+@pytest.mark.parametrize("claim, kind", [("exp", "numeric string"), ("iat", "numeric string"), ("nbf", "numeric string"),
+                                         ("iat", "boolean"), ("nbf", "boolean")])
+def test_numeric_dates_must_be_numbers(secure_app, signer, claim, kind):
+    now = int(time.time())
+    value = {"exp": now + 60, "iat": now, "nbf": now}[claim]
+    token = signer.token(BASE_URL + SERVICE, **{claim: str(value) if kind == "numeric string" else True})
+    response = secure_app.test_client().post(SERVICE, json=CALL, headers=bearer(token))
+    assert response.status_code == 401, response.json
+    assert f"'{claim}' must be a number" in response.json["detail"]
+
+
 def test_only_configured_algorithms(make_app, signer, jwks_file):
     client = make_app(ENV="production", CDS_TRUSTED_ISSUERS={ISSUER: str(jwks_file)},
-                      CDS_JWT_ALGORITHMS="ES384").test_client()
+                      CDS_JWT_ALGORITHMS="ES384", PUBLIC_BASE_URL=BASE_URL).test_client()
     assert client.post(SERVICE, json=CALL, headers=bearer(signer.token(BASE_URL + SERVICE, kid="es384"))).status_code == 200
     refused = client.post(SERVICE, json=CALL, headers=bearer(signer.token(BASE_URL + SERVICE, kid="rs384")))
     assert refused.status_code == 401 and "RS384" in refused.json["detail"]
+
+
+def test_production_cds_needs_a_public_base_url_or_trusted_hosts(make_app, signer, jwks_file):
+    from decision_core.adapters.http.config import ConfigError
+
+    issuers = {ISSUER: str(jwks_file)}
+    with pytest.raises(ConfigError, match="DECISION_CORE_PUBLIC_BASE_URL: required in production"):
+        make_app(ENV="production", CDS_TRUSTED_ISSUERS=issuers)
+    # development keeps the Host-derived audience
+    dev = make_app(CDS_TRUSTED_ISSUERS=issuers).test_client()
+    assert dev.post(SERVICE, json=CALL).status_code == 200
+    # or an explicit allowlist of hosts: a token minted for evil.example with Host: evil.example is refused
+    client = make_app(ENV="production", CDS_TRUSTED_ISSUERS=issuers, TRUSTED_HOSTS="cds.clinic.example").test_client()
+    evil = signer.token("http://evil.example" + SERVICE)
+    refused = client.post(SERVICE, json=CALL, headers={**bearer(evil), "Host": "evil.example"})
+    assert refused.status_code == 400 and refused.json["status"] == 400
+    good = signer.token("http://cds.clinic.example" + SERVICE)
+    assert client.post(SERVICE, json=CALL, headers={**bearer(good), "Host": "cds.clinic.example"}).status_code == 200
 
 
 def test_audience_follows_the_public_base_url(make_app, signer, jwks_file):
@@ -184,7 +238,7 @@ def jwks_url(signer):
 
 
 def test_jwks_from_a_url(make_app, signer, jwks_url):
-    client = make_app(ENV="production", CDS_TRUSTED_ISSUERS={ISSUER: jwks_url}).test_client()
+    client = make_app(ENV="production", CDS_TRUSTED_ISSUERS={ISSUER: jwks_url}, PUBLIC_BASE_URL=BASE_URL).test_client()
     assert client.post(SERVICE, json=CALL, headers=bearer(signer.token(BASE_URL + SERVICE, kid="rs384"))).status_code == 200
 
 

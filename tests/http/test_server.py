@@ -158,6 +158,25 @@ def test_chunked_bodies_are_limited_too(mini_server):
     assert status == 200 and json.loads(payload)["triage"]["level"] == "emergency"
 
 
+@pytest.mark.parametrize("framing", [b"zz\r\n{}\r\n0\r\n\r\n", b"2\r\n{}XX0\r\n\r\n", b"5\r\n{}"],
+                         ids=["chunk size zz", "no CRLF after a chunk", "ends early"])
+def test_a_broken_chunked_body_is_a_400_and_the_worker_lives(mini_server, framing):
+    before = worker_pids(mini_server)
+    head = post_head("/v1/evaluations", None, extra="\r\nTransfer-Encoding: chunked")
+    with socket.create_connection(("127.0.0.1", mini_server.port), timeout=10) as sock:
+        sock.sendall(head + framing)
+        sock.shutdown(socket.SHUT_WR)  # "ends early": the client stops sending
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    assert data.startswith(b"HTTP/1.1 400 "), data[:300]
+    problem = json.loads(data.split(b"\r\n\r\n", 1)[1])
+    assert problem["status"] == 400 and "framing" in problem["detail"]
+    assert worker_pids(mini_server) == before
+    assert requests.get(f"{mini_server.base}/healthz", timeout=5).status_code == 200
+    assert "Traceback" not in mini_server.log()
+
+
 def test_broken_http_is_refused_by_the_server_itself(mini_server):
     assert raw_request(mini_server.port, b"GARBAGE\r\n\r\n")[0] == 400
     huge_header = f"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: {'z' * 20000}\r\n\r\n".encode()
@@ -180,7 +199,8 @@ def test_cds_report_links_are_shared_by_all_workers(tmp_path, signer, jwks_file)
     issuer = "https://ehr.example.org"
     server = start_server(tmp_path, {
         "DECISION_CORE_CATALOGUE_DIRS": str(MINI_DIR), "DECISION_CORE_ENGINE": "plain", "TMPDIR": str(tmp_path),
-        "DECISION_CORE_CDS_TRUSTED_ISSUERS": json.dumps({issuer: str(jwks_file)})})
+        "DECISION_CORE_CDS_TRUSTED_ISSUERS": json.dumps({issuer: str(jwks_file)}),
+        "DECISION_CORE_TRUSTED_HOSTS": "127.0.0.1"})
     try:
         url = f"{server.base}/cds-services/hamstring-patient-view"
         call = {"hook": "patient-view", "hookInstance": "h1", "context": {
@@ -215,6 +235,12 @@ def test_serve_refuses_to_start_on_bad_configuration(tmp_path):
     run = subprocess.run([sys.executable, "-m", "decision_core.cli", "serve", "--bind", "127.0.0.1:1"],
                          capture_output=True, text=True, env=env, timeout=60, cwd=tmp_path)
     assert run.returncode == 1 and "cannot start" in run.stderr and "Traceback" not in run.stderr
+    # CDS Hooks in production: the JWT audience must not come from the Host header
+    env = {"PATH": "/usr/bin:/bin", "DECISION_CORE_CDS_TRUSTED_ISSUERS": '{"https://ehr.example": "/keys.json"}'}
+    run = subprocess.run([sys.executable, "-m", "decision_core.cli", "serve", "--bind", "127.0.0.1:1"],
+                         capture_output=True, text=True, env=env, timeout=60, cwd=tmp_path)
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert "DECISION_CORE_PUBLIC_BASE_URL: required in production when DECISION_CORE_CDS_TRUSTED_ISSUERS" in run.stderr
 
 
 def test_serve_defaults_to_one_worker_per_cpu_plus_one(monkeypatch):
