@@ -20,6 +20,7 @@ from .catalogue_model import (  # noqa: F401  (re-exported: the catalogue's publ
     Catalogue,
     Cause,
     Fact,
+    Group,
     Level,
     PolicyLine,
     Problem,
@@ -88,15 +89,21 @@ def parse_ruleset(raw: Any, name: str, origin: str = BUILTIN_ORIGIN) -> RulesetD
     doc = RulesetDocument(info=info, rules=[])
 
     for f in head.get("facts") or []:
+        labels = f.get("value_labels") or {}
         doc.facts.append(Fact(ruleset=rid, **{**f, "values": tuple(f.get("values", ())),
-                                              "discriminates": tuple(f.get("discriminates", ()))}))
+                                              "discriminates": tuple(f.get("discriminates", ())),
+                                              "enable_when": tuple(f.get("enable_when", ())),
+                                              "value_labels": tuple((v, " ".join(labels[v].split()))
+                                                                    for v in f.get("values", ()) if v in labels)}))
+    doc.groups.extend(Group(g["id"], " ".join(g["title"].split()), rid) for g in head.get("groups") or ())
     if kind == "cause":
         c = head["cause"]
         doc.cause = Cause(c["id"], c["name"], (c.get("why") or c["explanation"]).strip(), source_ids(c["sources"]), rid,
                           c["threshold"], citations=tuple(c["sources"]), fix=c.get("fix", "").strip())
     for rank, lv in enumerate(head.get("levels") or []):
         doc.levels.append(Level(lv["id"], lv["name"], lv["advice"], rank, lv.get("advice_while_unconfirmed"),
-                                tuple((line["says"], line["contact"]) for line in lv.get("seek_care_if") or ())))
+                                tuple((line["says"], line["contact"]) for line in lv.get("seek_care_if") or ()),
+                                lv["stops_interview"]))
     doc.tags = dict(head.get("tags") or {})
 
     def valid(section: str, schema: type, prefix: str = ""):
@@ -190,6 +197,7 @@ class CatalogueBuilder:
             return False
 
         facts: dict[str, Fact] = {}
+        groups: dict[str, Group] = {}
         causes: dict[str, Cause] = {}
         recs: dict[str, Recommendation] = {}
         avoid: dict[str, AvoidItem] = {}
@@ -206,6 +214,9 @@ class CatalogueBuilder:
             for f in doc.facts:
                 if claim("fact", f.name, doc):
                     facts[f.name] = f
+            for grp in doc.groups:
+                if claim("group", grp.id, doc):
+                    groups[grp.id] = grp
             if doc.cause and claim("cause", doc.cause.id, doc):
                 causes[doc.cause.id] = doc.cause
             if doc.levels:
@@ -247,6 +258,11 @@ class CatalogueBuilder:
                 if cid not in causes:
                     doc = next(d for d in self.docs if fact in d.facts)
                     problems.append(Problem(doc.info.path, f"fact {fact.name}", "discriminates", f"unknown cause '{cid}'", doc.info.origin))
+        for fact in facts.values():
+            doc = None
+            for fld, msg in _check_interview(fact, facts, groups):
+                doc = doc or next(d for d in self.docs if fact in d.facts)
+                problems.append(Problem(doc.info.path, f"fact {fact.name}", fld, msg, doc.info.origin))
         for rec in recs.values():
             for cid in rec.not_with_causes:
                 if cid not in causes:
@@ -265,7 +281,20 @@ class CatalogueBuilder:
         if problems:
             raise RulesetError(problems)
         return Catalogue(facts, causes, levels, recs, avoid, rules, [d.info for d in self.docs], policy, tags,
-                         sources)
+                         sources, groups)
+
+
+def _check_interview(fact: Fact, facts: dict[str, Fact], groups: dict[str, Group]) -> Iterable[tuple[str, str]]:
+    """A fact's group is declared, and its enable_when reads other known facts in ways that fit their types."""
+    if fact.group is not None and fact.group not in groups:
+        yield "group", f"unknown group '{fact.group}' (declared: {', '.join(groups) or 'none'})"
+    for cond in fact.enable_when:
+        other = facts.get(cond.subject)
+        if other is None:
+            yield "enable_when", f"unknown fact '{cond.subject}' in '{cond.text}'"
+            continue
+        for msg in _check_fact_condition(cond, other):
+            yield "enable_when", msg
 
 
 def _check_rule(rule, facts, causes, recs, avoid, level_ids, findings) -> Iterable[tuple[str, str]]:

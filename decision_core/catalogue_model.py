@@ -82,6 +82,16 @@ class Fact:
     red_flag: bool = False
     max_items: int = 20
     discriminates: tuple[str, ...] = ()
+    group: str | None = None  # the intake form's group it is asked in
+    enable_when: tuple[Condition, ...] = ()  # asked only once these hold (all of them)
+    value_labels: tuple[tuple[str, str], ...] = ()  # (value, what it says to the patient)
+
+    def value_label(self, value: str) -> str:
+        """What a listed value says to the patient: its declared label, else the id in words."""
+        for v, label in self.value_labels:
+            if v == value:
+                return label
+        return value.replace("_", " ").capitalize()
 
     def to_dict(self) -> dict:
         out = {"name": self.name, "type": self.type, "label": self.label, "question": self.question}
@@ -119,6 +129,16 @@ class Level:
     rank: int
     advice_while_unconfirmed: str | None = None
     seek_care_if: tuple[tuple[str, str], ...] = ()  # (says, contact: clinic | emergency)
+    stops_interview: bool = False  # an interview stops at once when the triage reaches it
+
+
+@dataclass(frozen=True)
+class Group:
+    """A group of the intake form: facts are asked and shown under its title, groups in declared order."""
+
+    id: str
+    title: str
+    ruleset: str
 
 
 @dataclass(frozen=True)
@@ -221,6 +241,7 @@ class RulesetDocument:
     policy: list[PolicyLine] = field(default_factory=list)
     tags: dict[str, str] = field(default_factory=dict)
     sources: list[Source] = field(default_factory=list)
+    groups: list[Group] = field(default_factory=list)
 
 
 @dataclass
@@ -235,6 +256,7 @@ class Catalogue:
     policy: list[PolicyLine] = field(default_factory=list)
     tags: dict[str, str] = field(default_factory=dict)  # the policy's tag vocabulary
     sources: dict[str, Source] = field(default_factory=dict)  # the source registry, by id
+    groups: dict[str, Group] = field(default_factory=dict)  # the intake form's groups, in form order
 
     def level(self, level_id: str) -> Level:
         return self._levels_by_id[level_id]

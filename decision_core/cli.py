@@ -191,5 +191,14 @@ def sources(as_json: bool) -> None:
                    f"ruleset {r['ruleset']} (plugin {r['plugin']})\n{pad}{r['description']}")
 
 
+def _interview_commands() -> None:
+    from .interview_cli import interview, questionnaire
+
+    main.add_command(questionnaire)
+    main.add_command(interview)
+
+
+_interview_commands()
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -42,7 +42,10 @@ class Evaluator:
         facts = self.intake.validate(raw_facts)
         return self.evaluate_valid(facts)
 
-    def evaluate_valid(self, facts: dict[str, Any]) -> Result:
+    def evaluate_valid(self, facts: dict[str, Any], *, question_limit: int | None = None,
+                       skipped: frozenset[str] = frozenset()) -> Result:
+        """``question_limit``: how many next questions to list (default: the planner's; an interview asks for
+        all); ``skipped``: questions an interview's patient left unanswered (never asked again)."""
         compiled = self.compiled
         case = compiled.encode(facts)
         holder: list[Conclusions] = []
@@ -55,7 +58,8 @@ class Evaluator:
         conclusions = holder[0]
         verdict = self.policy.judge(case, frozenset(c.id for c in conclusions.causes), conclusions.triage_rank)
         programme = build_programme(compiled, facts, conclusions, firings.stratum2, verdict)
-        questions, open_safety = self.planner.plan(facts, case, set(firings.stratum1), conclusions)
+        questions, open_safety = self.planner.plan(facts, case, set(firings.stratum1), conclusions,
+                                                    question_limit, skipped)
         on_hold = bool(verdict.on_hold)
         level = self.catalogue.level(conclusions.triage_level)
         # Unknown is not "no": while a red-flag question that could raise the level is open, say so.

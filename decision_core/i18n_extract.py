@@ -33,7 +33,7 @@ def _section_schemas(kind: str | None) -> dict[str, Any]:
     from .sources import SourceEntrySchema
 
     items = {"recommendations": rs.RecommendationSchema, "avoid": rs.AvoidSchema}.get(kind or "")
-    out = {"cause": rs.CauseSchema, "facts": rs.FactSchema, "levels": rs.LevelSchema,
+    out = {"cause": rs.CauseSchema, "facts": rs.FactSchema, "groups": rs.GroupSchema, "levels": rs.LevelSchema,
            "lines": rs.PolicyLineSchema, "rules": rs.RuleSchema, "entries": SourceEntrySchema}
     if items is not None:
         out["items"] = items
@@ -59,7 +59,9 @@ def _messages_of(node, schema, where: str) -> Iterator[tuple[int, str, str]]:
         if field is None:
             continue
         if is_text(field):
-            values = value.value if isinstance(value, yaml.SequenceNode) else [value]
+            # a list of texts, or a mapping of ids to texts (a fact's value_labels)
+            values = (value.value if isinstance(value, yaml.SequenceNode) else
+                      [v for _, v in value.value] if isinstance(value, yaml.MappingNode) else [value])
             for v in values:
                 text = _scalar(v)
                 if text and text.strip() and has_words(text):

@@ -95,9 +95,11 @@ class QuestionPlanner:
                        for n, f in self.facts.items()]
         self._why: dict[tuple[int, int], str] = {}
 
-    def plan(self, facts: dict[str, Any], case: dict, fired: set[str],
-             conclusions: Conclusions) -> tuple[list[Question], list[SafetyQuestion]]:
-        """The next questions, best first, and every open red-flag question (one that could raise the triage)."""
+    def plan(self, facts: dict[str, Any], case: dict, fired: set[str], conclusions: Conclusions,
+             limit: int | None = None, skipped: frozenset[str] = frozenset()) -> tuple[list[Question], list[SafetyQuestion]]:
+        """The next questions, best first (at most ``limit``, else the planner's), and every open red-flag
+        question (one that could raise the triage). ``skipped``: questions the patient left unanswered in an
+        interview; they stay unknown for good, so a rule that needs one is decided (it cannot fire)."""
         count = len(self._names)
         safety_max = [0.0] * count  # > 0 exactly when some triage rule waits on the fact
         safety_sum = [0.0] * count
@@ -122,12 +124,16 @@ class QuestionPlanner:
                     if not test(case):
                         unknown = []  # decided: it cannot fire
                         break
+                elif name in skipped:
+                    unknown = []  # it waits on an answer that will not come
+                    break
                 elif i not in unknown:
                     unknown.append(i)
             else:
                 for f in findings:
                     if f not in derived:
-                        unknown.extend(i for i in finding_facts.get(f, ()) if names[i] not in facts and i not in unknown)
+                        unknown.extend(i for i in finding_facts.get(f, ()) if names[i] not in facts
+                                       and names[i] not in skipped and i not in unknown)
             if not unknown:
                 continue
             if is_triage:
@@ -147,7 +153,7 @@ class QuestionPlanner:
                     diagnosis[i] = diagnosis.get(i, 0.0) + value
                     causes_mask[i] |= cause_bit
         for name, i, ranks, weighs, base, positive, mask in self._singles:
-            if name in facts:
+            if name in facts or name in skipped:
                 continue  # every rule here is decided (and none can have fired while it was unknown)
             for rank in ranks:
                 if rank <= current:
@@ -171,18 +177,17 @@ class QuestionPlanner:
                       key=lambda i: (-safety_max[i], -round(safety_sum[i], 9), i))
         diag = sorted(diagnosis, key=lambda i: (-round(diagnosis[i], 9), i))
         questions = [self._question(i, safety_max[i], diagnosis.get(i), top_rank[i], causes_mask[i])
-                     for i in self._interleave(safe, diag)]
+                     for i in self._interleave(safe, diag, self.limit if limit is None else limit)]
         level_of = self._level_of_rank
         open_safety = [SafetyQuestion(names[i], self._asked[i]["question"], level_of[top_rank[i]]) for i in safe]
         return questions, open_safety
 
-    def _interleave(self, safe: list[int], diag: list[int]) -> list[int]:
+    def _interleave(self, safe: list[int], diag: list[int], limit: int) -> list[int]:
         """Safety and diagnosis questions in turn, safety first; a fact picked once is skipped."""
         picked: list[int] = []
         taken: set[int] = set()
         queues = [safe, diag]
         heads = [0, 0]
-        limit = self.limit
         while len(picked) < limit:
             progressed = False
             for q in (0, 1):

@@ -32,6 +32,8 @@ SOURCE = validate.Regexp(
 VERSION = validate.Regexp(r"^\d+\.\d+\.\d+$", error="must be a version such as 1.0.0")
 RULESET_KINDS = ("facts", "cause", "triage", "recommendations", "avoid", "policy", "sources")
 FACT_TYPES = ("bool", "int", "number", "choice", "choices", "list")
+# conditions a question's enable_when may use: the ones FHIR's Questionnaire.item.enableWhen can say
+ENABLE_WHEN_OPS = ("is_true", "is_false", "eq", "ne", "includes", "gte", "gt", "lte", "lt")
 REC_KINDS = ("exercise", "lifestyle", "self_care", "referral")
 INTENSITIES = ("gentle", "moderate", "vigorous")
 STRENGTH_WEIGHTS = {"strong": 3.0, "supporting": 1.0, "against": -2.0}
@@ -118,6 +120,13 @@ class FactSchema(_Strict):
     max_items = fields.Integer(validate=validate.Range(min=1, max=50), load_default=20)
     # causes whose rules this fact helps tell apart (plugins declare it; lint checks it)
     discriminates = fields.List(fields.String(validate=ID), load_default=list)
+    # the interview: which group of the intake form it belongs to (a group a facts ruleset declares), the
+    # answers that make it worth asking (conditions on other facts, all of them; unknown means not yet),
+    # and what each listed value says to the patient
+    group = fields.String(validate=ID)
+    enable_when = fields.List(Condition(), validate=validate.Length(min=1, max=4), load_default=list)
+    value_labels = fields.Dict(keys=fields.String(validate=ID), values=fields.String(validate=validate.Length(min=1)),
+                               metadata=TEXT)
 
     @validates_schema
     def _consistent(self, data, **kwargs):
@@ -130,6 +139,26 @@ class FactSchema(_Strict):
             raise ValidationError(f"a {kind} fact takes no min/max", "min")
         if "min" in data and "max" in data and data["min"] > data["max"]:
             raise ValidationError("min is above max", "min")
+        labels = data.get("value_labels")
+        if labels is not None:
+            if kind not in ("choice", "choices"):
+                raise ValidationError(f"a {kind} fact takes no value_labels", "value_labels")
+            unknown = sorted(set(labels) - set(data.get("values") or ()))
+            if unknown:
+                raise ValidationError(f"labels for values the fact does not list: {', '.join(unknown)}", "value_labels")
+        for cond in data.get("enable_when") or ():
+            if cond.op not in ENABLE_WHEN_OPS:
+                raise ValidationError(f"'{cond.text}': enable_when takes conditions on facts (is true, is false, "
+                                      "is, is not, includes, >=, >, <=, <)", "enable_when")
+            if cond.subject == data.get("name"):
+                raise ValidationError(f"'{cond.text}': a fact cannot wait on its own answer", "enable_when")
+
+
+class GroupSchema(_Strict):
+    """A group of the intake form (facts rulesets): its id, the heading the patient sees, in form order."""
+
+    id = fields.String(required=True, validate=ID)
+    title = fields.String(required=True, validate=validate.Length(min=1, max=80), metadata=TEXT)
 
 
 class CauseSchema(_Strict):
@@ -162,6 +191,8 @@ class LevelSchema(_Strict):
     advice_while_unconfirmed = fields.String(metadata=TEXT)
     # the handout's "call us / seek care if ..." lines at this level
     seek_care_if = fields.List(fields.Nested(SafetyNetSchema), load_default=list)
+    # an interview stops as soon as the triage reaches this level, and says what to do
+    stops_interview = fields.Boolean(load_default=False)
 
 
 TAG = fields.String(validate=ID)
@@ -309,6 +340,7 @@ class RulesetFileSchema(_Strict):
     sources = fields.List(fields.String(validate=SOURCE), load_default=list)
     cause = fields.Nested(CauseSchema)
     facts = fields.List(fields.Nested(FactSchema))
+    groups = fields.List(fields.Nested(GroupSchema))  # facts: the intake form's groups, in order
     levels = fields.List(fields.Nested(LevelSchema))
     items = fields.List(fields.Raw())
     tags = fields.Dict(keys=TAG, values=fields.String())  # policy: the tag vocabulary, each explained
@@ -324,6 +356,8 @@ class RulesetFileSchema(_Strict):
             raise ValidationError(f"a {kind} ruleset needs a '{need}' section", need)
         if kind in ("recommendations", "avoid") and data.get("items") is None:
             raise ValidationError(f"a {kind} ruleset needs an 'items' section", "items")
+        if "groups" in data and kind != "facts":
+            raise ValidationError(f"a {kind} ruleset has no 'groups' section (facts rulesets declare them)", "groups")
         for section in ("cause", "facts", "levels", "items", "tags", "lines", "entries"):
             if section in data and section != need and not (section == "items" and kind in ("recommendations", "avoid")) \
                     and not (section == "tags" and kind == "policy"):
@@ -357,6 +391,8 @@ def flatten_messages(messages, prefix: str = "") -> list[tuple[str, str]]:
 __all__ = [
     "RulesetFileSchema",
     "RuleSchema",
+    "GroupSchema",
+    "ENABLE_WHEN_OPS",
     "RecommendationSchema",
     "DoseSchema",
     "GuidanceSchema",

@@ -150,9 +150,10 @@ def create_app(config: Mapping[str, Any] | None = None, *, backend: Backend | No
     register_error_handlers(app)
     _register_request_hooks(app, cfg["LOG_REQUESTS"])
 
-    from . import api, cds, meta
+    from . import api, cds, interview, meta
 
     app.register_blueprint(api.bp)
+    app.register_blueprint(interview.bp)
     app.register_blueprint(cds.bp)
     app.register_blueprint(meta.bp)
     if cfg["BENCHMARK_ECHO"]:

@@ -29,6 +29,8 @@ TAGS = [
     {"name": "evaluations", "x-title": "Evaluations", "description": "Facts in, an explained decision out."},
     {"name": "reports", "x-title": "Reports", "description": "The result rendered by a registered output format."},
     {"name": "catalogue", "x-title": "Catalogue", "description": "The vocabulary and rulesets being served."},
+    {"name": "interview", "x-title": "Interview (FHIR)",
+     "description": "The intake as a FHIR Questionnaire, and the adaptive interview (SDC $next-question)."},
     {"name": "cds-hooks", "x-title": "CDS Hooks 2.0",
      "description": "For EHRs: discovery, the services (cards) and feedback; authenticated by signed JWTs."},
     {"name": "meta", "x-title": "About the service", "description": "Health, this document and this page."},
@@ -165,12 +167,14 @@ def build_spec(app: Flask) -> dict[str, Any]:
             params = [{"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
                       for name in sorted(rule.arguments)]
             if doc["query"] is not None:
-                query = named.get(doc["query"], doc["query"])
+                query = named.get(doc["query"], doc["query"]) if isinstance(doc["query"], str) else doc["query"]
                 params.append({"in": "query", "schema": query})
             if params:
                 op["parameters"] = params
             if doc["body"] is not None:
-                body = named.get(doc["body"], doc["body"])
+                body = named.get(doc["body"], doc["body"]) if isinstance(doc["body"], str) else doc["body"]
+                if callable(body) and not isinstance(body, type):
+                    body = body(backend)  # a JSON schema made from what is served (the interview's resources)
                 op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
             responses: dict[str, Any] = {}
             for status, (description, content) in doc["responses"].items():

@@ -11,6 +11,7 @@ from test_errors import assert_problem
 
 SURROGATE = '"\\ud800"'  # the JSON escape: UTF-8 itself cannot carry a lone surrogate
 FEEDBACK = '{"feedback": [{"card": "c1", "outcome": "overridden", "outcomeTimestamp": "2024-01-01T00:00:00Z"%s}]}'
+QR = '{"resourceType": "QuestionnaireResponse", "item": [{"linkId": "sitting", "answer": [{"valueDecimal": 8}]}]%s}'
 CDS = '{"hook": "patient-view", "hookInstance": "h1", "context": {"patientId": "p1"%s}}'
 
 # route -> a valid body with a slot (%s) where one more member goes, and the path that member gets
@@ -21,6 +22,8 @@ ROUTES = {
     "/cds-services/hamstring-encounter-start": (CDS.replace("patient-view", "encounter-start"), "context."),
     "/cds-services/hamstring-patient-view/feedback": (FEEDBACK, "feedback[0]."),
     "/v1/echo": ('{"sitting": 8%s}', ""),
+    "/v1/evaluations/from-questionnaire-response": (QR, ""),
+    "/fhir/Questionnaire/$next-question": (QR, ""),
 }
 
 

@@ -1,0 +1,180 @@
+"""``decision-core questionnaire`` and ``decision-core interview`` (a question at a time, in a terminal or piped).
+
+The interview reads one answer a line: Enter skips, ``back`` goes back to the
+previous question, ``quit`` ends early. Yes/no questions take y/n (s/n in
+Spanish too), choices their number or value, several choices numbers or values
+separated by commas, lists words separated by commas. It ends with the summary
+and offers the handout (``--report FILE.pdf``).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .i18n_result import N_
+
+log = logging.getLogger("decision_core.cli")
+
+YES = {"y", "yes", "s", "si", "sí", "true", "1"}
+NO = {"n", "no", "false", "0"}
+PROMPT_HINT = N_("Enter skips, 'back' goes back, 'quit' stops.")
+ANSWER_YES_NO = N_("Answer y (yes) or n (no).")
+YES_NO = N_("y / n")
+
+
+def _setup(lang: str | None, engine: str | None):
+    from . import get_evaluator
+    from .i18n import UnknownLanguage, get_translator
+    from .plugin_manager import PluginError
+
+    try:
+        return get_evaluator(engine), get_translator(lang)
+    except (PluginError, UnknownLanguage, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.command("questionnaire")
+@click.option("--lang", default=None, help="Language of the question texts (default: English).")
+def questionnaire(lang: str | None) -> None:
+    """Print the intake as a FHIR R4 Questionnaire (JSON)."""
+    from .questionnaire import build_questionnaire
+
+    evaluator, translator = _setup(lang, None)
+    click.echo(json.dumps(build_questionnaire(evaluator.catalogue, translator), indent=2, ensure_ascii=False))
+
+
+def parse_answer(fact, text: str) -> Any:
+    """An answer typed for a fact: its value, or ValueError saying what is expected."""
+    text = text.strip()
+    if fact.type == "bool":
+        if text.lower() in YES:
+            return True
+        if text.lower() in NO:
+            return False
+        raise ValueError(ANSWER_YES_NO)
+    if fact.type in ("int", "number"):
+        try:
+            value = float(text.replace(",", "."))
+        except ValueError:
+            raise ValueError(N_("Answer with a number.")) from None
+        return int(value) if fact.type == "int" and value.is_integer() else value
+    if fact.type in ("choice", "choices"):
+        picked = []
+        for part in (text.split(",") if fact.type == "choices" else [text]):
+            part = part.strip()
+            if part.isdigit() and 1 <= int(part) <= len(fact.values):
+                picked.append(fact.values[int(part) - 1])
+            elif part in fact.values:
+                picked.append(part)
+            elif part:
+                raise ValueError(N_("Answer with the number of an option."))
+        return picked if fact.type == "choices" else picked[0]
+    return [w.strip() for w in text.split(",") if w.strip()]
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _show(question, fact, gettext, number: int) -> None:
+    click.echo("")
+    question, help_text = _words(fact.question), _words(fact.help or "")
+    click.echo(f"{number}. {gettext(question)}")
+    if help_text:
+        click.echo("   " + gettext(help_text))
+    if fact.type == "bool":
+        click.echo("   " + gettext(YES_NO))
+    for i, value in enumerate(fact.values, start=1):
+        click.echo(f"   {i}) {gettext(fact.value_label(value))}")
+    if fact.type == "choices":
+        click.echo("   " + gettext(N_("Several: numbers separated by commas.")))
+    if fact.unit:
+        click.echo(f"   ({gettext(fact.unit)})")
+
+
+@click.command("interview")
+@click.option("--lang", default=None, help="Language of the questions and the summary (default: English).")
+@click.option("--report", "report", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the handout here at the end (the format from the extension: .pdf, .html, .md, .txt).")
+@click.option("--json", "as_json", is_flag=True, help="End with the result as JSON instead of the summary.")
+@click.option("--engine", type=click.Choice(["durable", "plain"]), default=None, help="Rule engine.")
+def interview(lang: str | None, report: Path | None, as_json: bool, engine: str | None) -> None:
+    """Ask the intake questions one at a time until the answer is clear (see docs/interview.md)."""
+    from .interview import STOP_LEVEL, Interview
+
+    evaluator, translator = _setup(lang, engine)
+    gettext = translator.gettext
+    catalogue = evaluator.catalogue
+    iv = Interview(evaluator)
+    facts: dict[str, Any] = {}
+    history: list[str] = []  # the questions asked, in order (answered or skipped)
+    skipped: list[str] = []
+    click.echo(gettext(PROMPT_HINT))
+    while True:
+        step = iv.next_step(facts, skipped)
+        if step.done:
+            break
+        name = step.question.fact
+        fact = catalogue.facts[name]
+        _show(step.question, fact, gettext, len(history) + 1)
+        line = sys.stdin.readline()
+        if not line:  # end of input: stop here with what is known
+            click.echo("")
+            break
+        text = line.strip()
+        if text.lower() in ("quit", "q", "salir"):
+            break
+        if text.lower() in ("back", "b", "atrás", "atras"):
+            if history:
+                last = history.pop()
+                facts.pop(last, None)
+                if last in skipped:
+                    skipped.remove(last)
+            continue
+        history.append(name)
+        if not text:
+            skipped.append(name)
+            continue
+        try:
+            facts = evaluator.validate({**facts, name: parse_answer(fact, text)})
+        except ValueError as exc:  # a typo, or a value the intake refuses: ask again
+            history.pop()
+            message = exc.errors.get(name, [str(exc)]) if hasattr(exc, "errors") else [str(exc)]
+            click.echo("   " + " ".join(gettext(m) for m in message))
+    _finish(evaluator.evaluate_valid(facts), step if step.done else None, translator, report, as_json, lang,
+            STOP_LEVEL, len(history), len(catalogue.facts))
+
+
+def _finish(result, step, translator, report: Path | None, as_json: bool, lang: str | None, stop_level: str,
+            asked: int, total: int) -> None:
+    from .i18n import translate_result
+    from .summary import summarise
+
+    gettext = translator.gettext
+    click.echo("")
+    if step is not None and step.reason == stop_level:
+        click.echo(gettext(N_("Stop here: {advice}")).format(advice=gettext(result.triage.advice)))
+    click.echo(gettext(N_("{asked} of {total} questions asked.")).format(asked=asked, total=total))
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(summarise(translate_result(result, translator)), nl=False)
+    if report is None:
+        if sys.stdin.isatty():
+            click.echo(gettext(N_("For the handout, run again with --report handout.pdf.")))
+        return
+    from .adapters.reports import ReportError, UnknownFormat, render
+
+    fmt = {".pdf": "pdf", ".html": "html", ".htm": "html", ".md": "markdown", ".json": "fhir"}.get(
+        report.suffix.lower(), "text")
+    try:
+        data = render(result, fmt, **({"lang": lang} if lang and fmt in ("pdf", "html") else {}))
+    except (ReportError, UnknownFormat) as exc:
+        raise click.ClickException(str(exc)) from exc
+    report.write_bytes(data)
+    click.echo(gettext(N_("Handout written to {path}")).format(path=str(report)))
