@@ -206,7 +206,8 @@ def questionnaire():
                        "question added to its contained Questionnaire and display items with the triage and likely "
                        "causes so far; when the interview stops (docs/interview.md), status 'completed' with the "
                        "report link and the GuidanceResponse. A question left unanswered is skipped.",
-           responses={200: ("The QuestionnaireResponse.", {FHIR_JSON: RESOURCE})}, problems=PROBLEMS)
+           # 503: the final step stores the report behind its link, in Redis with several servers
+           responses={200: ("The QuestionnaireResponse.", {FHIR_JSON: RESOURCE})}, problems=(*PROBLEMS, 503))
 def next_question_view():
     body = read_json_body()
     check_body(body, parameters_schema if isinstance(body, dict) and body.get("resourceType") == "Parameters"

@@ -140,7 +140,8 @@ def test_the_app_answers_503_while_redis_is_down_and_resumes_when_it_is_back(red
 def test_the_openapi_document_declares_the_503(client):
     paths = client.get("/openapi.json").json["paths"]
     for path, method in (("/v1/reports/{report_id}", "get"), ("/cds-services", "get"),
-                         ("/cds-services/{service_id}", "post"), ("/cds-services/{service_id}/feedback", "post")):
+                         ("/cds-services/{service_id}", "post"), ("/cds-services/{service_id}/feedback", "post"),
+                         ("/fhir/Questionnaire/$next-question", "post")):  # its last step stores a report
         response = paths[path][method]["responses"]["503"]
         assert "application/problem+json" in response["content"], path
     assert "503" not in paths["/v1/evaluations"]["post"]["responses"], "evaluations never need Redis"
