@@ -252,3 +252,28 @@ def sheet(exercises, weeks: int | None, gettext: Gettext) -> Sheet | None:
 def _locale(lang: str) -> str:
     """Babel locale for dates: day-month-year English unless the language says otherwise."""
     return "en_GB" if lang == "en" else lang
+
+
+def patient_citations(res, leads_and_items, doses: Mapping[str, Dose]) -> list[str]:
+    """The source ids the patient part cites, in the order it first cites them."""
+    cited: list[str] = []
+    for c in res.causes:
+        cited.extend(c.sources)
+        for e in c.evidence:
+            cited.extend(e.sources)
+    for r in leads_and_items:
+        cited.extend(c.source for c in doses[r.id].citations)
+        cited.extend(r.sources)
+    for a in res.avoid:
+        cited.extend(a.sources)
+    return list(dict.fromkeys(cited))
+
+
+def catalogue_level(level_id: str):
+    """The installed catalogue's triage level (its seek-care lines), or None for a level it does not know."""
+    from decision_core.plugin_manager import PluginError, get_registry
+
+    try:
+        return get_registry().catalogue.level(level_id)
+    except (PluginError, KeyError):
+        return None

@@ -15,7 +15,8 @@ from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from decision_core.dose import Dose, figure_texts
-from decision_core.i18n_result import N_
+from decision_core.i18n import get_translator
+from decision_core.i18n_result import N_, translate_result
 from decision_core.result import Evidence as ResultEvidence
 from decision_core.result import Reason, Recommendation, Result
 
@@ -294,43 +295,15 @@ def as_result(result: Any) -> Result:
         raise InvalidResult(f"not a decision result: {exc}") from None
 
 
-def translator(lang: str | None):
-    """The translator for a report's language (English when translations are not installed)."""
-    try:
-        from decision_core.i18n import get_translator
-    except ImportError:
-        if lang not in (None, "en"):
-            raise InvalidResult(f"no translations are installed: the report can only be in English, not {lang!r}")
-        return None
-    return get_translator(lang)
-
-
-def _patient_citations(res: Result, leads_and_items, doses: Mapping[str, Dose]) -> list[str]:
-    """The source ids the patient part cites, in the order it first cites them."""
-    cited: list[str] = []
-    for c in res.causes:
-        cited.extend(c.sources)
-        for e in c.evidence:
-            cited.extend(e.sources)
-    for r in leads_and_items:
-        cited.extend(c.source for c in doses[r.id].citations)
-        cited.extend(r.sources)
-    for a in res.avoid:
-        cited.extend(a.sources)
-    return list(dict.fromkeys(cited))
-
-
 def build_view(result: Any, generated_at: datetime | None = None, title: str | None = None, *,
                clinic: ClinicProfile | None = None, patient: Patient | None = None, clinician: str | None = None,
                doses: Mapping[str, Dose] | None = None, lang: str | None = None) -> ReportView:
     res = as_result(result)
     lang = lang or (clinic.language if clinic else None) or "en"
-    tr = translator(lang)
-    if tr is not None and lang != "en":
-        from decision_core.i18n import translate_result
-
+    tr = get_translator(lang)  # UnknownLanguage (a ValueError) names the installed ones
+    if tr.lang != "en":
         res = translate_result(res, tr)
-    gettext = tr.gettext if tr is not None else str
+    gettext = tr.gettext
     triage = res.triage
     level_name = triage.name or humanise(triage.level)
     # The safety policy decides when the home programme is on hold; the report follows it.
@@ -339,7 +312,7 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
     resolved = handout.resolved_doses(res.recommendations, clinic, doses)
     shown = [r for r in res.recommendations if not (acute and r.kind == "exercise")]
     titles = source_titles()
-    patient_sources = handout.number_sources(_patient_citations(res, shown, resolved), titles)
+    patient_sources = handout.number_sources(handout.patient_citations(res, shown, resolved), titles)
     numbers = {s.id: s.number for s in patient_sources}
 
     causes = [
@@ -377,7 +350,7 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
         for s in sorted(set(cited))
     ]
     weeks = handout.programme_weeks(clinic, resolved, [i.id for i in exercises])
-    level = _catalogue_level(triage.level)
+    level = handout.catalogue_level(triage.level)
     return ReportView(
         level=triage.level,
         level_name=level_name,
@@ -412,13 +385,3 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
         title=title or gettext(ReportView.title),
         dropped_exercises=dropped,
     )
-
-
-def _catalogue_level(level_id: str):
-    """The installed catalogue's triage level (its seek-care lines), or None for a level it does not know."""
-    from decision_core.plugin_manager import PluginError, get_registry
-
-    try:
-        return get_registry().catalogue.level(level_id)
-    except (PluginError, KeyError):
-        return None
