@@ -412,7 +412,8 @@ class CdsRequestSchema(Schema):
     hookInstance = fields.String(required=True, validate=validate.Length(min=1, max=200))
     fhirServer = fields.String(validate=[validate.Length(min=1, max=2048), validate.Regexp(HTTP_URL)],
                                metadata={"description": "The EHR's FHIR base URL (http or https)."})
-    fhirAuthorization = fields.Nested(FhirAuthorizationSchema)
+    fhirAuthorization = fields.Nested(FhirAuthorizationSchema, allow_none=True, metadata={
+        "description": "The bearer token for fhirServer; null is the same as absent (no token)."})
     context = fields.Nested(CdsContextSchema, required=True, metadata={
         "description": "Hook context (patientId, userId, encounterId). Facts may be given in "
                        "context.extension['hamstring-decision-core.facts'] (an object of fact names to values)."})

@@ -355,3 +355,11 @@ def test_the_request_patient_is_the_subject_of_the_reports_fhir_record(make_app,
     (card,) = cards_of(client, call({"red": True}, patientId="../../x y"))
     bundle = json.loads(client.get(urlsplit(card["links"][0]["url"]).path + "?format=fhir").data)
     assert [e["resource"]["resourceType"] for e in bundle["entry"]].count("Patient") == 1
+
+
+def test_fhir_authorization_null_is_treated_as_absent(client):
+    """Clients send "fhirAuthorization": null when they grant no token: that is no authorization, not an error."""
+    (card,) = cards_of(client, dict(call({"red": True}), fhirAuthorization=None))
+    assert card["indicator"] == "critical"
+    (card,) = cards_of(client, dict(call({"red": True}), fhirServer="https://ehr.example/r4", fhirAuthorization=None))
+    assert card["indicator"] == "critical"
