@@ -35,6 +35,8 @@ class ProblemSchema(_Open):
     request_id = fields.String(metadata={"description": "Quote it when reporting a problem."})
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
                          metadata={"description": "For 422: each offending field and why."})
+    missing_prefetch = fields.List(fields.String(), metadata={
+        "description": "For 412 from a CDS service: the prefetch keys that could be had neither way."})
 
 
 # ------------------------------------------------------------------- results
