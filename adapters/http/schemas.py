@@ -343,7 +343,12 @@ class HealthSchema(_Open):
     catalogue = fields.String(required=True, metadata={"description": "The catalogue fingerprint."})
 
 
-def report_query_schema(format_names: list[str], required: bool = True) -> Schema:
+# FHIR's _format values meaning FHIR JSON; "application/fhir json" is the '+' of a query left unescaped
+FHIR_JSON_FORMATS = ("json", "application/json", "application/fhir+json", "application/json+fhir", "fhir+json",
+                     "application/fhir json")
+
+
+def report_query_schema(format_names: list[str], required: bool = True, media_types: list[str] = ()) -> Schema:
     """The ?format= query of the report routes; its enum is the registered output formats."""
     description = "An output format name (GET /v1/formats)."
     if not required:
@@ -352,7 +357,15 @@ def report_query_schema(format_names: list[str], required: bool = True) -> Schem
     fmt = fields.String(required=required, validate=check, metadata={"description": description})
     meta = type("Meta", (), {"unknown": EXCLUDE})
     name = "ReportQuery" if required else "StoredReportQuery"
-    return type(name, (Schema,), {"format": fmt, "Meta": meta})()
+    members = {"format": fmt, "Meta": meta}
+    if not required:  # the stored report (a CDS card's link) also takes FHIR's _format
+        accepted = list(dict.fromkeys([*FHIR_JSON_FORMATS, *format_names, *media_types]))
+        members["fhir_format"] = fields.String(data_key="_format", validate=validate.OneOf(accepted), metadata={
+            "description": (
+            "FHIR's _format, for clients that add it to a link: json, application/json and "
+            "application/fhir+json give the fhir format (a FHIR resource); otherwise a format name or a "
+            "format's media type (text/html, application/pdf). With format, format wins.")})
+    return type(name, (Schema,), members)()
 
 
 # ----------------------------------------------------------------- CDS Hooks

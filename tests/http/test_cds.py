@@ -485,3 +485,39 @@ def test_production_does_not_fetch_from_http_fhir_servers(secure_app, signer, fh
     body = assert_412(response)
     assert "https only" in body["detail"]
     assert fhir.requests == []
+
+
+# ------------------------------------------------------- the report link's ?_format
+
+
+@pytest.fixture
+def report_path(client):
+    (card,) = cards_of(client, call({"cramp": True, "sitting": 9}))
+    return urlsplit(card["links"][0]["url"]).path
+
+
+@pytest.mark.parametrize("value, fmt", [
+    ("json", "fhir"), ("application/json", "fhir"), ("application/fhir+json", "fhir"),
+    ("application/fhir json", "fhir"),  # a '+' left unescaped in a query is a space
+    ("fhir", "fhir"), ("html", "html"), ("text/html", "html"), ("pdf", "pdf"), ("application/pdf", "pdf"),
+    ("text/plain", "text"), ("shout", "shout"), ("text/x-shout", "shout"),
+])
+def test_report_link_honours_fhir_format(client, mini_backend, report_path, value, fmt):
+    if fmt not in mini_backend.formats:
+        pytest.skip(f"the {fmt} format is not registered")
+    response = client.get(report_path, query_string={"_format": value})
+    assert response.status_code == 200, response.json
+    assert response.mimetype == mini_backend.formats[fmt].media_type.split(";")[0]
+    # with ?format naming the same format: fine
+    assert client.get(report_path, query_string={"_format": value, "format": fmt}).status_code == 200
+
+
+def test_report_link_fhir_format_refusals(client, mini_backend, report_path):
+    for value in ("xml", "application/fhir+xml", "nope", "", "JSON", "text/html; charset=utf-8"):
+        response = client.get(report_path, query_string={"_format": value})
+        assert response.status_code == 400, value
+        assert response.json["type"].endswith(":invalid-query") and "_format" in response.json["errors"]
+    # both given: ?format wins (OpenAPI cannot say "they must agree")
+    both = client.get(report_path, query_string={"_format": "html", "format": "shout"})
+    assert both.status_code == 200 and both.mimetype == "text/x-shout"
+    assert client.get(report_path, query_string={"_format": "xml", "format": "shout"}).status_code == 400
