@@ -110,7 +110,8 @@ def _report_request(body: Any) -> tuple[Any, dict[str, Any]]:
 )
 def stored_report(report_id: str):
     st = state()
-    requested = load_query(st.stored_report_query).get("format")
+    query = load_query(st.stored_report_query)
+    requested = _stored_report_format(query.get("format"), query.get("fhir_format"))
     stored = st.store.get_report(report_id)
     # a CDS card's report: {"result": ..., "options": {patient_reference, fact_code_system}}
     options = stored.get("options", {}) if stored is not None and "result" in stored else {}
@@ -186,6 +187,25 @@ def _format(name: str):
         raise Problem(400, f"Unknown report format '{name[:40]}' (available: {available}).", kind="invalid-query",
                       title="Invalid query", errors={"format": [f"Must be one of: {available}."]})
     return formats[name]
+
+
+def fhir_format_name(value: str) -> str:
+    """The output format FHIR's ``_format`` value names (the query schema lists the values it accepts):
+    JSON means a FHIR resource, so the fhir format when it is registered."""
+    formats = state().backend.formats
+    if value in schemas.FHIR_JSON_FORMATS:
+        return "fhir" if "fhir" in formats else "json"
+    if value in formats:
+        return value
+    return next(name for name, fmt in formats.items() if fmt.media_type.split(";")[0].strip() == value)
+
+
+def _stored_report_format(requested: str | None, fhir_value: str | None) -> str | None:
+    """?format, else the format ?_format names. Both given, ?format wins: OpenAPI cannot say "they must agree",
+    and the service's own parameter is the more specific one."""
+    if requested is not None or fhir_value is None:
+        return requested
+    return fhir_format_name(fhir_value)
 
 
 def _default_format():

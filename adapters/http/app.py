@@ -134,7 +134,8 @@ def create_app(config: Mapping[str, Any] | None = None, *, backend: Backend | No
                             cfg["CDS_JWT_MAX_LIFETIME"], cfg["CDS_JWKS_CACHE_SECONDS"], store, enabled=not development),
         mapper=FactMapper(backend.catalogue, cfg["CDS_FACT_CODE_SYSTEM"], cfg["CDS_QUESTIONNAIRE"]),
         report_query=report_query_schema(format_names, required=True),
-        stored_report_query=report_query_schema(format_names, required=False),
+        stored_report_query=report_query_schema(format_names, required=False, media_types=[
+            f.media_type.split(";")[0].strip() for f in backend.formats.values()]),
         clinic=_clinic_profile(cfg),
         report_request=report_request_schema(_languages(), list(backend.catalogue.recommendations)),
     )

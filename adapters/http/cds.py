@@ -11,6 +11,7 @@ from flask import Blueprint, Response, request
 from decision_core.intake import InvalidFacts
 from decision_core.result import Result
 
+from . import prefetch as fhir_prefetch
 from . import schemas
 from .app import state
 from .cards import build_card
@@ -25,6 +26,7 @@ bp = Blueprint("cds", __name__, url_prefix="/cds-services")
 
 # 503: every call claims its JWT's id in the state store, which may be a Redis that is down
 CDS_PROBLEMS = (400, 401, 403, 404, 413, 415, 422, 503)
+CALL_PROBLEMS = (400, 401, 403, 404, 412, 413, 415, 422, 503)  # 412: the intake data can be had neither way
 
 
 @dataclass(frozen=True)
@@ -93,8 +95,10 @@ _FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 @operation(summary="Call a CDS service", tags=["cds-hooks"], security=CDS_SECURITY, body=schemas.CdsRequestSchema,
            description="Facts come from prefetch (QuestionnaireResponse, Observations) and "
                        f"context.extension['{FACTS_EXTENSION}']; see docs/http.md for the mapping. "
+                       "Prefetch keys left out are fetched from fhirServer with fhirAuthorization; when the intake "
+                       "data can be had neither way the answer is 412 naming the missing keys. "
                        "The answer is one card, or no cards when there is nothing to say.",
-           responses={200: ("Cards.", schemas.CdsResponseSchema)}, problems=CDS_PROBLEMS)
+           responses={200: ("Cards.", schemas.CdsResponseSchema)}, problems=CALL_PROBLEMS)
 def call_service(service_id: str):
     st = state()
     service = _service(service_id)
@@ -102,8 +106,9 @@ def call_service(service_id: str):
     if call["hook"] != service.hook:
         raise invalid_request({"hook": [f"This service answers the '{service.hook}' hook, not '{call['hook'][:40]}'."]},
                               "CDS Hooks request")
+    prefetch = complete_prefetch(call, st.development)
     try:
-        gathered = st.mapper.gather(call["context"], call.get("prefetch"))
+        gathered = st.mapper.gather(call["context"], prefetch)
     except ValueError as exc:
         raise invalid_request({f"context.extension.{FACTS_EXTENSION}": [str(exc)]}, "CDS Hooks request") from None
     if not gathered.facts:
@@ -126,6 +131,52 @@ def call_service(service_id: str):
     report_url = st.public_url(f"/v1/reports/{st.store.put_report(stored)}")
     source = {"label": st.config["CDS_SOURCE_LABEL"], "url": st.config["CDS_SOURCE_URL"] or st.public_url("/docs")}
     return json_response({"cards": [build_card(result, call["context"], source, report_url)]})
+
+
+def complete_prefetch(call: dict, development: bool) -> dict:
+    """The request's prefetch with the declared keys it left out fetched from its FHIR server.
+
+    412 when a fetch was tried and failed, or when nothing was fetched and the request holds no intake data at all
+    (no prefetch key, not even null, and no facts in the context extension). A key sent as null is the client
+    saying there is no data: that is an answer, and not refetched.
+    """
+    prefetch = dict(call.get("prefetch") or {})
+    missing = [key for key in prefetch_templates() if key not in prefetch]
+    if not missing:
+        return prefetch
+    server, authorization = call.get("fhirServer"), call.get("fhirAuthorization")
+    token = authorization.get("access_token") if isinstance(authorization, dict) else None
+    reason = None
+    if server and token:
+        if not fhir_prefetch.server_allowed(server, development):
+            reason = ("its fhirServer is not one this service fetches from (https only"
+                      + (", or http://127.0.0.1 in development)" if development else ")"))
+        else:
+            templates = prefetch_templates()
+            failed = []
+            for key in missing:
+                query = fhir_prefetch.fill(templates[key], call["context"])
+                resource = fhir_prefetch.fetch(server, query, token) if query is not None else None
+                if resource is None:
+                    failed.append(key)
+                else:
+                    prefetch[key] = resource
+            if not failed:
+                return prefetch
+            missing, reason = failed, "fetching them from its fhirServer failed"
+    elif _context_facts(call["context"]) or prefetch:
+        return prefetch  # intake data was sent; the keys left out are taken as no data
+    else:
+        reason = "it holds no fhirServer and fhirAuthorization to fetch them with"
+    names = ", ".join(missing)
+    raise Problem(412, f"The intake data could not be had: the request leaves out the prefetch {names}, and {reason}. "
+                       "Send them as prefetch (null when there is no data), or send fhirServer and fhirAuthorization.",
+                  kind="prefetch-unavailable", title="Prefetch unavailable", missing_prefetch=missing)
+
+
+def _context_facts(context: dict) -> bool:
+    extension = context.get("extension")
+    return isinstance(extension, dict) and extension.get(FACTS_EXTENSION) not in (None, {}, [])
 
 
 def patient_reference(context: dict) -> str | None:

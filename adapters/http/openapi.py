@@ -41,6 +41,8 @@ PROBLEM_DESCRIPTIONS = {
     401: "Missing or invalid credentials.",
     403: "Credentials understood, but this call is refused (a replayed JWT).",
     404: "Not found (or expired).",
+    412: "CDS Hooks: the intake data can be had neither from the request's prefetch nor from its fhirServer; "
+         "'missing_prefetch' names the prefetch keys.",
     413: "The request body is too large.",
     415: "The request body is not JSON (Content-Type: application/json).",
     422: "The JSON is well-formed but not valid; 'errors' names each field and why.",

@@ -35,6 +35,8 @@ class ProblemSchema(_Open):
     request_id = fields.String(metadata={"description": "Quote it when reporting a problem."})
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
                          metadata={"description": "For 422: each offending field and why."})
+    missing_prefetch = fields.List(fields.String(), metadata={
+        "description": "For 412 from a CDS service: the prefetch keys that could be had neither way."})
 
 
 # ------------------------------------------------------------------- results
@@ -341,7 +343,12 @@ class HealthSchema(_Open):
     catalogue = fields.String(required=True, metadata={"description": "The catalogue fingerprint."})
 
 
-def report_query_schema(format_names: list[str], required: bool = True) -> Schema:
+# FHIR's _format values meaning FHIR JSON; "application/fhir json" is the '+' of a query left unescaped
+FHIR_JSON_FORMATS = ("json", "application/json", "application/fhir+json", "application/json+fhir", "fhir+json",
+                     "application/fhir json")
+
+
+def report_query_schema(format_names: list[str], required: bool = True, media_types: list[str] = ()) -> Schema:
     """The ?format= query of the report routes; its enum is the registered output formats."""
     description = "An output format name (GET /v1/formats)."
     if not required:
@@ -350,7 +357,15 @@ def report_query_schema(format_names: list[str], required: bool = True) -> Schem
     fmt = fields.String(required=required, validate=check, metadata={"description": description})
     meta = type("Meta", (), {"unknown": EXCLUDE})
     name = "ReportQuery" if required else "StoredReportQuery"
-    return type(name, (Schema,), {"format": fmt, "Meta": meta})()
+    members = {"format": fmt, "Meta": meta}
+    if not required:  # the stored report (a CDS card's link) also takes FHIR's _format
+        accepted = list(dict.fromkeys([*FHIR_JSON_FORMATS, *format_names, *media_types]))
+        members["fhir_format"] = fields.String(data_key="_format", validate=validate.OneOf(accepted), metadata={
+            "description": (
+            "FHIR's _format, for clients that add it to a link: json, application/json and "
+            "application/fhir+json give the fhir format (a FHIR resource); otherwise a format name or a "
+            "format's media type (text/html, application/pdf). With format, format wins.")})
+    return type(name, (Schema,), members)()
 
 
 # ----------------------------------------------------------------- CDS Hooks
@@ -412,7 +427,8 @@ class CdsRequestSchema(Schema):
     hookInstance = fields.String(required=True, validate=validate.Length(min=1, max=200))
     fhirServer = fields.String(validate=[validate.Length(min=1, max=2048), validate.Regexp(HTTP_URL)],
                                metadata={"description": "The EHR's FHIR base URL (http or https)."})
-    fhirAuthorization = fields.Nested(FhirAuthorizationSchema)
+    fhirAuthorization = fields.Nested(FhirAuthorizationSchema, allow_none=True, metadata={
+        "description": "The bearer token for fhirServer; null is the same as absent (no token)."})
     context = fields.Nested(CdsContextSchema, required=True, metadata={
         "description": "Hook context (patientId, userId, encounterId). Facts may be given in "
                        "context.extension['hamstring-decision-core.facts'] (an object of fact names to values)."})

@@ -144,3 +144,59 @@ def stop_server(server: RunningServer) -> None:
         server.proc.wait()
 
 
+
+
+class FhirServer:
+    """A tiny FHIR server on 127.0.0.1 (http.server in a thread): it answers a search with the Bundle
+    registered for its resource type, only to ``Authorization: Bearer <token>``, and records every request.
+    ``delay`` (seconds) slows each answer; ``extra`` (bytes) pads it; ``redirect`` answers 302 to that URL."""
+
+    def __init__(self, token: str = "fhir-token-0123"):
+        import http.server
+        import threading
+
+        self.token = token
+        self.bundles: dict[str, dict] = {}
+        self.requests: list[tuple[str, str | None]] = []
+        self.delay, self.extra, self.redirect = 0.0, 0, None
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                outer.requests.append((self.path, self.headers.get("Authorization")))
+                time.sleep(outer.delay)
+                if outer.redirect:
+                    self.send_response(302)
+                    self.send_header("Location", outer.redirect)
+                    self.end_headers()
+                    return
+                if self.headers.get("Authorization") != f"Bearer {outer.token}":
+                    return self._send(401, {"resourceType": "OperationOutcome", "issue": [
+                        {"severity": "error", "code": "login"}]})
+                kind = self.path.split("?")[0].rsplit("/", 1)[-1]
+                bundle = outer.bundles.get(kind, {"resourceType": "Bundle", "type": "searchset", "total": 0})
+                self._send(200, bundle)
+
+            def _send(self, status, body):
+                data = json.dumps(body).encode() + b" " * outer.extra
+                self.send_response(status)
+                self.send_header("Content-Type", "application/fhir+json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}/fhir/r4"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def authorization(self, token: str | None = None) -> dict:
+        return {"access_token": token or self.token, "token_type": "Bearer", "expires_in": 300,
+                "scope": "patient/QuestionnaireResponse.read patient/Observation.read", "subject": "cds-service"}
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

@@ -12,7 +12,9 @@ from test_errors import assert_problem
 SURROGATE = '"\\ud800"'  # the JSON escape: UTF-8 itself cannot carry a lone surrogate
 FEEDBACK = '{"feedback": [{"card": "c1", "outcome": "overridden", "outcomeTimestamp": "2024-01-01T00:00:00Z"%s}]}'
 QR = '{"resourceType": "QuestionnaireResponse", "item": [{"linkId": "sitting", "answer": [{"valueDecimal": 8}]}]%s}'
-CDS = '{"hook": "patient-view", "hookInstance": "h1", "context": {"patientId": "p1"%s}}'
+# the prefetch keys sent as null (no data): a call with no intake data at all is 412
+CDS = ('{"hook": "patient-view", "hookInstance": "h1", "prefetch": {"intakeResponse": null, '
+       '"intakeObservations": null}, "context": {"patientId": "p1"%s}}')
 
 # route -> a valid body with a slot (%s) where one more member goes, and the path that member gets
 ROUTES = {

@@ -75,7 +75,9 @@ def _json_schema(node, components):
     return out
 
 
-CDS = {"hook": "patient-view", "hookInstance": "h1", "context": {"patientId": "p1"}}
+# the prefetch keys sent as null (no data): without them a valid call is 412 (the intake data cannot be had)
+CDS = {"hook": "patient-view", "hookInstance": "h1", "context": {"patientId": "p1"},
+       "prefetch": {"intakeResponse": None, "intakeObservations": None}}
 FEEDBACK_ITEM = {"card": "c1", "outcome": "accepted", "outcomeTimestamp": "2024-01-01T00:00:00Z"}
 SAMPLES = [
     # (path, operation, body)
