@@ -106,7 +106,7 @@ def call_service(service_id: str):
     if call["hook"] != service.hook:
         raise invalid_request({"hook": [f"This service answers the '{service.hook}' hook, not '{call['hook'][:40]}'."]},
                               "CDS Hooks request")
-    prefetch = complete_prefetch(call, st.development)
+    prefetch = complete_prefetch(call, st.development, st.config["CDS_FHIR_SERVERS"])
     try:
         gathered = st.mapper.gather(call["context"], prefetch)
     except ValueError as exc:
@@ -133,7 +133,7 @@ def call_service(service_id: str):
     return json_response({"cards": [build_card(result, call["context"], source, report_url)]})
 
 
-def complete_prefetch(call: dict, development: bool) -> dict:
+def complete_prefetch(call: dict, development: bool, servers: list[str] = ()) -> dict:
     """The request's prefetch with the declared keys it left out fetched from its FHIR server.
 
     412 when a fetch was tried and failed, or when nothing was fetched and the request holds no intake data at all
@@ -148,9 +148,10 @@ def complete_prefetch(call: dict, development: bool) -> dict:
     token = authorization.get("access_token") if isinstance(authorization, dict) else None
     reason = None
     if server and token:
-        if not fhir_prefetch.server_allowed(server, development):
-            reason = ("its fhirServer is not one this service fetches from (https only"
-                      + (", or http://127.0.0.1 in development)" if development else ")"))
+        if not fhir_prefetch.server_allowed(server, development, servers):
+            reason = ("its fhirServer is not one this service fetches from ("
+                      + ("CDS_FHIR_SERVERS" if servers else "https only"
+                         + (", or http://127.0.0.1 in development" if development else "")) + ")")
         else:
             templates = prefetch_templates()
             failed = []

@@ -131,6 +131,9 @@ class HttpConfigSchema(Schema):
     CDS_JWT_LEEWAY = fields.Integer(strict=False, load_default=30, validate=validate.Range(min=0, max=300))
     CDS_JWT_MAX_LIFETIME = _positive(load_default=3600, metadata={"description": "Reject JWTs valid for longer (exp - iat), in seconds."})
     CDS_JWKS_CACHE_SECONDS = _positive(load_default=300)
+    CDS_FHIR_SERVERS = _Words(load_default=list, metadata={
+        "description": "FHIR base URLs the CDS service may fetch missing prefetch from (with the client's token); "
+                       "empty: any https server."})
     CDS_FACT_CODE_SYSTEM = fields.String(load_default=DEFAULT_FACT_CODE_SYSTEM, validate=validate.Length(min=1))
     CDS_QUESTIONNAIRE = fields.String(load_default=None, allow_none=True,
                                       metadata={"description": "Canonical URL of the intake Questionnaire (filters prefetch)."})

@@ -27,8 +27,11 @@ _TOKEN = re.compile(r"\{\{\s*context\.([A-Za-z][A-Za-z0-9_]*)\s*\}\}")
 _MEDIA = ("application/fhir+json", "application/json", "application/json+fhir")
 
 
-def server_allowed(url: str, development: bool) -> bool:
-    """Whether the service may send a bearer token to this FHIR base URL."""
+def server_allowed(url: str, development: bool, allowed: list[str] | tuple[str, ...] = ()) -> bool:
+    """Whether the service may send a bearer token to this FHIR base URL (``allowed``: the configured
+    base URLs, when the deployment names them; then no other server is fetched from)."""
+    if allowed and url.rstrip("/") not in {a.rstrip("/") for a in allowed}:
+        return False
     try:
         parts = urlsplit(url)
         host = parts.hostname

@@ -477,6 +477,17 @@ def test_which_fhir_servers_are_fetched_from(url, development, allowed):
     assert fhir_prefetch.server_allowed(url, development) is allowed
 
 
+def test_only_the_configured_fhir_servers_are_fetched_from(make_app, fhir):
+    fhir.bundles["Observation"] = bundle(observation("red", {"valueBoolean": True}))
+    listed = make_app(CDS_FHIR_SERVERS=[fhir.base + "/"]).test_client()
+    assert cards_of(listed, with_server(call(), fhir))[0]["indicator"] == "critical"
+    assert fhir.requests, "the listed server was asked"
+    fhir.requests.clear()
+    other = make_app(CDS_FHIR_SERVERS=["https://ehr.example.org/fhir"]).test_client()
+    body = assert_412(other.post(PV, json=with_server(call(), fhir)))
+    assert "CDS_FHIR_SERVERS" in body["detail"] and fhir.requests == [], "an unlisted server is never contacted"
+
+
 def test_production_does_not_fetch_from_http_fhir_servers(secure_app, signer, fhir):
     client = secure_app.test_client()
     fhir.bundles["Observation"] = bundle(observation("red", {"valueBoolean": True}))

@@ -32,7 +32,8 @@ def _app():
     (keys_dir / "jwks.json").write_text(json.dumps(SIGNER.jwks()))
     backend = Backend.from_directories([MINI_DIR], engine="plain")
     backend.add_format(TEST_FORMAT, "text/x-shout", "txt", shout)
-    return create_app({"ENV": "production", "API_KEYS": [API_KEY],
+    # CDS_FHIR_SERVERS: a generated fhirServer is never fetched from (no outbound calls from the test run)
+    return create_app({"ENV": "production", "API_KEYS": [API_KEY], "CDS_FHIR_SERVERS": ["https://ehr.example.org/fhir"],
                        "CDS_TRUSTED_ISSUERS": {ISSUER: str(keys_dir / "jwks.json")}, "PUBLIC_BASE_URL": BASE_URL},
                       backend=backend)
 
