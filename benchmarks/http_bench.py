@@ -75,16 +75,49 @@ def start_server(port: int, workers: int | None, threads: int, catalogue_dir: st
     raise SystemExit("the server did not start within 60 s")
 
 
+class Connection:
+    """One keep-alive connection to 127.0.0.1:port, reopened after the server closes it or a request fails."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.conn: http.client.HTTPConnection | None = None
+        self.opened = 0
+
+    def post(self, path: str, body: bytes, headers: dict[str, str]) -> int | None:
+        """The response's status, or None when the request failed."""
+        try:
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                self.opened += 1
+            self.conn.request("POST", path, body, headers)
+            response = self.conn.getresponse()
+            response.read()
+            if response.will_close:
+                self.close()
+            return response.status
+        except (OSError, http.client.HTTPException):
+            self.close()
+            return None
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+        self.conn = None
+
+
 class Client(threading.Thread):
     """One connection, kept open; posts bodies in turn until told to stop."""
 
     def __init__(self, port: int, path: str, bodies: list[bytes], offset: int, stop: threading.Event):
         super().__init__(daemon=True)
-        self.port, self.path, self.bodies, self.index, self.stop = port, path, bodies, offset, stop
+        self.path, self.bodies, self.index, self.stop = path, bodies, offset, stop
+        self.connection = Connection(port)
         self.latencies: list[float] = []
         self.errors = 0
-        self.reconnects = 0
-        self.conn: http.client.HTTPConnection | None = None
+
+    @property
+    def reconnects(self) -> int:
+        return self.connection.opened
 
     def run(self) -> None:
         headers = {"Content-Type": "application/json", "X-API-Key": API_KEY}
@@ -92,25 +125,11 @@ class Client(threading.Thread):
             body = self.bodies[self.index % len(self.bodies)]
             self.index += 1
             started = time.perf_counter()
-            try:
-                if self.conn is None:
-                    self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-                    self.reconnects += 1
-                self.conn.request("POST", self.path, body, headers)
-                response = self.conn.getresponse()
-                response.read()
-                if response.status != 200:
-                    self.errors += 1
-                if response.will_close:
-                    self.conn.close()
-                    self.conn = None
-            except (OSError, http.client.HTTPException):
+            status = self.connection.post(self.path, body, headers)
+            if status != 200:
                 self.errors += 1
-                if self.conn is not None:
-                    self.conn.close()
-                self.conn = None
-                continue
-            self.latencies.append(time.perf_counter() - started)
+            if status is not None:
+                self.latencies.append(time.perf_counter() - started)
 
 
 def server_cpu_seconds(server: subprocess.Popen) -> float:
@@ -143,8 +162,7 @@ def run_load(server: subprocess.Popen, port: int, path: str, bodies: list[bytes]
     elapsed, cpu_used = time.perf_counter() - started, server_cpu_seconds(server) - cpu_before
     for c in clients:
         c.join(30)
-        if c.conn is not None:
-            c.conn.close()
+        c.connection.close()
     latencies = sorted(x for c in clients for x in c.latencies)
     return {"requests": len(latencies), "seconds": elapsed, "latencies": latencies, "cpu": cpu_used,
             "errors": sum(c.errors for c in clients), "reconnects": sum(c.reconnects for c in clients)}

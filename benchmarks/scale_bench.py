@@ -40,7 +40,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "tests" / "http")]
 from bench_core import generate_cases  # noqa: E402  (same folder)
-from http_bench import merge  # noqa: E402
+from http_bench import Connection, merge  # noqa: E402
 from http_support import ISSUER, Signer, free_port  # noqa: E402  (the tests' JWT signer and helpers)
 from services_support import Nginx, RedisServer  # noqa: E402
 
@@ -89,33 +89,20 @@ class Client(threading.Thread):
 
     def __init__(self, port: int, path: str, source, stop_event: threading.Event):
         super().__init__(daemon=True)
-        self.port, self.path, self.source, self.stop_event = port, path, source, stop_event
+        self.path, self.source, self.stop_event = path, source, stop_event
+        self.connection = Connection(port)
         self.latencies: list[float] = []
         self.errors = 0
-        self.conn: http.client.HTTPConnection | None = None
 
     def run(self) -> None:
         while not self.stop_event.is_set():
             body, headers = self.source()
             started = time.perf_counter()
-            try:
-                if self.conn is None:
-                    self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-                self.conn.request("POST", self.path, body, headers)
-                response = self.conn.getresponse()
-                response.read()
-                if response.status != 200:
-                    self.errors += 1
-                if response.will_close:
-                    self.conn.close()
-                    self.conn = None
-            except (OSError, http.client.HTTPException):
+            status = self.connection.post(self.path, body, headers)
+            if status != 200:
                 self.errors += 1
-                if self.conn is not None:
-                    self.conn.close()
-                self.conn = None
-                continue
-            self.latencies.append(time.perf_counter() - started)
+            if status is not None:
+                self.latencies.append(time.perf_counter() - started)
 
 
 def run_load(port: int, path: str, source, connections: int, seconds: float, warmup: float) -> dict:
@@ -133,8 +120,7 @@ def run_load(port: int, path: str, source, connections: int, seconds: float, war
     elapsed = time.perf_counter() - started
     for c in clients:
         c.join(30)
-        if c.conn is not None:
-            c.conn.close()
+        c.connection.close()
     return {"requests": sum(len(c.latencies) for c in clients), "seconds": elapsed, "cpu": 0.0,
             "latencies": [x for c in clients for x in c.latencies], "errors": sum(c.errors for c in clients)}
 
