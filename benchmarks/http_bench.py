@@ -59,7 +59,12 @@ def start_server(port: int, workers: int | None, threads: int, catalogue_dir: st
     command = [sys.executable, "-m", "decision_core.cli", "serve", "--bind", f"127.0.0.1:{port}",
                *(["--workers", str(workers)] if workers else []), "--threads", str(threads),
                "--log-level", "warning", "--preload" if preload else "--no-preload"]
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    return wait_until_serving(subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                                               stderr=subprocess.PIPE, text=True), port)
+
+
+def wait_until_serving(proc: subprocess.Popen, port: int) -> subprocess.Popen:
+    """The server process once its /healthz answers (SystemExit when it exits or takes over 60 s)."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:

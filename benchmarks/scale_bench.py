@@ -25,7 +25,6 @@ second machine.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import platform
@@ -40,7 +39,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "tests" / "http")]
 from bench_core import generate_cases  # noqa: E402  (same folder)
-from http_bench import Connection, merge  # noqa: E402
+from http_bench import Connection, merge, wait_until_serving  # noqa: E402
 from http_support import ISSUER, Signer, free_port  # noqa: E402  (the tests' JWT signer and helpers)
 from services_support import Nginx, RedisServer  # noqa: E402
 
@@ -56,20 +55,8 @@ def start_instance(port: int, workers: int | None, env_extra: dict[str, str]) ->
     env.update(env_extra)
     command = [sys.executable, "-m", "decision_core.cli", "serve", "--bind", f"127.0.0.1:{port}",
                *(["--workers", str(workers)] if workers else []), "--log-level", "warning"]
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"the server exited:\n{proc.stderr.read()}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return proc
-        except OSError:
-            time.sleep(0.2)
-    proc.terminate()
-    raise SystemExit("the server did not start within 60 s")
+    return wait_until_serving(subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                                               stderr=subprocess.PIPE, text=True), port)
 
 
 class Instance:
