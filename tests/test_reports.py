@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from decision_core.adapters.reports.handout import structured_dose
-from decision_core.dose import Dose, figure_texts
+from decision_core.adapters.reports.saved_dose import read_dose
+from decision_core.dose import figure_texts
 
 import decision_core
 from decision_core.adapters.reports import InvalidResult, ReportError, UnknownFormat, available_formats, get_format, render
@@ -175,7 +175,7 @@ def test_each_exercise_has_its_full_dose_or_a_marked_blank_and_numbered_steps(ca
     for card, rec in zip(cards, exercises):
         text = " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", card)).split())
         assert rec["name"] in text
-        dose = Dose.from_dict(structured_dose(rec["dose"]))
+        dose = read_dose(rec["dose"])
         for figure in figure_texts(dose).values():
             assert figure in text, f"{rec['id']}: {figure} missing"
         # sets, how much each set and how often: a figure or a line to write on, never a dash

@@ -39,11 +39,10 @@ import uuid
 from datetime import timezone
 from typing import Any, Mapping
 
-from decision_core.dose import Dose, DoseError, resolve
 
 from .fhir_codes import (CAUSE_SYSTEM, FACT_SYSTEM, FOR_CAUSE_EXTENSION, KIND_SYSTEM, RECOMMENDATION_SYSTEM,
                          RULESET_SYSTEM, TRIAGE_SYSTEM, Entries, catalogue_levels, prune, ref)
-from .fhir_dose import ReadDose, dose_extension, read_dose, timing
+from .fhir_dose import dose_extension, timing
 from .fhir_parties import Parties, fact_observations
 from .fhir_triage import EMERGENCY_DEPARTMENT, detected_issues, service_requests
 from .formats import ReportOptionError, _view
@@ -62,29 +61,6 @@ def _citations(view: ReportView, ids: list[str]) -> list[dict[str, Any]]:
     return out
 
 
-def _dose_for(item: ItemView, rec_dose: Any, options: Mapping[str, Any]) -> ReadDose:
-    """The dose a report shows: the view's resolved dose when it has one; otherwise the result's, with the
-    clinic profile's default for what it leaves out and the per-report ``doses`` override on top
-    (``decision_core.dose.resolve``: the same layers as the handout)."""
-    resolved = getattr(item, "dose", None)
-    if isinstance(resolved, Dose):
-        return read_dose(resolved)
-    source = read_dose(rec_dose)
-    clinic_doses = getattr(options.get("clinic"), "doses", None) or {}
-    clinic, override = clinic_doses.get(item.id), (options.get("doses") or {}).get(item.id)
-    if clinic is None and override is None:
-        return source
-    dose = resolve(source.dose, clinic if isinstance(clinic, Dose) else None, override)
-    texts = {k: v for k, v in source.texts.items() if k == "detail" or not _replaced(k, dose, source.dose)}
-    return ReadDose(dose, texts)
-
-
-def _replaced(key: str, dose: Dose, before: Dose) -> bool:
-    """Whether an old dose's words for ``key`` no longer describe the resolved dose."""
-    figure = {"hold": "hold_seconds", "duration": "duration_seconds"}.get(key, key)
-    return getattr(dose, figure, None) != getattr(before, figure, None) or dose.basis.get(figure) == "practitioner"
-
-
 def _guidance(rec: Any) -> list[str]:
     """How to progress and when to stop, when the result has them (structured rulesets)."""
     out = []
@@ -96,13 +72,12 @@ def _guidance(rec: Any) -> list[str]:
     return out
 
 
-def _action(item: ItemView, view: ReportView, dose: ReadDose, resource: dict[str, str] | None) -> dict[str, Any]:
-    words = dose.words
-    detail = dose.texts.get("detail") or item.detail
+def _action(item: ItemView, view: ReportView, resource: dict[str, str] | None) -> dict[str, Any]:
+    words = item.dose_text
     description = " ".join(p for p in (
         item.instructions,
         f"Dose: {words}." if words else "",
-        detail,
+        item.detail,
         f"Helps with: {item.serves_text}." if item.serves else "",
     ) if p)
     return {
@@ -113,29 +88,29 @@ def _action(item: ItemView, view: ReportView, dose: ReadDose, resource: dict[str
         "textEquivalent": f"{item.name}: {words}" if words else item.name,
         "code": [{"coding": [{"system": RECOMMENDATION_SYSTEM, "code": item.id, "display": item.name},
                              {"system": KIND_SYSTEM, "code": item.kind, "display": item.kind_label}]}],
-        "timingTiming": timing(dose),
+        "timingTiming": timing(item.dose),
         "documentation": _citations(view, item.sources),
         "resource": resource,
     }
 
 
-def _exercise_request(item: ItemView, dose: ReadDose, rec, causes: Mapping[str, str], subject, author, stamp,
+def _exercise_request(item: ItemView, rec, causes: Mapping[str, str], subject, author, stamp,
                       observations) -> dict[str, Any]:
     """An exercise as a ServiceRequest: its Timing as occurrenceTiming, its figures typed (fhir_dose)."""
     read: dict[str, Any] = {}
     for reason in rec.reasons if rec else ():
         read.update(reason.facts or {})
-    words = dose.words
+    words = item.dose_text
     return {
         "resourceType": "ServiceRequest",
-        "extension": [dose_extension(dose.dose)],
+        "extension": [dose_extension(item.dose)],
         "status": "active",
         "intent": "proposal",
         "priority": "routine",
         "code": {"coding": [{"system": RECOMMENDATION_SYSTEM, "code": item.id, "display": item.name},
                             {"system": KIND_SYSTEM, "code": item.kind}], "text": item.name},
         "subject": subject,
-        "occurrenceTiming": timing(dose),
+        "occurrenceTiming": timing(item.dose),
         "authoredOn": stamp,
         "requester": author,
         "reasonCode": [{"coding": [{"system": CAUSE_SYSTEM, "code": cid, "display": causes.get(cid)}],
@@ -173,12 +148,11 @@ def build_bundle(result: Any, view: ReportView, options: Mapping[str, Any] | Non
     actions = []
     for item in view.do_now + view.exercises + view.other_advice:
         rec = recs.get(item.id)
-        dose = _dose_for(item, rec.dose if rec else None, options)
         resource = requests.get(item.id)
         if item.kind == "exercise" and not view.acute:
-            resource = entries.add(prune(_exercise_request(item, dose, rec, causes, subject, parties.author, stamp,
+            resource = entries.add(prune(_exercise_request(item, rec, causes, subject, parties.author, stamp,
                                                            observations)))
-        actions.append(_action(item, view, dose, resource))
+        actions.append(_action(item, view, resource))
     if "" in requests:  # the emergency-department request the rulesets did not raise themselves
         actions.insert(0, {"title": EMERGENCY_DEPARTMENT, "description": view.advice, "resource": requests[""]})
 
@@ -265,20 +239,6 @@ def validate_bundle(bundle: dict[str, Any]) -> None:
     Bundle.model_validate(bundle)
 
 
-def _doses_option(value: Any) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise ReportOptionError("doses must map recommendation ids to doses")
-    out = {}
-    for rid, dose in value.items():
-        try:
-            out[rid] = dose if isinstance(dose, Dose) else Dose.from_dict(dose)
-        except DoseError as exc:
-            raise ReportOptionError(f"doses.{rid}: {exc}") from None
-    return out
-
-
 def render_fhir(result: Any, **options: Any) -> str:
     """Options: ``patient_reference`` ('Patient/123'), ``patient`` (name, birth_date, identifier),
     ``clinician``, ``clinic``, ``doses`` (recommendation id -> Dose), ``fact_code_system``, and the
@@ -286,7 +246,6 @@ def render_fhir(result: Any, **options: Any) -> str:
     patient = options.get("patient_reference")
     if patient is not None and not (isinstance(patient, str) and patient.strip()):
         raise ReportOptionError("patient_reference must be a reference such as 'Patient/123'")
-    options = dict(options, doses=_doses_option(options.get("doses")))
     bundle = build_bundle(result, _view(as_result(result), options), options)
     validate_bundle(bundle)
     return json.dumps(bundle, indent=2, ensure_ascii=False) + "\n"

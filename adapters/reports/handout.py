@@ -13,11 +13,12 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable, Mapping
+from typing import Callable, Mapping
 
 from decision_core.dose import Dose, resolve
 
 from .clinic import ClinicProfile, Patient
+from .saved_dose import read_dose
 
 log = logging.getLogger(__name__)
 
@@ -76,44 +77,9 @@ def resolved_doses(recommendations, clinic: ClinicProfile | None,
     """Each item's dose: the practitioner's override, else the source's figures, else the clinic's default."""
     clinic_doses = clinic.doses if clinic else {}
     overrides = overrides or {}
-    return {r.id: resolve(Dose.from_dict(structured_dose(r.dose), basis="source"), clinic_doses.get(r.id),
+    return {r.id: resolve(read_dose(r.dose), clinic_doses.get(r.id),
                           overrides.get(r.id))
             for r in recommendations}
-
-
-_SECONDS = re.compile(r"^\s*(\d+(?:\.\d+)?(?:\s*[-\u2013]\s*\d+(?:\.\d+)?)?)\s*(?:s|sec|seconds?)\b")
-
-
-def structured_dose(dose: Mapping[str, Any]) -> dict[str, Any]:
-    """A result's dose dict as Dose fields. A result saved before doses were structured has text figures
-    ('10-12', '5 s', '30-60 s per area', 'twice a week'): the figures are read, the words kept as detail."""
-    from decision_core.dose import FIGURES, DoseError, amount, frequency
-
-    out: dict[str, Any] = {}
-    words: list[str] = [str(dose["detail"])] if dose.get("detail") else []
-    for name, value in dose.items():
-        if name in FIGURES or name in ("basis", "citations"):
-            out[name] = value
-        elif name in ("hold", "duration") and value:
-            match = _SECONDS.match(str(value))
-            if match:
-                out["hold_seconds" if name == "hold" else "duration_seconds"] = match[1].replace(" ", "")
-            if not match or str(value)[match.end():].strip():
-                words.append(str(value))
-    for name in ("sets", "reps", "hold_seconds", "duration_seconds"):
-        if isinstance(out.get(name), str):
-            try:
-                out[name] = amount(out[name], name)
-            except DoseError:
-                words.append(f"{name.split('_')[0]} {out.pop(name)}")
-    if isinstance(out.get("frequency"), str):
-        try:
-            out["frequency"] = frequency(out["frequency"])
-        except DoseError:
-            words.append(out.pop("frequency"))
-    if words:
-        out["detail"] = "; ".join(words)
-    return out
 
 
 def dose_slots(dose: Dose, kind: str, gettext: Gettext) -> list[DoseSlot]:
