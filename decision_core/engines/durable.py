@@ -27,6 +27,8 @@ import sys
 import threading
 from typing import Any
 
+import orjson
+
 from ..compiler import CompiledRules, MAX_TESTS_PER_RULESET_NODE, Stratum2Input
 from . import Between, EngineError, Firings
 
@@ -72,7 +74,9 @@ class _LeanClosure:
         self._ruleset = ruleset
 
     def assert_fact(self, fact: dict) -> None:
-        self._ruleset.assert_fact(fact)
+        # the stock Ruleset.assert_fact's C call and result handling, with orjson's encoding
+        ruleset = self._ruleset
+        ruleset._handle_result(_dr.durable_rules_engine.assert_fact(ruleset._handle, orjson.dumps(fact).decode()), fact)
 
 
 class _LeanRuleset(_dr.Ruleset):
@@ -94,9 +98,9 @@ class _LeanRuleset(_dr.Ruleset):
         """Assert one fact or a list of facts and run every action they trigger."""
         engine = _dr.durable_rules_engine
         if isinstance(facts, list):
-            result = engine.assert_facts(self._handle, json.dumps(facts, ensure_ascii=False))
+            result = engine.assert_facts(self._handle, orjson.dumps(facts).decode())
         else:
-            result = engine.assert_fact(self._handle, json.dumps(facts, ensure_ascii=False))
+            result = engine.assert_fact(self._handle, orjson.dumps(facts).decode())
         state_handle = self._handle_result(result, facts)  # raises when no rule consumes the fact
         started = engine.start_action_for_state(self._handle, state_handle)
         if started:
