@@ -14,6 +14,7 @@ from typing import Any, Iterable
 import yaml
 from marshmallow import ValidationError
 
+from . import yaml_text
 from .catalogue_model import (  # noqa: F401  (re-exported: the catalogue's public names)
     BUILTIN_ORIGIN,
     AvoidItem,
@@ -66,7 +67,7 @@ def load_ruleset_file(path: Path | str, origin: str = BUILTIN_ORIGIN) -> Ruleset
     except (OSError, UnicodeDecodeError) as exc:
         raise RulesetError([Problem(name, None, None, f"cannot read file: {exc}", origin)]) from exc
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml_text.safe_load(text)
     except yaml.YAMLError as exc:
         raise RulesetError([Problem(name, None, None, f"not valid YAML: {exc}", origin)]) from exc
     return parse_ruleset(raw, name, origin)

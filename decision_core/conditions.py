@@ -11,6 +11,8 @@ from typing import Any
 
 import yaml
 
+from . import yaml_text
+
 # Operators on patient facts. Each holds only when the fact is known.
 FACT_OPS = ("is_true", "is_false", "eq", "ne", "in", "gte", "gt", "lte", "lt", "includes")
 # Operators on what earlier rules concluded.
@@ -52,7 +54,7 @@ _COMPARE = {">=": "gte", ">": "gt", "<=": "lte", "<": "lt"}
 
 def _literal(text: str) -> Any:
     try:
-        return yaml.safe_load(text)
+        return yaml_text.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConditionSyntaxError(f"cannot read value {text!r}") from exc
 

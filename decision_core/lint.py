@@ -33,6 +33,7 @@ from typing import Any, Iterable
 
 import yaml
 
+from . import yaml_text
 from .catalogue import (
     BUILTIN_ORIGIN,
     Catalogue,
@@ -235,7 +236,7 @@ def _from_problem(p: Problem) -> Issue:
 def _undeclared_sources(path: Path, doc: RulesetDocument) -> list[Issue]:
     """Sources cited by rules and items but missing from the file header's ``sources`` (when it has one)."""
     try:
-        head = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        head = yaml_text.safe_load(Path(path).read_text(encoding="utf-8")) or {}
         declared = set(head.get("sources") or ())
     except (OSError, yaml.YAMLError, AttributeError):
         return []

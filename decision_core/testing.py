@@ -58,6 +58,7 @@ from typing import Any, Iterable, Iterator
 import yaml
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from . import yaml_text
 from .ruleset_schema import flatten_messages
 
 SCENARIO_SUFFIXES = (".scenarios.yaml", ".scenarios.yml")
@@ -166,7 +167,7 @@ def load_scenarios(path: Path | str) -> list[Scenario]:
     name = _display(path)
     try:
         text = path.read_text(encoding="utf-8")
-        raw = yaml.safe_load(text)
+        raw = yaml_text.safe_load(text)
         node = yaml.compose(text)
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioFileError(f"{name}: cannot read file: {exc}") from exc
