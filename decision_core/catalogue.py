@@ -24,6 +24,7 @@ from .catalogue_model import (  # noqa: F401  (re-exported: the catalogue's publ
     Group,
     Level,
     PolicyLine,
+    Presentation,
     Problem,
     Recommendation,
     Rule,
@@ -102,7 +103,9 @@ def parse_ruleset(raw: Any, name: str, origin: str = BUILTIN_ORIGIN) -> RulesetD
         doc.cause = Cause(c["id"], c["name"], (c.get("why") or c["explanation"]).strip(), source_ids(c["sources"]), rid,
                           c["threshold"], citations=tuple(c["sources"]), fix=c.get("fix", "").strip())
     for rank, lv in enumerate(head.get("levels") or []):
-        doc.levels.append(Level(lv["id"], lv["name"], lv["advice"], rank, lv.get("advice_while_unconfirmed"),
+        shown = lv["presentation"]
+        presentation = Presentation(**{**shown, "colours": tuple(shown["colours"].items())})
+        doc.levels.append(Level(lv["id"], lv["name"], lv["advice"], rank, presentation, lv.get("advice_while_unconfirmed"),
                                 tuple((line["says"], line["contact"]) for line in lv.get("seek_care_if") or ()),
                                 lv["stops_interview"]))
     doc.tags = dict(head.get("tags") or {})

@@ -122,11 +122,27 @@ class Cause:
 
 
 @dataclass(frozen=True)
+class Presentation:
+    """How adapters show a triage level (declared in the triage ruleset)."""
+
+    acute: bool
+    card_indicator: str  # CDS Hooks: info | warning | critical
+    priority: str  # FHIR request priority, and the card's referral suggestion's: routine | urgent | asap | stat
+    suggest_referral: bool
+    fhir_severity: str | None  # DetectedIssue severity; None: not a red flag
+    mark: str
+    colours: tuple[tuple[str, str], ...]  # (part, #colour): background, border, text, label
+    emergency_department: bool = False
+    mark_while_unconfirmed: str | None = None
+
+
+@dataclass(frozen=True)
 class Level:
     id: str
     name: str
     advice: str
     rank: int
+    presentation: Presentation
     advice_while_unconfirmed: str | None = None
     seek_care_if: tuple[tuple[str, str], ...] = ()  # (says, contact: clinic | emergency)
     stops_interview: bool = False  # an interview stops at once when the triage reaches it
@@ -260,6 +276,11 @@ class Catalogue:
 
     def level(self, level_id: str) -> Level:
         return self._levels_by_id[level_id]
+
+    def shown_level(self, level_id: str) -> Level:
+        """The level to show for an id; one the catalogue does not know (a result from another catalogue) is
+        shown as the most severe level, never as a milder one."""
+        return self._levels_by_id.get(level_id) or max(self.levels, key=lambda lv: lv.rank)
 
     def __post_init__(self):
         self._levels_by_id = {lv.id: lv for lv in self.levels}

@@ -183,6 +183,30 @@ class SafetyNetSchema(_Strict):
     contact = fields.String(required=True, validate=validate.OneOf(("clinic", "emergency")))
 
 
+COLOUR = fields.String(validate=validate.Regexp(r"^#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?$", error="must be a #rgb or #rrggbb colour"))
+
+
+class LevelColoursSchema(_Strict):
+    background = COLOUR
+    border = COLOUR
+    text = COLOUR  # the whole box's text, where the background needs it (white on a dark red)
+    label = COLOUR  # the level's name only
+
+
+class PresentationSchema(_Strict):
+    """How adapters show a level: they read these and name no level."""
+
+    acute = fields.Boolean(required=True)  # act now: the card's referral says "now", reports draw it heavier
+    card_indicator = fields.String(required=True, validate=validate.OneOf(("info", "warning", "critical")))
+    priority = fields.String(required=True, validate=validate.OneOf(("routine", "urgent", "asap", "stat")))
+    suggest_referral = fields.Boolean(required=True)  # the card suggests a referral even when no rule did
+    fhir_severity = fields.String(required=True, allow_none=True, validate=validate.OneOf(("high", "moderate", "low")))
+    emergency_department = fields.Boolean(load_default=False)  # FHIR: a request for an emergency department
+    mark = fields.String(required=True, validate=validate.Length(min=1, max=3))
+    mark_while_unconfirmed = fields.String(validate=validate.Length(min=1, max=3))  # while red flags are open
+    colours = fields.Nested(LevelColoursSchema, required=True)
+
+
 class LevelSchema(_Strict):
     id = fields.String(required=True, validate=ID)
     name = fields.String(required=True, metadata=TEXT)
@@ -193,6 +217,7 @@ class LevelSchema(_Strict):
     seek_care_if = fields.List(fields.Nested(SafetyNetSchema), load_default=list)
     # an interview stops as soon as the triage reaches this level, and says what to do
     stops_interview = fields.Boolean(load_default=False)
+    presentation = fields.Nested(PresentationSchema, required=True)
 
 
 TAG = fields.String(validate=ID)

@@ -9,6 +9,7 @@ from flask import Blueprint, Flask, Response, request
 from marshmallow import ValidationError
 
 from decision_core.adapters.reports.formats import ReportOptionError
+from decision_core.adapters.reports.levels import ShownLevels
 
 from decision_core.result import Result
 
@@ -218,10 +219,11 @@ def _default_format():
 
 def render_report(fmt, result: Result, **options) -> Response:
     """The result rendered by an output format (or as JSON when no format is registered at all),
-    with report options (formats ignore the ones they do not use); the clinic is the configured one."""
+    with report options (formats ignore the ones they do not use); the clinic is the configured one, the
+    triage levels the served catalogue's."""
     if fmt is None:
         return json_response(result.to_dict())
-    options = {"clinic": state().clinic, **options}
+    options = {"clinic": state().clinic, "levels": ShownLevels(state().backend.catalogue.levels), **options}
     try:
         body = fmt.render(result, **{k: v for k, v in options.items() if v is not None})
         if isinstance(body, str):

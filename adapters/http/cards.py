@@ -1,12 +1,13 @@
 """A result as CDS Hooks cards.
 
-One card per evaluation: the triage is its indicator (critical for emergency and
-urgent, warning for see_professional, info for self-care), the summary fits in
-139 characters, the detail (markdown) gives the triage reasons, the causes with
-their evidence and sources, the programme, what to avoid and the next questions.
-A link opens the full report; at see_professional and above a suggestion drafts
-a referral (a FHIR ServiceRequest). CDS Hooks forbids nulls and empty values, so
-optional members are left out rather than left empty.
+One card per evaluation: its indicator is the triage level's (``card_indicator``
+in the triage ruleset's ``presentation``), the summary fits in 139 characters,
+the detail (markdown) gives the triage reasons, the causes with their evidence
+and sources, the programme, what to avoid and the next questions. A link opens
+the full report; where the level suggests a referral, or a rule recommended one,
+a suggestion drafts it (a FHIR ServiceRequest at the level's priority). CDS Hooks
+forbids nulls and empty values, so optional members are left out rather than
+left empty.
 """
 from __future__ import annotations
 
@@ -14,11 +15,10 @@ import re
 import uuid
 from typing import Any
 
+from decision_core.catalogue_model import Presentation
 from decision_core.dose import dose_text
 from decision_core.result import Evidence, Recommendation, Result
 
-INDICATORS = {"emergency": "critical", "urgent": "critical", "see_professional": "warning", "self_care": "info"}
-REFERRAL_PRIORITY = {"emergency": "stat", "urgent": "urgent", "see_professional": "routine"}
 SUMMARY_MAX = 139  # the spec: a summary of fewer than 140 characters
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
 
@@ -102,17 +102,16 @@ def detail(result: Result) -> str:
     return "\n".join(lines)
 
 
-def _referral(result: Result, context: dict[str, Any]) -> dict[str, Any] | None:
-    level = result.triage.level
+def _referral(result: Result, context: dict[str, Any], shown: Presentation) -> dict[str, Any] | None:
     referrals = [r for r in result.recommendations if r.kind == "referral"]
-    if level not in REFERRAL_PRIORITY and not referrals:
+    if not shown.suggest_referral and not referrals:
         return None
     reason = "; ".join(r.because for r in result.triage.reasons) or "; ".join(r.name for r in referrals)
     request: dict[str, Any] = {
         "resourceType": "ServiceRequest",
         "status": "draft",
         "intent": "proposal",
-        "priority": REFERRAL_PRIORITY.get(level, "routine"),
+        "priority": shown.priority,
         "code": {"text": "Assessment of hamstring symptoms by a physiotherapist or doctor"},
     }
     if reason:
@@ -121,26 +120,27 @@ def _referral(result: Result, context: dict[str, Any]) -> dict[str, Any] | None:
         request["subject"] = {"reference": f"Patient/{context['patientId']}"}
     if isinstance(context.get("encounterId"), str) and context["encounterId"]:
         request["encounter"] = {"reference": f"Encounter/{context['encounterId']}"}
-    label = "Refer for an assessment" + (" now" if level in ("emergency", "urgent") else "")
+    label = "Refer for an assessment" + (" now" if shown.acute else "")
     return {
         "label": label,
         "uuid": str(uuid.uuid4()),
-        "isRecommended": level in REFERRAL_PRIORITY,
+        "isRecommended": shown.suggest_referral,
         "actions": [{"type": "create", "description": "Draft a referral for an assessment of the hamstring symptoms",
                      "resource": request}],
     }
 
 
 def build_card(result: Result, context: dict[str, Any], source: dict[str, str],
-               report_url: str | None) -> dict[str, Any]:
+               report_url: str | None, shown: Presentation) -> dict[str, Any]:
+    """The card for a result; ``shown``: how its triage level is presented (from the catalogue)."""
     card: dict[str, Any] = {
         "uuid": str(uuid.uuid4()),
         "summary": summary(result),
         "detail": detail(result),
-        "indicator": INDICATORS.get(result.triage.level, "warning"),
+        "indicator": shown.card_indicator,
         "source": {k: v for k, v in source.items() if v},
     }
-    suggestion = _referral(result, context)
+    suggestion = _referral(result, context, shown)
     if suggestion:
         card["suggestions"] = [suggestion]
         card["selectionBehavior"] = "at-most-one"

@@ -65,7 +65,7 @@ class EvidenceSchema(_Open):
 
 
 class TriageSchema(_Open):
-    level = fields.String(required=True, metadata={"description": "self_care | see_professional | urgent | emergency"})
+    level = fields.String(required=True, metadata={"description": "the level's id, one the triage ruleset declares (GET /v1/rulesets)"})
     name = fields.String(required=True)
     advice = fields.String(required=True)
     confirmed = fields.Boolean(required=True, metadata={

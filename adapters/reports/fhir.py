@@ -41,7 +41,7 @@ from typing import Any, Mapping
 
 
 from .fhir_codes import (CAUSE_SYSTEM, FACT_SYSTEM, FOR_CAUSE_EXTENSION, KIND_SYSTEM, RECOMMENDATION_SYSTEM,
-                         RULESET_SYSTEM, TRIAGE_SYSTEM, Entries, catalogue_levels, prune, ref)
+                         RULESET_SYSTEM, TRIAGE_SYSTEM, Entries, level_fhir, prune, ref)
 from .fhir_dose import dose_extension, timing
 from .fhir_parties import Parties, fact_observations
 from .fhir_triage import EMERGENCY_DEPARTMENT, detected_issues, service_requests
@@ -127,7 +127,7 @@ def build_bundle(result: Any, view: ReportView, options: Mapping[str, Any] | Non
     when = view.generated_at if view.generated_at.tzinfo else view.generated_at.replace(tzinfo=timezone.utc)
     stamp = when.isoformat(timespec="seconds")
     fact_system = options.get("fact_code_system") or FACT_SYSTEM
-    levels = catalogue_levels()
+    levels = view.levels
     entries = Entries()
     guidance_id, outputs_id, plan_id = (str(uuid.uuid4()) for _ in range(3))
     entries.items.append((guidance_id, {}))  # placeholder: the GuidanceResponse leads the bundle
@@ -196,7 +196,7 @@ def build_bundle(result: Any, view: ReportView, options: Mapping[str, Any] | Non
             "resourceType": "RequestGroup",
             "status": "active",
             "intent": "proposal",
-            "priority": levels.fhir(view.level).priority,
+            "priority": level_fhir(levels, view.level).priority,
             "code": level_concept,
             "subject": subject,
             "authoredOn": stamp,

@@ -1,12 +1,10 @@
 """What the FHIR export is written with: its code systems and extension URLs,
-the one table from a triage level to FHIR codes, and a few helpers to build
-resources.
+a triage level in FHIR terms, and a few helpers to build resources.
 
-Triage levels are data (the triage ruleset's ``levels``, least to most severe).
-This module names no level: ``LEVEL_FHIR`` is read by a level's place counted
-from the most severe one, so a ruleset that renames its levels keeps its FHIR
-codes, and a level the catalogue does not know is treated as the most severe
-(over-triage rather than under-triage).
+Triage levels are data: each level of the triage ruleset declares its FHIR
+severity, priority and whether it needs an emergency department (its
+``presentation``). This module names no level; a level the catalogue does not
+know is treated as the most severe (over-triage rather than under-triage).
 """
 from __future__ import annotations
 
@@ -16,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from decision_core.intake import FACT_CODE_SYSTEM
+
+from .levels import ShownLevels
 
 log = logging.getLogger(__name__)
 
@@ -54,57 +54,16 @@ class LevelFhir:
     emergency_department: bool = False
 
 
-# THE table from triage levels to FHIR, by place counted from the most severe level. With the built-in
-# levels: emergency (cauda equina, a clot: life-threatening or permanent injury) -> high/stat and an
-# emergency-department request; urgent (an acute strain or tear: see someone within days) -> moderate/urgent;
-# see_professional (book an assessment) -> low/routine. The least severe level (self-care) is no red flag.
-LEVEL_FHIR = (
-    LevelFhir("high", "stat", emergency_department=True),
-    LevelFhir("moderate", "urgent"),
-    LevelFhir("low", "routine"),
-)
 NOT_A_RED_FLAG = LevelFhir(None, "routine")
 FHIR_ID_LENGTH = 64
 
 
-def catalogue_levels() -> "Levels":
-    """The installed catalogue's triage levels (none when the catalogue cannot load)."""
-    from decision_core.plugin_manager import PluginError, get_registry
-
-    try:
-        levels = get_registry().catalogue.levels
-    except PluginError as exc:
-        log.warning("triage levels unavailable: the catalogue did not load (%s)", exc)
-        return Levels({})
-    return Levels({lv.id: lv.rank for lv in levels}, {lv.id: lv.name for lv in levels})
-
-
-class Levels:
-    """Triage level ids -> LevelFhir, from the ranks the triage ruleset declares."""
-
-    def __init__(self, ranks: dict[str, int], names: dict[str, str] | None = None):
-        self.ranks = ranks
-        self.names = names or {}
-        self.top = max(ranks.values(), default=0)
-        self.bottom = min(ranks.values(), default=0)
-
-    def rank(self, level: str) -> int:
-        if level not in self.ranks:
-            log.warning("triage level %r is not in the catalogue: treated as the most severe", level)
-            return self.top
-        return self.ranks[level]
-
-    def name(self, level: str) -> str:
-        return self.names.get(level) or level.replace("_", " ").capitalize()
-
-    def fhir(self, level: str | None) -> LevelFhir:
-        if level is None:
-            return NOT_A_RED_FLAG
-        rank = self.rank(level)
-        if rank <= self.bottom and self.top > self.bottom:
-            return NOT_A_RED_FLAG
-        from_top = self.top - rank
-        return LEVEL_FHIR[min(from_top, len(LEVEL_FHIR) - 1)]
+def level_fhir(levels: ShownLevels, level: str | None) -> LevelFhir:
+    """A level in FHIR terms, as the triage ruleset presents it (None: no level, not a red flag)."""
+    if level is None:
+        return NOT_A_RED_FLAG
+    shown = levels.presentation(level)
+    return LevelFhir(shown.fhir_severity, shown.priority, shown.emergency_department)
 
 
 def prune(value: Any) -> Any:
@@ -155,4 +114,4 @@ def amount(value: Any, unit: str, code: str) -> tuple[str, dict[str, Any]]:
     return "Quantity", quantity(value, unit, code)
 
 
-__all__ = ["LEVEL_FHIR", "LevelFhir", "Levels", "catalogue_levels", "Entries", "prune", "ref", "quantity", "amount"]
+__all__ = ["LevelFhir", "level_fhir", "Entries", "prune", "ref", "quantity", "amount"]

@@ -2,7 +2,7 @@
 
 * **One DetectedIssue per triage level reached** (the reasons' group): a strain
   that three rules recognise is one issue at its level, not three. Its
-  ``severity`` comes from the level (``fhir_codes.LEVEL_FHIR``), its evidence is
+  ``severity`` comes from the level (its ``presentation`` in the triage ruleset), its evidence is
   one entry per reason: the rule as ``code`` and the Observations of the facts the
   rule read as ``detail``. Status ``preliminary``: no clinician has confirmed it.
 * **A ServiceRequest per referral** (each recommendation of kind ``referral``),
@@ -20,19 +20,20 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from .fhir_codes import EMERGENCY_ROOM, KIND_SYSTEM, RECOMMENDATION_SYSTEM, RULE_SYSTEM, TRIAGE_SYSTEM, Entries, Levels
+from .fhir_codes import EMERGENCY_ROOM, KIND_SYSTEM, RECOMMENDATION_SYSTEM, RULE_SYSTEM, TRIAGE_SYSTEM, Entries, level_fhir
+from .levels import ShownLevels
 
 EMERGENCY_DEPARTMENT = "Assessment in an emergency department"
 Refs = Callable[[dict[str, Any]], list[dict[str, str]]]  # the facts a reason read -> their Observations
 
 
-def detected_issues(entries: Entries, view, result, levels: Levels, subject: dict[str, str], stamp: str,
+def detected_issues(entries: Entries, view, result, levels: ShownLevels, subject: dict[str, str], stamp: str,
                     observations: Refs) -> dict[str, dict[str, str]]:
     """One DetectedIssue per red-flag level the triage reached, most severe first; references by level."""
     groups: dict[str, list] = {}
     for reason in result.triage.reasons:
         level = reason.level or result.triage.level
-        if levels.fhir(level).severity is not None:
+        if level_fhir(levels, level).severity is not None:
             groups.setdefault(level, []).append(reason)
     out: dict[str, dict[str, str]] = {}
     for level in sorted(groups, key=levels.rank, reverse=True):
@@ -43,7 +44,7 @@ def detected_issues(entries: Entries, view, result, levels: Levels, subject: dic
             "status": "preliminary",
             "code": {"coding": [{"system": TRIAGE_SYSTEM, "code": level, "display": name}],
                      "text": f"Red flag: {name}"},
-            "severity": levels.fhir(level).severity,
+            "severity": level_fhir(levels, level).severity,
             "patient": subject,
             "identifiedDateTime": stamp,
             "evidence": [{"code": [{"coding": [{"system": RULE_SYSTEM, "code": r.rule}], "text": r.because}],
@@ -53,7 +54,7 @@ def detected_issues(entries: Entries, view, result, levels: Levels, subject: dic
     return out
 
 
-def service_requests(entries: Entries, view, result, levels: Levels, subject: dict[str, str], stamp: str,
+def service_requests(entries: Entries, view, result, levels: ShownLevels, subject: dict[str, str], stamp: str,
                      author: dict[str, str] | None, issues: dict[str, dict[str, str]],
                      observations: Refs) -> dict[str, dict[str, str]]:
     """A ServiceRequest per referral (and the emergency-department request); references by recommendation id
@@ -63,7 +64,7 @@ def service_requests(entries: Entries, view, result, levels: Levels, subject: di
         reasons_read.update(reason.facts)
     reason_refs = observations(reasons_read)
     because = [{"text": r.because} for r in result.triage.reasons]
-    top = levels.fhir(view.level)
+    top = level_fhir(levels, view.level)
     shown = {i.id for i in view.do_now + view.exercises + view.other_advice}
     referrals = [r for r in result.recommendations if r.kind == "referral" and r.id in shown]
     out: dict[str, dict[str, str]] = {}
@@ -73,7 +74,7 @@ def service_requests(entries: Entries, view, result, levels: Levels, subject: di
             "resourceType": "ServiceRequest",
             "status": "active",
             "intent": "proposal",
-            "priority": levels.fhir(level or view.level).priority,
+            "priority": level_fhir(levels, level or view.level).priority,
             "code": code,
             "subject": subject,
             "authoredOn": stamp,

@@ -7,6 +7,7 @@ Options understood (others are ignored, so one option set can serve every format
 * ``generated_at``: a datetime printed as the preparation time (default: now, UTC)
 * ``title``: the report title
 * ``paper``: ``a4`` or ``letter`` (html and pdf; the PDF defaults to A4)
+* ``levels``: how triage levels are shown (``levels.ShownLevels``; default: the installed catalogue's)
 """
 from __future__ import annotations
 
@@ -30,14 +31,13 @@ from decision_core.result import Result
 from decision_core.dose import Dose
 
 from .clinic import ClinicProfile, Patient
+from .levels import ShownLevels
 from .view import ReportView, build_view
 
 log = logging.getLogger(__name__)
 
 TEXT_WIDTH = 78
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
-# Text symbols (present in DejaVu Sans) so the level reads without colour.
-LEVEL_MARKS = {"emergency": "\u26a0\u26a0", "urgent": "\u26a0", "see_professional": "\u25b2", "self_care": "\u2713"}
 
 
 class ReportOptionError(ValueError):
@@ -101,13 +101,15 @@ def _view(result: Result, options: dict[str, Any]) -> ReportView:
     for name, kind in (("clinic", ClinicProfile), ("patient", Patient)):
         if options.get(name) is not None and not isinstance(options[name], kind):
             raise ReportOptionError(f"{name} must be a {kind.__name__}, not {type(options[name]).__name__}")
+    if options.get("levels") is not None and not isinstance(options["levels"], ShownLevels):
+        raise ReportOptionError(f"levels must be a ShownLevels, not {type(options['levels']).__name__}")
     doses = options.get("doses") or {}
     if not isinstance(doses, Mapping) or not all(isinstance(d, Dose) for d in doses.values()):
         raise ReportOptionError("doses must map recommendation ids to Dose values (decision_core.dose.parse_spec)")
     try:
         return build_view(result, generated_at=generated_at, title=options.get("title"), clinic=options.get("clinic"),
                           patient=options.get("patient"), clinician=options.get("clinician"), doses=doses,
-                          lang=options.get("lang"))
+                          lang=options.get("lang"), levels=options.get("levels"))
     except ValueError as exc:  # an unknown language
         raise ReportOptionError(str(exc)) from None
 
@@ -115,12 +117,6 @@ def _view(result: Result, options: dict[str, Any]) -> ReportView:
 def _words(v: ReportView) -> dict[str, Any]:
     """The template's gettext callables, in the report's language (one set per render: thread-safe)."""
     return gettext_context(get_translator(v.lang))
-
-
-def _mark(v: ReportView) -> str:
-    """The banner's sign; never a tick while safety questions are open (unknown is not 'no')."""
-    mark = LEVEL_MARKS.get(v.level, "!")
-    return "?" if mark == LEVEL_MARKS["self_care"] and v.open_safety_questions else mark
 
 
 def _paper(options: dict[str, Any], default: str | None) -> str | None:
@@ -142,19 +138,19 @@ def render_json(result: Result, **options: Any) -> str:
 
 def render_markdown(result: Result, **options: Any) -> str:
     v = _view(result, options)
-    return _TEXT_ENV.get_template("report.md.j2").render(v=v, mark=_mark(v), **_words(v))
+    return _TEXT_ENV.get_template("report.md.j2").render(v=v, mark=v.mark, **_words(v))
 
 
 def render_text(result: Result, **options: Any) -> str:
     v = _view(result, options)
     rule = ("=" if v.acute else "-") * TEXT_WIDTH
-    return _TEXT_ENV.get_template("report.txt.j2").render(v=v, mark=_mark(v), rule=rule, **_words(v))
+    return _TEXT_ENV.get_template("report.txt.j2").render(v=v, mark=v.mark, rule=rule, **_words(v))
 
 
 def _html(result: Result, options: dict[str, Any], default_paper: str | None, browser: bool) -> str:
     v = _view(result, options)
     return _HTML_ENV.get_template("report.html.j2").render(
-        v=v, css=_css(browser), paper=_paper(options, default_paper), mark=_mark(v), **_words(v))
+        v=v, css=_css(browser) + "\n" + v.levels.css(), paper=_paper(options, default_paper), mark=v.mark, **_words(v))
 
 
 def render_html(result: Result, **options: Any) -> str:

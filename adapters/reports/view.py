@@ -22,6 +22,7 @@ from decision_core.result import Reason, Recommendation, Result
 
 from . import handout
 from .clinic import ClinicProfile, Patient
+from .levels import ShownLevels, installed_levels
 
 log = logging.getLogger(__name__)
 
@@ -207,6 +208,12 @@ class ReportView:
     lang: str = "en"
     title: str = N_("Hamstring tightness: decision support report")
     dropped_exercises: list[str] = field(default_factory=list)
+    levels: ShownLevels = field(default_factory=lambda: ShownLevels(()))  # how each triage level is shown
+
+    @property
+    def mark(self) -> str:
+        """The banner's sign (never a tick while safety questions are open: unknown is not 'no')."""
+        return self.levels.mark(self.level, bool(self.open_safety_questions))
 
     def cite(self, ids) -> str:
         """The patient part's numbers for these source ids: '[1, 3]' ('' when none)."""
@@ -297,7 +304,8 @@ def as_result(result: Any) -> Result:
 
 def build_view(result: Any, generated_at: datetime | None = None, title: str | None = None, *,
                clinic: ClinicProfile | None = None, patient: Patient | None = None, clinician: str | None = None,
-               doses: Mapping[str, Dose] | None = None, lang: str | None = None) -> ReportView:
+               doses: Mapping[str, Dose] | None = None, lang: str | None = None,
+               levels: ShownLevels | None = None) -> ReportView:
     res = as_result(result)
     lang = lang or (clinic.language if clinic else None) or "en"
     tr = get_translator(lang)  # UnknownLanguage (a ValueError) names the installed ones
@@ -352,6 +360,7 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
     weeks = handout.programme_weeks(clinic, resolved, [i.id for i in exercises])
     level = handout.catalogue_level(triage.level)
     return ReportView(
+        levels=levels if levels is not None else installed_levels(),
         level=triage.level,
         level_name=level_name,
         advice=triage.advice.strip(),

@@ -10,8 +10,9 @@ from http_support import BASE_URL, FhirServer
 from hypothesis import strategies as st
 
 from decision_core.adapters.http import prefetch as fhir_prefetch
-from decision_core.adapters.http.cards import INDICATORS, build_card, md, summary
+from decision_core.adapters.http.cards import build_card, md, summary
 from decision_core.adapters.http.config import DEFAULT_FACT_CODE_SYSTEM
+from decision_core.catalogue_model import Presentation
 from decision_core.adapters.http.schemas import CdsResponseSchema, DiscoverySchema
 from decision_core.adapters.http.store import MemoryStore, SqliteStore
 from decision_core.result import Result
@@ -277,7 +278,8 @@ def test_cards_for_the_installed_catalogue(make_app, installed_backend, shared_d
         if not cards:
             assert not result["causes"] and result["triage"]["level"] == "self_care"
             continue
-        assert cards[0]["indicator"] == INDICATORS[result["triage"]["level"]], case["id"]
+        shown = installed_backend.catalogue.level(result["triage"]["level"]).presentation
+        assert cards[0]["indicator"] == shown.card_indicator, case["id"]
         for cause in result["causes"]:
             assert f"`{cause['id']}`" in cards[0]["detail"]
 
@@ -302,7 +304,10 @@ def test_summary_is_clipped_and_text_from_patients_is_inert():
     assert len(text) <= 139 and text.endswith("…")
     assert md("<img src=x onerror=alert(1)> *bold* [link](http://x)") == (
         "\\<img src=x onerror=alert\\(1\\)\\> \\*bold\\* \\[link\\]\\(http://x\\)")
-    card = build_card(result, {}, {"label": "L", "url": ""}, None)
+    shown = Presentation(acute=True, card_indicator="critical", priority="urgent", suggest_referral=True,
+                         fhir_severity="moderate", mark="!", colours=())
+    card = build_card(result, {}, {"label": "L", "url": ""}, None, shown)
+    assert card["indicator"] == "critical" and card["suggestions"][0]["label"] == "Refer for an assessment now"
     assert card["source"] == {"label": "L"} and "links" not in card
     assert_no_empty_values(card)
 

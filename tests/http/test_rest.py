@@ -9,6 +9,7 @@ import pytest
 from marshmallow import ValidationError
 
 from decision_core.adapters.http import schemas
+from decision_core.adapters.reports.levels import ShownLevels
 from decision_core.plugin_manager import PluginInfo
 
 from http_support import TEST_FORMAT, shout
@@ -57,7 +58,8 @@ def test_reports_in_every_registered_format(client, mini_backend, name):
     assert response.status_code == 200, response.data[:300]
     assert response.mimetype == fmt.media_type.split(";")[0]
     assert response.headers["Content-Disposition"] == f'inline; filename="hamstring-report.{fmt.extension}"'
-    expected = fmt.render(mini_backend.evaluator.evaluate(GLUTES))
+    # rendered with the served catalogue's triage levels (their marks and colours)
+    expected = fmt.render(mini_backend.evaluator.evaluate(GLUTES), levels=ShownLevels(mini_backend.catalogue.levels))
     if fmt.binary:
         assert response.data[:4] == expected[:4] and len(response.data) > 100
     else:
