@@ -79,7 +79,6 @@ class CompiledRules:
         self.stratum2 = tuple(r for r in self.rules if r.stratum == 2)
         self.used_findings = frozenset(c.subject for r in self.rules for c in r.when if c.op == "finding")
         self.used_causes = frozenset(c.subject for r in self.stratum2 for c in r.when if c.op == "cause")
-        self.reads_triage = any(c.op.startswith("triage") for r in self.stratum2 for c in r.when)
         self.level_rank = {lv.id: lv.rank for lv in catalogue.levels}
         self.cause_order = {cid: i for i, cid in enumerate(catalogue.causes)}
         self.recommendation_order = {rid: i for i, rid in enumerate(catalogue.recommendations)}
@@ -159,9 +158,3 @@ def fact_test(cond: Condition) -> Callable[[dict], bool]:
         return lambda case: name in case and case[name] < value
     raise CompileError(f"not a fact condition: {cond.text}")
 
-
-def fact_keys(cond: Condition) -> tuple[str, ...]:
-    """Which encoded-case keys a fact condition reads."""
-    if cond.op == "includes":
-        return (item_key(cond.subject, str(cond.value)),)
-    return (cond.subject,)

@@ -7,7 +7,7 @@ import json
 import re
 import shutil
 import threading
-from dataclasses import fields, is_dataclass
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ from click.testing import CliRunner
 import decision_core
 from decision_core import i18n
 from decision_core import result as result_module
-from decision_core.catalogue import builtin_rulesets_dir, ruleset_files
+from decision_core.catalogue import builtin_rulesets_dir
 from decision_core.cli import main as cli
 from decision_core.i18n import UnknownLanguage, available_languages, get_translator, translate_result
 from decision_core.i18n_extract import builtin_templates, ruleset_messages
@@ -31,7 +31,6 @@ PLUGIN_PKG = PLUGIN / "hamstring_strength_deficit"
 PUBLIC = REPO.parent / "shared" / "vignettes" / "public.json"
 COMPOSED = {"reason", "why", "because", "disclaimer"}  # composed in Python: frames translated, ids kept
 
-pytestmark = pytest.mark.skipif(not ruleset_files(builtin_rulesets_dir()), reason="no built-in rulesets")
 
 
 def catalogue(*paths: Path) -> dict[str, str]:

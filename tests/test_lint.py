@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import decision_core
-from decision_core.catalogue import Fact, builtin_rulesets_dir, ruleset_files
+from decision_core.catalogue import Fact, ruleset_files
 from decision_core.cli import main as cli
 from decision_core.compiler import MAX_TESTS_PER_RULESET_NODE
 from decision_core.conditions import parse_condition
@@ -23,8 +23,6 @@ from decision_core.lint import _satisfiable, lint_installed, lint_paths
 REPO = Path(__file__).resolve().parent.parent
 MINI = REPO / "tests" / "fixtures" / "mini"
 PLUGIN_RULESETS = REPO / "plugins" / "hamstring-strength-deficit" / "hamstring_strength_deficit" / "rulesets"
-needs_core = pytest.mark.skipif(not ruleset_files(builtin_rulesets_dir()),
-                                reason="no built-in ruleset files in rulesets/ yet")
 
 
 @pytest.fixture(autouse=True)
@@ -212,7 +210,6 @@ def found(report) -> set[tuple[str, str, str | None]]:
     return {(i.severity, i.code, i.rule) for i in report.issues}
 
 
-@needs_core
 def test_every_kind_of_problem_is_reported_with_its_rule(defects):
     report = lint_paths([defects])
     assert not report.ok()
@@ -251,7 +248,6 @@ def test_every_kind_of_problem_is_reported_with_its_rule(defects):
     assert all(i.file and i.file.endswith(".yaml") for i in report.issues)
 
 
-@needs_core
 def test_the_cli_exits_non_zero_on_errors_and_reports_json(defects):
     out = CliRunner().invoke(cli, ["lint", str(defects)])
     assert out.exit_code == 1
@@ -262,7 +258,6 @@ def test_the_cli_exits_non_zero_on_errors_and_reports_json(defects):
     assert {"severity", "code", "message", "file", "rule", "field", "plugin"} == set(data["issues"][0])
 
 
-@needs_core
 def test_warnings_alone_pass_unless_strict(tmp_path):
     folder = tmp_path / "ok"
     write(folder, "facts.yaml", FACTS.replace(", discriminates: [lint_weak]", ""))
@@ -279,7 +274,6 @@ def test_warnings_alone_pass_unless_strict(tmp_path):
     assert CliRunner().invoke(cli, ["lint", "--strict", str(folder)]).exit_code == 1
 
 
-@needs_core
 def test_the_installed_catalogue_and_the_example_plugin_lint_without_errors():
     report = lint_installed()
     assert report.errors == [], report.text()
@@ -379,7 +373,6 @@ def test_satisfiable_agrees_with_brute_force(conds, integer):
     assert _satisfiable(fact, parsed) == brute, [c.text for c in parsed]
 
 
-@needs_core
 def test_an_error_is_reported_once_not_again_as_its_consequences(tmp_path):
     folder = tmp_path / "typo"
     write(folder, "facts.yaml", FACTS.replace(", discriminates: [lint_weak]", ""))
@@ -397,7 +390,6 @@ def test_an_error_is_reported_once_not_again_as_its_consequences(tmp_path):
     assert [(i.code, i.rule) for i in report.errors] == [("unknown_fact", "lint_lonely.strong")]
 
 
-@needs_core
 def test_linting_the_installed_catalogue_covers_installed_plugins(tmp_path, monkeypatch):
     from decision_core.testing import installed_plugin
 
@@ -428,7 +420,6 @@ def test_linting_the_installed_catalogue_covers_installed_plugins(tmp_path, monk
     assert [i.plugin for i in failed] == ["raiser_plugin"] and "OSError: disk on fire" in failed[0].message
 
 
-@needs_core
 def test_items_the_safety_policy_cannot_classify_are_errors(tmp_path):
     folder = tmp_path / "untagged"
     write(folder, "facts.yaml", FACTS.replace(", discriminates: [lint_weak]", ""))

@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 import decision_core
-from decision_core.catalogue import BUILTIN_ORIGIN, builtin_rulesets_dir, ruleset_files
+from decision_core.catalogue import BUILTIN_ORIGIN
 from decision_core.cli import main as cli
 from decision_core.intake import InvalidFacts
 from decision_core.plugin_manager import PluginError, build_registry, get_registry
@@ -27,8 +27,6 @@ from decision_core.testing import installed_plugin
 REPO = Path(__file__).resolve().parent.parent
 HAMSTRING_PLUGIN = REPO / "plugins" / "hamstring-strength-deficit"
 
-pytestmark = pytest.mark.skipif(not ruleset_files(builtin_rulesets_dir()),
-                                reason="no built-in ruleset files in rulesets/ yet")
 
 HEADER = "from pathlib import Path\nfrom decision_core.hookspecs import hookimpl\n\n"
 REGISTER_RULESETS = HEADER + """

@@ -19,14 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from decision_core.catalogue import builtin_rulesets_dir, ruleset_files
-
 REPO = Path(__file__).resolve().parent.parent
 PLUGIN = REPO / "plugins" / "hamstring-strength-deficit"
 DISTRIBUTION = "hamstring-strength-deficit"
 
-pytestmark = pytest.mark.skipif(not ruleset_files(builtin_rulesets_dir()),
-                                reason="no built-in ruleset files in rulesets/ yet")
 
 # Only the core's facts: valid with and without the plugin.
 CORE_FACTS = {"quads_stronger_than_hamstrings": True, "strength_training_focus": "quads"}

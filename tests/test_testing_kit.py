@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from decision_core.catalogue import builtin_rulesets_dir, ruleset_files
 from decision_core.testing import (
     ScenarioFailure,
     ScenarioFileError,
@@ -25,8 +24,6 @@ from decision_core.testing import (
 
 REPO = Path(__file__).resolve().parent.parent
 PLUGIN = REPO / "plugins" / "hamstring-strength-deficit"
-needs_core = pytest.mark.skipif(not ruleset_files(builtin_rulesets_dir()),
-                                reason="no built-in ruleset files in rulesets/ yet")
 
 
 def write(tmp_path: Path, text: str, name: str = "mini.scenarios.yaml") -> Path:
@@ -191,7 +188,6 @@ def run_pytest(args: list[str], cwd: Path, pythonpath: list[Path]) -> subprocess
                           capture_output=True, text=True, timeout=300)
 
 
-@needs_core
 def test_the_example_plugin_passes_its_own_scenarios_and_tests_with_both_engines(tmp_path):
     fake_distribution(tmp_path, "hamstring_strength_deficit")
     out = run_pytest(["--decision-core-engine=both", "-v"], PLUGIN, [tmp_path, PLUGIN])
@@ -203,7 +199,6 @@ def test_the_example_plugin_passes_its_own_scenarios_and_tests_with_both_engines
     assert "test_the_rulesets_lint_clean_against_the_installed_core PASSED" in out.stdout
 
 
-@needs_core
 def test_without_the_plugin_its_scenarios_fail_clearly(tmp_path):
     out = run_pytest([], PLUGIN, [PLUGIN])  # the package is importable but not installed
     assert out.returncode == 1
@@ -211,7 +206,6 @@ def test_without_the_plugin_its_scenarios_fail_clearly(tmp_path):
     assert "not installed: pip install -e ." in out.stdout
 
 
-@needs_core
 def test_pytest_reports_a_failing_scenario_and_a_broken_file_without_tracebacks(tmp_path):
     write(tmp_path, """\
         scenarios:

@@ -12,7 +12,7 @@ from typing import Any, Callable
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask
-from marshmallow import Schema, fields
+from marshmallow import fields
 
 from decision_core import __version__
 from decision_core.intake import StrictBoolean, StrictNumber, Word, build_intake_schema
@@ -66,10 +66,6 @@ def operation(*, summary: str, tags: list[str], description: str = "", body: Any
         return func
 
     return deco
-
-
-def _schema_ref(plugin: MarshmallowPlugin, schema: Any) -> dict:
-    return plugin.converter.resolve_nested_schema(schema)
 
 
 def _intake_attributes(catalogue):
