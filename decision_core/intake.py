@@ -11,6 +11,7 @@ from typing import Any, Mapping
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from .catalogue import Catalogue, Fact
+from .messages import indexed, walk
 
 # The code system of the intake facts in FHIR (Observation.code: code = the fact name). The CDS Hooks
 # service reads Observations coded with it (its default), and the FHIR report writes the answers with it.
@@ -163,21 +164,11 @@ class Intake:
         return facts
 
 
-def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+def _flatten(messages: Any) -> dict[str, list[str]]:
+    """Messages by fact (``sports[0]``; ``_schema``: the whole case)."""
     out: dict[str, list[str]] = {}
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            path = f"{prefix}[{key}]" if isinstance(key, int) else (f"{prefix}.{key}" if prefix else str(key))
-            for k, v in _flatten(value, path).items():
-                out.setdefault(k, []).extend(v)
-    elif isinstance(messages, list):
-        for m in messages:
-            if isinstance(m, str):
-                msg = "Unknown field: not a fact of this catalogue." if m == "Unknown field." else m
-                out.setdefault(prefix or "_schema", []).append(msg)
-            else:
-                for k, v in _flatten(m, prefix).items():
-                    out.setdefault(k, []).extend(v)
-    else:
-        out.setdefault(prefix or "_schema", []).append(str(messages))
+    for path, message in walk(messages):
+        if message == "Unknown field.":
+            message = "Unknown field: not a fact of this catalogue."
+        out.setdefault(indexed(path) or "_schema", []).append(message)
     return out

@@ -20,6 +20,7 @@ from .catalogue_model import Note
 from .citations import Citation
 from .dose import FIGURES as DOSE_FIGURES, Dose, DoseError, amount as dose_amount, frequency as dose_frequency
 from .conditions import ConditionSyntaxError, parse_condition, parse_conclusion
+from .messages import dotted, walk
 
 ID = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="must be lower_snake_case (letters, digits, _)")
 RULE_ID = validate.Regexp(
@@ -395,22 +396,9 @@ def rule_label(raw, index: int) -> str:
     return f"#{index + 1}"
 
 
-def flatten_messages(messages, prefix: str = "") -> list[tuple[str, str]]:
-    """Turn marshmallow's nested error dict into (field path, message) pairs."""
-    out: list[tuple[str, str]] = []
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            path = f"{prefix}.{key}" if prefix else str(key)
-            out.extend(flatten_messages(value, path))
-    elif isinstance(messages, list):
-        if all(isinstance(m, str) for m in messages):
-            out.extend((prefix or "(file)", m) for m in messages)
-        else:
-            for m in messages:
-                out.extend(flatten_messages(m, prefix))
-    else:
-        out.append((prefix or "(file)", str(messages)))
-    return out
+def flatten_messages(messages) -> list[tuple[str, str]]:
+    """marshmallow's nested errors as (dotted field path, message) pairs; '(file)': the whole document."""
+    return [(dotted(path) or "(file)", message) for path, message in walk(messages)]
 
 
 __all__ = [

@@ -19,6 +19,7 @@ import yaml
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from decision_core.dose import Dose, DoseError, parse_spec
+from decision_core.messages import dotted, walk
 
 PROFILE_ENV = "DECISION_CORE_CLINIC_PROFILE"
 LOGO_TYPES = {"image/png", "image/jpeg", "image/svg+xml"}
@@ -98,20 +99,8 @@ class ClinicProfileSchema(Schema):
     programme_weeks = fields.Integer(validate=validate.Range(min=1, max=52), strict=True)
 
 
-def _flatten(messages: Any, prefix: str = "") -> list[str]:
-    out = []
-    if isinstance(messages, Mapping):
-        for key, value in messages.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
-            if isinstance(value, Mapping) and set(value) <= {"key", "value"}:  # marshmallow's Dict errors
-                value = value.get("value") or value.get("key")
-            out.extend(_flatten(value, name))
-    elif isinstance(messages, (list, tuple)):
-        for m in messages:
-            out.extend(_flatten(m, prefix))
-    else:
-        out.append(f"{prefix}: {messages}" if prefix else str(messages))
-    return out
+def _flatten(messages: Any) -> list[str]:
+    return [f"{dotted(path)}: {message}" if path else message for path, message in walk(messages)]
 
 
 def _logo_uri(value: str, folder: Path) -> str:
