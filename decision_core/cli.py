@@ -76,13 +76,10 @@ def error_object(exc: Exception) -> dict[str, Any]:
 
 def evaluate_lines(evaluator, lines: Iterator[str]) -> Iterator[dict[str, Any]]:
     """One result (or error object) per non-blank input line, in order."""
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            yield evaluator.evaluate(json.loads(line)).to_dict()
-        except Exception as exc:  # one bad line never stops the batch
-            yield dict(error_object(exc), line=number)
+    from .batch import evaluate_lines as evaluated
+
+    for number, outcome in evaluated(evaluator, lines):
+        yield dict(error_object(outcome), line=number) if isinstance(outcome, Exception) else outcome.to_dict()
 
 
 @main.command()

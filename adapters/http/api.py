@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, request
 from marshmallow import ValidationError
 
+from decision_core.adapters.reports import render_bytes
 from decision_core.adapters.reports.formats import ReportOptionError
 from decision_core.adapters.reports.levels import ShownLevels
 
@@ -225,11 +226,7 @@ def render_report(fmt, result: Result, **options) -> Response:
         return json_response(result.to_dict())
     options = {"clinic": state().clinic, "levels": ShownLevels(state().backend.catalogue.levels), **options}
     try:
-        body = fmt.render(result, **{k: v for k, v in options.items() if v is not None})
-        if isinstance(body, str):
-            body = body.encode("utf-8")
-        if not isinstance(body, (bytes, bytearray)):
-            raise TypeError(f"render returned {type(body).__name__}, not str or bytes")
+        body = render_bytes(fmt, result, **{k: v for k, v in options.items() if v is not None})
     except ReportOptionError as exc:  # e.g. a language without translations
         raise Problem(422, f"The report cannot be made: {exc}", kind="invalid-report-request",
                       title="Invalid report request") from None
@@ -239,7 +236,7 @@ def render_report(fmt, result: Result, **options) -> Response:
     content_type = fmt.media_type
     if not fmt.binary and "charset" not in content_type:
         content_type += "; charset=utf-8"
-    response = Response(bytes(body), status=200, content_type=content_type)
+    response = Response(body, status=200, content_type=content_type)
     response.headers["Content-Disposition"] = f'inline; filename="hamstring-report.{fmt.extension}"'
     if response.mimetype in ("text/html", "application/xhtml+xml"):
         response.headers["Content-Security-Policy"] = HTML_REPORT_CSP

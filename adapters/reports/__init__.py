@@ -53,9 +53,15 @@ def render(result: Any, format_name: str, **options: Any) -> bytes:
     from .formats import ReportOptionError
 
     try:
-        out = fmt.render(data, **options)
+        return render_bytes(fmt, data, **options)
     except ReportOptionError as exc:
         raise ReportError(f"format {fmt.name}: {exc}") from None
+
+
+def render_bytes(fmt, result, **options: Any) -> bytes:
+    """One registered format's rendering of a Result, as bytes (text UTF-8 encoded). Raises the format's
+    ReportOptionError for an option it cannot use, and ReportError when it returns neither text nor bytes."""
+    out = fmt.render(result, **options)
     if isinstance(out, str):
         return out.encode("utf-8")
     if isinstance(out, (bytes, bytearray)):
@@ -63,4 +69,4 @@ def render(result: Any, format_name: str, **options: Any) -> bytes:
     raise ReportError(f"format {fmt.name} (plugin {fmt.plugin}) returned {type(out).__name__}, not text or bytes")
 
 
-__all__ = ["render", "available_formats", "get_format", "ReportError", "UnknownFormat", "InvalidResult"]
+__all__ = ["render", "render_bytes", "available_formats", "get_format", "ReportError", "UnknownFormat", "InvalidResult"]

@@ -1,7 +1,6 @@
 """``decision-core report``: evaluate facts and write a report in any registered format."""
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from pathlib import Path
@@ -161,6 +160,8 @@ def _write(data: bytes, fmt, output: Path | None) -> None:
 
 
 def _batch(evaluator, source: IO[str], fmt, folder: Path, options: dict[str, Any]) -> None:
+    from decision_core.batch import evaluate_lines
+
     from . import ReportError, render
     from .output import OutputError, write_atomically
 
@@ -172,14 +173,10 @@ def _batch(evaluator, source: IO[str], fmt, folder: Path, options: dict[str, Any
         raise ReportFailed(f"cannot create the folder {folder}: {exc.strerror or exc}") from None
 
     written = failed = 0
-    for number, line in enumerate(source, start=1):
-        if not line.strip():
-            continue
-        try:
-            result = evaluator.evaluate(json.loads(line)).to_dict()
-        except Exception as exc:  # one bad line never stops the batch
+    for number, result in evaluate_lines(evaluator, source):
+        if isinstance(result, Exception):
             failed += 1
-            click.echo(f"line {number}: {_facts_problem(exc)}", err=True)
+            click.echo(f"line {number}: {_facts_problem(result)}", err=True)
             continue
         try:
             write_atomically(folder / f"case-{number:04d}.{fmt.extension}", render(result, fmt.name, **options))
