@@ -36,9 +36,9 @@ from .citations import source_ids
 from .conditions import Condition, Conclusion
 from .ruleset_schema import (
     ALLOWED_CONCLUSIONS,
-    AvoidSchema,
+    AvoidEntrySchema,
     PolicyLineSchema,
-    RecommendationSchema,
+    RecommendationEntrySchema,
     RuleSchema,
     RulesetFileSchema,
     STRENGTH_WEIGHTS,
@@ -128,7 +128,7 @@ def parse_ruleset(raw: Any, name: str, origin: str = BUILTIN_ORIGIN) -> RulesetD
     for _, entry in valid("entries", SourceEntrySchema, "source "):
         doc.sources.append(make_source(entry, rid, origin))
 
-    item_schema = {"recommendations": RecommendationSchema, "avoid": AvoidSchema}.get(kind)
+    item_schema = {"recommendations": RecommendationEntrySchema, "avoid": AvoidEntrySchema}.get(kind)
     for _, item in valid("items", item_schema, "item "):
         if kind == "recommendations":
             steps = tuple(" ".join(step.split()) for step in item["steps"])

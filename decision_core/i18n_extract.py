@@ -32,8 +32,8 @@ def _section_schemas(kind: str | None) -> dict[str, Any]:
     from . import ruleset_schema as rs
     from .sources import SourceEntrySchema
 
-    items = {"recommendations": rs.RecommendationSchema, "avoid": rs.AvoidSchema}.get(kind or "")
-    out = {"cause": rs.CauseSchema, "facts": rs.FactSchema, "groups": rs.GroupSchema, "levels": rs.LevelSchema,
+    items = {"recommendations": rs.RecommendationEntrySchema, "avoid": rs.AvoidEntrySchema}.get(kind or "")
+    out = {"cause": rs.CauseEntrySchema, "facts": rs.FactSchema, "groups": rs.GroupSchema, "levels": rs.LevelSchema,
            "lines": rs.PolicyLineSchema, "rules": rs.RuleSchema, "entries": SourceEntrySchema}
     if items is not None:
         out["items"] = items

@@ -64,8 +64,8 @@ def text_schemas() -> tuple[type[Schema], ...]:
     from .sources import SourceEntrySchema
 
     found: list[type[Schema]] = []
-    todo = [rs.RuleSchema, rs.FactSchema, rs.CauseSchema, rs.LevelSchema, rs.PolicyLineSchema,
-            rs.RecommendationSchema, rs.AvoidSchema, SourceEntrySchema]
+    todo = [rs.RuleSchema, rs.FactSchema, rs.CauseEntrySchema, rs.LevelSchema, rs.PolicyLineSchema,
+            rs.RecommendationEntrySchema, rs.AvoidEntrySchema, SourceEntrySchema]
     while todo:
         schema = todo.pop(0)
         if schema not in found:

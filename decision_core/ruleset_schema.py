@@ -162,7 +162,7 @@ class GroupSchema(_Strict):
     title = fields.String(required=True, validate=validate.Length(min=1, max=80), metadata=TEXT)
 
 
-class CauseSchema(_Strict):
+class CauseEntrySchema(_Strict):
     id = fields.String(required=True, validate=ID)
     name = fields.String(required=True, metadata=TEXT)
     # why: what the cause is (always shown); fix: what helps (shown only where the programme is)
@@ -313,7 +313,7 @@ class GuidanceSchema(_Strict):
 STEP = fields.String(validate=validate.Length(min=3, max=200), metadata=TEXT)
 
 
-class RecommendationSchema(_Strict):
+class RecommendationEntrySchema(_Strict):
     id = fields.String(required=True, validate=ID)
     name = fields.String(required=True, metadata=TEXT)
     kind = fields.String(required=True, validate=validate.OneOf(REC_KINDS))
@@ -337,7 +337,7 @@ class RecommendationSchema(_Strict):
             raise ValidationError("an item needs instructions (one sentence) or steps", "instructions")
 
 
-class AvoidSchema(_Strict):
+class AvoidEntrySchema(_Strict):
     id = fields.String(required=True, validate=ID)
     name = fields.String(required=True, metadata=TEXT)
     why = fields.String(required=True, metadata=TEXT)
@@ -364,7 +364,7 @@ class RulesetFileSchema(_Strict):
     title = fields.String(required=True)
     description = fields.String()
     sources = fields.List(fields.String(validate=SOURCE), load_default=list)
-    cause = fields.Nested(CauseSchema)
+    cause = fields.Nested(CauseEntrySchema)
     facts = fields.List(fields.Nested(FactSchema))
     groups = fields.List(fields.Nested(GroupSchema))  # facts: the intake form's groups, in order
     levels = fields.List(fields.Nested(LevelSchema))
@@ -406,10 +406,10 @@ __all__ = [
     "RuleSchema",
     "GroupSchema",
     "ENABLE_WHEN_OPS",
-    "RecommendationSchema",
+    "RecommendationEntrySchema",
     "DoseSchema",
     "GuidanceSchema",
-    "AvoidSchema",
+    "AvoidEntrySchema",
     "STRENGTH_WEIGHTS",
     "TEXT",
     "ALLOWED_CONCLUSIONS",
