@@ -151,12 +151,13 @@ def create_app(config: Mapping[str, Any] | None = None, *, backend: Backend | No
     register_error_handlers(app)
     _register_request_hooks(app, cfg["LOG_REQUESTS"])
 
-    from . import api, cds, interview, meta
+    from . import api, cds, interview, meta, practitioner
 
     app.register_blueprint(api.bp)
     app.register_blueprint(interview.bp)
     app.register_blueprint(cds.bp)
     app.register_blueprint(meta.bp)
+    app.register_blueprint(practitioner.bp)
     if cfg["BENCHMARK_ECHO"]:
         api.enable_echo(app)
     if cfg["CORS_ORIGINS"]:
