@@ -27,10 +27,13 @@ export function severity(level, levels) {
   return String(Math.round((3 * rank) / (levels.length - 1)));
 }
 
-export function renderTriage(box, result, levels) {
+/** The triage box, and the bar that keeps its name in sight on a phone while the form is filled. */
+export function renderTriage(box, bar, result, levels) {
   const triage = result.triage;
   box.replaceChildren();
-  box.dataset.severity = severity(triage.level, levels);
+  box.dataset.severity = bar.dataset.severity = severity(triage.level, levels);
+  bar.textContent = `Triage: ${triage.name}`;
+  bar.hidden = false;
   box.classList.toggle('is-unconfirmed', !triage.confirmed);
   const name = el('p', 'triage-name', triage.name);
   box.append(el('p', 'triage-label', 'Triage'), name, el('p', 'triage-advice', triage.advice));
