@@ -77,8 +77,8 @@ def _group_schema(inner: dict[str, Any]) -> dict[str, Any]:
 def questionnaire_response_schema(backend) -> dict[str, Any]:
     """A QuestionnaireResponse this service reads: one item per fact (linkId = fact name; no answer: skipped)."""
     questions = [_item_schema(fact) for fact in backend.catalogue.facts.values()]
-    # one level of groups is checked item by item (the Questionnaire has one); deeper ones by the reader
-    items = questions + [_group_schema({"anyOf": questions + [_group_schema({"type": "object"})]})]
+    # groups hold questions, as in the Questionnaire (one level: its groups are not nested)
+    items = questions + [_group_schema({"anyOf": questions})]
     contained = {"type": "array", "items": {
         "type": "object", "required": ["resourceType"],
         "properties": {"resourceType": {"type": "string"}, "id": {"type": "string"},
@@ -171,8 +171,7 @@ def _collect(found, prefix: tuple, errors: dict[str, list[str]], backend) -> Non
         if error.validator == "anyOf" and isinstance(instance, dict) and isinstance(instance.get("linkId"), str) \
                 and re.search(STRUCTURAL_LINK_ID, instance["linkId"]):
             # a group: judged as one, so an error inside names the item within it
-            group = _group_schema({"anyOf": [_item_schema(f) for f in backend.catalogue.facts.values()]
-                                   + [_group_schema({"type": "object"})]})
+            group = _group_schema({"anyOf": [_item_schema(f) for f in backend.catalogue.facts.values()]})
             _collect(Draft4Validator(group).iter_errors(instance), path, errors, backend)
             continue
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".") or "resourceType"
