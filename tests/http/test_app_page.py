@@ -136,6 +136,18 @@ def test_enable_when_hides_a_question_until_it_applies(page, dev_server):
     assert page.evaluations[-1] == {"previous_hamstring_injury": False}  # a hidden answer is not sent
 
 
+def test_a_number_out_of_range_is_marked_and_not_sent(page, dev_server):
+    open_page(page, dev_server)
+    page.fill("#f-age", "500")
+    expect(page.locator("#error-age")).to_contain_text("10–110")
+    assert page.get_attribute("#f-age", "aria-invalid") is not None
+    page.fill("#f-pain_level", "3")
+    expect(page.locator("#result-status")).to_have_text(re.compile("^1 answer evaluated"))
+    assert page.evaluations[-1] == {"pain_level": 3}
+    page.fill("#f-age", "40")
+    expect(page.locator("#error-age")).to_be_hidden()
+
+
 def test_the_next_questions_are_marked_and_a_link_focuses_one(page, dev_server, installed_backend):
     open_page(page, dev_server)
     answer(page, CASE)
