@@ -72,7 +72,7 @@ def state() -> AppState:
     return current_app.extensions[EXTENSION]
 
 
-def _languages() -> list[str]:
+def report_languages() -> list[str]:
     try:
         from decision_core.i18n import available_languages
     except ImportError:  # translations not installed: English only
@@ -137,7 +137,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, backend: Backend | No
         stored_report_query=report_query_schema(format_names, required=False, media_types=[
             f.media_type.split(";")[0].strip() for f in backend.formats.values()]),
         clinic=_clinic_profile(cfg),
-        report_request=report_request_schema(_languages(), list(backend.catalogue.recommendations)),
+        report_request=report_request_schema(report_languages(), list(backend.catalogue.recommendations)),
     )
     if development:
         log.warning("development mode: authentication is OFF (set DECISION_CORE_ENV=production to require it)")

@@ -13,7 +13,7 @@ from flask import Blueprint, current_app, render_template
 
 from decision_core.questionnaire import QUESTIONNAIRE_ID
 
-from .app import state
+from .app import report_languages, state
 from .openapi import PUBLIC, operation
 from .security import API_KEY_HEADER
 
@@ -39,9 +39,22 @@ def page():
     settings = {"questionnaire": f"/fhir/Questionnaire/{QUESTIONNAIRE_ID}", "evaluations": "/v1/evaluations",
                 "reports": "/v1/reports", "levels": levels,
                 "keyHeader": None if st.development else API_KEY_HEADER}
-    html = render_template("app.html", settings=json.dumps(settings))
+    html = render_template("app.html", settings=json.dumps(settings), languages=_language_names())
     response = current_app.response_class(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = PAGE_CSP
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
+
+
+def _language_names() -> list[tuple[str, str]]:
+    """The handout's languages, each named in itself (English first)."""
+    from babel import Locale, UnknownLocaleError
+
+    names = []
+    for code in report_languages():
+        try:
+            names.append((code, Locale.parse(code.replace("-", "_")).get_display_name(code.replace("-", "_"))))
+        except (ValueError, UnknownLocaleError):
+            names.append((code, code))
+    return sorted(names, key=lambda pair: (pair[0] != "en", pair[1]))

@@ -163,12 +163,30 @@ def test_the_next_questions_are_marked_and_a_link_focuses_one(page, dev_server, 
 
 
 def test_print_handout_downloads_the_pdf(page, dev_server):
+    from pypdf import PdfReader
+
     open_page(page, dev_server)
     answer(page, CASE)
-    with page.expect_download() as download:
+    page.click(".handout-details summary")
+    page.fill("#patient-name", "Ada Lovelace")
+    page.select_option("#handout-lang", "es")
+    with page.expect_request("**/v1/reports?format=pdf") as sent, page.expect_download() as download:
         page.click("#print-handout")
+    assert json.loads(sent.value.post_data) == {"facts": CASE, "lang": "es", "patient": {"name": "Ada Lovelace"}}
     data = Path(download.value.path()).read_bytes()
     assert data.startswith(b"%PDF") and len(data) > 10_000
+    text = " ".join(p.extract_text() for p in PdfReader(download.value.path()).pages)
+    assert "Ada Lovelace" in text
+
+
+def test_an_open_disclosure_stays_open_when_the_result_changes(page, dev_server):
+    open_page(page, dev_server)
+    answer(page, CASE)
+    expect(page.locator("#result-status")).to_have_text(re.compile("^4 answers"))
+    page.click(".causes details summary >> nth=0")
+    page.fill("#f-age", "40")
+    expect(page.locator("#result-status")).to_have_text(re.compile("^5 answers"))
+    assert page.evaluate("document.querySelector('.causes details').open")
 
 
 def test_copy_fhir_puts_the_bundle_on_the_clipboard(page, browser_context, dev_server):
@@ -196,6 +214,9 @@ def test_production_asks_for_the_key_once_per_session(page, prod_server, install
     page.goto(f"{prod_server}/app")  # the page itself needs no key
     page.wait_for_selector("#key-prompt", state="visible")
     assert page.evaluate("document.activeElement.id") == "key-input"
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / "app-key-prompt.png"))
     page.fill("#key-input", "not-the-key")
     page.keyboard.press("Enter")
     expect(page.locator("#key-message")).to_contain_text("not accepted")
@@ -234,9 +255,17 @@ def test_the_page_fits_phone_and_desktop_widths(page, dev_server, width):
     expect(page.locator("#result-status")).to_have_text(re.compile("^5 answers"))
     size = no_sideways_scroll(page)
     assert size["scroll"] <= size["width"] == width, size
+    page.locator("#q-pain_locations").scroll_into_view_if_needed()
+    if width < 900:  # on a phone the triage stays in sight at the bottom while the form is filled
+        expect(page.locator("#triage-bar")).to_be_visible()
+        expect(page.locator("#triage-bar")).to_contain_text(page.inner_text("#triage .triage-name"))
+    page.evaluate("window.scrollTo(0, 0)")
+    expect(page.locator("#triage-bar")).to_be_hidden()  # the triage box itself is in sight (or a wide screen)
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(SHOTS) / f"app-{width}.png"))
         page.screenshot(path=str(Path(SHOTS) / f"app-{width}-full.png"), full_page=True)
         page.locator("#q-pain_locations").scroll_into_view_if_needed()
+        if width < 900:
+            expect(page.locator("#triage-bar")).to_be_visible()
         page.screenshot(path=str(Path(SHOTS) / f"app-{width}-form.png"))

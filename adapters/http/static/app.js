@@ -73,9 +73,19 @@ function answersChanged(facts) {
 
 // ------------------------------------------------------------------ the handout and the FHIR record
 
+/** The report request: the answers, and who the handout is for when given (sent, never stored here). */
+function reportBody() {
+  const body = {facts: latestFacts, lang: $('handout-lang').value};
+  const patient = $('patient-name').value.trim();
+  const clinician = $('clinician').value.trim();
+  if (patient) body.patient = {name: patient};
+  if (clinician) body.clinician = clinician;
+  return body;
+}
+
 async function report(format) {
   const url = `${settings.reports}?format=${encodeURIComponent(format)}`;
-  return api.fetch(url, {body: {facts: latestFacts}, accept: '*/*'});
+  return api.fetch(url, {body: reportBody(), accept: '*/*'});
 }
 
 async function printHandout() {
@@ -122,6 +132,9 @@ async function copyFhir() {
 // ------------------------------------------------------------------ start
 
 async function start() {
+  // the bar repeats the triage only while the triage box itself is out of sight
+  new IntersectionObserver(([entry]) => $('triage-bar').classList.toggle('box-in-view', entry.isIntersecting))
+    .observe($('triage'));
   $('print-handout').addEventListener('click', printHandout);
   $('copy-fhir').addEventListener('click', copyFhir);
   let questionnaire;

@@ -11,6 +11,14 @@ function el(tag, className, text) {
   return node;
 }
 
+/** A disclosure that stays open across updates (found again by its key). */
+function disclosure(key, title) {
+  const details = el('details');
+  details.dataset.key = key;
+  details.append(el('summary', null, title));
+  return details;
+}
+
 function section(title, id) {
   const box = el('section', 'result-part');
   box.setAttribute('aria-labelledby', id);
@@ -74,8 +82,8 @@ function nextQuestions(result, form) {
   });
   box.append(list);
   if (more.children.length) {
-    const details = el('details');
-    details.append(el('summary', null, `${more.children.length} more`), more);
+    const details = disclosure('next-more', `${more.children.length} more`);
+    details.append(more);
     box.append(details);
   }
   return box;
@@ -94,8 +102,7 @@ function causes(result) {
     head.append(el('span', 'confidence', ` ${Math.round(cause.confidence * 100)}%`));
     item.append(head, el('p', 'cause-why', cause.why));
     if (cause.evidence && cause.evidence.length) {
-      const details = el('details');
-      details.append(el('summary', null, 'Evidence'));
+      const details = disclosure(`evidence-${cause.id}`, 'Evidence');
       const evidence = el('ul');
       for (const e of cause.evidence) evidence.append(el('li', null, e.because));
       details.append(evidence);
@@ -134,8 +141,7 @@ function programme(result) {
   }
   const others = (result.policy || []).filter(line => !line.holds_programme);
   if (others.length || result.withheld.length) {
-    const details = el('details');
-    details.append(el('summary', null, `Safety policy (${others.length + result.withheld.length})`));
+    const details = disclosure('policy', `Safety policy (${others.length + result.withheld.length})`);
     const list = el('ul');
     for (const line of others) list.append(el('li', null, line.says));
     for (const held of result.withheld) list.append(el('li', null, `${held.name}: ${held.reason}`));
@@ -154,6 +160,8 @@ function programme(result) {
 }
 
 export function renderResult(body, result, form) {
+  const open = new Set([...body.querySelectorAll('details[open]')].map(d => d.dataset.key));
   body.replaceChildren(nextQuestions(result, form), causes(result), programme(result),
                        el('p', 'disclaimer', result.disclaimer));
+  for (const details of body.querySelectorAll('details')) details.open = open.has(details.dataset.key);
 }
