@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, current_app, render_template
-
-from decision_core.questionnaire import QUESTIONNAIRE_ID
+from flask import Blueprint, current_app, render_template, url_for
 
 from .app import report_languages, state
 from .openapi import PUBLIC, operation
@@ -36,15 +34,15 @@ def page():
     # The triage levels in the order the rulesets declare them (least to most severe): the page styles a
     # result by its level's position, never by the level's id.
     levels = [level.id for level in sorted(st.backend.catalogue.levels, key=lambda lv: lv.rank)]
-    settings = {"questionnaire": f"/fhir/Questionnaire/{QUESTIONNAIRE_ID}", "evaluations": "/v1/evaluations",
-                "reports": "/v1/reports", "levels": levels,
+    # url_for: right behind a proxy that mounts the service under a prefix (TRUST_PROXY)
+    settings = {"questionnaire": url_for("interview.questionnaire"), "evaluations": url_for("api.evaluations"),
+                "reports": url_for("api.reports"), "levels": levels,
                 "keyHeader": None if st.development else API_KEY_HEADER}
     html = render_template("app.html", settings=json.dumps(settings), languages=_language_names())
     response = current_app.response_class(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = PAGE_CSP
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
-
 
 
 def _language_names() -> list[tuple[str, str]]:

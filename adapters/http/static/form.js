@@ -160,7 +160,7 @@ function numberQuestion(item, base) {
     if (input.value.trim() === '') return null;
     const value = Number(input.value);
     if (!Number.isFinite(value) || (integer && !Number.isInteger(value))) return {invalid: integer ? 'A whole number, please.' : 'Not a number.'};
-    if ((min !== undefined && value < min) || (max !== undefined && value > max)) return {invalid: `Between ${range}.`};
+    if ((min !== undefined && value < min) || (max !== undefined && value > max)) return {invalid: `Out of range: ${range}.`};
     return {value};
   };
   return new Question(item, wrapper, [input], read);
