@@ -43,6 +43,19 @@ def builtin_evaluators(builtin_catalogue):
 
 
 @pytest.fixture(scope="session")
+def chromium_browser():
+    """One headless Chromium for the whole session (Playwright allows one sync driver per thread)."""
+    from browser_support import launch_chromium
+
+    manager, browser = launch_chromium()
+    try:
+        yield browser
+    finally:
+        browser.close()
+        manager.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
 def shared_dir():
     if not SHARED_DIR.is_dir():
         pytest.skip(f"the shared folder {SHARED_DIR} (spec, vignettes, tools) is not next to the repository")

@@ -9,8 +9,6 @@ or Chromium is missing; under CI (CI set) that is a failure, as .ci/run installs
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -22,7 +20,6 @@ from test_reports import PUBLIC, WHEN
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 WIDTHS = (390, 1280)
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "chrome")
 TOLERANCE = 0.5  # px: sub-pixel rounding of boxes
 
 # Everything measured in one round trip. Text is measured by line boxes (Range rects), so a line
@@ -61,38 +58,13 @@ MEASURE = """() => {
 }""" % TOLERANCE
 
 
-def _chromium() -> str | None:
-    path = os.environ.get("CHROMIUM")
-    if path:
-        return path
-    return next((found for name in CHROMIUM_NAMES if (found := shutil.which(name))), None)
-
-
-def _unavailable(reason: str):
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason}: CI must have it (bash scripts/install-system-packages; pip install -e '.[test]')")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="session")
-def browser_page():
-    """One headless Chromium tab for the session (the system browser; Playwright downloads none)."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("playwright is not installed (it is in the 'test' extra)")
-    executable = _chromium()
-    if executable is None:
-        _unavailable("no Chromium found (Debian package 'chromium'; or set CHROMIUM=/path/to/chromium)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable, args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
-        try:
-            page = browser.new_page(viewport={"width": WIDTHS[0], "height": 900})
-            page.route("**/*", lambda route: route.abort())  # the handout fetches nothing
-            yield page
-        finally:
-            browser.close()
+def browser_page(chromium_browser):
+    """One tab for the session, which may fetch nothing (the handout is self-contained)."""
+    page = chromium_browser.new_page(viewport={"width": WIDTHS[0], "height": 900})
+    page.route("**/*", lambda route: route.abort())
+    yield page
+    page.close()
 
 
 def measure(page, html: str, width: int) -> dict:

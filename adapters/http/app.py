@@ -72,7 +72,7 @@ def state() -> AppState:
     return current_app.extensions[EXTENSION]
 
 
-def _languages() -> list[str]:
+def report_languages() -> list[str]:
     try:
         from decision_core.i18n import available_languages
     except ImportError:  # translations not installed: English only
@@ -137,7 +137,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, backend: Backend | No
         stored_report_query=report_query_schema(format_names, required=False, media_types=[
             f.media_type.split(";")[0].strip() for f in backend.formats.values()]),
         clinic=_clinic_profile(cfg),
-        report_request=report_request_schema(_languages(), list(backend.catalogue.recommendations)),
+        report_request=report_request_schema(report_languages(), list(backend.catalogue.recommendations)),
     )
     if development:
         log.warning("development mode: authentication is OFF (set DECISION_CORE_ENV=production to require it)")
@@ -151,12 +151,13 @@ def create_app(config: Mapping[str, Any] | None = None, *, backend: Backend | No
     register_error_handlers(app)
     _register_request_hooks(app, cfg["LOG_REQUESTS"])
 
-    from . import api, cds, interview, meta
+    from . import api, cds, interview, meta, practitioner
 
     app.register_blueprint(api.bp)
     app.register_blueprint(interview.bp)
     app.register_blueprint(cds.bp)
     app.register_blueprint(meta.bp)
+    app.register_blueprint(practitioner.bp)
     if cfg["BENCHMARK_ECHO"]:
         api.enable_echo(app)
     if cfg["CORS_ORIGINS"]:

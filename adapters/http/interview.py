@@ -15,8 +15,9 @@ from decision_core.adaptive import next_question
 from decision_core.i18n import UnknownLanguage, available_languages, get_translator
 from decision_core.intake import InvalidFacts
 from decision_core.interview import Interview, Step
-from decision_core.questionnaire import QUESTIONNAIRE_ID, QUESTIONNAIRE_URL, build_questionnaire, value_system
-from decision_core.questionnaire_response import InvalidResponse, read_response
+from decision_core.questionnaire import (GROUP_PREFIX, HELP_SUFFIX, QUESTIONNAIRE_ID, QUESTIONNAIRE_URL,
+                                         build_questionnaire, value_system)
+from decision_core.questionnaire_response import STATUS_PREFIX, InvalidResponse, read_response
 
 from . import schemas
 from .app import state
@@ -53,16 +54,31 @@ def _answer_schema(fact) -> dict[str, Any]:
     return {"type": "object", "required": [key], "additionalProperties": False, "properties": {key: value}}
 
 
+# What a form filler may copy from the Questionnaire into a response item (LHC-Forms sends the text).
+ITEM_ECHOES = {"text": {"type": "string"}, "definition": {"type": "string"}}
+# The linkIds of the Questionnaire's groups and display items: never answered, but a response may nest its
+# answers in the groups, as a renderer of the whole Questionnaire does.
+STRUCTURAL_LINK_ID = f"^({re.escape(GROUP_PREFIX)}|{re.escape(STATUS_PREFIX)})|{re.escape(HELP_SUFFIX)}$"
+
+
 def _item_schema(fact) -> dict[str, Any]:
     return {"type": "object", "required": ["linkId"], "additionalProperties": False,
-            "properties": {"linkId": {"type": "string", "enum": [fact.name]},
+            "properties": {"linkId": {"type": "string", "enum": [fact.name]}, **ITEM_ECHOES,
                            "answer": {"type": "array", "items": _answer_schema(fact),
                                       "maxItems": fact.max_items if fact.type in ("choices", "list") else 1}}}
 
 
+def _group_schema(inner: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "required": ["linkId"], "additionalProperties": False,
+            "properties": {"linkId": {"type": "string", "pattern": STRUCTURAL_LINK_ID}, **ITEM_ECHOES,
+                           "item": {"type": "array", "items": inner}}}
+
+
 def questionnaire_response_schema(backend) -> dict[str, Any]:
     """A QuestionnaireResponse this service reads: one item per fact (linkId = fact name; no answer: skipped)."""
-    items = [_item_schema(fact) for fact in backend.catalogue.facts.values()]
+    questions = [_item_schema(fact) for fact in backend.catalogue.facts.values()]
+    # groups hold questions, as in the Questionnaire (one level: its groups are not nested)
+    items = questions + [_group_schema({"anyOf": questions})]
     contained = {"type": "array", "items": {
         "type": "object", "required": ["resourceType"],
         "properties": {"resourceType": {"type": "string"}, "id": {"type": "string"},
@@ -151,6 +167,12 @@ def _collect(found, prefix: tuple, errors: dict[str, list[str]], backend) -> Non
             # an item: judged by its own question's schema, so the error names the answer's field
             fact = backend.catalogue.facts[instance["linkId"]]
             _collect(Draft4Validator(_item_schema(fact)).iter_errors(instance), path, errors, backend)
+            continue
+        if error.validator == "anyOf" and isinstance(instance, dict) and isinstance(instance.get("linkId"), str) \
+                and re.search(STRUCTURAL_LINK_ID, instance["linkId"]):
+            # a group: judged as one, so an error inside names the item within it
+            group = _group_schema({"anyOf": [_item_schema(f) for f in backend.catalogue.facts.values()]})
+            _collect(Draft4Validator(group).iter_errors(instance), path, errors, backend)
             continue
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".") or "resourceType"
         errors.setdefault(where, []).append(_message(error))

@@ -74,6 +74,31 @@ def test_a_response_evaluates_as_its_facts_directly_and_through_cds_hooks(case, 
     assert json.loads(report.data) == direct
 
 
+def test_answers_nested_in_the_questionnaires_groups_with_their_texts_are_read(client, installed_backend):
+    """As a renderer of the whole Questionnaire sends them (LHC-Forms: tests/http/test_lhc_forms.py)."""
+    catalogue = installed_backend.catalogue
+    facts = {"age": 38, "sitting_hours_per_day": 10, "sharp_pain": False, "pain_locations": ["buttock"],
+             "previous_hamstring_injury": True, "previous_injury_months_ago": 4}
+    answers = {item["linkId"]: item for item in facts_to_items(facts, catalogue)}
+    groups = []
+    for group in client.get("/fhir/Questionnaire/hamstring-intake").json["item"]:
+        inner = [{**answers[q["linkId"]], "text": q["text"]} for q in group["item"] if q["linkId"] in answers]
+        if inner:
+            groups.append({"linkId": group["linkId"], "text": group["text"], "item": inner})
+    assert len(groups) > 1
+    qr = {"resourceType": "QuestionnaireResponse", "status": "completed", "questionnaire": QUESTIONNAIRE_URL,
+          "authored": "2026-11-30T19:39:54.133Z", "item": groups}
+    response = client.post("/v1/evaluations/from-questionnaire-response", json=qr)
+    assert response.status_code == 200, response.json
+    assert response.json == client.post("/v1/evaluations", json=facts).json
+    groups[0]["item"][0]["answer"] = [{"valueInteger": 500}]  # age, in the first group
+    bad = client.post("/v1/evaluations/from-questionnaire-response", json=qr)
+    assert bad.status_code == 422
+    assert list(bad.json["errors"]) == ["item[0].item[0].answer[0].valueInteger"], bad.json
+    groups[0]["answer"] = [{"valueBoolean": True}]
+    assert "item[0]" in client.post("/v1/evaluations/from-questionnaire-response", json=qr).json["errors"]
+
+
 def _answer(qr, facts, catalogue):
     """Append the answer to the last question asked (or an empty item: skipped)."""
     asked = [i["linkId"] for i in qr["contained"][0]["item"] if not i["linkId"].startswith("interview-")]

@@ -46,8 +46,17 @@ def test_rest_needs_an_api_key_in_production(secure_app):
 
 def test_public_routes_need_no_key(secure_app):
     client = secure_app.test_client()
-    for path in ("/healthz", "/openapi.json", "/docs"):
+    for path in ("/healthz", "/openapi.json", "/docs", "/app", "/app/static/app.js", "/app/static/app.css"):
         assert client.get(path).status_code == 200
+    # the page is public, what it calls is not
+    assert client.get("/fhir/Questionnaire/hamstring-intake").status_code == 401
+
+
+def test_the_practitioner_page_allows_only_its_own_files(secure_app):
+    response = secure_app.test_client().get("/app")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "default-src 'none'" in csp
+    assert "<script>" not in response.get_data(as_text=True)  # no inline script: modules from /app/static only
 
 
 def test_production_without_keys_fails_closed(make_app, caplog):

@@ -1,0 +1,58 @@
+"""The practitioner's page (``GET /app``): the intake form built in the browser from the FHIR
+Questionnaire, the result updated as answers change, the handout and the FHIR record.
+
+The page and its scripts are public (they hold no patient data and no secret); every API call the
+page makes carries the API key the user typed, as the REST API requires outside development.
+Scripts and styles are files of this package served by this blueprint, so the page works offline
+and under a CSP that allows nothing inline."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, current_app, render_template, url_for
+
+from .app import report_languages, state
+from .openapi import PUBLIC, operation
+from .security import API_KEY_HEADER
+
+bp = Blueprint("practitioner", __name__, url_prefix="/app", static_folder="static", static_url_path="/static")
+
+# Only this server's own files and API; nothing inline, no frames, no form posts elsewhere.
+PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
+            "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+
+
+@bp.get("")
+@operation(summary="The practitioner's page: the intake form, the live result, the handout", tags=["meta"],
+           security=PUBLIC,
+           description="A page for a browser: the form is built from the Questionnaire, the result follows the "
+                       "answers (POST /v1/evaluations). The page is public; outside development the API calls it "
+                       "makes carry the API key typed into it (kept for the browser session only).",
+           responses={200: ("An HTML page.", {"text/html": {"type": "string"}})})
+def page():
+    st = state()
+    # The triage levels in the order the rulesets declare them (least to most severe): the page styles a
+    # result by its level's position, never by the level's id.
+    levels = [level.id for level in sorted(st.backend.catalogue.levels, key=lambda lv: lv.rank)]
+    # url_for: right behind a proxy that mounts the service under a prefix (TRUST_PROXY)
+    settings = {"questionnaire": url_for("interview.questionnaire"), "evaluations": url_for("api.evaluations"),
+                "reports": url_for("api.reports"), "levels": levels,
+                "keyHeader": None if st.development else API_KEY_HEADER}
+    html = render_template("app.html", settings=json.dumps(settings), languages=_language_names())
+    response = current_app.response_class(html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = PAGE_CSP
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _language_names() -> list[tuple[str, str]]:
+    """The handout's languages, each named in itself (English first)."""
+    from babel import Locale, UnknownLocaleError
+
+    names = []
+    for code in report_languages():
+        try:
+            names.append((code, Locale.parse(code.replace("-", "_")).get_display_name(code.replace("-", "_"))))
+        except (ValueError, UnknownLocaleError):
+            names.append((code, code))
+    return sorted(names, key=lambda pair: (pair[0] != "en", pair[1]))

@@ -1,0 +1,167 @@
+// The result, shown as the server says it: the triage's own name, advice and reasons, the causes, the
+// programme with what the safety policy holds back, and the questions to ask next. No triage level
+// or cause is named here: a level is styled by its position among the levels the rulesets declare.
+
+const SHOWN_NEXT = 5;  // the rest behind a disclosure: the list is long while little is known
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined && text !== null) node.textContent = text;
+  return node;
+}
+
+/** A disclosure that stays open across updates (found again by its key). */
+function disclosure(key, title) {
+  const details = el('details');
+  details.dataset.key = key;
+  details.append(el('summary', null, title));
+  return details;
+}
+
+function section(title, id) {
+  const box = el('section', 'result-part');
+  box.setAttribute('aria-labelledby', id);
+  const heading = el('h3', null, title);
+  heading.id = id;
+  box.append(heading);
+  return box;
+}
+
+/** 0 (the least severe level) to 3 (the most severe), whatever the number of levels declared. */
+export function severity(level, levels) {
+  const rank = levels.indexOf(level);
+  if (rank < 0 || levels.length < 2) return 'unknown';
+  return String(Math.round((3 * rank) / (levels.length - 1)));
+}
+
+/** The triage box, and the bar that keeps its name in sight on a phone while the form is filled. */
+export function renderTriage(box, bar, result, levels) {
+  const triage = result.triage;
+  box.replaceChildren();
+  box.dataset.severity = bar.dataset.severity = severity(triage.level, levels);
+  bar.textContent = `Triage: ${triage.name}`;
+  bar.hidden = false;
+  box.classList.toggle('is-unconfirmed', !triage.confirmed);
+  const name = el('p', 'triage-name', triage.name);
+  box.append(el('p', 'triage-label', 'Triage'), name, el('p', 'triage-advice', triage.advice));
+  if (triage.reasons && triage.reasons.length) {
+    const list = el('ul', 'triage-reasons');
+    for (const reason of triage.reasons) list.append(el('li', null, reason.because));
+    box.append(el('p', 'triage-because', 'Because:'), list);
+  }
+  const open = result.open_safety_questions || [];
+  if (!triage.confirmed && open.length) {
+    box.append(el('p', 'triage-open', `Not confirmed: ${open.length} safety question${open.length > 1 ? 's are' : ' is'} still unanswered.`));
+  }
+}
+
+function nextQuestions(result, form) {
+  const questions = result.next_questions || [];
+  const box = section('Ask next', 'next-title');
+  if (!questions.length) {
+    box.append(el('p', 'muted', 'Nothing left to ask that the rules use.'));
+    return box;
+  }
+  const list = el('ol', 'next-questions');
+  const more = el('ol', 'next-questions');
+  more.start = SHOWN_NEXT + 1;
+  questions.forEach((q, index) => {
+    const item = el('li', q.kind === 'safety' ? 'next-safety' : null);
+    const link = el('a', null, q.label || q.fact);
+    link.href = `#q-${q.fact}`;
+    link.dataset.fact = q.fact;
+    link.addEventListener('click', event => {
+      event.preventDefault();
+      form.focus(q.fact);
+    });
+    item.append(link);
+    if (q.kind === 'safety') item.append(' ', el('span', 'badge badge-flag', 'safety'));
+    if (q.why) item.append(el('span', 'why', ` — ${q.why}`));
+    (index < SHOWN_NEXT ? list : more).append(item);
+  });
+  box.append(list);
+  if (more.children.length) {
+    const details = disclosure('next-more', `${more.children.length} more`);
+    details.append(more);
+    box.append(details);
+  }
+  return box;
+}
+
+function causes(result) {
+  const box = section('Likely causes', 'causes-title');
+  if (!result.causes.length) {
+    box.append(el('p', 'muted', 'No cause is likely yet from these answers.'));
+    return box;
+  }
+  const list = el('ol', 'causes');
+  for (const cause of result.causes) {
+    const item = el('li');
+    const head = el('p', 'cause-name', cause.name);
+    head.append(el('span', 'confidence', ` ${Math.round(cause.confidence * 100)}%`));
+    item.append(head, el('p', 'cause-why', cause.why));
+    if (cause.evidence && cause.evidence.length) {
+      const details = disclosure(`evidence-${cause.id}`, 'Evidence');
+      const evidence = el('ul');
+      for (const e of cause.evidence) evidence.append(el('li', null, e.because));
+      details.append(evidence);
+      item.append(details);
+    }
+    list.append(item);
+  }
+  box.append(list);
+  return box;
+}
+
+function frequency(dose) {
+  const f = dose && dose.frequency;
+  return f ? `${f.times}× per ${f.per}` : '';
+}
+
+function programme(result) {
+  const box = section('Programme', 'programme-title');
+  for (const line of result.policy || []) {
+    if (line.holds_programme) box.append(el('p', 'policy-hold', line.says));
+  }
+  if (result.recommendations.length) {
+    const list = el('ul', 'programme');
+    for (const rec of result.recommendations) {
+      const item = el('li', rec.leads ? 'leads' : null);
+      const head = el('p', 'rec-name', rec.name);
+      const when = frequency(rec.dose);
+      if (when) head.append(el('span', 'dose', ` (${when})`));
+      item.append(head);
+      if (rec.instructions) item.append(el('p', 'rec-text', rec.instructions));
+      list.append(item);
+    }
+    box.append(list);
+  } else {
+    box.append(el('p', 'muted', 'Nothing to recommend yet.'));
+  }
+  const others = (result.policy || []).filter(line => !line.holds_programme);
+  if (others.length || result.withheld.length) {
+    const details = disclosure('policy', `Safety policy (${others.length + result.withheld.length})`);
+    const list = el('ul');
+    for (const line of others) list.append(el('li', null, line.says));
+    for (const held of result.withheld) list.append(el('li', null, `${held.name}: ${held.reason}`));
+    details.append(list);
+    box.append(details);
+  }
+  if (result.avoid.length) {
+    const avoid = el('div', 'avoid');
+    avoid.append(el('h4', null, 'Avoid'));
+    const list = el('ul');
+    for (const item of result.avoid) list.append(el('li', null, item.name));
+    avoid.append(list);
+    box.append(avoid);
+  }
+  return box;
+}
+
+export function renderResult(body, result, form) {
+  const open = new Set([...body.querySelectorAll('details[open]')].map(d => d.dataset.key));
+  body.replaceChildren(nextQuestions(result, form), causes(result), programme(result),
+                       el('p', 'disclaimer', result.disclaimer));
+  for (const details of body.querySelectorAll('details')) details.open = open.has(details.dataset.key);
+}
