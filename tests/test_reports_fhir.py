@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 import decision_core
 from decision_core.adapters.reports.clinic import ClinicProfile, Patient
-from decision_core.adapters.http.fhir import FactMapper
+from decision_core.adapters.http.fhir_intake import FactMapper
 from decision_core.adapters.reports import ReportError, render
 from decision_core.adapters.reports.fhir_codes import EXERCISE_DOSE_EXTENSION, FACT_SYSTEM
 from decision_core.dose import Dose, Frequency, parse_spec

@@ -15,7 +15,7 @@ from marshmallow import Schema
 from .backend import Backend
 from .config import DEVELOPMENT, load_config
 from .errors import log_exception_safely, loggable_path, register_error_handlers
-from .fhir import FactMapper
+from .fhir_intake import FactMapper
 from .schemas import report_query_schema, report_request_schema
 from .security import ApiKeyAuth, CdsJwtAuth
 from .store import StateStore, create_store

@@ -16,7 +16,7 @@ from . import schemas
 from .app import state
 from .cards import build_card
 from .errors import Problem, invalid_facts, invalid_request
-from .fhir import FACTS_EXTENSION
+from .fhir_intake import FACTS_EXTENSION
 from .openapi import CDS_SECURITY, operation
 from .payload import json_response, load_with, read_json_body
 

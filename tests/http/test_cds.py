@@ -326,7 +326,7 @@ JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_
 @given(context=st.dictionaries(st.sampled_from(["patientId", "extension", "x"]), JSON, max_size=3),
        prefetch=st.dictionaries(st.text(max_size=5), JSON, max_size=3))
 def test_any_json_in_context_or_prefetch_is_read_or_refused_never_crashes(mini_backend, context, prefetch):
-    from decision_core.adapters.http.fhir import FactMapper
+    from decision_core.adapters.http.fhir_intake import FactMapper
 
     mapper = FactMapper(mini_backend.catalogue, DEFAULT_FACT_CODE_SYSTEM)
     try:
