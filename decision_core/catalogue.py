@@ -50,6 +50,10 @@ log = logging.getLogger(__name__)
 # ---------------------------------------------------------------- loading files
 
 
+# libyaml's safe loader when PyYAML was built with it: a 10x catalogue's files load ~10x faster
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _display(path: Path | str) -> str:
     p = Path(path)
     try:
@@ -66,7 +70,7 @@ def load_ruleset_file(path: Path | str, origin: str = BUILTIN_ORIGIN) -> Ruleset
     except (OSError, UnicodeDecodeError) as exc:
         raise RulesetError([Problem(name, None, None, f"cannot read file: {exc}", origin)]) from exc
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=YAML_LOADER)
     except yaml.YAMLError as exc:
         raise RulesetError([Problem(name, None, None, f"not valid YAML: {exc}", origin)]) from exc
     return parse_ruleset(raw, name, origin)

@@ -50,9 +50,12 @@ _PATTERNS = [
 _COMPARE = {">=": "gte", ">": "gt", "<=": "lte", "<": "lt"}
 
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's when there
+
+
 def _literal(text: str) -> Any:
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         raise ConditionSyntaxError(f"cannot read value {text!r}") from exc
 
