@@ -93,6 +93,7 @@ class CompiledRules:
                 items.setdefault(c.subject, set()).add(str(c.value))
         self.list_items = {k: tuple(sorted(v)) for k, v in items.items()}
         self._plan = self._encoding_plan()
+        self._kinds = dict(self._plan)
         # at most this many keys in an encoded case (durable-rules shards a wider one: engines/shards.py)
         self.case_width = len(self._plan) + sum(len(v) for v in self.list_items.values())
 
@@ -102,10 +103,12 @@ class CompiledRules:
     def encode(self, facts: dict[str, Any]) -> dict[str, Any]:
         """Validated facts -> the flat case both engines match against."""
         case: dict[str, Any] = {}
-        for name, kind in self._plan:
-            if name not in facts:
+        kinds = self._kinds
+        # the facts given, not every fact of the catalogue: a large catalogue's case is mostly unknown
+        for name, value in facts.items():
+            kind = kinds.get(name)
+            if kind is None:
                 continue
-            value = facts[name]
             if kind == "bool":
                 case[name] = YES if value else NO
             elif kind in ("choices", "list"):

@@ -242,7 +242,8 @@ class DurableEngine:
             try:
                 if self.plan.sharded:
                     asserted = [_parseable(f, sid=sid) for f in self.plan.case_facts(case)]
-                    self._ruleset.run_assert(asserted)
+                    if asserted:
+                        self._ruleset.run_assert(asserted)
                 else:
                     asserted = [_parseable(case, t="case", sid=sid)]
                     self._ruleset.run_assert(asserted[0])
@@ -255,7 +256,8 @@ class DurableEngine:
                     self._ruleset.run_assert(facts)
                 asserted += facts
                 asserted += [{"t": "finding", "id": f, "sid": sid} for f in run.findings]
-                self._ruleset.run_retract(asserted)
+                if asserted:
+                    self._ruleset.run_retract(asserted)
                 clean = True
                 return Firings(run.fired1, run.fired2)
             except EngineError:

@@ -225,11 +225,16 @@ class ShardPlan:
         return bool(self.shard_keys)
 
     def case_facts(self, case: dict) -> list[dict]:
-        """The case as the facts to assert (without sid)."""
+        """The case as the facts to assert (without sid). A shard none of whose keys is known
+        is left out: every test on the case needs its key present, so none of its rules could fire."""
         if not self.shard_keys:
             return [dict(case, t="case")]
-        return [{"t": "case", SHARD_KEY: k, **{key: case[key] for key in keys if key in case}}
-                for k, keys in enumerate(self.shard_keys)]
+        facts = []
+        for k, keys in enumerate(self.shard_keys):
+            known = {key: case[key] for key in keys if key in case}
+            if known:
+                facts.append({"t": "case", SHARD_KEY: k, **known})
+        return facts
 
 
 def _fits_one_fact(compiled: CompiledRules, paths: dict[int, tuple], keys: dict[int, set[str]]) -> bool:
