@@ -4,8 +4,12 @@ This is the only module that imports durable-rules. What it guards against
 (each seen in experiments with durable-rules 2.0.28):
 
 * sessions are looked up by a 32-bit hash of the sid, so two live sessions can
-  share facts: one evaluation at a time per process (``_PROCESS_LOCK``), fresh
-  sids, and the state deleted in ``finally`` on every path;
+  share facts: one evaluation at a time per process (``_PROCESS_LOCK``) and one
+  session per engine, emptied after every evaluation by retracting what went in
+  (a new session costs 8 KB of set-up per node of the network: most of the run
+  on a large catalogue); after a failure it is deleted and the next sid is fresh;
+* a catalogue past the C core's limits (tests under a node, properties of a
+  fact, the matching stack) gets the case in shards: see ``shards.py``;
 * every Host starts timer threads that run pending actions on other threads:
   ``_QuietHost`` never starts them;
 * rulesets load lazily and that first use is not thread-safe: they are
@@ -242,8 +246,7 @@ class DurableEngine:
             try:
                 if self.plan.sharded:
                     asserted = [_parseable(f, sid=sid) for f in self.plan.case_facts(case)]
-                    if asserted:
-                        self._ruleset.run_assert(asserted)
+                    self._ruleset.run_assert(asserted)
                 else:
                     asserted = [_parseable(case, t="case", sid=sid)]
                     self._ruleset.run_assert(asserted[0])
@@ -256,8 +259,7 @@ class DurableEngine:
                     self._ruleset.run_assert(facts)
                 asserted += facts
                 asserted += [{"t": "finding", "id": f, "sid": sid} for f in run.findings]
-                if asserted:
-                    self._ruleset.run_retract(asserted)
+                self._ruleset.run_retract(asserted)
                 clean = True
                 return Firings(run.fired1, run.fired2)
             except EngineError:

@@ -234,7 +234,8 @@ class ShardPlan:
             known = {key: case[key] for key in keys if key in case}
             if known:
                 facts.append({"t": "case", SHARD_KEY: k, **known})
-        return facts
+        # at least one: the catch-all rule then always fires, which keeps deleting the session safe
+        return facts or [{"t": "case", SHARD_KEY: 0}]
 
 
 def _fits_one_fact(compiled: CompiledRules, paths: dict[int, tuple], keys: dict[int, set[str]]) -> bool:
