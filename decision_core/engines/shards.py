@@ -9,10 +9,11 @@ or per node of the matching network, none per catalogue:
 * a fact has at most 254 properties (we allow ``MAX_CASE_PROPERTIES``);
 * matching one fact walks the nodes depth-first on a stack of 64: a fact that
   matches more nodes at once fails with error 303 (we allow ``MAX_MATCHED_NODES``,
-  bounded per shard by :func:`_peak_matches`).
+  bounded per shard by ``_Shard.with_group``).
 
-So a catalogue past them keeps one ruleset, but its rules' tests on the case
-hang under several nodes: the case is asserted as one fact per shard, ``{"t":
+So a catalogue past them keeps one ruleset (several rulesets would each pay
+for their own session and could not chain findings between them), but its
+rules' tests on the case hang under several nodes: the case is asserted as one fact per shard, ``{"t":
 "case", "s": k, ...the keys shard k's rules read}``, and each rule's case
 tests start with ``s == k``. Every rule still reads its fact conditions from
 one fact, findings and stratum 2 are untouched, all shard facts go in one call,
