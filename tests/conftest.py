@@ -221,8 +221,10 @@ def pytest_runtest_makereport(item, call):
 
 
 def _needs_durable(exc: BaseException | None) -> bool:
+    """It failed for want of durable-rules: that ImportError, or its message relayed (a server or a
+    pytest run in a subprocess that could not start the durable engine)."""
     while exc is not None:
-        if isinstance(exc, ImportError) and "durable" in str(exc):
+        if isinstance(exc, ImportError) and "durable" in str(exc) or _DURABLE_MISSING in str(exc):
             return True
         exc = exc.__cause__ or exc.__context__
     return False
