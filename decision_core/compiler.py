@@ -17,7 +17,8 @@ from .conditions import Condition
 YES, NO = "yes", "no"
 
 # Limits of durable-rules' C core (a condition node hangs past 512 tests, a fact
-# fails at 254 properties); lint and compile check against these with margin.
+# fails at 254 properties), with margin: the durable engine splits a catalogue
+# past them into several rulesets (engines/shards.py).
 MAX_TESTS_PER_RULESET_NODE = 500
 MAX_CASE_PROPERTIES = 240
 
@@ -91,9 +92,9 @@ class CompiledRules:
                 items.setdefault(c.subject, set()).add(str(c.value))
         self.list_items = {k: tuple(sorted(v)) for k, v in items.items()}
         self._plan = self._encoding_plan()
-        width = len(self._plan) + sum(len(v) for v in self.list_items.values()) + 2
-        if width > MAX_CASE_PROPERTIES:
-            raise CompileError(f"the case would have {width} properties; durable-rules fails past 254")
+        self._kinds = dict(self._plan)
+        # at most this many keys in an encoded case (durable-rules shards a wider one: engines/shards.py)
+        self.case_width = len(self._plan) + sum(len(v) for v in self.list_items.values())
 
     def _encoding_plan(self) -> list[tuple[str, str]]:
         return [(name, fact.type) for name, fact in self.catalogue.facts.items()]
@@ -101,10 +102,12 @@ class CompiledRules:
     def encode(self, facts: dict[str, Any]) -> dict[str, Any]:
         """Validated facts -> the flat case both engines match against."""
         case: dict[str, Any] = {}
-        for name, kind in self._plan:
-            if name not in facts:
+        kinds = self._kinds
+        # the facts given, not every fact of the catalogue: a large catalogue's case is mostly unknown
+        for name, value in facts.items():
+            kind = kinds.get(name)
+            if kind is None:
                 continue
-            value = facts[name]
             if kind == "bool":
                 case[name] = YES if value else NO
             elif kind in ("choices", "list"):
@@ -158,3 +161,10 @@ def fact_test(cond: Condition) -> Callable[[dict], bool]:
         return lambda case: name in case and case[name] < value
     raise CompileError(f"not a fact condition: {cond.text}")
 
+
+
+def fact_keys(cond: Condition) -> tuple[str, ...]:
+    """Which encoded-case keys a fact condition reads."""
+    if cond.op == "includes":
+        return (item_key(cond.subject, str(cond.value)),)
+    return (cond.subject,)

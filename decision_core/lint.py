@@ -55,8 +55,6 @@ from .sources import generated_rule as _generated
 ERROR, WARNING = "error", "warning"
 # What files linted by path (not installed through a plugin) are attributed to.
 LINTED = "linted-files"
-# Warn when the engine limits are this close.
-LIMIT_WARNING_SHARE = 0.9
 
 # Loader messages -> lint codes, so that tools can filter on them.
 _PROBLEM_CODES = (
@@ -127,9 +125,9 @@ class LintReport:
                          f"{s['facts']} facts, {s['causes']} causes, {s['recommendations']} recommendations")
         if s.get("quotes_checked") is not None:
             lines.append(f"{s['quotes_checked']} quotes checked against the source texts in {s['source_texts']}")
-        if s.get("distinct_case_tests") is not None:
-            lines.append(f"durable-rules: {s['distinct_case_tests']}/{s['max_distinct_case_tests']} distinct case "
-                         f"tests, {s['case_properties']}/{s['max_case_properties']} case properties")
+        if s.get("case_shards") is not None:
+            lines.append(f"durable-rules: {s['distinct_case_tests']} distinct case tests, {s['case_properties']} case "
+                         f"properties: the case goes as {s['case_shards']} fact(s) (engines/shards.py)")
         lines.append(f"{len(self.errors)} error(s), {len(self.warnings)} warning(s)")
         return "\n".join(lines) + "\n"
 
@@ -723,31 +721,17 @@ def _numbers_satisfiable(fact, conds) -> bool:
 
 
 def _engine_limits(catalogue: Catalogue, stats: dict) -> list[Issue]:
-    from .compiler import MAX_CASE_PROPERTIES, MAX_TESTS_PER_RULESET_NODE, CompiledRules, CompileError
+    from .compiler import CompiledRules
+    from .engines.shards import ShardError, distinct_case_tests, plan_shards
 
-    stats.update(max_case_properties=MAX_CASE_PROPERTIES, max_distinct_case_tests=MAX_TESTS_PER_RULESET_NODE)
+    compiled = CompiledRules(catalogue)
+    stats["case_properties"] = compiled.case_width
+    stats["distinct_case_tests"] = distinct_case_tests(compiled)
     try:
-        compiled = CompiledRules(catalogue)
-    except CompileError as exc:
-        return [Issue(ERROR, "engine_limit", f"{exc} (limit {MAX_CASE_PROPERTIES})")]
-    issues = []
-    # the case the compiler encodes: one property per fact, one per list item a rule asks about, t and sid
-    width = len(catalogue.facts) + sum(len(v) for v in compiled.list_items.values()) + 2
-    stats["case_properties"] = width
-    if width >= LIMIT_WARNING_SHARE * MAX_CASE_PROPERTIES:
-        issues.append(Issue(WARNING, "engine_limit", f"the case has {width} properties, close to the limit of "
-                            f"{MAX_CASE_PROPERTIES} (durable-rules fails past 254)"))
-    try:
-        from .engines.durable import distinct_case_tests
-    except ImportError:
-        stats["distinct_case_tests"] = None
-        return issues
-    tests = distinct_case_tests(compiled)
-    stats["distinct_case_tests"] = tests
-    if tests > MAX_TESTS_PER_RULESET_NODE:
-        issues.append(Issue(ERROR, "engine_limit", f"{tests} distinct tests on the case node: more than "
-                            f"{MAX_TESTS_PER_RULESET_NODE} (durable-rules hangs past 512)"))
-    elif tests >= LIMIT_WARNING_SHARE * MAX_TESTS_PER_RULESET_NODE:
-        issues.append(Issue(WARNING, "engine_limit", f"{tests} distinct tests on the case node, close to the "
-                            f"limit of {MAX_TESTS_PER_RULESET_NODE} (durable-rules hangs past 512)"))
-    return issues
+        plan = plan_shards(compiled)
+    except ShardError as exc:
+        stats["case_shards"] = None
+        return [Issue(ERROR, "engine_limit", str(exc))]
+    # past durable-rules' limits (512 tests under a node, 254 properties a fact) the case goes in shards
+    stats["case_shards"] = len(plan.shard_keys) or 1
+    return []

@@ -44,6 +44,7 @@ def plugins_command(as_json: bool, check: bool) -> None:
         widths = [max(len(r[k]) for r in rows + [header]) for k in range(4)]
         for row in [header] + rows:
             click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[4])
+        click.echo(f"\nengine: {_engine_line()}")
         for i in infos:
             if i.error:
                 click.echo(f"\n{i.name} failed:\n  " + i.error.replace("\n", "\n  "))
@@ -51,6 +52,17 @@ def plugins_command(as_json: bool, check: bool) -> None:
                 click.echo(f"\n{i.name}: warning: {w}")
     if check and any(i.status == "failed" for i in infos):
         sys.exit(1)
+
+
+def _engine_line() -> str:
+    """The engine evaluations use here, and why when it is not the default."""
+    from .engines import DEFAULT_ENGINE, ENGINE_ENV, durable_unavailable, engine_name
+
+    chosen = engine_name()
+    if chosen == DEFAULT_ENGINE:
+        return chosen
+    why = durable_unavailable()
+    return f"{chosen} ({'durable-rules cannot run here' if why else 'set by ' + ENGINE_ENV})"
 
 
 @click.command("lint")

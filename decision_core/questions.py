@@ -13,6 +13,8 @@ first questions cover both the red flags and the strongest discriminators.
 """
 from __future__ import annotations
 
+import heapq
+from itertools import islice
 from typing import Any, NamedTuple
 
 from .compiler import CompiledRules, fact_test
@@ -90,10 +92,143 @@ class QuestionPlanner:
             if r.then.kind == "finding":
                 finding_facts.setdefault(r.then.target, {}).update(dict.fromkeys(index[c.subject] for c in r.fact_conditions))
         self._finding_facts = {f: tuple(ids) for f, ids in finding_facts.items()}
+        self._index = index
+        self._prepare_baseline(compiled)
         # what a question says of its fact, whatever the case
         self._asked = [{"fact": n, "question": f.question, "label": f.label, "type": f.type}
                        for n, f in self.facts.items()]
         self._why: dict[tuple[int, int], str] = {}
+
+    def _prepare_baseline(self, compiled: CompiledRules) -> None:
+        """What cause rules give each fact's diagnosis score in a case where nothing is known.
+
+        In a case, a cause rule none of whose facts (also those behind its findings) is
+        known or skipped, and whose cause has no evidence yet, gives exactly that; so per
+        case only the facts such rules do not reach keep their baseline score and order,
+        and the rest are summed again, in the same order. A large catalogue's case then
+        costs what the answered part of it touches, not every rule.
+        """
+        reaches: dict[str, set[int]] = {}  # finding -> every fact behind it, through chains
+        changed = True
+        while changed:
+            changed = False
+            for r in compiled.stratum1:
+                if r.then.kind != "finding":
+                    continue
+                got = reaches.setdefault(r.then.target, set())
+                before = len(got)
+                got.update(self._index[c.subject] for c in r.fact_conditions)
+                for c in r.when:
+                    if c.op == "finding":
+                        got.update(reaches.get(c.subject, ()))
+                changed |= len(got) != before
+        self._triage_multi = [r for r in self._multi if r.is_triage]
+        self._cause_multi = [r for r in self._multi if not r.is_triage]
+        self._triage_singles = [(name, i, ranks) for name, i, ranks, *_ in self._singles if ranks]
+        self._cause_singles = {i: (name, base, positive, mask)
+                               for name, i, _, weighs, base, positive, mask in self._singles if weighs}
+        count = len(self._names)
+        self._reading: list[list[int]] = [[] for _ in range(count)]  # fact -> cause rules it can decide
+        self._into: list[list[int]] = [[] for _ in range(count)]  # fact -> cause rules scoring it when all unknown
+        self._of_cause: dict[str, list[int]] = {}
+        self._static: list[tuple[list[int], float]] = []
+        self._always: list[int] = []  # rules no fact decides (never, in practice)
+        for k, rule in enumerate(self._cause_multi):
+            reads = {i for _, i, _ in rule.tests} | {i for f in rule.findings for i in reaches.get(f, ())}
+            for i in reads:
+                self._reading[i].append(k)
+            if not reads:
+                self._always.append(k)
+            self._of_cause.setdefault(rule.target, []).append(k)
+            unknown, value = self._cause_share(rule, {}, {}, frozenset(), frozenset(), frozenset(), {}, frozenset())
+            self._static.append((unknown, value))
+            for i in unknown:
+                self._into[i].append(k)
+        self._singles_of_cause: dict[str, list[int]] = {}
+        for i, (_, _, positive, _) in self._cause_singles.items():
+            for target, _, _ in positive:
+                self._singles_of_cause.setdefault(target, []).append(i)
+        self._base_diag: dict[int, float] = {}
+        self._base_mask: dict[int, int] = {}
+        for i in range(count):
+            self._rescore(i, self._base_diag, self._base_mask, None, {}, frozenset(), frozenset(), frozenset(), {})
+        self._base_key = {i: (-round(v, 9), i) for i, v in self._base_diag.items()}
+        self._base_order = sorted(self._base_diag, key=self._base_key.__getitem__)
+
+    def _cause_share(self, rule: _Open, facts, case, skipped, fired, derived, scores, listed,
+                     strong_causes=frozenset()) -> tuple[list[int], float]:
+        """(its unknown facts, the share each gets) of one cause rule that waits on more than one thing."""
+        if rule.rule_id in fired:
+            return [], 0.0
+        # its unknown facts, unless a known fact already decides it
+        unknown: list[int] = []
+        names = self._names
+        for name, i, test in rule.tests:
+            if name in facts:
+                if not test(case):
+                    return [], 0.0  # decided: it cannot fire
+            elif name in skipped:
+                return [], 0.0  # it waits on an answer that will not come
+            elif i not in unknown:
+                unknown.append(i)
+        for f in rule.findings:
+            if f not in derived:
+                unknown.extend(i for i in self._finding_facts.get(f, ()) if names[i] not in facts
+                               and names[i] not in skipped and i not in unknown)
+        if not unknown:
+            return [], 0.0
+        weight, target = rule.weight, rule.target
+        value = abs(weight) / len(unknown)
+        if weight > 0 and target not in listed and (rule.strong or target in strong_causes) \
+                and scores.get(target, 0.0) + weight >= self._thresholds[target]:
+            value *= 2  # it could list a cause that is not listed yet (a cause needs a strong signal)
+        return unknown, value
+
+    def _rescore(self, i: int, diagnosis: dict, masks: dict, share, facts, skipped, listed, strong_causes,
+                 scores) -> None:
+        """Fact i's diagnosis score and causes, summed in the order the rules come in (the same
+        floating-point sum every time); ``share(k)``: rule k's share in this case (None: baseline)."""
+        total, mask, scored = 0.0, 0, False
+        for k in self._into[i]:
+            unknown, value = self._static[k] if share is None else share(k)
+            if i in unknown:
+                total += value
+                mask |= self._cause_multi[k].cause_bit
+                scored = True
+        single = self._cause_singles.get(i)
+        if single is not None and single[0] not in facts and single[0] not in skipped:
+            name, value, positive, bits = single
+            for target, weight, strong in positive:
+                if target not in listed and (strong or target in strong_causes) \
+                        and scores.get(target, 0.0) + weight >= self._thresholds[target]:
+                    value += weight  # it could list a cause that is not listed yet
+            total += value
+            mask |= bits
+            scored = True
+        if scored:
+            diagnosis[i] = total
+            masks[i] = mask
+
+    def _all_diagnosis(self, diagnosis: dict, masks: dict, facts, case, skipped, fired, derived, scores, listed,
+                       strong_causes) -> None:
+        """Every fact's diagnosis score, rule by rule (each share added to the facts it waits on, in rule
+        order, then the one-fact rules: the same sums as :meth:`_rescore`)."""
+        for rule in self._cause_multi:
+            unknown, value = self._cause_share(rule, facts, case, skipped, fired, derived, scores, listed,
+                                               strong_causes)
+            for i in unknown:
+                diagnosis[i] = diagnosis.get(i, 0.0) + value
+                masks[i] = masks.get(i, 0) | rule.cause_bit
+        thresholds = self._thresholds
+        for i, (name, value, positive, bits) in self._cause_singles.items():
+            if name in facts or name in skipped:
+                continue
+            for target, weight, strong in positive:
+                if target not in listed and (strong or target in strong_causes) \
+                        and scores.get(target, 0.0) + weight >= thresholds[target]:
+                    value += weight  # it could list a cause that is not listed yet
+            diagnosis[i] = diagnosis.get(i, 0.0) + value
+            masks[i] = masks.get(i, 0) | bits
 
     def plan(self, facts: dict[str, Any], case: dict, fired: set[str], conclusions: Conclusions,
              limit: int | None = None, skipped: frozenset[str] = frozenset()) -> tuple[list[Question], list[SafetyQuestion]]:
@@ -104,18 +239,15 @@ class QuestionPlanner:
         safety_max = [0.0] * count  # > 0 exactly when some triage rule waits on the fact
         safety_sum = [0.0] * count
         top_rank = [-1] * count  # the highest level a rule waiting on the fact would raise the triage to
-        diagnosis: dict[int, float] = {}
-        causes_mask = [0] * count  # the causes whose rules wait on the fact
         derived = conclusions.findings
         listed = {c.id for c in conclusions.causes}
         scores = conclusions.scores
         current = conclusions.triage_rank
-        thresholds = self._thresholds
         names = self._names
         finding_facts = self._finding_facts
         strong_causes = conclusions.strong
-        for rule_id, is_triage, weight, tests, findings, _, target, cause_bit, strong in self._multi:
-            if rule_id in fired or (is_triage and weight <= current):
+        for rule_id, is_triage, weight, tests, findings, _, target, cause_bit, strong in self._triage_multi:
+            if rule_id in fired or weight <= current:
                 continue
             # its unknown facts, unless a known fact already decides it
             unknown: list[int] = []
@@ -136,23 +268,14 @@ class QuestionPlanner:
                                        and names[i] not in skipped and i not in unknown)
             if not unknown:
                 continue
-            if is_triage:
-                value = (weight - current) / len(unknown)
-                for i in unknown:
-                    if value > safety_max[i]:
-                        safety_max[i] = value
-                    safety_sum[i] += value
-                    if weight > top_rank[i]:
-                        top_rank[i] = weight
-            else:
-                value = abs(weight) / len(unknown)
-                if weight > 0 and target not in listed and (strong or target in strong_causes) \
-                        and scores.get(target, 0.0) + weight >= thresholds[target]:
-                    value *= 2  # it could list a cause that is not listed yet (a cause needs a strong signal)
-                for i in unknown:
-                    diagnosis[i] = diagnosis.get(i, 0.0) + value
-                    causes_mask[i] |= cause_bit
-        for name, i, ranks, weighs, base, positive, mask in self._singles:
+            value = (weight - current) / len(unknown)
+            for i in unknown:
+                if value > safety_max[i]:
+                    safety_max[i] = value
+                safety_sum[i] += value
+                if weight > top_rank[i]:
+                    top_rank[i] = weight
+        for name, i, ranks in self._triage_singles:
             if name in facts or name in skipped:
                 continue  # every rule here is decided (and none can have fired while it was unknown)
             for rank in ranks:
@@ -164,20 +287,58 @@ class QuestionPlanner:
                 safety_sum[i] += value
                 if rank > top_rank[i]:
                     top_rank[i] = rank
-            if weighs:
-                value = base
-                for target, weight, strong in positive:
-                    if target not in listed and (strong or target in strong_causes) \
-                            and scores.get(target, 0.0) + weight >= thresholds[target]:
-                        value += weight  # it could list a cause that is not listed yet
-                diagnosis[i] = diagnosis.get(i, 0.0) + value
-                causes_mask[i] |= mask
+        # diagnosis: the baseline, but for the facts the answered part of the case reaches
+        index = self._index
+        active = {index[n] for n in facts if n in index} | {index[n] for n in skipped if n in index}
+        evidenced = set(scores) | listed | set(strong_causes)
+        diagnosis: dict[int, float] = {}
+        masks: dict[int, int] = {}
+        if len(active) * 4 > count:  # most of a small catalogue is reached: every rule, every fact
+            redo: set[int] | range = range(count)
+            self._all_diagnosis(diagnosis, masks, facts, case, skipped, fired, derived, scores, listed, strong_causes)
+        else:
+            touched = set(self._always)
+            for i in active:
+                touched.update(self._reading[i])
+            for cause in evidenced:
+                touched.update(self._of_cause.get(cause, ()))
+            redo = set(active)
+            for k in touched:
+                redo.update(self._static[k][0])
+            for cause in evidenced:
+                redo.update(self._singles_of_cause.get(cause, ()))
+            shares: dict[int, tuple[list[int], float]] = {}
+
+            def share(k: int) -> tuple[list[int], float]:
+                if k not in touched:
+                    return self._static[k]
+                got = shares.get(k)
+                if got is None:
+                    got = shares[k] = self._cause_share(self._cause_multi[k], facts, case, skipped, fired, derived,
+                                                        scores, listed, strong_causes)
+                return got
+
+            for i in redo:
+                self._rescore(i, diagnosis, masks, share, facts, skipped, listed, strong_causes, scores)
         # Sums of shares may differ in the last bit with the order they were added in: rounded for ranking.
         safe = sorted((i for i in range(count) if safety_max[i] > 0.0),
                       key=lambda i: (-safety_max[i], -round(safety_sum[i], 9), i))
+        limit = self.limit if limit is None else limit
+        base_key = self._base_key
         diag = sorted(diagnosis, key=lambda i: (-round(diagnosis[i], 9), i))
-        questions = [self._question(i, safety_max[i], diagnosis.get(i), top_rank[i], causes_mask[i])
-                     for i in self._interleave(safe, diag, self.limit if limit is None else limit)]
+        if not isinstance(redo, range):  # the rest keep their baseline order
+            merged = heapq.merge((i for i in self._base_order if i not in redo), diag,
+                                 key=lambda i: (-round(diagnosis[i], 9), i) if i in redo else base_key[i])
+            diag = list(islice(merged, 2 * limit))  # interleaving takes at most limit, passing at most limit taken
+
+        def score(i: int) -> float | None:
+            return diagnosis.get(i) if i in redo else self._base_diag.get(i)
+
+        def mask(i: int) -> int:
+            return masks.get(i, 0) if i in redo else self._base_mask.get(i, 0)
+
+        questions = [self._question(i, safety_max[i], score(i), top_rank[i], mask(i))
+                     for i in self._interleave(safe, diag, limit)]
         level_of = self._level_of_rank
         open_safety = [SafetyQuestion(names[i], self._asked[i]["question"], level_of[top_rank[i]]) for i in safe]
         return questions, open_safety

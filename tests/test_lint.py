@@ -301,7 +301,7 @@ def test_malformed_files_are_all_reported_and_the_rest_still_checked(tmp_path):
     assert {"version", "kind", "title"} <= broken
 
 
-def test_durable_rules_limits_are_checked(tmp_path):
+def test_a_catalogue_past_durable_rules_limits_is_sharded_not_refused(tmp_path):
     folder = tmp_path / "mini"
     shutil.copytree(MINI, folder)
     rules = "".join(f"""
@@ -314,22 +314,26 @@ def test_durable_rules_limits_are_checked(tmp_path):
     (folder / "causes" / "many.yaml").write_text(
         "ruleset: many\nversion: 1.0.0\nkind: cause\ntitle: Many\n"
         "cause: {id: many_cause, name: Many, explanation: Many., sources: ['000']}\nrules:" + rules, encoding="utf-8")
-    report = lint_paths([folder])
-    expected = lint_paths([MINI]).stats["distinct_case_tests"] + MAX_TESTS_PER_RULESET_NODE + 5
-    limits = [i for i in report.errors if i.code == "engine_limit"]
-    assert len(limits) == 1 and f"{expected} distinct tests on the case node" in limits[0].message
-
-
-def test_too_many_case_properties_is_an_error(tmp_path):
-    folder = tmp_path / "mini"
-    shutil.copytree(MINI, folder)
     facts = "".join(f"\n  - {{name: extra_{i}, type: bool, label: Extra, question: 'Extra fact {i}?'}}"
                     for i in range(240))
     (folder / "more_facts.yaml").write_text(
         "ruleset: more_facts\nversion: 1.0.0\nkind: facts\ntitle: More\nfacts:" + facts, encoding="utf-8")
     report = lint_paths([folder])
-    assert [i.code for i in report.errors] == ["engine_limit"]
-    assert "properties" in report.errors[0].message
+    assert not [i for i in report.errors if i.code == "engine_limit"], report.text()
+    expected = lint_paths([MINI]).stats["distinct_case_tests"] + MAX_TESTS_PER_RULESET_NODE + 5
+    assert report.stats["distinct_case_tests"] == expected and report.stats["case_properties"] > 240
+    # 505 thresholds on one number all pass at once for a large value: one fact cannot carry them
+    assert report.stats["case_shards"] > MAX_TESTS_PER_RULESET_NODE // 56
+    assert lint_paths([MINI]).stats["case_shards"] == 1
+
+
+def test_a_catalogue_no_shard_plan_can_run_is_an_error(monkeypatch):
+    from decision_core.engines import shards
+
+    monkeypatch.setattr(shards, "MAX_ENGINE_RULES", 3)  # durable-rules takes 4096 rules a ruleset
+    report = lint_paths([MINI])
+    limits = [i for i in report.errors if i.code == "engine_limit"]
+    assert len(limits) == 1 and "4096" in limits[0].message
 
 
 # ------------------------------------------- satisfiability against brute force

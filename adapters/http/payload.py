@@ -127,8 +127,28 @@ def read_json_body() -> Any:
         # A lone surrogate can only arrive as a \uD800-\uDFFF escape (UTF-8 cannot carry one): look only then.
         if _SURROGATE_ESCAPE.search(text):
             _refuse_unreadable(_unreadable(data))
-        return data
+        if not _deeper_than(data, MAX_JSON_DEPTH):
+            return data
+        detail = "The request body is nested too deeply."
     raise Problem(400, detail, kind="malformed-json", title="Malformed JSON")
+
+
+# Python 3.11's parser gives up near 1,000 levels (RecursionError), 3.13's only near 10,000: one limit for all.
+MAX_JSON_DEPTH = 512
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether arrays and objects nest more than ``limit`` deep (iterative: no recursion to run out of)."""
+    stack = [(value, 1)] if isinstance(value, (dict, list)) else []
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if depth + 1 > limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
 
 
 # ------------------------------------------------------ values JSON allows but nothing can use

@@ -4,8 +4,12 @@ This is the only module that imports durable-rules. What it guards against
 (each seen in experiments with durable-rules 2.0.28):
 
 * sessions are looked up by a 32-bit hash of the sid, so two live sessions can
-  share facts: one evaluation at a time per process (``_PROCESS_LOCK``), fresh
-  sids, and the state deleted in ``finally`` on every path;
+  share facts: one evaluation at a time per process (``_PROCESS_LOCK``) and one
+  session per engine, emptied after every evaluation by retracting what went in
+  (a new session costs 8 KB of set-up per node of the network: most of the run
+  on a large catalogue); after a failure it is deleted and the next sid is fresh;
+* a catalogue past the C core's limits (tests under a node, properties of a
+  fact, the matching stack) gets the case in shards: see ``shards.py``;
 * every Host starts timer threads that run pending actions on other threads:
   ``_QuietHost`` never starts them;
 * rulesets load lazily and that first use is not thread-safe: they are
@@ -29,8 +33,9 @@ from typing import Any
 
 import orjson
 
-from ..compiler import CompiledRules, MAX_TESTS_PER_RULESET_NODE, Stratum2Input
+from ..compiler import CompiledRules, Stratum2Input
 from . import Between, EngineError, Firings
+from .shards import SHARD_KEY, ShardPlan, case_tests, distinct_case_tests, plan_shards, rule_groups  # noqa: F401 (re-exported)
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +111,14 @@ class _LeanRuleset(_dr.Ruleset):
         if started:
             self._flush(started[1], state_handle)
 
+    def run_retract(self, facts: list[dict]) -> None:
+        """Retract facts asserted before; the session must be left with nothing to do."""
+        engine = _dr.durable_rules_engine
+        state_handle = self._handle_result(engine.retract_facts(self._handle, orjson.dumps(facts).decode()),
+                                           facts)
+        if engine.start_action_for_state(self._handle, state_handle):
+            raise EngineError("durable-rules started an action on retraction")
+
     def _flush(self, message: str, state_handle) -> None:
         engine, handle, actions, closure = _dr.durable_rules_engine, self._handle, self._lean, _LeanClosure(self)
         while message:
@@ -138,58 +151,27 @@ class _Run:
 _current: _Run | None = None
 
 
-def _element_for_case(conds) -> dict:
-    tests: list[dict] = [{"t": "case"}]
+def _element_for_case(conds, shard: int | None) -> dict:
+    tests: list[dict] = [{"t": "case"}] + ([] if shard is None else [{SHARD_KEY: shard}])
     for c in conds:
-        tests.extend(_fact_tests(c))
+        tests.extend(case_tests(c))
     return {"$and": tests}
 
 
-def _fact_tests(c) -> list[dict]:
-    from ..compiler import NO, YES, item_key
-
-    op, name, value = c.op, c.subject, c.value
-    if op == "is_true":
-        return [{name: YES}]
-    if op == "is_false":
-        return [{name: NO}]
-    if op == "includes":
-        return [{item_key(name, str(value)): YES}]
-    if op == "eq":
-        return [{name: value}]
-    if op == "ne":
-        return [{"$ex": {name: 1}}, {"$neq": {name: value}}]
-    if op == "in":
-        return [{"$or": [{name: v} for v in value]}]
-    if op in ("gte", "gt", "lte", "lt"):
-        return [{f"${op}": {name: value}}]
-    raise EngineError(f"cannot translate condition {c.text!r}")
-
-
-def rule_groups(compiled: CompiledRules) -> list[tuple]:
-    """Rules with the same conditions, grouped: each group is one engine rule.
-
-    One firing then stands for every rule of the group (a cause's three
-    recommendations, a fact that both raises the triage and adds an avoid
-    item), and each firing costs a round trip between the C core and Python.
-    """
-    groups: dict[tuple, list] = {}
-    for rule in compiled.rules:
-        key = tuple(sorted((c.op, c.subject, repr(c.value)) for c in rule.when))
-        groups.setdefault(key, []).append(rule)
-    return [tuple(g) for g in groups.values()]
-
-
-def translate(compiled: CompiledRules, groups: list[tuple] | None = None) -> dict[str, dict[str, Any]]:
+def translate(compiled: CompiledRules, groups: list[tuple] | None = None,
+              plan: ShardPlan | None = None) -> dict[str, dict[str, Any]]:
     """Compiled rules -> one durable-rules ruleset definition (without actions);
-    engine rule ``g{k}`` is group ``k`` of ``groups`` (default: :func:`rule_groups`)."""
+    engine rule ``g{k}`` is group ``k`` of ``groups`` (default: :func:`rule_groups`),
+    reading the case from the shard ``plan`` gives it (default: :func:`plan_shards`)."""
+    groups = rule_groups(compiled) if groups is None else groups
+    plan = plan_shards(compiled, groups) if plan is None else plan
     rank = compiled.level_rank
     definition: dict[str, dict[str, Any]] = {}
-    for index, group in enumerate(groups if groups is not None else rule_groups(compiled)):
+    for index, group in enumerate(groups):
         rule = group[0]
         elements: list[dict] = []
         if rule.fact_conditions:
-            elements.append({"c": _element_for_case(rule.fact_conditions)})
+            elements.append({"c": _element_for_case(rule.fact_conditions, plan.shard_of.get(index))})
         for j, cond in enumerate(c for c in rule.when if not c.on_fact):
             if cond.op == "finding":
                 test = {"$and": [{"t": "finding"}, {"id": cond.subject}]}
@@ -201,18 +183,9 @@ def translate(compiled: CompiledRules, groups: list[tuple] | None = None) -> dic
                 test = {"$and": [{"t": "triage"}, {"$lt": {"rank": rank[cond.subject]}}]}
             elements.append({f"d{j}": test})
         definition[f"g{index}"] = {"all": elements}
+    # consumes every case fact (one per shard), so none is left unhandled
     definition["catch_all"] = {"all": [{"c": {"t": "case"}}], "pri": CATCH_ALL_PRIORITY}
-    distinct = distinct_case_tests(compiled)
-    if distinct > MAX_TESTS_PER_RULESET_NODE:
-        raise EngineError(f"{distinct} distinct tests on the case: durable-rules hangs past 512")
     return definition
-
-
-def distinct_case_tests(compiled: CompiledRules) -> int:
-    """How many distinct tests hang under the case node (durable-rules hangs past 512)."""
-    import json
-
-    return len({json.dumps(t, sort_keys=True) for r in compiled.rules for c in r.fact_conditions for t in _fact_tests(c)})
 
 
 class DurableEngine:
@@ -223,8 +196,10 @@ class DurableEngine:
         # A fact that no rule's test matches raises MessageNotHandledException: the
         # triage fact is asserted only for the ranks some condition can accept.
         self._triage_ranks_read = _triage_ranks_read(compiled)
+        self._sid = f"e{next(_SIDS)}"
         groups = rule_groups(compiled)
-        definition = translate(compiled, groups)
+        self.plan = plan_shards(compiled, groups)  # no shards unless the catalogue passes a C-core limit
+        definition = translate(compiled, groups, self.plan)
         for index, group in enumerate(groups):
             definition[f"g{index}"]["run"] = self._action(group)
         definition["catch_all"]["run"] = _catch_all
@@ -237,6 +212,9 @@ class DurableEngine:
             loaded.__class__ = _LeanRuleset
             loaded._lean = actions
             self._ruleset: _LeanRuleset = loaded
+        if self.plan.sharded:
+            log.info("durable-rules: the case goes as %d facts, %s distinct tests each (engines/shards.py)",
+                     len(self.plan.shard_keys), "/".join(map(str, self.plan.shard_tests)))
 
     def _action(self, group):
         """Record the group's rules as fired; assert the findings they conclude (once)."""
@@ -261,11 +239,21 @@ class DurableEngine:
     def run(self, case: dict, between: Between) -> Firings:
         global _current
         with _PROCESS_LOCK:
-            sid = f"e{next(_SIDS)}"
+            # One session per engine, emptied after each run by retracting what went in: a
+            # session costs memory set up for every node of the network (8 KB each), which a
+            # large catalogue pays on every evaluation when the session is new each time.
+            sid = self._sid
             run = _Run(sid)
             _current = run
+            asserted: list[dict] = []
+            clean = False
             try:
-                self._ruleset.run_assert(_parseable(case, t="case", sid=sid))
+                if self.plan.sharded:
+                    asserted = [_parseable(f, sid=sid) for f in self.plan.case_facts(case)]
+                    self._ruleset.run_assert(asserted)
+                else:
+                    asserted = [_parseable(case, t="case", sid=sid)]
+                    self._ruleset.run_assert(asserted[0])
                 inputs: Stratum2Input = between(run.fired1)
                 facts = [{"t": "conclusion", "cause": c, "sid": sid}
                          for c in sorted(inputs.causes & self.compiled.used_causes)]
@@ -273,6 +261,10 @@ class DurableEngine:
                     facts.append({"t": "triage", "rank": inputs.triage_rank, "sid": sid})
                 if facts:
                     self._ruleset.run_assert(facts)
+                asserted += facts
+                asserted += [{"t": "finding", "id": f, "sid": sid} for f in run.findings]
+                self._ruleset.run_retract(asserted)
+                clean = True
                 return Firings(run.fired1, run.fired2)
             except EngineError:
                 raise
@@ -280,10 +272,12 @@ class DurableEngine:
                 raise EngineError(f"durable-rules failed: {type(exc).__name__}: {exc}") from exc
             finally:
                 _current = None
-                try:
-                    self._ruleset.delete_state(sid)
-                except Exception as exc:  # no session was created (the post failed); the next sid is fresh anyway
-                    log.debug("no durable-rules state to delete for %s: %s", sid, exc)
+                if not clean:  # start the next run on a fresh session
+                    self._sid = f"e{next(_SIDS)}"
+                    try:
+                        self._ruleset.delete_state(sid)
+                    except Exception as exc:  # no session was created (the post failed)
+                        log.debug("no durable-rules state to delete for %s: %s", sid, exc)
 
 
 def _triage_ranks_read(compiled: CompiledRules) -> frozenset[int]:

@@ -1,11 +1,13 @@
 """A plain-Python forward-chaining evaluator of compiled rules.
 
 Naive fixpoint: simple enough to be obviously right, which is what an oracle
-for the durable-rules engine needs to be. Holds no state between runs.
+for the durable-rules engine needs to be. Holds no state between runs. Only the
+rules whose facts are all known are visited (every test on a fact needs it
+known), so a large catalogue costs what a case's answers reach.
 """
 from __future__ import annotations
 
-from ..compiler import CompiledRules, fact_test
+from ..compiler import CompiledRules, fact_keys, fact_test
 from . import Between, Firings
 
 
@@ -17,6 +19,29 @@ class PlainEngine:
         self._s1 = [self._prepare(r) for r in compiled.stratum1]
         self._s2 = [self._prepare(r) for r in compiled.stratum2]
         self._rank = compiled.level_rank
+        # per stratum: case key -> the rules (by position) that read it, and how many keys each reads
+        self._needs = [self._keys(compiled.stratum1), self._keys(compiled.stratum2)]
+
+    @staticmethod
+    def _keys(rules) -> tuple[dict[str, list[int]], list[int]]:
+        readers: dict[str, list[int]] = {}
+        counts = []
+        for position, rule in enumerate(rules):
+            keys = {k for c in rule.fact_conditions for k in fact_keys(c)}
+            for key in keys:
+                readers.setdefault(key, []).append(position)
+            counts.append(len(keys))
+        return readers, counts
+
+    @staticmethod
+    def _candidates(rules: list, needs, case: dict) -> list:
+        """The rules (in order) whose case keys are all known: no other can fire."""
+        readers, counts = needs
+        known = [0] * len(counts)
+        for key in case:
+            for position in readers.get(key, ()):
+                known[position] += 1
+        return [rule for rule, have, need in zip(rules, known, counts) if have == need]
 
     @staticmethod
     def _prepare(rule):
@@ -30,9 +55,10 @@ class PlainEngine:
         done: set[str] = set()
         findings: set[str] = set()
         changed = True
+        s1 = self._candidates(self._s1, self._needs[0], case)
         while changed:
             changed = False
-            for rid, tests, derived, finding in self._s1:
+            for rid, tests, derived, finding in s1:
                 if rid in done:
                     continue
                 if all(t(case) for t in tests) and all(c.subject in findings for c in derived):
@@ -43,7 +69,7 @@ class PlainEngine:
                     changed = True
         inputs = between(fired1)
         fired2: list[str] = []
-        for rid, tests, derived, _ in self._s2:
+        for rid, tests, derived, _ in self._candidates(self._s2, self._needs[1], case):
             if all(t(case) for t in tests) and all(self._derived(c, inputs) for c in derived):
                 fired2.append(rid)
         return Firings(fired1, fired2)
