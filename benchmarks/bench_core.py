@@ -24,6 +24,7 @@ batch >= 1,000 cases/s per core. Exit status 1 when one is missed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import gc
 import io
@@ -213,10 +214,21 @@ def stage_breakdown(evaluator, cases: list[dict], repeats: int = 5) -> dict[str,
                 spent[name] = spent.get(name, 0) + clock() - start
         return wrapper
 
+    def timed_session(name, function):  # the engine's session: from entering it to leaving it
+        @contextlib.contextmanager
+        def wrapper(*args, **kwargs):
+            start = clock()
+            try:
+                with function(*args, **kwargs) as session:
+                    yield session
+            finally:
+                spent[name] = spent.get(name, 0) + clock() - start
+        return wrapper
+
     patches = [  # (owner, attribute, stage name)
         (evaluator.intake, "validate", "validate (marshmallow fields)"),
         (evaluator.compiled, "encode", "encode"),
-        (evaluator.engine, "run", "engine"),
+        (evaluator.engine, "session", "engine"),
         (evaluator_module, "conclude", "score (conclude)"),
         (evaluator.policy, "judge", "safety policy (judge)"),
         (evaluator_module, "build_programme", "programme (with the policy applied)"),
@@ -226,7 +238,8 @@ def stage_breakdown(evaluator, cases: list[dict], repeats: int = 5) -> dict[str,
     best: tuple[int, dict] | None = None
     try:
         for owner, attr, name in patches:
-            setattr(owner, attr, timed(name, getattr(owner, attr)))
+            wrap = timed_session if attr == "session" else timed
+            setattr(owner, attr, wrap(name, getattr(owner, attr)))
         for _ in range(repeats):
             spent.clear()
             start = clock()

@@ -13,7 +13,7 @@ from .programme import build_programme
 from .questions import QuestionPlanner
 from .policy import SafetyPolicy
 from .result import AppliedPolicy, Cause, Finding, Result, Triage, UsedRuleset
-from .scoring import Conclusions, conclude
+from .scoring import conclude
 
 log = logging.getLogger(__name__)
 
@@ -48,17 +48,13 @@ class Evaluator:
         all); ``skipped``: questions an interview's patient left unanswered (never asked again)."""
         compiled = self.compiled
         case = compiled.encode(facts)
-        holder: list[Conclusions] = []
-
-        def between(fired1: list[str]):
-            holder.append(conclude(compiled, facts, fired1))
-            return holder[0].stratum2_input()
-
-        firings = self.engine.run(case, between)
-        conclusions = holder[0]
+        with self.engine.session(case) as session:
+            fired1 = session.run_stratum1()
+            conclusions = conclude(compiled, facts, fired1)
+            fired2 = session.run_stratum2(conclusions.stratum2_input())
         verdict = self.policy.judge(case, frozenset(c.id for c in conclusions.causes), conclusions.triage_rank)
-        programme = build_programme(compiled, facts, conclusions, firings.stratum2, verdict)
-        questions, open_safety = self.planner.plan(facts, case, set(firings.stratum1), conclusions,
+        programme = build_programme(compiled, facts, conclusions, fired2, verdict)
+        questions, open_safety = self.planner.plan(facts, case, set(fired1), conclusions,
                                                     question_limit, skipped)
         on_hold = bool(verdict.on_hold)
         level = self.catalogue.level(conclusions.triage_level)
@@ -84,6 +80,6 @@ class Evaluator:
             findings=[Finding(fid, evs) for fid, evs in conclusions.findings.items()],
             facts=dict(facts),
             rulesets=list(self._rulesets),
-            fired_rules=compiled.sort_fired(firings.stratum1 + firings.stratum2),
+            fired_rules=compiled.sort_fired(fired1 + fired2),
             engine=self.engine.name,
         )

@@ -326,12 +326,11 @@ def test_durable_sessions_are_deleted_when_an_evaluation_fails(mini_evaluators):
     engine = mini_evaluators["durable"].engine
     case = mini_evaluators["durable"].compiled.encode({"sitting": 8, "cramp": True})
 
-    def broken_between(fired):
-        raise RuntimeError("scoring failed")
-
     for _ in range(1100):
-        with pytest.raises(EngineError, match="scoring failed"):
-            engine.run(case, broken_between)
+        with pytest.raises(RuntimeError, match="scoring failed"):
+            with engine.session(case) as session:
+                session.run_stratum1()
+                raise RuntimeError("scoring failed")  # as if scoring failed between the strata
     result = mini_evaluators["durable"].evaluate({"sitting": 8, "cramp": True})
     assert result.cause_ids == ["glutes_cause", "sitting_cause"]
 

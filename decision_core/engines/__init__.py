@@ -1,7 +1,14 @@
 """Rule engines: each runs compiled rules over one encoded case in two strata.
 
-An engine returns which rules fired; everything else (scoring, triage policy,
-explanations) is computed once, by the core, from that. ``durable`` is the
+An engine says which rules fired; everything else (scoring, triage policy,
+explanations) is computed once, by the core, from that. A run is a session:
+
+    with engine.session(case) as s:
+        fired1 = s.run_stratum1()                         # the case: findings, causes' evidence, triage
+        fired2 = s.run_stratum2(scored.stratum2_input())  # the programme, from what the core concluded
+
+The session is the engine's for as long as the ``with`` lasts (the durable one
+holds its process lock), and is left clean after it, whatever happened inside. ``durable`` is the
 default; ``plain`` is a plain-Python evaluator of the same compiled rules, used
 as a test oracle and where durable-rules cannot run: durable-rules 2.0.28 does
 not import on Python 3.13 and newer (it is not even installed there), and the
@@ -12,9 +19,8 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Protocol
+from typing import ContextManager, Protocol
 
 from ..compiler import CompiledRules, Stratum2Input
 
@@ -29,19 +35,18 @@ class EngineError(RuntimeError):
     """The engine failed on a case; the evaluation is abandoned, never half-done."""
 
 
-@dataclass(frozen=True)
-class Firings:
-    stratum1: list[str]
-    stratum2: list[str]
+class Session(Protocol):
+    def run_stratum1(self) -> list[str]:
+        """The case's stratum-1 rules that fired, in firing order."""
 
-
-Between = Callable[[list[str]], Stratum2Input]
+    def run_stratum2(self, inputs: Stratum2Input) -> list[str]:
+        """The stratum-2 rules that fire on what the core concluded from stratum 1."""
 
 
 class Engine(Protocol):
     name: str
 
-    def run(self, case: dict, between: Between) -> Firings: ...
+    def session(self, case: dict) -> ContextManager[Session]: ...
 
 
 def engine_name(name: str | None = None) -> str:

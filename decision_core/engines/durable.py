@@ -29,12 +29,13 @@ import logging
 import math
 import sys
 import threading
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 import orjson
 
 from ..compiler import CompiledRules, Stratum2Input
-from . import Between, EngineError, Firings
+from . import EngineError
 from .shards import SHARD_KEY, ShardPlan, case_tests, distinct_case_tests, plan_shards, rule_groups  # noqa: F401 (re-exported)
 
 log = logging.getLogger(__name__)
@@ -236,40 +237,23 @@ class DurableEngine:
 
         return action
 
-    def run(self, case: dict, between: Between) -> Firings:
+    @contextmanager
+    def session(self, case: dict) -> Iterator["_DurableSession"]:
+        """The engine's one durable-rules session, under the process lock for as long as the ``with`` lasts;
+        emptied after it by retracting what went in, or replaced by a fresh one when anything failed."""
         global _current
         with _PROCESS_LOCK:
             # One session per engine, emptied after each run by retracting what went in: a
             # session costs memory set up for every node of the network (8 KB each), which a
             # large catalogue pays on every evaluation when the session is new each time.
             sid = self._sid
-            run = _Run(sid)
-            _current = run
-            asserted: list[dict] = []
+            session = _DurableSession(self, _Run(sid), case)
+            _current = session.run
             clean = False
             try:
-                if self.plan.sharded:
-                    asserted = [_parseable(f, sid=sid) for f in self.plan.case_facts(case)]
-                    self._ruleset.run_assert(asserted)
-                else:
-                    asserted = [_parseable(case, t="case", sid=sid)]
-                    self._ruleset.run_assert(asserted[0])
-                inputs: Stratum2Input = between(run.fired1)
-                facts = [{"t": "conclusion", "cause": c, "sid": sid}
-                         for c in sorted(inputs.causes & self.compiled.used_causes)]
-                if inputs.triage_rank in self._triage_ranks_read:
-                    facts.append({"t": "triage", "rank": inputs.triage_rank, "sid": sid})
-                if facts:
-                    self._ruleset.run_assert(facts)
-                asserted += facts
-                asserted += [{"t": "finding", "id": f, "sid": sid} for f in run.findings]
-                self._ruleset.run_retract(asserted)
+                yield session
+                session.empty()
                 clean = True
-                return Firings(run.fired1, run.fired2)
-            except EngineError:
-                raise
-            except Exception as exc:
-                raise EngineError(f"durable-rules failed: {type(exc).__name__}: {exc}") from exc
             finally:
                 _current = None
                 if not clean:  # start the next run on a fresh session
@@ -278,6 +262,57 @@ class DurableEngine:
                         self._ruleset.delete_state(sid)
                     except Exception as exc:  # no session was created (the post failed)
                         log.debug("no durable-rules state to delete for %s: %s", sid, exc)
+
+
+class _DurableSession:
+    """One evaluation's two strata on the engine's session (the lock is held by ``DurableEngine.session``)."""
+
+    def __init__(self, engine: DurableEngine, run: _Run, case: dict):
+        self.engine, self.run, self.case = engine, run, case
+        self.asserted: list[dict] = []
+
+    def run_stratum1(self) -> list[str]:
+        engine, sid = self.engine, self.run.sid
+        with _engine_failures():
+            if engine.plan.sharded:
+                facts = [_parseable(f, sid=sid) for f in engine.plan.case_facts(self.case)]
+                self.asserted += facts
+                engine._ruleset.run_assert(facts)
+            else:
+                fact = _parseable(self.case, t="case", sid=sid)
+                self.asserted.append(fact)
+                engine._ruleset.run_assert(fact)
+        return list(self.run.fired1)
+
+    def run_stratum2(self, inputs: Stratum2Input) -> list[str]:
+        engine, sid = self.engine, self.run.sid
+        facts = [{"t": "conclusion", "cause": c, "sid": sid} for c in sorted(inputs.causes & engine.compiled.used_causes)]
+        if inputs.triage_rank in engine._triage_ranks_read:
+            facts.append({"t": "triage", "rank": inputs.triage_rank, "sid": sid})
+        if facts:
+            self.asserted += facts
+            with _engine_failures():
+                engine._ruleset.run_assert(facts)
+        # stratum-2 rules that read only facts fired on the case already, in stratum 1
+        return list(self.run.fired2)
+
+    def empty(self) -> None:
+        """Retract all that went in, findings included, so the session is ready for the next case."""
+        went_in = self.asserted + [{"t": "finding", "id": f, "sid": self.run.sid} for f in self.run.findings]
+        if went_in:
+            with _engine_failures():
+                self.engine._ruleset.run_retract(went_in)
+
+
+@contextmanager
+def _engine_failures() -> Iterator[None]:
+    """What durable-rules (or an action) raises ends the evaluation as an EngineError."""
+    try:
+        yield
+    except EngineError:
+        raise
+    except Exception as exc:
+        raise EngineError(f"durable-rules failed: {type(exc).__name__}: {exc}") from exc
 
 
 def _triage_ranks_read(compiled: CompiledRules) -> frozenset[int]:

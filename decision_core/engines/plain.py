@@ -7,8 +7,10 @@ known), so a large catalogue costs what a case's answers reach.
 """
 from __future__ import annotations
 
-from ..compiler import CompiledRules, fact_keys, fact_test
-from . import Between, Firings
+from contextlib import contextmanager
+from typing import Iterator
+
+from ..compiler import CompiledRules, Stratum2Input, fact_keys, fact_test
 
 
 class PlainEngine:
@@ -50,7 +52,11 @@ class PlainEngine:
         finding = rule.then.target if rule.then.kind == "finding" else None
         return rule.id, tests, derived, finding
 
-    def run(self, case: dict, between: Between) -> Firings:
+    @contextmanager
+    def session(self, case: dict) -> Iterator["_PlainSession"]:
+        yield _PlainSession(self, case)
+
+    def stratum1(self, case: dict) -> list[str]:
         fired1: list[str] = []
         done: set[str] = set()
         findings: set[str] = set()
@@ -67,12 +73,11 @@ class PlainEngine:
                     if finding:
                         findings.add(finding)
                     changed = True
-        inputs = between(fired1)
-        fired2: list[str] = []
-        for rid, tests, derived, _ in self._candidates(self._s2, self._needs[1], case):
-            if all(t(case) for t in tests) and all(self._derived(c, inputs) for c in derived):
-                fired2.append(rid)
-        return Firings(fired1, fired2)
+        return fired1
+
+    def stratum2(self, case: dict, inputs: Stratum2Input) -> list[str]:
+        return [rid for rid, tests, derived, _ in self._candidates(self._s2, self._needs[1], case)
+                if all(t(case) for t in tests) and all(self._derived(c, inputs) for c in derived)]
 
     def _derived(self, cond, inputs) -> bool:
         if cond.op == "cause":
@@ -82,3 +87,16 @@ class PlainEngine:
         if cond.op == "triage_below":
             return inputs.triage_rank < self._rank[cond.subject]
         return False
+
+
+class _PlainSession:
+    """Nothing to hold or clean: each stratum is computed from the case."""
+
+    def __init__(self, engine: PlainEngine, case: dict):
+        self._engine, self._case = engine, case
+
+    def run_stratum1(self) -> list[str]:
+        return self._engine.stratum1(self._case)
+
+    def run_stratum2(self, inputs: Stratum2Input) -> list[str]:
+        return self._engine.stratum2(self._case, inputs)
