@@ -80,7 +80,7 @@ class DeadlineWorker(GeventWorker):
         return gevent.Timeout(self.header_timeout, False)
 
     def handle_request(self, listener_name, req, sock, addr):
-        if req.body is not None and not self._read_body(req):
+        if req.body is not None and not self._read_body(req, sock):
             self.log.warning("closed a connection whose request body took more than %g s", self.body_timeout)
             try:
                 sock.sendall(REQUEST_TIMEOUT_RESPONSE)
@@ -89,7 +89,7 @@ class DeadlineWorker(GeventWorker):
             raise StopIteration()  # gunicorn closes the connection
         return super().handle_request(listener_name, req, sock, addr)
 
-    def _read_body(self, req) -> bool:
+    def _read_body(self, req, sock) -> bool:
         """Read the whole body into the request's buffer; False when it was late.
 
         A declared length over the limit is not read: the application answers 413 from the
@@ -100,10 +100,13 @@ class DeadlineWorker(GeventWorker):
         """
         reader = req.body.reader
         declared = getattr(reader, "length", None)
+        expects_continue, req._expected_100_continue = getattr(req, "_expected_100_continue", False), False
         if declared is not None and declared > self.max_body:
-            req.must_close = True
+            req.must_close = True  # and no 100 Continue: the 413 is the final answer
             return True
         buffered, error = io.BytesIO(), None
+        if expects_continue:  # gunicorn would send it only once the application starts; the client waits for it
+            sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
         with _Deadline(self.body_timeout) as deadline:
             try:
                 while buffered.tell() <= self.max_body:

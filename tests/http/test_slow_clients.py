@@ -158,6 +158,15 @@ def test_a_late_head_or_body_is_dropped_on_the_defaults(tmp_path):
             while data := sock.recv(65536):
                 answer += data
         assert answer.startswith(b"HTTP/1.1 200 ") and b"glutes_cause" in answer
+        # a client that waits for 100 Continue before its body (curl does, for a second) gets it at once
+        with socket.create_connection(("127.0.0.1", server.port), timeout=FAST_ENOUGH) as sock:
+            sock.sendall(head.replace(b"\r\n\r\n", b"\r\nExpect: 100-continue\r\n\r\n"))
+            assert sock.recv(65536).startswith(b"HTTP/1.1 100 Continue\r\n\r\n")
+            sock.sendall(body)
+            answer = b""
+            while data := sock.recv(65536):
+                answer += data
+        assert answer.startswith(b"HTTP/1.1 200 ") and b"glutes_cause" in answer
         assert worker_pids(server, 3) == before, "a worker was killed or restarted"
         log = server.log()
         assert log.count("request body took more than 2 s") == len(bodies)
