@@ -3,9 +3,11 @@
 The application is built once in gunicorn's master (``--preload``, the default):
 rulesets are loaded and the engine warmed up before the first worker is forked,
 and a broken configuration or catalogue stops start-up with a clear message.
-Each worker is a process of its own, running one evaluation at a time (the
+Each worker is a process of its own, running one request at a time (the
 durable-rules engine allows one session per process); throughput comes from
-workers, not threads. Worker processes share short-lived state (report links,
+workers, not threads. The workers are gunicorn's gevent workers, unpatched, with
+deadlines on the request head and body (:mod:`.worker`): a slow client holds a
+greenlet, never a worker. Worker processes share short-lived state (report links,
 JWT ids) through an SQLite file in a private temporary folder removed on exit,
 or, with ``REDIS_URL``, through Redis, shared with the other servers too.
 """

@@ -39,19 +39,24 @@ REQUEST_TIMEOUT_RESPONSE = (b"HTTP/1.1 408 Request Timeout\r\nContent-Type: appl
                             % (len(REQUEST_TIMEOUT_BODY), REQUEST_TIMEOUT_BODY))
 
 
-class _Deadline:
-    """A gevent timeout that tells whether it expired (``with`` swallows only its own expiry)."""
+class _Receiving:
+    """The time a connection has left to send (part of) its request: a gevent timeout, registered
+    with the worker while it runs, so that a stopping worker can end it at once. On expiry the
+    ``with`` block is left quietly and ``expired`` tells."""
 
-    def __init__(self, seconds: float):
+    def __init__(self, receiving: dict, seconds: float):
+        self.receiving = receiving
         self.timeout = gevent.Timeout(seconds)
         self.expired = False
 
     def __enter__(self):
         self.timeout.start()
+        self.receiving[gevent.getcurrent()] = self.timeout
         return self
 
     def __exit__(self, kind, exc, tb):
         self.timeout.close()
+        self.receiving.pop(gevent.getcurrent(), None)
         if exc is self.timeout:
             self.expired = True
             return True
@@ -74,18 +79,31 @@ class DeadlineWorker(GeventWorker):
         self.sockets = [gevent_socket.socket(s.FAMILY, socket.SOCK_STREAM, fileno=s.sock.detach())
                         for s in self.sockets]
 
+    def init_process(self):
+        self.receiving: dict = {}  # greenlet -> the timeout of the request it is receiving
+        super().init_process()
+
     def timeout_ctx(self):
         # gunicorn reads each request head (and, before it, drains the previous body and waits on a
-        # kept-alive connection) inside this context; on expiry it closes the connection.
-        return gevent.Timeout(self.header_timeout, False)
+        # kept-alive connection) inside this context; left with no request, it closes the connection.
+        return _Receiving(self.receiving, self.header_timeout)
+
+    def notify(self):
+        super().notify()
+        if not self.alive:
+            # Stopping: gunicorn waits (up to graceful_timeout) for every open connection; those still
+            # sending a request would hold it to their deadline. End their wait now, as if it had expired.
+            for greenlet, timeout in list(self.receiving.items()):
+                greenlet.kill(timeout, block=False)
 
     def handle_request(self, listener_name, req, sock, addr):
         if req.body is not None and not self._read_body(req, sock):
-            self.log.warning("closed a connection whose request body took more than %g s", self.body_timeout)
-            try:
-                sock.sendall(REQUEST_TIMEOUT_RESPONSE)
-            except OSError:
-                pass
+            if self.alive:  # else the worker is stopping: the connection is simply closed
+                self.log.warning("closed a connection whose request body took more than %g s", self.body_timeout)
+                try:
+                    sock.sendall(REQUEST_TIMEOUT_RESPONSE)
+                except OSError:
+                    pass
             raise StopIteration()  # gunicorn closes the connection
         return super().handle_request(listener_name, req, sock, addr)
 
@@ -100,6 +118,8 @@ class DeadlineWorker(GeventWorker):
         """
         reader = req.body.reader
         declared = getattr(reader, "length", None)
+        if declared == 0:
+            return True  # no body (a GET): nothing to wait for
         expects_continue, req._expected_100_continue = getattr(req, "_expected_100_continue", False), False
         if declared is not None and declared > self.max_body:
             req.must_close = True  # and no 100 Continue: the 413 is the final answer
@@ -107,7 +127,7 @@ class DeadlineWorker(GeventWorker):
         buffered, error = io.BytesIO(), None
         if expects_continue:  # gunicorn would send it only once the application starts; the client waits for it
             sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
-        with _Deadline(self.body_timeout) as deadline:
+        with _Receiving(self.receiving, self.body_timeout) as deadline:
             try:
                 while buffered.tell() <= self.max_body:
                     data = reader.read(self.max_body + 1 - buffered.tell())

@@ -176,6 +176,29 @@ def test_a_late_head_or_body_is_dropped_on_the_defaults(tmp_path):
         stop_server(server)
 
 
+def test_stopping_does_not_wait_for_slow_connections(tmp_path):
+    # gunicorn gives open connections graceful_timeout (30 s) to finish; slow ones would take all of it
+    server = start_server(tmp_path, ENV, workers=2)
+    stop = threading.Event()
+    try:
+        tricklers = [Trickler(server.port, slow_head(), b"b" * 60, stop) for _ in range(4)]
+        tricklers += [Trickler(server.port, slow_body_head(), b"{" + b" " * 199, stop) for _ in range(4)]
+        tricklers += [Trickler(server.port, b"", b"", stop) for _ in range(2)]
+        for t in tricklers:
+            t.start()
+        time.sleep(1.5)
+        started = time.monotonic()
+        server.proc.terminate()
+        server.proc.wait(40)
+        assert time.monotonic() - started < 10, "stopping waited for the slow connections"
+        for t in tricklers:
+            t.join(10)
+        assert all(t.closed_after is not None for t in tricklers)
+    finally:
+        stop.set()
+        stop_server(server)
+
+
 @pytest.mark.parametrize("option", ["--header-timeout", "--body-timeout"])
 def test_deadlines_are_checked_at_start(tmp_path, option):
     import subprocess
