@@ -14,11 +14,11 @@ two changes:
   deadline is closed (after a 408 for a late body);
 * nothing is monkey-patched: only the server's own sockets are cooperative. The
   application therefore runs exactly as in a sync worker, one request at a time
-  per process and never switched away from in the middle (it has no cooperative
-  I/O left to do: its body is already read), so the durable-rules engine's
-  process lock, SQLite, Redis and every other lock keep their plain meaning.
-  Outbound calls (Redis, a FHIR server, a JWKS URL) still block their worker while
-  they last, as they did in a sync worker.
+  per process (a gevent lock around it makes sure) and never switched away from
+  in the middle (it has no cooperative I/O left to do: its body is already read),
+  so the durable-rules engine's process lock, SQLite, Redis and every other lock
+  keep their plain meaning. Outbound calls (Redis, a FHIR server, a JWKS URL)
+  still block their worker while they last, as they did in a sync worker.
 
 Memory stays bounded: at most ``worker_connections`` connections per worker, each
 holding at most one request head (gunicorn's ``limit_request_*``) and one body.
@@ -29,6 +29,7 @@ import io
 import socket
 
 import gevent
+import gevent.lock
 from gevent import socket as gevent_socket
 from gunicorn.workers.ggevent import GeventWorker
 
@@ -37,6 +38,19 @@ REQUEST_TIMEOUT_BODY = (b'{"type":"about:blank","title":"Request Timeout","statu
 REQUEST_TIMEOUT_RESPONSE = (b"HTTP/1.1 408 Request Timeout\r\nContent-Type: application/problem+json\r\n"
                             b"Content-Length: %d\r\nConnection: close\r\n\r\n%s"
                             % (len(REQUEST_TIMEOUT_BODY), REQUEST_TIMEOUT_BODY))
+
+
+def one_request_at_a_time(app):
+    """``app`` entered by one greenlet at a time: the engine's process lock is re-entrant per
+    thread, and every greenlet of a worker is on one thread, so it alone could not keep two
+    requests apart if the application ever waited cooperatively in the middle of one."""
+    turn = gevent.lock.Semaphore()
+
+    def application(environ, start_response):
+        with turn:
+            return app(environ, start_response)
+
+    return application
 
 
 class _Receiving:
@@ -82,6 +96,10 @@ class DeadlineWorker(GeventWorker):
     def init_process(self):
         self.receiving: dict = {}  # greenlet -> the timeout of the request it is receiving
         super().init_process()
+
+    def load_wsgi(self):
+        super().load_wsgi()
+        self.wsgi = one_request_at_a_time(self.wsgi)
 
     def timeout_ctx(self):
         # gunicorn reads each request head (and, before it, drains the previous body and waits on a

@@ -207,3 +207,26 @@ def test_deadlines_are_checked_at_start(tmp_path, option):
     run = subprocess.run([sys.executable, "-m", "decision_core.cli", "serve", "--bind", "127.0.0.1:1", option, "0"],
                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert run.returncode == 2 and option in run.stderr
+
+
+def test_the_application_is_entered_by_one_greenlet_at_a_time():
+    # the worker's greenlets share one thread, where the engine's re-entrant lock would let a second
+    # request in if the first one ever waited cooperatively: the worker's own lock keeps them apart
+    import gevent
+
+    from decision_core.adapters.http.worker import one_request_at_a_time
+
+    inside, most = 0, 0
+
+    def application(environ, start_response):
+        nonlocal inside, most
+        inside += 1
+        most = max(most, inside)
+        gevent.sleep(0.01)  # waits cooperatively in the middle of a request
+        inside -= 1
+        return [b"ok"]
+
+    wrapped = one_request_at_a_time(application)
+    gevent.joinall([gevent.spawn(wrapped, {}, None) for _ in range(5)], timeout=10)
+    assert most == 1
+    assert [wrapped({}, None)] == [[b"ok"]]
