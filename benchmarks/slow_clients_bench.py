@@ -61,7 +61,7 @@ def start_server(port: int, serve_options: list[str]) -> subprocess.Popen:
 # ------------------------------------------------------------------ attacker (a process of its own)
 
 
-async def _trickle(port: int, kind: str, until: float, drops: list) -> None:
+async def _trickle(port: int, kind: str, started: float, until: float, drops: list) -> None:
     """One slow connection after another until ``until``: each sends a byte a second till closed."""
     loop = asyncio.get_running_loop()
     prefix, byte = (SLOW_HEAD, b"a") if kind == "head" else (SLOW_BODY_HEAD, b" ")
@@ -83,21 +83,18 @@ async def _trickle(port: int, kind: str, until: float, drops: list) -> None:
         except OSError:
             pass
         if loop.time() < until:  # closed by the server, not by the end of the attack
-            drops.append((kind, opened - START_OFFSET[0], loop.time() - opened))
+            drops.append((kind, opened - started, loop.time() - opened))  # (kind, opened at, closed after)
         closed.cancel()
         writer.close()
-
-
-START_OFFSET = [0.0]
 
 
 def attack(port: int, connections: int, duration: float, results) -> None:
     async def main():
         loop = asyncio.get_running_loop()
-        START_OFFSET[0] = loop.time()
-        until = loop.time() + duration
+        started = loop.time()
+        until = started + duration
         drops: list = []
-        tasks = [asyncio.ensure_future(_trickle(port, "head" if i % 2 == 0 else "body", until, drops))
+        tasks = [asyncio.ensure_future(_trickle(port, "head" if i % 2 == 0 else "body", started, until, drops))
                  for i in range(connections)]
         await asyncio.gather(*tasks, return_exceptions=True)
         return drops
