@@ -13,7 +13,6 @@ facts as fast as the answers come back. Both routes get the same bodies.
 
     python benchmarks/http_bench.py                          # serve's default workers (CPUs + 1), 8 connections
     python benchmarks/http_bench.py --workers 2              # one worker per CPU
-    python benchmarks/http_bench.py --workers 4 --threads 2  # gthread workers (keep-alive)
 
 Targets (2-core machine, 8 connections): evaluation throughput >= 60 % of the
 echo route's, evaluation p99 <= 10 ms. Exit status 1 when one is missed. The
@@ -49,7 +48,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int, workers: int | None, threads: int, catalogue_dir: str | None,
+def start_server(port: int, workers: int | None, catalogue_dir: str | None,
                  engine: str = "durable", preload: bool = True) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DECISION_CORE_")}
     env.update({"DECISION_CORE_ENV": "production", "DECISION_CORE_API_KEYS": API_KEY,
@@ -57,7 +56,7 @@ def start_server(port: int, workers: int | None, threads: int, catalogue_dir: st
     if catalogue_dir:
         env["DECISION_CORE_CATALOGUE_DIRS"] = catalogue_dir
     command = [sys.executable, "-m", "decision_core.cli", "serve", "--bind", f"127.0.0.1:{port}",
-               *(["--workers", str(workers)] if workers else []), "--threads", str(threads),
+               *(["--workers", str(workers)] if workers else []),
                "--log-level", "warning", "--preload" if preload else "--no-preload"]
     return wait_until_serving(subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                                                stderr=subprocess.PIPE, text=True), port)
@@ -191,7 +190,6 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=None,
                         help="gunicorn worker processes (default: serve's default, CPUs + 1)")
-    parser.add_argument("--threads", type=int, default=1, help="threads per worker (default 1: sync workers)")
     parser.add_argument("--connections", type=int, default=8, help="concurrent keep-alive connections (default 8)")
     parser.add_argument("--seconds", type=float, default=4.0, help="measured seconds per round and route")
     parser.add_argument("--rounds", type=int, default=4,
@@ -213,7 +211,7 @@ def main(argv=None) -> int:
     from decision_core.adapters.http.server import default_workers
 
     workers = args.workers or default_workers()
-    server = start_server(port, workers, args.threads, args.catalogue_dir, args.engine, args.preload)
+    server = start_server(port, workers, args.catalogue_dir, args.engine, args.preload)
     try:
         # every body must be a valid case, or the evaluation figures would include cheap 422s
         check = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
@@ -243,8 +241,8 @@ def main(argv=None) -> int:
     print(f"command: python {shlex.join(['benchmarks/http_bench.py', *(argv if argv is not None else sys.argv[1:])])}")
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at the end, "
           f"Python {platform.python_version()}; "
-          f"gunicorn {workers} worker(s){'' if args.workers else ' (the default)'} x {args.threads} thread(s) "
-          f"({'gthread' if args.threads > 1 else 'sync'}), {'preloaded' if args.preload else 'not preloaded'}, "
+          f"gunicorn {workers} worker(s){'' if args.workers else ' (the default)'} (serve's gevent worker), "
+          f"{'preloaded' if args.preload else 'not preloaded'}, "
           f"{args.engine} engine, "
           "production mode with an API key")
     print(f"load: {args.connections} keep-alive connections (http.client threads), {args.rounds} x "

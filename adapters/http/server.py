@@ -3,9 +3,11 @@
 The application is built once in gunicorn's master (``--preload``, the default):
 rulesets are loaded and the engine warmed up before the first worker is forked,
 and a broken configuration or catalogue stops start-up with a clear message.
-Each worker is a process of its own, running one evaluation at a time (the
+Each worker is a process of its own, running one request at a time (the
 durable-rules engine allows one session per process); throughput comes from
-workers, not threads. Worker processes share short-lived state (report links,
+workers, not threads. The workers are gunicorn's gevent workers, unpatched, with
+deadlines on the request head and body (:mod:`.worker`): a slow client holds a
+greenlet, never a worker. Worker processes share short-lived state (report links,
 JWT ids) through an SQLite file in a private temporary folder removed on exit,
 or, with ``REDIS_URL``, through Redis, shared with the other servers too.
 """
@@ -24,6 +26,9 @@ log = logging.getLogger("decision_core.adapters.http")
 
 # The request path without the query string: queries may hold more than we want in a log. Every atom
 # is escaped and a stored report's id redacted by the logger class (logs.gunicorn_logger_class).
+HEADER_TIMEOUT = 10  # seconds a connection has to send a request head (or to start one, when kept alive)
+BODY_TIMEOUT = 30  # seconds it then has to send the body (262,144 bytes: 8.7 KB/s)
+WORKER_CONNECTIONS = 1000  # open connections per worker; more wait in the listen queue
 ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms id=%({x-request-id}o)s'
 
 
@@ -53,17 +58,21 @@ def _gunicorn_app(load: Callable[[], Any], options: dict[str, Any]):
     return Server()
 
 
-def gunicorn_options(bind: tuple[str, ...], workers: int, threads: int, timeout: int, preload: bool,
-                     access_log: bool, log_level: str, log_format: str = "json") -> dict[str, Any]:
+def gunicorn_options(bind: tuple[str, ...], workers: int, timeout: int, preload: bool, access_log: bool,
+                     log_level: str, log_format: str = "json", *, header_timeout: float = HEADER_TIMEOUT,
+                     body_timeout: float = BODY_TIMEOUT, max_body: int = 256 * 1024,
+                     worker_connections: int = WORKER_CONNECTIONS) -> dict[str, Any]:
     from .logs import gunicorn_logger_class
+    from .worker import worker_class
 
     options: dict[str, Any] = {
         "bind": list(bind),
         "workers": workers,
-        "threads": threads,
-        "worker_class": "gthread" if threads > 1 else "sync",
+        "worker_class": worker_class(header_timeout, body_timeout, max_body),
+        "worker_connections": worker_connections,
         "timeout": timeout,
         "graceful_timeout": min(timeout, 30),
+        # must be non-zero: gunicorn then reads every request head under the worker's header deadline
         "keepalive": 5,
         "preload_app": preload,
         "loglevel": log_level,
@@ -83,8 +92,15 @@ def gunicorn_options(bind: tuple[str, ...], workers: int, threads: int, timeout:
               help="Address to listen on (HOST:PORT or unix:PATH); repeat for several.")
 @click.option("--workers", "-w", type=click.IntRange(1, 64), default=None,
               help="Worker processes (default: the number of CPUs plus one).")
-@click.option("--threads", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Threads per worker (more than 1 uses gthread workers with keep-alive).")
+@click.option("--threads", type=click.IntRange(1, 64), default=None, hidden=True,
+              help="Ignored (kept for old command lines): every connection has a greenlet of its own.")
+@click.option("--header-timeout", type=click.FloatRange(0.5, 600), default=HEADER_TIMEOUT, show_default=True,
+              help="Seconds a connection has to send a whole request head (and, kept alive, to start the next); "
+                   "then it is closed.")
+@click.option("--body-timeout", type=click.FloatRange(0.5, 600), default=BODY_TIMEOUT, show_default=True,
+              help="Seconds a request has to send its whole body once its head is in; then 408 and closed.")
+@click.option("--worker-connections", type=click.IntRange(1, 100_000), default=WORKER_CONNECTIONS,
+              show_default=True, help="Open connections per worker; more wait in the listen queue.")
 @click.option("--timeout", type=click.IntRange(5, 600), default=30, show_default=True,
               help="Seconds before a silent worker is restarted.")
 @click.option("--preload/--no-preload", default=True, show_default=True,
@@ -95,7 +111,8 @@ def gunicorn_options(bind: tuple[str, ...], workers: int, threads: int, timeout:
               help="gunicorn's access log on stderr (paths only, never query strings or bodies).")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info",
               show_default=True)
-def serve(bind, workers, threads, timeout, preload, config_file, access_log, log_level):
+def serve(bind, workers, threads, header_timeout, body_timeout, worker_connections, timeout, preload, config_file,
+          access_log, log_level):
     """Serve the REST API, OpenAPI document and CDS Hooks services over HTTP (gunicorn)."""
     from decision_core.catalogue import RulesetError
     from decision_core.plugin_manager import PluginError
@@ -137,8 +154,11 @@ def serve(bind, workers, threads, timeout, preload, config_file, access_log, log
             # does not touch, and so copy, the pages shared with the master.
             gc.collect()
             gc.freeze()
-        options = gunicorn_options(bind, workers or default_workers(), threads, timeout, preload, access_log, log_level,
-                                   config["LOG_FORMAT"])
+        if threads is not None:
+            log.warning("--threads is ignored: each connection is served by a greenlet of its own")
+        options = gunicorn_options(bind, workers or default_workers(), timeout, preload, access_log, log_level,
+                                   config["LOG_FORMAT"], header_timeout=header_timeout, body_timeout=body_timeout,
+                                   max_body=config["MAX_CONTENT_LENGTH"], worker_connections=worker_connections)
         click.echo(f"decision-core serving on {', '.join(bind)} with {options['workers']} worker(s)"
                    f" ({config['ENV']} mode); API page at /docs", err=True)
         _gunicorn_app((lambda: app) if app is not None else build, options).run()
