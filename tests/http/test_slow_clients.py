@@ -230,3 +230,18 @@ def test_the_application_is_entered_by_one_greenlet_at_a_time():
     gevent.joinall([gevent.spawn(wrapped, {}, None) for _ in range(5)], timeout=10)
     assert most == 1
     assert [wrapped({}, None)] == [[b"ok"]]
+
+
+@pytest.mark.parametrize("args, kept", [((), False), (("--keep-alive",), True)])
+def test_connections_close_after_each_response_unless_kept_alive(tmp_path, args, kept):
+    # closed by default, so every request goes back to the shared accept queue and no worker
+    # queues a kept-alive client's requests while another idles (docs/http.md, Slow clients)
+    server = start_server(tmp_path, ENV, workers=2, args=args)
+    try:
+        with requests.Session() as client:
+            first = client.get(f"http://127.0.0.1:{server.port}/healthz", timeout=10)
+            second = client.get(f"http://127.0.0.1:{server.port}/healthz", timeout=10)
+        assert first.status_code == second.status_code == 200
+        assert (first.headers.get("Connection", "").lower() == "close") is not kept
+    finally:
+        stop_server(server)
