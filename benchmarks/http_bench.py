@@ -63,6 +63,15 @@ def start_server(port: int, workers: int | None, catalogue_dir: str | None,
                                                stderr=subprocess.PIPE, text=True), port)
 
 
+def stop_server(server: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL when it has not stopped within 30 s."""
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
 def wait_until_serving(proc: subprocess.Popen, port: int) -> subprocess.Popen:
     """The server process once its /healthz answers (SystemExit when it exits or takes over 60 s)."""
     deadline = time.monotonic() + 60
@@ -232,11 +241,7 @@ def main(argv=None) -> int:
             for path in runs:
                 runs[path].append(run_load(server, port, path, bodies, args.connections, args.seconds, args.warmup))
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server)
 
     echo, evaluation = merge(runs["/v1/echo"]), merge(runs["/v1/evaluations"])
     ratio = evaluation["rps"] / echo["rps"] if echo["rps"] else 0.0

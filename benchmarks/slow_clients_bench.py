@@ -31,7 +31,6 @@ import multiprocessing
 import os
 import platform
 import shlex
-import signal
 import statistics
 import subprocess
 import sys
@@ -41,7 +40,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_core import generate_cases  # noqa: E402  (same folder)
-from http_bench import API_KEY, free_port, wait_until_serving  # noqa: E402
+from http_bench import API_KEY, free_port, stop_server, wait_until_serving  # noqa: E402
 
 TARGET_P99_MS = 100.0
 SLOW_HEAD = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: "
@@ -246,11 +245,7 @@ def main(argv=None) -> int:
         after = run_clients(port, bodies, args.clients, args.rate, 5.0)
         alive = server.poll() is None
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server)
 
     print(f"command: python {shlex.join(['benchmarks/slow_clients_bench.py', *(argv if argv is not None else sys.argv[1:])])}")
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at the end, "

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import importlib.util
 import random
-import shutil
 from pathlib import Path
 
 import pytest
@@ -18,8 +17,9 @@ from decision_core.evaluator import Evaluator
 from decision_core.plugin_manager import get_registry
 from decision_core.testing import installed_plugin, random_facts
 
+from catalogue_support import mini_with_many_thresholds
+
 REPO = Path(__file__).resolve().parent.parent
-MINI = REPO / "tests" / "fixtures" / "mini"
 
 
 def _generator():
@@ -68,17 +68,7 @@ def test_ten_times_the_catalogue_runs_sharded_and_agrees_with_the_plain_engine(t
 def test_hundreds_of_thresholds_on_one_fact_all_passing_at_once(tmp_path):
     # a value that passes 505 tests at once: durable-rules' matching stack holds 64 nodes
     folder = tmp_path / "mini"
-    shutil.copytree(MINI, folder)
-    rules = "".join(f"""
-      - id: many.r{i}
-        when: [sitting >= {i / 100}]
-        then: cause many_cause
-        strength: supporting
-        because: Many tests.
-        sources: ["000"]""" for i in range(MAX_TESTS_PER_RULESET_NODE + 5))
-    (folder / "causes" / "many.yaml").write_text(
-        "ruleset: many\nversion: 1.0.0\nkind: cause\ntitle: Many\n"
-        "cause: {id: many_cause, name: Many, explanation: Many., sources: ['000']}\nrules:" + rules, encoding="utf-8")
+    mini_with_many_thresholds(folder)
     catalogue = load_catalogue([(folder, "test")])
     durable, plain = Evaluator(catalogue, "durable"), Evaluator(catalogue, "plain")
     assert durable.engine.plan.sharded

@@ -20,6 +20,8 @@ from decision_core.compiler import MAX_TESTS_PER_RULESET_NODE
 from decision_core.conditions import parse_condition
 from decision_core.lint import _satisfiable, lint_installed, lint_paths
 
+from catalogue_support import mini_with_many_thresholds
+
 REPO = Path(__file__).resolve().parent.parent
 MINI = REPO / "tests" / "fixtures" / "mini"
 PLUGIN_RULESETS = REPO / "plugins" / "hamstring-strength-deficit" / "hamstring_strength_deficit" / "rulesets"
@@ -303,17 +305,7 @@ def test_malformed_files_are_all_reported_and_the_rest_still_checked(tmp_path):
 
 def test_a_catalogue_past_durable_rules_limits_is_sharded_not_refused(tmp_path):
     folder = tmp_path / "mini"
-    shutil.copytree(MINI, folder)
-    rules = "".join(f"""
-      - id: many.r{i}
-        when: [sitting >= {i / 100}]
-        then: cause many_cause
-        strength: supporting
-        because: Many tests.
-        sources: ["000"]""" for i in range(MAX_TESTS_PER_RULESET_NODE + 5))
-    (folder / "causes" / "many.yaml").write_text(
-        "ruleset: many\nversion: 1.0.0\nkind: cause\ntitle: Many\n"
-        "cause: {id: many_cause, name: Many, explanation: Many., sources: ['000']}\nrules:" + rules, encoding="utf-8")
+    mini_with_many_thresholds(folder)
     facts = "".join(f"\n  - {{name: extra_{i}, type: bool, label: Extra, question: 'Extra fact {i}?'}}"
                     for i in range(240))
     (folder / "more_facts.yaml").write_text(
