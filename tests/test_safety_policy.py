@@ -157,13 +157,14 @@ def forbidden_texts(catalogue, result):
     return texts
 
 
-def human_texts(result, with_pdf: bool):
+def human_texts(result, with_pdf: bool, catalogue):
     """Each human-readable rendering of a result, as plain text."""
+    shown = catalogue.shown_level(result.triage.level).presentation
     out = {
         "markdown": render(result, "markdown").decode(),
         "text": render(result, "text").decode(),
         "html": html_lib.unescape(re.sub(r"<[^>]+>", " ", render(result, "html").decode())),
-        "cds card": build_card(result, {}, {"label": "L"}, None)["detail"].replace("\\", ""),
+        "cds card": build_card(result, {}, {"label": "L"}, None, shown)["detail"].replace("\\", ""),
     }
     if with_pdf:
         from pypdf import PdfReader
@@ -182,7 +183,7 @@ def check_formats(catalogue, result, with_pdf=False):
     action_ids = [c["code"] for a in actions for cc in a.get("code", []) for c in cc.get("coding", [])
                   if c.get("system", "").endswith(":recommendation")]
     assert set(action_ids) <= set(result.recommendation_ids)
-    texts = human_texts(result, with_pdf)
+    texts = human_texts(result, with_pdf, catalogue)
     if result.programme_on_hold:
         assert not [r for r in data["recommendations"] if r["kind"] == "exercise"]
         assert all(c["fix"] is None for c in data["causes"])
