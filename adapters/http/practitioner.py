@@ -33,10 +33,14 @@ def page():
     st = state()
     # The triage levels in the order the rulesets declare them (least to most severe): the page styles a
     # result by its level's position, never by the level's id.
-    levels = [level.id for level in sorted(st.backend.catalogue.levels, key=lambda lv: lv.rank)]
+    ordered = sorted(st.backend.catalogue.levels, key=lambda lv: lv.rank)
+    levels = [level.id for level in ordered]
+    # each level's sign as the triage ruleset declares it (the handout's too), and its sign while unconfirmed
+    marks = {lv.id: {"mark": lv.presentation.mark, "unconfirmed": lv.presentation.mark_while_unconfirmed}
+             for lv in ordered}
     # url_for: right behind a proxy that mounts the service under a prefix (TRUST_PROXY)
     settings = {"questionnaire": url_for("interview.questionnaire"), "evaluations": url_for("api.evaluations"),
-                "reports": url_for("api.reports"), "levels": levels,
+                "reports": url_for("api.reports"), "levels": levels, "marks": marks,
                 "keyHeader": None if st.development else API_KEY_HEADER}
     html = render_template("app.html", settings=json.dumps(settings), languages=_language_names())
     response = current_app.response_class(html, mimetype="text/html")

@@ -87,7 +87,15 @@ def answer(page, facts: dict) -> None:
 
 
 def wait_for_triage(page, name: str) -> None:
-    expect(page.locator("#triage .triage-name")).to_have_text(name, timeout=10_000)
+    # the level's declared sign, then its name
+    expect(page.locator("#triage .triage-name")).to_have_text(re.compile(rf"^(\S+ )?{re.escape(name)}$"),
+                                                              timeout=10_000)
+
+
+def declared_title(backend, triage: dict) -> str:
+    shown = backend.catalogue.level(triage["level"]).presentation
+    mark = shown.mark_while_unconfirmed if not triage["confirmed"] and shown.mark_while_unconfirmed else shown.mark
+    return f"{mark} {triage['name']}"
 
 
 def no_sideways_scroll(page) -> dict:
@@ -109,6 +117,10 @@ def test_the_triage_follows_the_answers_and_unknown_stays_unknown(page, dev_serv
     assert page.evaluations[-1] == CASE  # the debounced call carries exactly what was answered
     assert calm["triage"]["advice"] in page.inner_text("#triage")
     calm_severity = page.get_attribute("#triage", "data-severity")
+    # the same sign as the handout: never a tick while red-flag questions are open
+    assert page.inner_text("#triage .triage-name") == declared_title(installed_backend, calm["triage"])
+    if not calm["triage"]["confirmed"]:  # not a clearance: drawn neutral and dashed, never the reassuring colour
+        assert page.eval_on_selector("#triage", "e => getComputedStyle(e).borderTopStyle") == "dashed"
     causes = page.inner_text(".causes")
     assert all(cause["name"] in causes for cause in calm["causes"])
 
@@ -116,6 +128,7 @@ def test_the_triage_follows_the_answers_and_unknown_stays_unknown(page, dev_serv
     urgent = expected(installed_backend, {**CASE, RED_FLAG: True})
     assert urgent["triage"]["level"] == "urgent"
     wait_for_triage(page, urgent["triage"]["name"])
+    assert page.inner_text("#triage .triage-name") == declared_title(installed_backend, urgent["triage"])
     assert int(page.get_attribute("#triage", "data-severity")) > int(calm_severity)
     assert urgent["triage"]["reasons"][0]["because"] in page.inner_text("#triage")
     # Back to "unknown": the fact is dropped again, not sent as false.

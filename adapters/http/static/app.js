@@ -55,7 +55,7 @@ async function evaluate(facts) {
   try {
     const result = await api.json(settings.evaluations, facts);
     if (mine !== sequence) return;  // a later answer is already on its way
-    renderTriage($('triage'), $('triage-bar'), result, settings.levels);
+    renderTriage($('triage'), $('triage-bar'), result, settings.levels, settings.marks);
     renderResult($('result-body'), result, form);
     form.highlight((result.next_questions || []).map(q => q.fact));
     const count = Object.keys(facts).length;

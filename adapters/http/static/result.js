@@ -36,14 +36,18 @@ export function severity(level, levels) {
 }
 
 /** The triage box, and the bar that keeps its name in sight on a phone while the form is filled. */
-export function renderTriage(box, bar, result, levels) {
+export function renderTriage(box, bar, result, levels, marks = {}) {
   const triage = result.triage;
   box.replaceChildren();
   box.dataset.severity = bar.dataset.severity = severity(triage.level, levels);
-  bar.textContent = `Triage: ${triage.name}`;
+  // the level's sign, as on the handout; while red-flag questions are open, its unconfirmed sign (never a tick)
+  const shown = marks[triage.level] || {};
+  const mark = (!triage.confirmed && shown.unconfirmed) || shown.mark || '';
+  const title = mark ? `${mark} ${triage.name}` : triage.name;
+  bar.textContent = `Triage: ${title}`;
   bar.hidden = false;
   box.classList.toggle('is-unconfirmed', !triage.confirmed);
-  const name = el('p', 'triage-name', triage.name);
+  const name = el('p', 'triage-name', title);
   box.append(el('p', 'triage-label', 'Triage'), name, el('p', 'triage-advice', triage.advice));
   if (triage.reasons && triage.reasons.length) {
     const list = el('ul', 'triage-reasons');
