@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import os
 import platform
@@ -120,11 +121,12 @@ class Connection:
 
 
 class Client(threading.Thread):
-    """One connection, kept open; posts bodies in turn until told to stop."""
+    """One connection, kept open as long as the server does; posts the requests ``source()`` gives
+    ((body, headers)) until told to stop, noting each one's latency and the failures."""
 
-    def __init__(self, port: int, path: str, bodies: list[bytes], offset: int, stop: threading.Event):
+    def __init__(self, port: int, path: str, source, stop: threading.Event):
         super().__init__(daemon=True)
-        self.path, self.bodies, self.index, self.stop = path, bodies, offset, stop
+        self.path, self.source, self.stop = path, source, stop
         self.connection = Connection(port)
         self.latencies: list[float] = []
         self.errors = 0
@@ -134,10 +136,8 @@ class Client(threading.Thread):
         return self.connection.opened
 
     def run(self) -> None:
-        headers = {"Content-Type": "application/json", "X-API-Key": API_KEY}
         while not self.stop.is_set():
-            body = self.bodies[self.index % len(self.bodies)]
-            self.index += 1
+            body, headers = self.source()
             started = time.perf_counter()
             status = self.connection.post(self.path, body, headers)
             if status != 200:
@@ -163,7 +163,13 @@ def server_cpu_seconds(server: subprocess.Popen) -> float:
 def run_load(server: subprocess.Popen, port: int, path: str, bodies: list[bytes], connections: int, seconds: float,
              warmup: float) -> dict:
     stop = threading.Event()
-    clients = [Client(port, path, bodies, i * 997, stop) for i in range(connections)]
+    headers = {"Content-Type": "application/json", "X-API-Key": API_KEY}
+
+    def bodies_from(offset: int):
+        turn = itertools.count(offset)
+        return lambda: (bodies[next(turn) % len(bodies)], headers)
+
+    clients = [Client(port, path, bodies_from(i * 997), stop) for i in range(connections)]
     for c in clients:
         c.start()
     time.sleep(warmup)

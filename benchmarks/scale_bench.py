@@ -39,7 +39,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "tests" / "http")]
 from bench_core import generate_cases  # noqa: E402  (same folder)
-from http_bench import Connection, merge, wait_until_serving  # noqa: E402
+from http_bench import Client, merge, wait_until_serving  # noqa: E402
 from http_support import ISSUER, Signer, free_port  # noqa: E402  (the tests' JWT signer and helpers)
 from services_support import Nginx, RedisServer  # noqa: E402
 
@@ -69,27 +69,6 @@ class Instance:
             self.proc.wait(30)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-
-
-class Client(threading.Thread):
-    """One keep-alive connection posting requests taken from a shared iterator until told to stop."""
-
-    def __init__(self, port: int, path: str, source, stop_event: threading.Event):
-        super().__init__(daemon=True)
-        self.path, self.source, self.stop_event = path, source, stop_event
-        self.connection = Connection(port)
-        self.latencies: list[float] = []
-        self.errors = 0
-
-    def run(self) -> None:
-        while not self.stop_event.is_set():
-            body, headers = self.source()
-            started = time.perf_counter()
-            status = self.connection.post(self.path, body, headers)
-            if status != 200:
-                self.errors += 1
-            if status is not None:
-                self.latencies.append(time.perf_counter() - started)
 
 
 def run_load(port: int, path: str, source, connections: int, seconds: float, warmup: float) -> dict:
