@@ -15,7 +15,7 @@ from . import prefetch as fhir_prefetch
 from . import schemas
 from .app import state
 from .cards import build_card
-from .errors import Problem, invalid_facts, invalid_request
+from .errors import HttpProblem, invalid_facts, invalid_request
 from .fhir_intake import FACTS_EXTENSION
 from .openapi import CDS_SECURITY, operation
 from .payload import json_response, load_with, read_json_body
@@ -83,7 +83,7 @@ def discovery():
 def _service(service_id: str) -> Service:
     service = SERVICES.get(service_id)
     if service is None:
-        raise Problem(404, f"There is no CDS service '{service_id[:60]}' here (GET /cds-services lists them).")
+        raise HttpProblem(404, f"There is no CDS service '{service_id[:60]}' here (GET /cds-services lists them).")
     return service
 
 
@@ -171,7 +171,7 @@ def complete_prefetch(call: dict, development: bool, servers: list[str] = ()) ->
     else:
         reason = "it holds no fhirServer and fhirAuthorization to fetch them with"
     names = ", ".join(missing)
-    raise Problem(412, f"The intake data could not be had: the request leaves out the prefetch {names}, and {reason}. "
+    raise HttpProblem(412, f"The intake data could not be had: the request leaves out the prefetch {names}, and {reason}. "
                        "Send them as prefetch (null when there is no data), or send fhirServer and fhirAuthorization.",
                   kind="prefetch-unavailable", title="Prefetch unavailable", missing_prefetch=missing)
 
