@@ -14,7 +14,7 @@ from decision_core.adapters.reports.levels import ShownLevels
 
 from decision_core.result import Result
 
-from . import schemas
+from . import result_schemas, schemas
 from .app import state
 from .errors import HttpProblem
 from .openapi import PUBLIC, operation, report_media_types
@@ -48,7 +48,7 @@ def _authenticate():
     description="The facts in, the result out: triage, ranked causes with their evidence, the programme, "
                 "what to avoid, the next questions and the ruleset versions used.",
     tags=["evaluations"], body="Facts",
-    responses={200: ("The result.", schemas.ResultSchema)}, problems=REST_PROBLEMS,
+    responses={200: ("The result.", result_schemas.ResultSchema)}, problems=REST_PROBLEMS,
 )
 def evaluations():
     facts = read_json_body()

@@ -19,7 +19,7 @@ from decision_core.questionnaire import (GROUP_PREFIX, HELP_SUFFIX, QUESTIONNAIR
                                          build_questionnaire, value_system)
 from decision_core.questionnaire_response import STATUS_PREFIX, InvalidResponse, read_response
 
-from . import schemas
+from . import result_schemas
 from .app import state
 from .errors import HttpProblem, invalid_facts
 from .openapi import operation
@@ -278,7 +278,7 @@ GUIDANCE_EXTENSION = "urn:hamstring-decision-core:extension:guidance-response"
            body=questionnaire_response_schema,
            description="The answers are read as facts (linkId = fact name; an item with no answer is unknown) and "
                        "evaluated exactly as POST /v1/evaluations evaluates them.",
-           responses={200: ("The result.", schemas.ResultSchema)}, problems=PROBLEMS)
+           responses={200: ("The result.", result_schemas.ResultSchema)}, problems=PROBLEMS)
 def from_questionnaire_response():
     body = read_json_body()
     check_body(body, questionnaire_response_schema)

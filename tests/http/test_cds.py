@@ -13,7 +13,7 @@ from decision_core.adapters.http import prefetch as fhir_prefetch
 from decision_core.adapters.http.cards import build_card, md, summary
 from decision_core.adapters.http.config import DEFAULT_FACT_CODE_SYSTEM
 from decision_core.catalogue_model import Presentation
-from decision_core.adapters.http.schemas import CdsResponseSchema, DiscoverySchema
+from decision_core.adapters.http.cds_schemas import CdsResponseSchema, DiscoverySchema
 from decision_core.adapters.http.store import MemoryStore, SqliteStore
 from decision_core.result import Result
 
