@@ -12,67 +12,12 @@ from typing import Any, Mapping
 
 from .citations import Citation
 from .dose import Dose, Frequency
+from .result_reasons import Evidence, Reason, citation_dicts, read_citations
 
 DISCLAIMER = (
     "Decision support for a practitioner, not a diagnosis. It reasons only from the answers given; "
     "unanswered questions are unknown, not 'no'. If symptoms change or worsen, seek professional care."
 )
-
-
-def _citations(raw) -> list[Citation]:
-    return [Citation(c["source"], c.get("quote")) for c in raw or ()]
-
-
-def _cite(citations) -> list[dict[str, Any]]:
-    # the dictionary form of citations, inline: a result holds dozens, and this runs for every response
-    return [{"source": c.source, "quote": c.quote} if c.quote else {"source": c.source} for c in citations]
-
-
-@dataclass(slots=True)
-class Evidence:
-    """Why a rule fired: the facts it read, its plain-language reason and its sources."""
-
-    rule: str
-    because: str
-    facts: dict[str, Any]
-    sources: list[str]
-    citations: list[Citation] = field(default_factory=list)
-    strength: str | None = None  # cause evidence: strong | supporting | against
-    weight: float | None = None
-    level: str | None = None  # triage reasons: the level the rule reached
-
-    @property
-    def against(self) -> bool:
-        return self.strength == "against" or (self.weight is not None and self.weight < 0)
-
-    @property
-    def fact(self) -> str | None:
-        """The first fact the rule read (None: it read only findings)."""
-        return next(iter(self.facts), None)
-
-    @property
-    def value(self) -> Any:
-        return next(iter(self.facts.values()), None)
-
-    def to_dict(self) -> dict[str, Any]:
-        facts = self.facts
-        fact = next(iter(facts), None)
-        out = {"fact": fact, "value": facts[fact] if fact is not None else None, "facts": self.facts, "rule": self.rule, "because": self.because,
-               "sources": self.sources, "citations": _cite(self.citations)}
-        if self.strength is not None:
-            out["strength"] = self.strength
-            out["weight"] = self.weight
-        if self.level is not None:
-            out["level"] = self.level
-        return out
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "Evidence":
-        facts = d.get("facts")
-        if facts is None:
-            facts = {d["fact"]: d.get("value")} if d.get("fact") else {}
-        return cls(d["rule"], d["because"], dict(facts), list(d.get("sources", ())), _citations(d.get("citations")),
-                   d.get("strength"), d.get("weight"), d.get("level"))
 
 
 @dataclass(slots=True)
@@ -126,34 +71,12 @@ class Cause:
         return {"id": self.id, "name": self.name, "rank": self.rank, "score": self.score,
                 "confidence": self.confidence, "why": self.why, "fix": self.fix,
                 "evidence": [e.to_dict() for e in self.evidence], "sources": self.sources,
-                "citations": _cite(self.citations)}
+                "citations": citation_dicts(self.citations)}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Cause":
         return cls(d["id"], d["name"], d["rank"], d["score"], d["confidence"], d["why"], d.get("fix"),
-                   [Evidence.from_dict(e) for e in d["evidence"]], list(d["sources"]), _citations(d.get("citations")))
-
-
-@dataclass(slots=True)
-class Reason:
-    """Why an item was recommended or raised: the rule, its reason and the facts it read."""
-
-    rule: str
-    because: str
-    sources: list[str]
-    citations: list[Citation] = field(default_factory=list)
-    facts: dict[str, Any] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        out = {"rule": self.rule, "because": self.because, "sources": self.sources,
-               "citations": _cite(self.citations)}
-        if self.facts:
-            out["facts"] = self.facts
-        return out
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "Reason":
-        return cls(d["rule"], d["because"], list(d["sources"]), _citations(d.get("citations")), d.get("facts"))
+                   [Evidence.from_dict(e) for e in d["evidence"]], list(d["sources"]), read_citations(d.get("citations")))
 
 
 @dataclass(slots=True)
@@ -164,11 +87,11 @@ class Guidance:
     citations: list[Citation] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "citations": _cite(self.citations)}
+        return {"text": self.text, "citations": citation_dicts(self.citations)}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any] | None) -> "Guidance | None":
-        return None if d is None else cls(d["text"], _citations(d.get("citations")))
+        return None if d is None else cls(d["text"], read_citations(d.get("citations")))
 
 
 @dataclass(slots=True)
@@ -198,7 +121,7 @@ class Recommendation:
         out = {"id": self.id, "name": self.name, "kind": self.kind, "tags": self.tags, "dose": self.dose,
                "instructions": self.instructions, "steps": self.steps, "for_causes": self.for_causes,
                "reasons": [r.to_dict() for r in self.reasons], "sources": self.sources,
-               "citations": _cite(self.citations), "leads": self.leads}
+               "citations": citation_dicts(self.citations), "leads": self.leads}
         if self.intensity is not None:
             out["intensity"] = self.intensity
         if self.for_triage is not None:
@@ -213,7 +136,7 @@ class Recommendation:
     def from_dict(cls, d: Mapping[str, Any]) -> "Recommendation":
         return cls(d["id"], d["name"], d["kind"], list(d.get("tags", ())), dict(d["dose"]), d["instructions"],
                    list(d["for_causes"]), [Reason.from_dict(r) for r in d["reasons"]], list(d["sources"]),
-                   _citations(d.get("citations")), d.get("intensity"), d.get("for_triage"), d.get("leads", False),
+                   read_citations(d.get("citations")), d.get("intensity"), d.get("for_triage"), d.get("leads", False),
                    list(d.get("steps", ())), Guidance.from_dict(d.get("progression")),
                    Guidance.from_dict(d.get("stop_if")))
 
@@ -247,12 +170,12 @@ class Avoid:
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "why": self.why, "reasons": [r.to_dict() for r in self.reasons],
-                "sources": self.sources, "citations": _cite(self.citations)}
+                "sources": self.sources, "citations": citation_dicts(self.citations)}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Avoid":
         return cls(d["id"], d["name"], d["why"], [Reason.from_dict(r) for r in d["reasons"]], list(d["sources"]),
-                   _citations(d.get("citations")))
+                   read_citations(d.get("citations")))
 
 
 @dataclass(slots=True)

@@ -14,9 +14,9 @@ from decision_core.adapters.reports.levels import ShownLevels
 
 from decision_core.result import Result
 
-from . import schemas
+from . import result_schemas, schemas
 from .app import state
-from .errors import Problem
+from .errors import HttpProblem
 from .openapi import PUBLIC, operation, report_media_types
 from .payload import errors_by_field, json_response, load_query, read_json_body
 
@@ -48,7 +48,7 @@ def _authenticate():
     description="The facts in, the result out: triage, ranked causes with their evidence, the programme, "
                 "what to avoid, the next questions and the ruleset versions used.",
     tags=["evaluations"], body="Facts",
-    responses={200: ("The result.", schemas.ResultSchema)}, problems=REST_PROBLEMS,
+    responses={200: ("The result.", result_schemas.ResultSchema)}, problems=REST_PROBLEMS,
 )
 def evaluations():
     facts = read_json_body()
@@ -85,7 +85,7 @@ def _report_request(body: Any) -> tuple[Any, dict[str, Any]]:
         data = state().report_request().load(body)
     except ValidationError as exc:
         errors = errors_by_field(exc.messages)
-        raise Problem(422, "The report request is not valid: " + ", ".join(sorted(errors)) + ".",
+        raise HttpProblem(422, "The report request is not valid: " + ", ".join(sorted(errors)) + ".",
                       kind="invalid-request", title="Invalid request", errors=errors) from None
     doses, bad = {}, {}
     for item, spec in data.get("doses", {}).items():
@@ -94,7 +94,7 @@ def _report_request(body: Any) -> tuple[Any, dict[str, Any]]:
         except DoseError as exc:
             bad[f"doses.{item}"] = [str(exc)]
     if bad:
-        raise Problem(422, "The report request is not valid: " + ", ".join(sorted(bad)) + ".",
+        raise HttpProblem(422, "The report request is not valid: " + ", ".join(sorted(bad)) + ".",
                       kind="invalid-request", title="Invalid request", errors=bad)
     patient = data.get("patient") or {}
     options.update(patient=Patient(patient.get("name"), patient.get("birth_date"), patient.get("identifier")) or None,
@@ -120,7 +120,7 @@ def stored_report(report_id: str):
     result = None if stored is None else Result.from_dict(stored.get("result", stored))
     if result is None:
         minutes = max(1, st.config["REPORT_TTL_SECONDS"] // 60)
-        raise Problem(404, f"This report does not exist or has expired (reports are kept for {minutes} minutes).")
+        raise HttpProblem(404, f"This report does not exist or has expired (reports are kept for {minutes} minutes).")
     response = render_report(_format(requested) if requested else _default_format(), result, **options)
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Robots-Tag"] = "noindex"
@@ -186,7 +186,7 @@ def _format(name: str):
     formats = state().backend.formats
     if name not in formats:
         available = ", ".join(sorted(formats)) or "none is registered"
-        raise Problem(400, f"Unknown report format '{name[:40]}' (available: {available}).", kind="invalid-query",
+        raise HttpProblem(400, f"Unknown report format '{name[:40]}' (available: {available}).", kind="invalid-query",
                       title="Invalid query", errors={"format": [f"Must be one of: {available}."]})
     return formats[name]
 
@@ -228,11 +228,11 @@ def render_report(fmt, result: Result, **options) -> Response:
     try:
         body = render_bytes(fmt, result, **{k: v for k, v in options.items() if v is not None})
     except ReportOptionError as exc:  # e.g. a language without translations
-        raise Problem(422, f"The report cannot be made: {exc}", kind="invalid-report-request",
+        raise HttpProblem(422, f"The report cannot be made: {exc}", kind="invalid-report-request",
                       title="Invalid report request") from None
     except Exception as exc:
         log.error("output format %s (plugin %s) failed: %s", fmt.name, fmt.plugin, type(exc).__name__)
-        raise Problem(500, f"The report could not be rendered in the format '{fmt.name}'.") from None
+        raise HttpProblem(500, f"The report could not be rendered in the format '{fmt.name}'.") from None
     content_type = fmt.media_type
     if not fmt.binary and "charset" not in content_type:
         content_type += "; charset=utf-8"

@@ -11,26 +11,20 @@ left empty.
 """
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Any
 
 from decision_core.catalogue_model import Presentation
-from decision_core.dose import dose_text
-from decision_core.result import Evidence, Recommendation, Result
+from decision_core.markdown import strict as md  # an EHR renders the detail: its dialect is unknown
+from decision_core.result import Evidence, Result
+from decision_core.wording import dose_phrase, percent, programme_heading, questions_shown, yes_no
 
 SUMMARY_MAX = 139  # the spec: a summary of fewer than 140 characters
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
-
-
-def md(text: Any) -> str:
-    """Patient-given text made inert in markdown (and in any HTML a client renders it to)."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
 
 
 def _value(value: Any) -> str:
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return yes_no(value)
     if isinstance(value, list):
         return ", ".join(md(v) for v in value)
     return md(value)
@@ -66,11 +60,6 @@ def _evidence_line(ev: Evidence) -> str:
     return line + (f" [sources {sources}]" if sources else "")
 
 
-def _dose(rec: Recommendation) -> str:
-    dose = rec.dose_value()
-    return "; ".join(md(part) for part in (dose_text(dose), dose.detail) if part)
-
-
 def detail(result: Result) -> str:
     triage = result.triage
     lines = [f"**Triage: {triage.name}.** {triage.advice}"]
@@ -83,21 +72,21 @@ def detail(result: Result) -> str:
         lines += ["", "**Likely causes**"]
         for cause in result.causes:
             lines.append(f"{cause.rank}. **{cause.name}** (`{cause.id}`), confidence "
-                         f"{round(cause.confidence * 100)}%; sources {', '.join(cause.sources)}")
+                         f"{percent(cause.confidence)}; sources {', '.join(cause.sources)}")
             lines.extend("   " + _evidence_line(ev).lstrip() for ev in cause.evidence)
     else:
         lines += ["", "No single cause stands out from what is known."]
     if result.recommendations:
-        lines += ["", "**What to do now**" if result.programme_on_hold else "**Programme**"]
+        lines += ["", f"**{programme_heading(result.programme_on_hold)}**"]
         for rec in result.recommendations:
-            dose = _dose(rec)
+            dose = dose_phrase(rec.dose_value(), escape=md)
             lines.append(f"- {rec.name} ({rec.kind})" + (f": {dose}" if dose else ""))
     if result.avoid:
         lines += ["", "**Avoid**"]
         lines.extend(f"- {a.name}: {a.why}" for a in result.avoid)
     if result.next_questions:
         lines += ["", "**Worth asking next**"]
-        lines.extend(f"- {q.question} (`{q.fact}`)" for q in result.next_questions[:5])
+        lines.extend(f"- {q.question} (`{q.fact}`)" for q in questions_shown(result))
     lines += ["", f"_{result.disclaimer}_"]
     return "\n".join(lines)
 

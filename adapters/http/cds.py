@@ -12,10 +12,10 @@ from decision_core.intake import InvalidFacts
 from decision_core.result import Result
 
 from . import prefetch as fhir_prefetch
-from . import schemas
+from . import cds_schemas
 from .app import state
 from .cards import build_card
-from .errors import Problem, invalid_facts, invalid_request
+from .errors import HttpProblem, invalid_facts, invalid_request
 from .fhir_intake import FACTS_EXTENSION
 from .openapi import CDS_SECURITY, operation
 from .payload import json_response, load_with, read_json_body
@@ -69,7 +69,7 @@ def _authenticate():
 @bp.get("")
 @operation(summary="CDS Hooks discovery", tags=["cds-hooks"], security=CDS_SECURITY,
            description="The services, their hooks and the FHIR data they ask the client to prefetch.",
-           responses={200: ("The services.", schemas.DiscoverySchema)}, problems=(401, 403, 503))
+           responses={200: ("The services.", cds_schemas.DiscoverySchema)}, problems=(401, 403, 503))
 def discovery():
     prefetch = prefetch_templates()
     services = [{"hook": s.hook, "id": s.id, "title": s.title, "description": s.description, "prefetch": prefetch,
@@ -83,7 +83,7 @@ def discovery():
 def _service(service_id: str) -> Service:
     service = SERVICES.get(service_id)
     if service is None:
-        raise Problem(404, f"There is no CDS service '{service_id[:60]}' here (GET /cds-services lists them).")
+        raise HttpProblem(404, f"There is no CDS service '{service_id[:60]}' here (GET /cds-services lists them).")
     return service
 
 
@@ -92,17 +92,17 @@ _FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 
 
 @bp.post("/<service_id>")
-@operation(summary="Call a CDS service", tags=["cds-hooks"], security=CDS_SECURITY, body=schemas.CdsRequestSchema,
+@operation(summary="Call a CDS service", tags=["cds-hooks"], security=CDS_SECURITY, body=cds_schemas.CdsRequestSchema,
            description="Facts come from prefetch (QuestionnaireResponse, Observations) and "
                        f"context.extension['{FACTS_EXTENSION}']; see docs/http.md for the mapping. "
                        "Prefetch keys left out are fetched from fhirServer with fhirAuthorization; when the intake "
                        "data can be had neither way the answer is 412 naming the missing keys. "
                        "The answer is one card, or no cards when there is nothing to say.",
-           responses={200: ("Cards.", schemas.CdsResponseSchema)}, problems=CALL_PROBLEMS)
+           responses={200: ("Cards.", cds_schemas.CdsResponseSchema)}, problems=CALL_PROBLEMS)
 def call_service(service_id: str):
     st = state()
     service = _service(service_id)
-    call = load_with(schemas.CdsRequestSchema(), read_json_body(), "CDS Hooks request")
+    call = load_with(cds_schemas.CdsRequestSchema(), read_json_body(), "CDS Hooks request")
     if call["hook"] != service.hook:
         raise invalid_request({"hook": [f"This service answers the '{service.hook}' hook, not '{call['hook'][:40]}'."]},
                               "CDS Hooks request")
@@ -171,7 +171,7 @@ def complete_prefetch(call: dict, development: bool, servers: list[str] = ()) ->
     else:
         reason = "it holds no fhirServer and fhirAuthorization to fetch them with"
     names = ", ".join(missing)
-    raise Problem(412, f"The intake data could not be had: the request leaves out the prefetch {names}, and {reason}. "
+    raise HttpProblem(412, f"The intake data could not be had: the request leaves out the prefetch {names}, and {reason}. "
                        "Send them as prefetch (null when there is no data), or send fhirServer and fhirAuthorization.",
                   kind="prefetch-unavailable", title="Prefetch unavailable", missing_prefetch=missing)
 
@@ -207,12 +207,12 @@ def _nothing_to_say(result: Result) -> bool:
 
 
 @bp.post("/<service_id>/feedback")
-@operation(summary="Feedback on a card", tags=["cds-hooks"], security=CDS_SECURITY, body=schemas.FeedbackSchema,
+@operation(summary="Feedback on a card", tags=["cds-hooks"], security=CDS_SECURITY, body=cds_schemas.FeedbackSchema,
            description="Accepted and counted in the log (card ids and outcomes only).",
            responses={200: ("Received.", None)}, problems=CDS_PROBLEMS)
 def feedback(service_id: str):
     service = _service(service_id)
-    data = load_with(schemas.FeedbackSchema(), read_json_body(), "feedback")
+    data = load_with(cds_schemas.FeedbackSchema(), read_json_body(), "feedback")
     outcomes = Counter(item["outcome"] for item in data["feedback"])
     log.info("feedback for %s: %s", service.id, ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items())))
     response = Response(b"", status=200)

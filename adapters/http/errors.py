@@ -32,8 +32,9 @@ MAX_DETAIL_LENGTH = 1000
 RETRY_AFTER_SECONDS = 5  # a 503 while the shared store (Redis) is down
 
 
-class Problem(Exception):
-    """Raise to answer with a problem document."""
+class HttpProblem(Exception):
+    """Raise to answer with an RFC 9457 problem document (an HTTP error; a ruleset's error is
+    ``decision_core.catalogue_model.Problem``)."""
 
     def __init__(self, status: int, detail: str, *, kind: str | None = None, title: str | None = None,
                  headers: dict[str, str] | None = None, **extensions: Any):
@@ -65,17 +66,17 @@ def capped_errors(errors: dict[str, Any]) -> tuple[dict[str, Any], int]:
     return kept, len(names) - len(kept)
 
 
-def invalid_facts(exc: InvalidFacts, **extensions: Any) -> Problem:
-    return Problem(422, f"The facts are not valid: {field_names(exc.errors)}. See 'errors' for each field.",
+def invalid_facts(exc: InvalidFacts, **extensions: Any) -> HttpProblem:
+    return HttpProblem(422, f"The facts are not valid: {field_names(exc.errors)}. See 'errors' for each field.",
                    kind="invalid-facts", title="Invalid facts", errors=exc.errors, **extensions)
 
 
-def invalid_request(errors: dict[str, list[str]], what: str = "request body") -> Problem:
-    return Problem(422, f"The {what} is not valid: {field_names(errors)}. See 'errors' for each field.",
+def invalid_request(errors: dict[str, list[str]], what: str = "request body") -> HttpProblem:
+    return HttpProblem(422, f"The {what} is not valid: {field_names(errors)}. See 'errors' for each field.",
                    kind="invalid-request", title="Invalid request", errors=errors)
 
 
-def problem_response(problem: Problem) -> Response:
+def problem_response(problem: HttpProblem) -> Response:
     body: dict[str, Any] = {
         "type": problem.type,
         "title": problem.title,
@@ -149,8 +150,8 @@ def log_exception_safely(app: Flask, exc_info) -> None:
 
 
 def register_error_handlers(app: Flask) -> None:
-    @app.errorhandler(Problem)
-    def _problem(exc: Problem):
+    @app.errorhandler(HttpProblem)
+    def _problem(exc: HttpProblem):
         return problem_response(exc)
 
     @app.errorhandler(InvalidFacts)
@@ -160,7 +161,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(StoreUnavailable)
     def _store_down(exc: StoreUnavailable):
         # logged once per outage by the store; each request gets a clear, retryable answer
-        return problem_response(Problem(
+        return problem_response(HttpProblem(
             503, "The shared state store (report links, JWT replay protection) cannot be reached; nothing was "
                  "concluded. Try again shortly.", kind="store-unavailable", title="State store unavailable",
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)}))
@@ -174,7 +175,7 @@ def register_error_handlers(app: Flask) -> None:
         detail = template.format(method=request.method, limit=app.config.get("MAX_CONTENT_LENGTH")) if template else (
             exc.description or HTTPStatus(status).phrase)
         headers = {k: v for k, v in exc.get_headers() if k.lower() in ("allow", "www-authenticate", "retry-after")}
-        return problem_response(Problem(status, detail, headers=headers))
+        return problem_response(HttpProblem(status, detail, headers=headers))
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
@@ -184,5 +185,5 @@ def register_error_handlers(app: Flask) -> None:
         original = getattr(exc, "original_exception", None) or exc
         log.error("request %s %s failed: %s (request id %s)", request.method, loggable_path(),
                   describe_exception(original), getattr(g, "request_id", "-"))
-        return problem_response(Problem(500, "The server could not complete the request; nothing was concluded. "
+        return problem_response(HttpProblem(500, "The server could not complete the request; nothing was concluded. "
                                              "Quote the request_id when reporting this."))

@@ -19,9 +19,9 @@ from decision_core.questionnaire import (GROUP_PREFIX, HELP_SUFFIX, QUESTIONNAIR
                                          build_questionnaire, value_system)
 from decision_core.questionnaire_response import STATUS_PREFIX, InvalidResponse, read_response
 
-from . import schemas
+from . import result_schemas
 from .app import state
-from .errors import Problem, invalid_facts
+from .errors import HttpProblem, invalid_facts
 from .openapi import operation
 from .payload import json_response, load_query, read_json_body
 
@@ -151,7 +151,7 @@ def check_body(body: Any, which) -> None:
     errors: dict[str, list[str]] = {}
     _collect(validator.iter_errors(body), (), errors, backend)
     if errors:
-        raise Problem(422, "The request body is not a resource this operation reads: " + ", ".join(sorted(errors))
+        raise HttpProblem(422, "The request body is not a resource this operation reads: " + ", ".join(sorted(errors))
                       + ". See 'errors' for each place.", kind="invalid-questionnaire-response",
                       title="Invalid QuestionnaireResponse", errors=dict(sorted(errors.items())[:20]))
 
@@ -196,7 +196,7 @@ def _translator(lang: Any, where: str):
     try:
         return get_translator(lang)
     except UnknownLanguage as exc:
-        raise Problem(422, f"{where}: {exc}", kind="invalid-request", title="Invalid request",
+        raise HttpProblem(422, f"{where}: {exc}", kind="invalid-request", title="Invalid request",
                       errors={where: [str(exc)]}) from None
 
 
@@ -204,9 +204,9 @@ def fhir_response(resource: dict[str, Any], status: int = 200) -> Response:
     return Response(json.dumps(resource, ensure_ascii=False), status=status, mimetype=FHIR_JSON)
 
 
-def _invalid_response(exc: InvalidResponse, what: str) -> Problem:
+def _invalid_response(exc: InvalidResponse, what: str) -> HttpProblem:
     names = ", ".join(sorted(exc.errors))
-    return Problem(422, f"The {what} cannot be read: {names}. See 'errors' for each item.",
+    return HttpProblem(422, f"The {what} cannot be read: {names}. See 'errors' for each item.",
                    kind="invalid-questionnaire-response", title="Invalid QuestionnaireResponse", errors=exc.errors)
 
 
@@ -278,7 +278,7 @@ GUIDANCE_EXTENSION = "urn:hamstring-decision-core:extension:guidance-response"
            body=questionnaire_response_schema,
            description="The answers are read as facts (linkId = fact name; an item with no answer is unknown) and "
                        "evaluated exactly as POST /v1/evaluations evaluates them.",
-           responses={200: ("The result.", schemas.ResultSchema)}, problems=PROBLEMS)
+           responses={200: ("The result.", result_schemas.ResultSchema)}, problems=PROBLEMS)
 def from_questionnaire_response():
     body = read_json_body()
     check_body(body, questionnaire_response_schema)

@@ -23,7 +23,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from decision_core.ruleset_schema import flatten_messages
 
-from .errors import Problem
+from .errors import HttpProblem
 
 JSON_MEDIA_TYPE = "application/json"
 
@@ -67,7 +67,7 @@ def _read_body(limit: int | None) -> bytes:
     try:
         return _read_stream(limit)
     except _STREAM_ERRORS:
-        raise Problem(400, "The request body could not be read: its framing is broken (e.g. a chunk size that is "
+        raise HttpProblem(400, "The request body could not be read: its framing is broken (e.g. a chunk size that is "
                            "not hexadecimal) or the connection ended early.", kind="malformed-json",
                       title="Malformed JSON") from None
 
@@ -94,22 +94,22 @@ def _read_stream(limit: int | None) -> bytes:
 def read_json_body() -> Any:
     mimetype = request.mimetype
     if not mimetype:
-        raise Problem(415, "The request has no Content-Type; send the body as JSON with 'Content-Type: application/json'.")
+        raise HttpProblem(415, "The request has no Content-Type; send the body as JSON with 'Content-Type: application/json'.")
     if mimetype != JSON_MEDIA_TYPE and not mimetype.endswith("+json"):
-        raise Problem(415, f"The request body must be JSON (Content-Type: application/json), not {mimetype}.")
+        raise HttpProblem(415, f"The request body must be JSON (Content-Type: application/json), not {mimetype}.")
     charset = request.mimetype_params.get("charset", "utf-8").lower().replace("-", "").replace("_", "")
     if charset != "utf8":
-        raise Problem(415, "JSON request bodies must be UTF-8 encoded.")
+        raise HttpProblem(415, "JSON request bodies must be UTF-8 encoded.")
     raw = _read_body(current_app.config.get("MAX_CONTENT_LENGTH"))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise Problem(400, f"The request body is not valid UTF-8 (byte {exc.start}).", kind="malformed-json",
+        raise HttpProblem(400, f"The request body is not valid UTF-8 (byte {exc.start}).", kind="malformed-json",
                       title="Malformed JSON") from None
     if text.startswith("\ufeff"):
         text = text[1:]
     if not text.strip():
-        raise Problem(400, "The request body is empty; send a JSON object.", kind="malformed-json", title="Malformed JSON")
+        raise HttpProblem(400, "The request body is empty; send a JSON object.", kind="malformed-json", title="Malformed JSON")
     try:
         data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
     except json.JSONDecodeError as exc:
@@ -130,7 +130,7 @@ def read_json_body() -> Any:
         if not _deeper_than(data, MAX_JSON_DEPTH):
             return data
         detail = "The request body is nested too deeply."
-    raise Problem(400, detail, kind="malformed-json", title="Malformed JSON")
+    raise HttpProblem(400, detail, kind="malformed-json", title="Malformed JSON")
 
 
 # Python 3.11's parser gives up near 1,000 levels (RecursionError), 3.13's only near 10,000: one limit for all.
@@ -203,7 +203,7 @@ def _unreadable(data: Any) -> dict[str, list[str]]:
 def _refuse_unreadable(found: dict[str, list[str]]) -> None:
     if found:
         names = ", ".join(sorted(found))
-        raise Problem(400, f"The request body holds values that cannot be read: {names}. See 'errors'.",
+        raise HttpProblem(400, f"The request body holds values that cannot be read: {names}. See 'errors'.",
                       kind="malformed-json", title="Malformed JSON", errors=found)
 
 
@@ -224,7 +224,7 @@ def load_query(schema: Schema) -> dict[str, Any]:
         return schema.load(request.args.to_dict())
     except ValidationError as exc:
         errors = errors_by_field(exc.messages)
-        raise Problem(400, "The query parameters are not valid: " + ", ".join(sorted(errors)) + ".",
+        raise HttpProblem(400, "The query parameters are not valid: " + ", ".join(sorted(errors)) + ".",
                       kind="invalid-query", title="Invalid query", errors=errors) from None
 
 

@@ -1,5 +1,6 @@
-"""The marshmallow schemas of every payload. Requests are validated with them,
-and the OpenAPI document is generated from them, so the two cannot drift.
+"""The marshmallow schemas of the payloads: the shared bases, problems, listings and report
+requests here; the result in ``result_schemas``, CDS Hooks in ``cds_schemas``. Requests are
+validated with them, and the OpenAPI document is generated from them, so the two cannot drift.
 
 The intake facts schema is not here: it is generated from the catalogue
 (:func:`decision_core.intake.build_intake_schema`), the same one the evaluator
@@ -9,10 +10,10 @@ response against it.
 """
 from __future__ import annotations
 
-from marshmallow import RAISE, EXCLUDE, INCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, EXCLUDE, INCLUDE, Schema, fields, validate
 
 
-class _Open(Schema):
+class OpenSchema(Schema):
     """A response shape that may grow: new keys are additions, never breaking."""
 
     class Meta:
@@ -26,7 +27,7 @@ class AnyValue(fields.Raw):
 # ------------------------------------------------------------------ problems
 
 
-class ProblemSchema(_Open):
+class ProblemSchema(OpenSchema):
     type = fields.String(required=True, metadata={"description": "'about:blank' or a urn:hamstring-decision-core:problem:* URI."})
     title = fields.String(required=True)
     status = fields.Integer(required=True)
@@ -39,208 +40,10 @@ class ProblemSchema(_Open):
         "description": "For 412 from a CDS service: the prefetch keys that could be had neither way."})
 
 
-# ------------------------------------------------------------------- results
-
-
-class CitationSchema(_Open):
-    source = fields.String(required=True, metadata={"description": "A source id (GET /v1/sources)."})
-    quote = fields.String(metadata={"description": "The passage of the source the claim rests on, verbatim."})
-
-
-def _citations():
-    return fields.List(fields.Nested(CitationSchema), required=True)
-
-
-class EvidenceSchema(_Open):
-    fact = fields.String(allow_none=True, metadata={"description": "The first fact the rule read (null: it read only findings)."})
-    value = AnyValue(allow_none=True)
-    facts = fields.Dict(keys=fields.String(), values=AnyValue(allow_none=True))
-    rule = fields.String(required=True)
-    because = fields.String(required=True)
-    sources = fields.List(fields.String(), required=True)
-    citations = _citations()
-    strength = fields.String()
-    weight = fields.Float()
-    level = fields.String()
-
-
-class TriageSchema(_Open):
-    level = fields.String(required=True, metadata={"description": "the level's id, one the triage ruleset declares (GET /v1/rulesets)"})
-    name = fields.String(required=True)
-    advice = fields.String(required=True)
-    confirmed = fields.Boolean(required=True, metadata={
-        "description": "False while red-flag questions that could raise the level are unanswered."})
-    reasons = fields.List(fields.Nested(EvidenceSchema), required=True)
-
-
-class CauseSchema(_Open):
-    id = fields.String(required=True)
-    name = fields.String(required=True)
-    rank = fields.Integer(required=True)
-    score = fields.Float(required=True)
-    confidence = fields.Float(required=True)
-    why = fields.String(required=True, metadata={"description": "What the cause is (always shown)."})
-    fix = fields.String(required=True, allow_none=True, metadata={
-        "description": "What helps; null while the safety policy holds the programme."})
-    evidence = fields.List(fields.Nested(EvidenceSchema), required=True)
-    sources = fields.List(fields.String(), required=True)
-    citations = _citations()
-
-
-class ReasonSchema(_Open):
-    rule = fields.String(required=True)
-    because = fields.String(required=True)
-    sources = fields.List(fields.String(), required=True)
-    citations = _citations()
-    facts = fields.Dict(keys=fields.String(), values=AnyValue(allow_none=True))
-
-
-class AmountValue(fields.Raw):
-    """A dose figure: a number, or a range {low, high}."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool) or not (isinstance(value, (int, float)) or (
-                isinstance(value, dict) and set(value) == {"low", "high"}
-                and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value.values()))):
-            raise ValidationError("a number, or a range {low, high}")
-        return value
-
-
-AMOUNT = {"oneOf": [{"type": "number"}, {"type": "object", "required": ["low", "high"],
-                                          "properties": {"low": {"type": "number"}, "high": {"type": "number"}}}]}
-
-
-def _amount(description: str):
-    return AmountValue(metadata={"description": description, **AMOUNT})
-
-
-class FrequencySchema(_Open):
-    times = fields.Integer(required=True, metadata={"description": "How many times per period."})
-    per = fields.String(required=True, validate=validate.OneOf(("day", "week")), metadata={"description": "day | week"})
-
-
-class DoseSchema(_Open):
-    """A dose: every figure is optional (absent: nobody gave one). ``basis`` says where each came from."""
-
-    sets = _amount("Sets: a number, or a range {low, high}.")
-    reps = _amount("Repetitions per set.")
-    hold_seconds = _amount("How long each repetition is held, in seconds.")
-    duration_seconds = _amount("How long the whole exercise lasts, in seconds (e.g. rolling 30-60 s).")
-    per_side = fields.Boolean(metadata={"description": "The figures are for each side."})
-    frequency = fields.Nested(FrequencySchema, metadata={"description": "How often."})
-    weeks = fields.Integer(metadata={"description": "For how many weeks."})
-    detail = fields.String(metadata={"description": "How to do it, in words (not a figure)."})
-    basis = fields.Dict(keys=fields.String(), values=fields.String(validate=validate.OneOf(
-        ("source", "clinic", "practitioner"))), metadata={
-        "description": "Where each figure came from, by field name: source | clinic | practitioner."})
-    citations = fields.List(fields.Nested(CitationSchema), metadata={
-        "description": "The passages of the sources that give the figures with basis 'source', verbatim."})
-
-
-class GuidanceSchema(_Open):
-    text = fields.String(required=True, metadata={"description": "A plain sentence for the patient."})
-    citations = _citations()
-
-
-class RecommendationSchema(_Open):
-    id = fields.String(required=True)
-    name = fields.String(required=True)
-    kind = fields.String(required=True, metadata={"description": "exercise | lifestyle | self_care | referral"})
-    tags = fields.List(fields.String(), required=True, metadata={"description": "What the safety policy reads."})
-    dose = fields.Nested(DoseSchema, required=True, metadata={
-        "description": "The dose its sources give; a figure they do not give is absent (never invented)."})
-    instructions = fields.String(required=True, metadata={"description": "One sentence: what it is."})
-    steps = fields.List(fields.String(), required=True, metadata={"description": "Numbered steps for the patient."})
-    progression = fields.Nested(GuidanceSchema, metadata={"description": "How to progress it, where a source says."})
-    stop_if = fields.Nested(GuidanceSchema, metadata={"description": "When to stop, where a source says."})
-    for_causes = fields.List(fields.String(), required=True)
-    reasons = fields.List(fields.Nested(ReasonSchema), required=True)
-    sources = fields.List(fields.String(), required=True)
-    citations = _citations()
-    intensity = fields.String()
-    for_triage = fields.String()
-    leads = fields.Boolean(required=True, metadata={"description": "The safety policy puts it first."})
-
-
-class WithheldSchema(_Open):
-    id = fields.String(required=True)
-    name = fields.String(required=True)
-    kind = fields.String(required=True)
-    reason = fields.String(required=True)
-    policy = fields.String(required=True, metadata={
-        "description": "The safety policy line that withheld it (avoid.<id>: an avoid item forbids it)."})
-
-
-class AvoidSchema(_Open):
-    id = fields.String(required=True)
-    name = fields.String(required=True)
-    why = fields.String(required=True)
-    reasons = fields.List(fields.Nested(ReasonSchema), required=True)
-    sources = fields.List(fields.String(), required=True)
-    citations = _citations()
-
-
-class SafetyQuestionSchema(_Open):
-    fact = fields.String(required=True)
-    question = fields.String(required=True)
-    could_raise_to = fields.String(required=True, metadata={"description": "The highest level its answer could reach."})
-
-
-class AppliedPolicySchema(_Open):
-    id = fields.String(required=True)
-    says = fields.String(required=True)
-    sources = fields.List(fields.String(), required=True)
-    holds_programme = fields.Boolean(required=True)
-
-
-class QuestionSchema(_Open):
-    fact = fields.String(required=True)
-    question = fields.String(required=True)
-    label = fields.String(required=True)
-    type = fields.String(required=True)
-    kind = fields.String(required=True, metadata={"description": "safety | diagnosis"})
-    why = fields.String(required=True)
-    score = fields.Float(required=True)
-
-
-class FindingSchema(_Open):
-    id = fields.String(required=True)
-    evidence = fields.List(fields.Nested(EvidenceSchema), required=True)
-
-
-class UsedRulesetSchema(_Open):
-    id = fields.String(required=True)
-    version = fields.String(required=True)
-    kind = fields.String(required=True)
-    plugin = fields.String(required=True)
-
-
-class ResultSchema(_Open):
-    triage = fields.Nested(TriageSchema, required=True)
-    causes = fields.List(fields.Nested(CauseSchema), required=True, metadata={"description": "Most likely first."})
-    recommendations = fields.List(fields.Nested(RecommendationSchema), required=True)
-    withheld = fields.List(fields.Nested(WithheldSchema), required=True)
-    avoid = fields.List(fields.Nested(AvoidSchema), required=True)
-    next_questions = fields.List(fields.Nested(QuestionSchema), required=True, metadata={"description": "Best first."})
-    open_safety_questions = fields.List(fields.Nested(SafetyQuestionSchema), required=True, metadata={
-        "description": "Every unanswered red-flag question whose answer could raise the triage."})
-    policy = fields.List(fields.Nested(AppliedPolicySchema), required=True, metadata={
-        "description": "The safety policy lines that held for this result."})
-    programme_on_hold = fields.Boolean(required=True, metadata={
-        "description": "The safety policy holds the home programme: no exercise, and causes give no fix."})
-    findings = fields.List(fields.Nested(FindingSchema), required=True)
-    facts = fields.Dict(keys=fields.String(), values=AnyValue(), required=True,
-                        metadata={"description": "The validated facts the result was computed from."})
-    rulesets = fields.List(fields.Nested(UsedRulesetSchema), required=True)
-    fired_rules = fields.List(fields.String(), required=True)
-    engine = fields.String(required=True)
-    disclaimer = fields.String(required=True)
-
-
 # ------------------------------------------------------------------ listings
 
 
-class FactInfoSchema(_Open):
+class FactInfoSchema(OpenSchema):
     name = fields.String(required=True)
     type = fields.String(required=True, metadata={"description": "bool | int | number | choice | choices | list"})
     label = fields.String(required=True)
@@ -255,11 +58,11 @@ class FactInfoSchema(_Open):
     ruleset = fields.String(required=True)
 
 
-class FactListSchema(_Open):
+class FactListSchema(OpenSchema):
     facts = fields.List(fields.Nested(FactInfoSchema), required=True)
 
 
-class CauseInfoSchema(_Open):
+class CauseInfoSchema(OpenSchema):
     id = fields.String(required=True)
     name = fields.String(required=True)
     why = fields.String(required=True, metadata={"description": "What the cause is, in plain language."})
@@ -270,11 +73,11 @@ class CauseInfoSchema(_Open):
     rules = fields.Integer(required=True)
 
 
-class CauseListSchema(_Open):
+class CauseListSchema(OpenSchema):
     causes = fields.List(fields.Nested(CauseInfoSchema), required=True)
 
 
-class SourceInfoSchema(_Open):
+class SourceInfoSchema(OpenSchema):
     id = fields.String(required=True, metadata={"description": "What citations name: a seed prefix (\"000\") or an id."})
     title = fields.String(required=True)
     publisher = fields.String(required=True)
@@ -286,11 +89,11 @@ class SourceInfoSchema(_Open):
     plugin = fields.String(required=True, metadata={"description": "The plugin it came from ('decision_core': built in)."})
 
 
-class SourceListSchema(_Open):
+class SourceListSchema(OpenSchema):
     sources = fields.List(fields.Nested(SourceInfoSchema), required=True)
 
 
-class FormatInfoSchema(_Open):
+class FormatInfoSchema(OpenSchema):
     name = fields.String(required=True)
     media_type = fields.String(required=True)
     extension = fields.String(required=True)
@@ -299,11 +102,11 @@ class FormatInfoSchema(_Open):
     plugin = fields.String(required=True)
 
 
-class FormatListSchema(_Open):
+class FormatListSchema(OpenSchema):
     formats = fields.List(fields.Nested(FormatInfoSchema), required=True)
 
 
-class RulesetInfoSchema(_Open):
+class RulesetInfoSchema(OpenSchema):
     id = fields.String(required=True)
     version = fields.String(required=True)
     kind = fields.String(required=True)
@@ -311,7 +114,7 @@ class RulesetInfoSchema(_Open):
     plugin = fields.String(required=True, metadata={"description": "The plugin it came from ('decision_core': built in)."})
 
 
-class PluginInfoSchema(_Open):
+class PluginInfoSchema(OpenSchema):
     name = fields.String(required=True)
     version = fields.String(allow_none=True, required=True)
     builtin = fields.Boolean(required=True)
@@ -322,7 +125,7 @@ class PluginInfoSchema(_Open):
     problems = fields.List(fields.Dict())
 
 
-class RulesetListSchema(_Open):
+class RulesetListSchema(OpenSchema):
     fingerprint = fields.String(required=True, metadata={"description": "Identifies exactly which ruleset versions are served."})
     engine = fields.String(required=True)
     rulesets = fields.List(fields.Nested(RulesetInfoSchema), required=True)
@@ -330,7 +133,7 @@ class RulesetListSchema(_Open):
     failed_plugins = fields.List(fields.Nested(PluginInfoSchema), required=True)
 
 
-class HealthSchema(_Open):
+class HealthSchema(OpenSchema):
     status = fields.String(required=True, validate=validate.OneOf(["ok", "degraded"]), metadata={
         "description": "ok, or degraded when plugins failed to load or a shared service is down (still 200)."})
     failed_plugins = fields.List(fields.String(), metadata={
@@ -366,153 +169,6 @@ def report_query_schema(format_names: list[str], required: bool = True, media_ty
             "application/fhir+json give the fhir format (a FHIR resource); otherwise a format name or a "
             "format's media type (text/html, application/pdf). With format, format wins.")})
     return type(name, (Schema,), members)()
-
-
-# ----------------------------------------------------------------- CDS Hooks
-
-
-class CodingSchema(_Open):
-    system = fields.String(validate=validate.Length(min=1))
-    code = fields.String(validate=validate.Length(min=1))
-    display = fields.String(validate=validate.Length(min=1))
-
-
-class CdsServiceSchema(_Open):
-    hook = fields.String(required=True)
-    id = fields.String(required=True)
-    title = fields.String(required=True)
-    description = fields.String(required=True)
-    prefetch = fields.Dict(keys=fields.String(), values=fields.String())
-    usageRequirements = fields.String()
-
-
-class DiscoverySchema(_Open):
-    services = fields.List(fields.Nested(CdsServiceSchema), required=True)
-
-
-class FhirAuthorizationSchema(Schema):
-    class Meta:
-        unknown = INCLUDE
-
-    access_token = fields.String(required=True)
-    token_type = fields.String(required=True)
-    expires_in = fields.Integer(required=True)
-    scope = fields.String(required=True)
-    subject = fields.String(required=True)
-
-
-# A URL by a pattern the OpenAPI document carries too: marshmallow's Url field validates more than
-# the document can say ("" was allowed by the document and refused by the server).
-HTTP_URL = r"^https?://[^\s/?#]+([/?#]\S*)?$"
-
-
-class CdsContextSchema(Schema):
-    """The hook context: any members (patientId, userId, encounterId...); ``extension`` is an object."""
-
-    class Meta:
-        unknown = INCLUDE
-
-    extension = fields.Dict(keys=fields.String(), metadata={
-        "description": "Facts may be given in extension['hamstring-decision-core.facts'] "
-                       "(an object of fact names to values)."})
-
-
-class CdsRequestSchema(Schema):
-    """A CDS Hooks service call. Unknown top-level members are ignored, as the spec allows."""
-
-    class Meta:
-        unknown = EXCLUDE
-
-    hook = fields.String(required=True, validate=validate.Length(min=1))
-    hookInstance = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    fhirServer = fields.String(validate=[validate.Length(min=1, max=2048), validate.Regexp(HTTP_URL)],
-                               metadata={"description": "The EHR's FHIR base URL (http or https)."})
-    fhirAuthorization = fields.Nested(FhirAuthorizationSchema, allow_none=True, metadata={
-        "description": "The bearer token for fhirServer; null is the same as absent (no token)."})
-    context = fields.Nested(CdsContextSchema, required=True, metadata={
-        "description": "Hook context (patientId, userId, encounterId). Facts may be given in "
-                       "context.extension['hamstring-decision-core.facts'] (an object of fact names to values)."})
-    prefetch = fields.Dict(keys=fields.String(), values=fields.Dict(allow_none=True), metadata={
-        "description": "FHIR resources or searchset Bundles, as requested by the service's prefetch templates."})
-    extension = fields.Dict()
-
-
-class SourceSchema(Schema):
-    label = fields.String(required=True)
-    url = fields.String()
-    topic = fields.Nested(CodingSchema)
-
-
-class LinkSchema(Schema):
-    label = fields.String(required=True)
-    url = fields.String(required=True)
-    type = fields.String(required=True, validate=validate.OneOf(["absolute", "smart"]))
-
-
-class ActionSchema(Schema):
-    type = fields.String(required=True, validate=validate.OneOf(["create", "update", "delete"]))
-    description = fields.String(required=True)
-    resource = fields.Dict()
-    resourceId = fields.String()
-
-
-class SuggestionSchema(Schema):
-    label = fields.String(required=True)
-    uuid = fields.String()
-    isRecommended = fields.Boolean()
-    actions = fields.List(fields.Nested(ActionSchema))
-
-
-class CardSchema(Schema):
-    uuid = fields.String()
-    summary = fields.String(required=True, validate=validate.Length(min=1, max=139))
-    detail = fields.String(metadata={"description": "GitHub-flavoured markdown."})
-    indicator = fields.String(required=True, validate=validate.OneOf(["info", "warning", "critical"]))
-    source = fields.Nested(SourceSchema, required=True)
-    suggestions = fields.List(fields.Nested(SuggestionSchema))
-    selectionBehavior = fields.String(validate=validate.OneOf(["at-most-one", "any"]))
-    links = fields.List(fields.Nested(LinkSchema))
-
-
-class CdsResponseSchema(Schema):
-    cards = fields.List(fields.Nested(CardSchema), required=True)
-
-
-class AcceptedSuggestionSchema(Schema):
-    class Meta:
-        unknown = INCLUDE
-
-    id = fields.String(required=True)
-
-
-class OverrideReasonSchema(Schema):
-    class Meta:
-        unknown = INCLUDE
-
-    reason = fields.Nested(CodingSchema)
-    userComment = fields.String()
-
-
-class FeedbackItemSchema(Schema):
-    class Meta:
-        unknown = INCLUDE
-
-    card = fields.String(required=True, validate=validate.Length(min=1))
-    outcome = fields.String(required=True, validate=validate.OneOf(["accepted", "overridden"]))
-    # The spec wants it for accepted outcomes; OpenAPI 3.0 cannot say "required when", so neither does the
-    # server (feedback is only counted): given, it names at least one suggestion.
-    acceptedSuggestions = fields.List(fields.Nested(AcceptedSuggestionSchema), validate=validate.Length(min=1),
-                                      metadata={"description": "The suggestions accepted (the spec asks for it "
-                                                               "with outcome 'accepted')."})
-    overrideReason = fields.Nested(OverrideReasonSchema)
-    outcomeTimestamp = fields.String(required=True, validate=validate.Length(min=1))
-
-
-class FeedbackSchema(Schema):
-    class Meta:
-        unknown = INCLUDE
-
-    feedback = fields.List(fields.Nested(FeedbackItemSchema), required=True, validate=validate.Length(min=1, max=100))
 
 
 # ----------------------------------------------------------------- report requests

@@ -25,7 +25,7 @@ from typing import Any
 import jwt
 from flask import Request
 
-from .errors import Problem
+from .errors import HttpProblem
 from .store import StateStore
 
 log = logging.getLogger("decision_core.adapters.http")
@@ -58,10 +58,10 @@ class ApiKeyAuth:
         challenge = {"WWW-Authenticate": 'Bearer realm="decision-core"'}
         presented = request.headers.get(API_KEY_HEADER) or _bearer(request)
         if not presented:
-            raise Problem(401, f"An API key is required: send it in the {API_KEY_HEADER} header "
+            raise HttpProblem(401, f"An API key is required: send it in the {API_KEY_HEADER} header "
                                "or as 'Authorization: Bearer <key>'.", headers=challenge)
         if not self.keys:
-            raise Problem(401, "This server has no API keys configured, so the REST API is closed "
+            raise HttpProblem(401, "This server has no API keys configured, so the REST API is closed "
                                "(set DECISION_CORE_API_KEYS).", headers=challenge)
         candidate = presented.encode()
         # compare with every key, in constant time, so timing tells nothing about which one nearly matched
@@ -69,7 +69,7 @@ class ApiKeyAuth:
         for key in self.keys:
             matched |= hmac.compare_digest(candidate, key)
         if not matched:
-            raise Problem(401, "The API key is not valid.", headers=challenge)
+            raise HttpProblem(401, "The API key is not valid.", headers=challenge)
 
 
 class JwksSource:
@@ -206,15 +206,15 @@ class CdsJwtAuth:
         if exp - iat > self.max_lifetime:
             raise self._fail("invalid_token", f"The JWT is valid for too long (at most {self.max_lifetime} s).")
         if not self.store.claim_jti(issuer, claims["jti"], float(exp) + self.leeway):
-            raise Problem(403, "This JWT was already used (its 'jti' was seen before); sign a fresh one per request.",
+            raise HttpProblem(403, "This JWT was already used (its 'jti' was seen before); sign a fresh one per request.",
                           kind="replayed-token", title="Replayed token")
         return claims
 
     @staticmethod
-    def _fail(error: str, detail: str) -> Problem:
+    def _fail(error: str, detail: str) -> HttpProblem:
         challenge = 'Bearer realm="cds-hooks"'
         if error != "missing":
             # header-safe: printable ASCII only, no quotes (the detail may quote a URL the client chose)
             description = _UNSAFE_IN_HEADER.sub("?", detail).replace('"', "'")[:200]
             challenge += f', error="{error}", error_description="{description}"'
-        return Problem(401, detail, headers={"WWW-Authenticate": challenge})
+        return HttpProblem(401, detail, headers={"WWW-Authenticate": challenge})

@@ -39,6 +39,7 @@ import uuid
 from datetime import timezone
 from typing import Any, Mapping
 
+from decision_core.wording import ruleset_ref
 
 from .fhir_codes import (CAUSE_SYSTEM, FACT_SYSTEM, FOR_CAUSE_EXTENSION, KIND_SYSTEM, RECOMMENDATION_SYSTEM,
                          RULESET_SYSTEM, TRIAGE_SYSTEM, Entries, level_fhir, prune, ref)
@@ -210,7 +211,7 @@ def build_bundle(result: Any, view: ReportView, options: Mapping[str, Any] | Non
         "moduleCodeableConcept": {
             "coding": [{"system": RULESET_SYSTEM, "code": r["id"], "version": str(r["version"]),
                         "display": f"{r['id']} {r['version']} ({r.get('kind', '')})"} for r in view.rulesets],
-            "text": "decision-core rulesets: " + ", ".join(f"{r['id']}@{r['version']}" for r in view.rulesets),
+            "text": "decision-core rulesets: " + ", ".join(ruleset_ref(r["id"], r["version"]) for r in view.rulesets),
         },
         "status": "data-requested" if view.next_questions else "success",
         "subject": subject,

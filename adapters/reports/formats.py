@@ -23,12 +23,11 @@ from typing import Any, Mapping
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from decision_core import markdown
+from decision_core.dose import Dose
 from decision_core.i18n import get_translator
 from decision_core.i18n_jinja import gettext_context, i18n_environment
-
 from decision_core.result import Result
-
-from decision_core.dose import Dose
 
 from .clinic import ClinicProfile, Patient
 from .levels import ShownLevels
@@ -44,21 +43,8 @@ class ReportOptionError(ValueError):
     """A report option has a value the format cannot use."""
 
 
-def _md_inline(value: Any) -> str:
-    """Markdown-safe inline text: no line breaks, and characters that would start markup escaped."""
-    text = " ".join(str(value).split())
-    # Underscores inside words (cause ids) never start emphasis, so they stay readable unescaped.
-    for ch in ("\\", "`", "*", "[", "]", "<"):
-        text = text.replace(ch, "\\" + ch)
-    return text
-
-
-def _md_cell(value: Any) -> str:
-    return _md_inline(value).replace("|", "\\|")
-
-
 def _wrap(value: Any, first: str = "  ", rest: str | None = None) -> str:
-    return textwrap.fill(" ".join(str(value).split()), width=TEXT_WIDTH, initial_indent=first,
+    return textwrap.fill(markdown.one_line(value), width=TEXT_WIDTH, initial_indent=first,
                          subsequent_indent=first if rest is None else rest, break_on_hyphens=False)
 
 
@@ -75,7 +61,8 @@ def _environment(autoescape: bool) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(md=_md_inline, cell=_md_cell, wrap=_wrap, zip=_zip)
+    # our own documents: the readable markdown escaper (decision_core.markdown says why there are two)
+    env.filters.update(md=markdown.inline, cell=markdown.cell, wrap=_wrap, zip=_zip)
     return env
 
 

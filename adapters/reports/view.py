@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
-from decision_core.dose import Dose, figure_texts
+from decision_core.dose import Dose, dose_text
 from decision_core.i18n import get_translator
 from decision_core.i18n_result import N_, translate_result
 from decision_core.result import Evidence as ResultEvidence
 from decision_core.result import Reason, Recommendation, Result
+from decision_core.wording import level_label, percent, yes_no
 
 from . import handout
 from .clinic import ClinicProfile, Patient
@@ -54,7 +55,7 @@ def humanise(identifier: str) -> str:
 
 def fact_value_text(value: Any) -> str:
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return yes_no(value)
     if isinstance(value, (list, tuple)):
         return ", ".join(fact_value_text(v) for v in value) if value else "none"
     if isinstance(value, float) and value.is_integer():
@@ -100,7 +101,7 @@ class CauseView:
 
     @property
     def confidence_text(self) -> str:
-        return f"{self.confidence_words} ({self.confidence:.0%})"
+        return f"{self.confidence_words} ({percent(self.confidence)})"
 
     @property
     def supporting(self) -> list[Evidence]:
@@ -222,7 +223,7 @@ class ReportView:
 
     @property
     def level_label(self) -> str:
-        return self.level.replace("_", " ").upper()
+        return level_label(self.level)
 
     @property
     def dose_gaps(self) -> bool:
@@ -268,7 +269,7 @@ def _item(rec: Recommendation, cause_names: dict[str, str], level_name: str, dos
         name=rec.name,
         kind=rec.kind,
         dose=dose,
-        dose_text=", ".join(figure_texts(dose, gettext).values()),
+        dose_text=dose_text(dose, gettext),
         slots=handout.dose_slots(dose, rec.kind, gettext),
         basis=handout.basis_text(dose, numbers, gettext),
         detail=_text(dose.detail),

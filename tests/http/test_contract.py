@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 from marshmallow import Schema, fields, validate
 
-from decision_core.adapters.http import schemas
+from decision_core.adapters.http import cds_schemas, schemas
 
 # validators apispec writes into the document (minLength/maxLength, minimum/maximum, enum, pattern)
 EXPRESSIBLE = (validate.Length, validate.Range, validate.OneOf, validate.Regexp)
@@ -21,7 +21,7 @@ def request_schemas(app) -> list[Schema]:
     from decision_core.intake import build_intake_schema
 
     state = app.extensions["decision_core"]
-    return [schemas.CdsRequestSchema(), schemas.FeedbackSchema(), schemas.ReportRequestSchema(),
+    return [cds_schemas.CdsRequestSchema(), cds_schemas.FeedbackSchema(), schemas.ReportRequestSchema(),
             build_intake_schema(state.backend.catalogue)]
 
 

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 from marshmallow import ValidationError
 
-from decision_core.adapters.http import schemas
+from decision_core.adapters.http import result_schemas, schemas
 from decision_core.adapters.reports.levels import ShownLevels
 from decision_core.plugin_manager import PluginInfo
 
@@ -23,7 +23,7 @@ def test_evaluation_is_the_core_result(client, mini_backend):
     assert response.mimetype == "application/json"
     assert response.json == mini_backend.evaluator.evaluate(GLUTES).to_dict()
     assert response.json["causes"][0]["id"] == "glutes_cause"
-    assert schemas.ResultSchema().validate(response.json) == {}
+    assert result_schemas.ResultSchema().validate(response.json) == {}
 
 
 def test_red_flag_wins_over_everything(client):
@@ -46,7 +46,7 @@ def test_the_installed_catalogue_over_http_equals_the_python_api(make_app, insta
         response = client.post("/v1/evaluations", json=case["facts"])
         assert response.status_code == 200, case["id"]
         assert response.json == installed_backend.evaluator.evaluate(case["facts"]).to_dict(), case["id"]
-        assert schemas.ResultSchema().validate(response.json) == {}
+        assert result_schemas.ResultSchema().validate(response.json) == {}
 
 
 @pytest.mark.parametrize("name", sorted(["shout", "json", "html", "markdown", "text", "pdf", "fhir"]))
@@ -240,5 +240,5 @@ def test_responses_carry_a_request_id(client):
 
 def test_result_schema_rejects_a_result_without_its_contract():
     with pytest.raises(ValidationError):
-        schemas.ResultSchema().load({"causes": []})
+        result_schemas.ResultSchema().load({"causes": []})
     assert shout(SimpleNamespace(triage=SimpleNamespace(level="urgent"), causes=[SimpleNamespace(id="x")])) == "URGENT X"
