@@ -254,7 +254,7 @@ def test_bad_ruleset_registrations(monkeypatch, case, call, message):
     monkeypatch.setenv("BADPATH_CASE", case)
     with fault("badpath"):
         assert_failed_alone("badpath", "plugin 'badpath', hook register_rulesets (",
-                            f"badpath/__init__.py:{line_of("badpath", call)}", message)
+                            f"badpath/__init__.py:{line_of('badpath', call)}", message)
 
 
 def test_an_invalid_registered_fact_names_the_fact_and_field():
