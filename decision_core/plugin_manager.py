@@ -30,8 +30,7 @@ from pathlib import Path
 
 import click
 
-from .catalogue import BUILTIN_ORIGIN, Catalogue, CatalogueBuilder, Problem, RulesetDocument, RulesetError, \
-    RulesetInfo
+from .catalogue import Catalogue, CatalogueBuilder, Problem, RulesetDocument, RulesetError
 from .compiler import CompiledRules
 from .i18n import catalogue_files
 from .plugin_loading import ENTRY_POINT_GROUP, PLUGINS_ENV, PluginError, PluginInfo, create_plugin_manager
@@ -220,7 +219,6 @@ def get_registry() -> Registry:
 
 
 __all__ = [
-    "BUILTIN_ORIGIN", "ENTRY_POINT_GROUP", "PLUGINS_ENV", "STRICT_ENV", "CLI_COMMANDS", "PluginError", "PluginInfo",
-    "OutputFormat", "Registry", "RulesetInfo", "Problem", "get_registry", "build_registry", "load_plugins",
-    "create_plugin_manager",
+    "ENTRY_POINT_GROUP", "PLUGINS_ENV", "STRICT_ENV", "CLI_COMMANDS", "PluginError", "PluginInfo", "OutputFormat",
+    "Registry", "get_registry", "build_registry", "load_plugins", "create_plugin_manager",
 ]

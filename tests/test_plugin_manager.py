@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 import decision_core
 from decision_core.app import DecisionCore, default_core
-from decision_core.catalogue import BUILTIN_ORIGIN
+from decision_core.catalogue import BUILTIN_ORIGIN, CatalogueBuilder
 from decision_core.cli import main as cli
 from decision_core.intake import InvalidFacts
 from decision_core.plugin_manager import PluginError
@@ -92,6 +92,16 @@ def test_the_evaluators_share_the_registry_s_compiled_rules():
     core = DecisionCore.load()
     assert core.evaluator("plain").compiled is core.registry.compiled is core.evaluator("durable").compiled
     assert core.evaluator("plain") is core.evaluator("plain")
+
+
+def test_the_catalogue_is_built_once_unless_a_plugin_breaks_it(monkeypatch):
+    builds = []
+    monkeypatch.setattr(CatalogueBuilder, "build", lambda self, _build=CatalogueBuilder.build: builds.append(1) or _build(self))
+    with installed("good"), installed("facty"):
+        DecisionCore.load()
+        assert len(builds) == 1
+        with installed("usurper"):  # breaks it: then plugin by plugin, to name it
+            assert DecisionCore.load().plugin("usurper").status == "failed" and len(builds) > 2
 
 
 def test_an_installed_plugin_adds_its_cause_to_evaluations():
