@@ -60,7 +60,7 @@ from .scenario_files import SCENARIO_SUFFIXES, Scenario, ScenarioFileError, load
 ENGINE_OPTION = "--decision-core-engine"
 
 
-# ------------------------------------------------- installing without pip
+# ------------------------------------------------------------ random facts
 
 
 def random_facts(catalogue, rng, *, known: float = 0.5, red_flag_known: float | None = None,
@@ -90,6 +90,9 @@ def random_facts(catalogue, rng, *, known: float = 0.5, red_flag_known: float | 
             pool = sorted(asked | set(words))
             facts[name] = sorted(rng.sample(pool, rng.randint(0, min(3, len(pool)))))
     return facts
+
+
+# ------------------------------------------------- installing without pip
 
 
 def fake_distribution(directory: Path | str, name: str, target: str | None = None, *,
