@@ -1,42 +1,33 @@
 """Decision support for hamstring tightness: facts in, an explained decision out.
 
 Importing this package has no side effects: rulesets and plugins load on the
-first evaluation.
+first evaluation. :class:`decision_core.app.DecisionCore` is one installation
+(registry and evaluators) to create and pass on; :func:`evaluate` and
+:func:`get_evaluator` use the process default.
 """
 from __future__ import annotations
 
-import threading
+import warnings
 from typing import Any
 
 __version__ = "0.1.0"
 
-_evaluators: dict[str, Any] = {}
-_lock = threading.Lock()
-
 
 def get_evaluator(engine: str | None = None):
-    """The shared evaluator for the installed catalogue (built once per engine)."""
-    from .engines import engine_name
-    from .evaluator import Evaluator
-    from .plugin_manager import get_registry
+    """The process default's evaluator for the installed catalogue (built once per engine)."""
+    from .app import default_core
 
-    name = engine_name(engine)
-    ev = _evaluators.get(name)
-    if ev is None:
-        with _lock:
-            ev = _evaluators.get(name)
-            if ev is None:
-                ev = _evaluators[name] = Evaluator(get_registry().catalogue, name)
-    return ev
+    return default_core().evaluator(engine)
 
 
 def reset() -> None:
-    """Forget loaded plugins and evaluators (after installing a plugin, in tests)."""
-    from .plugin_manager import reset_registry
+    """Deprecated: ``decision_core.app.set_default_core(None)``. Forgets the process default, so
+    that the next evaluation loads the plugins afresh (after installing one into a running process)."""
+    from .app import set_default_core
 
-    with _lock:
-        _evaluators.clear()
-    reset_registry()
+    warnings.warn("decision_core.reset() is deprecated; use decision_core.app.set_default_core(None), "
+                  "or build a decision_core.app.DecisionCore", DeprecationWarning, stacklevel=2)
+    set_default_core(None)
 
 
 def evaluate(facts: Any, *, engine: str | None = None):
@@ -56,7 +47,11 @@ def __getattr__(name: str):
         from .intake import InvalidFacts
 
         return InvalidFacts
+    if name == "DecisionCore":
+        from .app import DecisionCore
+
+        return DecisionCore
     raise AttributeError(name)
 
 
-__all__ = ["evaluate", "get_evaluator", "reset", "Result", "InvalidFacts", "__version__"]
+__all__ = ["evaluate", "get_evaluator", "reset", "DecisionCore", "Result", "InvalidFacts", "__version__"]

@@ -17,16 +17,26 @@ log = logging.getLogger("decision_core.cli")
 PROGRESS_MIN_LINES = 500
 
 
+def current_core():
+    """The installation a command works on: the one the caller passed (``main(obj=core)``, as
+    tests do), else the process default. A plugin failure that stops start-up is a usage error."""
+    from .app import DecisionCore, default_core
+    from .plugin_manager import PluginError
+
+    ctx = click.get_current_context(silent=True)
+    given = ctx.find_object(DecisionCore) if ctx is not None else None
+    try:
+        return given or default_core()
+    except PluginError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 class _PluginGroup(click.Group):
-    """Adds plugin commands on demand, so ``--help`` and unknown names stay cheap and safe."""
+    """Adds plugin commands on demand, so ``--help`` and unknown names stay cheap and safe.
+    A plugin cannot take one of the group's own names (plugin_manager.CLI_COMMANDS lists them)."""
 
     def _plugin_commands(self) -> dict[str, click.Command]:
-        from .plugin_manager import PluginError, get_registry
-
-        try:
-            return {name: cmd for name, (cmd, _plugin) in get_registry().commands.items()}
-        except PluginError as exc:
-            raise click.ClickException(str(exc)) from exc
+        return {name: cmd for name, (cmd, _plugin) in current_core().commands.items()}
 
     def list_commands(self, ctx):
         return sorted(set(super().list_commands(ctx)) | set(self._plugin_commands()))
@@ -54,12 +64,9 @@ def _read_json(stream: IO[str], name: str) -> Any:
 
 
 def _evaluator(engine: str | None):
-    from . import get_evaluator
-    from .plugin_manager import PluginError
-
     try:
-        return get_evaluator(engine)
-    except (PluginError, ValueError) as exc:
+        return current_core().evaluator(engine)
+    except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
 
 
@@ -149,12 +156,7 @@ def _ticking(lines, bar):
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON.")
 def causes(as_json: bool) -> None:
     """List the catalogue: every cause with its sources and ruleset."""
-    from .plugin_manager import PluginError, get_registry
-
-    try:
-        cat = get_registry().catalogue
-    except PluginError as exc:
-        raise click.ClickException(str(exc)) from exc
+    cat = current_core().catalogue
     rows = [{"id": c.id, "name": c.name, "sources": list(c.sources), "ruleset": c.ruleset,
              "rules": sum(1 for r in cat.rules if r.then.kind == "cause" and r.then.target == c.id),
              "why": c.why} for c in cat.causes.values()]
@@ -171,12 +173,7 @@ def causes(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON.")
 def sources(as_json: bool) -> None:
     """List the source registry: every source a rule or item may cite, and who registered it."""
-    from .plugin_manager import PluginError, get_registry
-
-    try:
-        registry = get_registry().catalogue.sources
-    except PluginError as exc:
-        raise click.ClickException(str(exc)) from exc
+    registry = current_core().catalogue.sources
     rows = [s.to_dict() for s in registry.values()]
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))

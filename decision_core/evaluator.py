@@ -22,10 +22,11 @@ class Evaluator:
     """Evaluates facts against one catalogue with one engine. Thread-safe: it
     holds no per-evaluation state (the durable engine serialises its sessions)."""
 
-    def __init__(self, catalogue: Catalogue, engine: str | None = None):
+    def __init__(self, catalogue: Catalogue, engine: str | None = None, compiled: CompiledRules | None = None):
+        """``compiled``: the catalogue's rules, already compiled (the registry's), to share."""
         self.catalogue = catalogue
         self.intake = Intake(catalogue)
-        self.compiled = CompiledRules(catalogue)
+        self.compiled = compiled if compiled is not None and compiled.catalogue is catalogue else CompiledRules(catalogue)
         self.engine: Engine = create_engine(self.compiled, engine)
         self.planner = QuestionPlanner(self.compiled)
         self.policy = SafetyPolicy(self.compiled)

@@ -28,12 +28,12 @@ YES_NO = N_("y / n")
 
 
 def _setup(lang: str | None, engine: str | None):
-    from . import get_evaluator
+    from .cli import current_core
     from .i18n import UnknownLanguage, get_translator
     from .plugin_manager import PluginError
 
     try:
-        return get_evaluator(engine), get_translator(lang)
+        return current_core().evaluator(engine), get_translator(lang)
     except (PluginError, UnknownLanguage, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
 

@@ -32,9 +32,9 @@ def plugins_command(as_json: bool, check: bool) -> None:
     DECISION_CORE_PLUGINS limits which installed plugins load; the others are
     shown as disabled. A failed plugin is shown with its error.
     """
-    from .plugin_manager import get_registry
+    from .cli import current_core
 
-    infos = get_registry().plugins
+    infos = current_core().plugins
     if as_json:
         click.echo(json.dumps([i.to_dict() for i in infos], indent=2, ensure_ascii=False))
     else:

@@ -158,6 +158,22 @@ def test_causes_lists_the_catalogue(runner, builtin_catalogue):
     assert glutes["sources"] and glutes["why"]
 
 
+def test_the_plugin_core_knows_the_command_line_s_own_commands():
+    # plugin_manager refuses a plugin command named like one of these without importing the CLI
+    from decision_core.plugin_manager import CLI_COMMANDS
+
+    assert set(main.commands) == CLI_COMMANDS
+
+
+def test_a_command_works_on_the_installation_it_is_given(runner):
+    from decision_core.app import DecisionCore
+
+    core = DecisionCore.load()
+    done = runner.invoke(main, ["evaluate", "--json", "--engine", "plain", "-"], input=json.dumps(SPRINTER), obj=core)
+    assert done.exit_code == 0 and json.loads(done.output) == json.loads(json.dumps(
+        core.evaluator("plain").evaluate(SPRINTER).to_dict()))
+
+
 # ------------------------------------------------------------------- installed
 
 

@@ -14,7 +14,7 @@ import pytest
 from decision_core.catalogue import load_catalogue
 from decision_core.compiler import MAX_TESTS_PER_RULESET_NODE
 from decision_core.evaluator import Evaluator
-from decision_core.plugin_manager import get_registry
+from decision_core.app import DecisionCore
 from decision_core.testing import installed_plugin, random_facts
 
 from catalogue_support import mini_with_many_thresholds
@@ -35,10 +35,10 @@ def ten_times(tmp_path_factory, builtin_catalogue):
     out = tmp_path_factory.mktemp("synthetic")
     _generator().write_scaled_plugin(out, 10)
     with installed_plugin("synthetic_growth", source_dir=out):
-        registry = get_registry()
-        info = registry.plugin("synthetic_growth")
+        core = DecisionCore.load()
+        info = core.plugin("synthetic_growth")
         assert info is not None and info.status == "ok", info
-        catalogue = registry.catalogue
+        catalogue = core.catalogue
     return catalogue
 
 

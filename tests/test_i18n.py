@@ -15,6 +15,7 @@ from babel.messages.pofile import read_po, write_po
 from click.testing import CliRunner
 
 import decision_core
+from decision_core.app import DecisionCore, default_core, fresh_default_core
 from decision_core import i18n
 from decision_core import result as result_module
 from decision_core.catalogue import builtin_rulesets_dir
@@ -66,9 +67,8 @@ def strip_texts(value, key=None):
 @pytest.fixture(autouse=True)
 def clean(monkeypatch):
     monkeypatch.delenv("DECISION_CORE_PLUGINS", raising=False)
-    decision_core.reset()
-    yield
-    decision_core.reset()
+    with fresh_default_core():  # the process default, loaded under this test's environment
+        yield
 
 
 # ------------------------------------------------------------------ results
@@ -272,7 +272,7 @@ def test_a_plugin_brings_its_own_translations():
     facts = {"quads_stronger_than_hamstrings": True, "strength_training_focus": "quads",
              "hamstring_strength_tested_weak": True}
     with installed_plugin("hamstring_strength_deficit", source_dir=PLUGIN):
-        info = decision_core.plugin_manager.get_registry().plugin("hamstring_strength_deficit")
+        info = default_core().plugin("hamstring_strength_deficit")  # what evaluate and get_translator use
         assert info.registered["translations"] == ["es"]
         result = decision_core.evaluate(facts, engine="plain")
         spanish = translate_result(result, get_translator("es"))
@@ -293,7 +293,7 @@ def test_a_plugin_registering_a_missing_locale_folder_fails_clearly(tmp_path):
         "@hookimpl\ndef register_translations(register):\n    register(Path(__file__).parent / 'locale')\n",
         encoding="utf-8")
     with installed_plugin("bad_locale", source_dir=tmp_path):
-        info = decision_core.plugin_manager.get_registry().plugin("bad_locale")
+        info = DecisionCore.load().plugin("bad_locale")
         assert info.status == "failed" and "is not a folder" in info.error and "register_translations" in info.error
 
 

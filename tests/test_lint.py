@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import decision_core
+from decision_core.app import fresh_default_core
 from decision_core.catalogue import Fact, ruleset_files
 from decision_core.cli import main as cli
 from decision_core.compiler import MAX_TESTS_PER_RULESET_NODE
@@ -31,9 +32,8 @@ PLUGIN_RULESETS = REPO / "plugins" / "hamstring-strength-deficit" / "hamstring_s
 def only_builtins(monkeypatch):
     # Lint against the built-ins alone, whatever else is installed.
     monkeypatch.setenv("DECISION_CORE_PLUGINS", "")
-    decision_core.reset()
-    yield
-    decision_core.reset()  # the registry was built under this test's environment
+    with fresh_default_core():  # the process default, loaded under this test's environment
+        yield
 
 
 def write(folder: Path, name: str, text: str) -> Path:

@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 import decision_core
+from decision_core.app import fresh_default_core
 from decision_core.catalogue import RulesetError, builtin_rulesets_dir, load_catalogue
 from decision_core.cli import main as cli
 from decision_core.lint import lint_installed, lint_paths
@@ -31,9 +32,8 @@ PLUGIN_RULESETS = REPO / "plugins" / "hamstring-strength-deficit" / "hamstring_s
 @pytest.fixture(autouse=True)
 def only_builtins(monkeypatch):
     monkeypatch.setenv("DECISION_CORE_PLUGINS", "")
-    decision_core.reset()
-    yield
-    decision_core.reset()
+    with fresh_default_core():  # the process default, loaded under this test's environment
+        yield
 
 
 def write(folder: Path, name: str, text: str) -> Path:

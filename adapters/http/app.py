@@ -12,6 +12,8 @@ from typing import Any, Mapping
 from flask import Flask, current_app, g, request
 from marshmallow import Schema
 
+from decision_core.app import DecisionCore
+
 from .backend import Backend
 from .config import DEVELOPMENT, load_config
 from .errors import log_exception_safely, loggable_path, register_error_handlers
@@ -93,17 +95,19 @@ def _clinic_profile(cfg: Mapping[str, Any]):
         raise ConfigError(f"invalid configuration:\n  CLINIC_PROFILE: {exc}") from None
 
 
-def create_app(config: Mapping[str, Any] | None = None, *, backend: Backend | None = None) -> Flask:
+def create_app(config: Mapping[str, Any] | None = None, *, backend: Backend | None = None,
+               core: DecisionCore | None = None) -> Flask:
     """Build the HTTP application.
 
     ``config``: keys as in :mod:`decision_core.adapters.http.config` (they override
-    the file and the environment). ``backend``: what to serve; by default the
-    installed catalogue (or ``CATALOGUE_DIRS``), loaded now, before any request.
+    the file and the environment). ``backend``: what to serve; by default ``core``'s
+    catalogue (an installation, :class:`decision_core.app.DecisionCore`; default: the
+    process default), or ``CATALOGUE_DIRS``, loaded now, before any request.
     """
     cfg = load_config(config)
     if backend is None:
-        backend = (Backend.from_directories(cfg["CATALOGUE_DIRS"], cfg["ENGINE"]) if cfg["CATALOGUE_DIRS"]
-                   else Backend.from_registry(cfg["ENGINE"]))
+        backend = (Backend.from_directories(cfg["CATALOGUE_DIRS"], cfg["ENGINE"], core=core) if cfg["CATALOGUE_DIRS"]
+                   else Backend.from_registry(cfg["ENGINE"], core))
     # Warm up: the engine's rules are loaded and one evaluation has run before the first request.
     backend.evaluator.evaluate({})
 

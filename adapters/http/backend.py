@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from decision_core.app import DecisionCore, default_core
 from decision_core.catalogue import Catalogue, load_catalogue
 from decision_core.evaluator import Evaluator
 from decision_core.plugin_manager import OutputFormat, PluginInfo
@@ -23,26 +24,24 @@ class Backend:
     plugins: list[PluginInfo] = field(default_factory=list)
 
     @classmethod
-    def from_registry(cls, engine: str | None = None) -> "Backend":
-        """The installed catalogue: built-in rulesets and every loaded plugin (the default)."""
-        import decision_core
-        from decision_core.plugin_manager import get_registry
-
-        registry = get_registry()
-        return cls(registry.catalogue, decision_core.get_evaluator(engine), dict(registry.formats), list(registry.plugins))
+    def from_registry(cls, engine: str | None = None, core: DecisionCore | None = None) -> "Backend":
+        """An installation's catalogue: built-in rulesets and every loaded plugin (default: the
+        process default installation)."""
+        core = core or default_core()
+        return cls(core.catalogue, core.evaluator(engine), dict(core.formats), list(core.plugins))
 
     @classmethod
     def from_directories(cls, directories: Iterable[str], engine: str | None = None,
-                         formats: dict[str, OutputFormat] | None = None) -> "Backend":
-        """Exactly the ruleset folders given (origin 'local'); output formats from the plugins when they load."""
+                         formats: dict[str, OutputFormat] | None = None,
+                         core: DecisionCore | None = None) -> "Backend":
+        """Exactly the ruleset folders given (origin 'local'); output formats from the plugins when they
+        load (``core``'s, default: the process default installation's)."""
         catalogue = load_catalogue([(d, LOCAL_ORIGIN) for d in directories])
         plugins: list[PluginInfo] = []
         if formats is None:
             formats = {}
             try:
-                from decision_core.plugin_manager import get_registry
-
-                registry = get_registry()
+                registry = (core or default_core()).registry
                 formats, plugins = dict(registry.formats), list(registry.plugins)
             except Exception as exc:  # the local catalogue still serves; reports need the formats
                 log.warning("serving local rulesets without output formats: the plugins did not load (%s)",

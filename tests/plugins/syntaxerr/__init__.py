@@ -1,0 +1,5 @@
+"""Not valid Python, on purpose: loading it names this file and line."""
+
+
+def broken(:
+    pass
