@@ -48,7 +48,7 @@ from .catalogue import (
 from .lint_doses import dose_conflicts
 from .lint_issues import ERROR, LINTED, WARNING, Issue, LintReport, unique_sorted
 from .lint_limits import engine_limit_issues
-from .lint_reach import Semantics, benefit_of_doubt, satisfiable as _satisfiable  # noqa: F401  (tests read it)
+from .lint_reach import Semantics, benefit_of_doubt
 from .lint_sources import citation_issues, load_source_texts, registry_of
 from .lint_translations import locale_dirs_near, translation_issues
 
