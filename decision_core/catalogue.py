@@ -33,7 +33,7 @@ from .catalogue_model import (  # noqa: F401  (re-exported: the catalogue's publ
     RulesetError,
     RulesetInfo,
 )
-from .catalogue_build import CatalogueBuilder, LenientBuild  # noqa: F401  (re-exported)
+from .catalogue_build import CatalogueBuilder
 from .citations import source_ids
 from .conditions import Condition, Conclusion
 from .ruleset_schema import (

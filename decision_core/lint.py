@@ -52,7 +52,7 @@ from .lint_reach import Semantics, benefit_of_doubt
 from .lint_sources import citation_issues, load_source_texts, registry_of
 from .lint_translations import locale_dirs_near, translation_issues
 
-# Problem codes lint reports under another code, in its own words.
+# Problems lint words for ruleset authors: (its code, its message) instead of the loader's.
 _WORDED = {
     "no_sources": ("missing_sources", "no sources: every rule and item cites at least one seed article "
                                       "(e.g. [\"001\"])"),
