@@ -25,11 +25,21 @@ class RulesetError(Exception):
 
 @dataclass(frozen=True)
 class Problem:
+    """One problem of a ruleset file or of the catalogue they make.
+
+    ``rule`` says where in the file (a rule id, ``item x``, ``fact x``...), ``message`` what is wrong, in
+    the words users see. ``code`` is what kind of problem it is (lint reports it), and ``kind``/``key``
+    name the thing it is about, so that a lenient build can leave that thing out (``("rule", id)``,
+    ``("item", id)``, ``("fact", name)``, ``("cause", id)``, ``("source", id)``, ``("ruleset", id)``...)."""
+
     file: str
     rule: str | None
     field: str | None
     message: str
     origin: str | None = None
+    code: str = "invalid_ruleset"
+    kind: str | None = None
+    key: str | None = None
 
     def __str__(self) -> str:
         where = self.file
@@ -56,6 +66,7 @@ class Rule:
     weight: float | None = None
     strength: str | None = None
     citations: tuple[Citation, ...] = ()
+    generated_from: str | None = None  # the item whose for_causes shorthand made this rule
 
     @property
     def stratum(self) -> int:

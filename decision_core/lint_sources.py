@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Iterable
 
 from .catalogue import RulesetDocument
+from .lint_issues import ERROR, Issue
 from .sources import Source, cited
 
 log = logging.getLogger(__name__)
 
-ERROR = "error"
 SOURCE_TEXT = re.compile(r"^(\d{3})_.*\.txt$")
 QUOTE_SHOWN = 80  # characters of a quote repeated in a message
 
@@ -77,8 +77,6 @@ def load_source_texts(directory: Path | str) -> dict[str, SourceText]:
 def citation_issues(docs: Iterable[RulesetDocument], registry: dict[str, Source],
                     texts: dict[str, SourceText] | None, stats: dict) -> list:
     """Issues of the citations in ``docs``: missing quotes, and (with texts) quotes not in their source."""
-    from .lint import Issue
-
     issues: list = []
     checked = cited_count = 0
     missing_text: set[tuple[str, str]] = set()

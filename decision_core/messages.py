@@ -23,8 +23,8 @@ def walk(messages: Any, path: Path = ()) -> Iterator[tuple[Path, str]]:
     elif isinstance(messages, (list, tuple)):
         for message in messages:
             yield from walk(message, path)
-    else:
-        yield path, str(messages)
+    else:  # a str subclass is kept as it is: it may carry a problem code (ruleset_fields.CodedMessage)
+        yield path, messages if isinstance(messages, str) else str(messages)
 
 
 def dotted(path: Path) -> str:

@@ -5,32 +5,27 @@ duplicate ids) are made by :mod:`decision_core.catalogue` once all are loaded.
 """
 from __future__ import annotations
 
-from marshmallow import (
-    RAISE,
-    Schema,
-    ValidationError,
-    fields,
-    post_load,
-    pre_load,
-    validate,
-    validates_schema,
-)
+from marshmallow import ValidationError, fields, post_load, pre_load, validate, validates_schema
 
 from .catalogue_model import Note
-from .citations import Citation
-from .dose import FIGURES as DOSE_FIGURES, Dose, DoseError, amount as dose_amount, frequency as dose_frequency
-from .conditions import ConditionSyntaxError, parse_condition, parse_conclusion
+from .dose import FIGURES as DOSE_FIGURES, Dose
 from .messages import dotted, walk
+from .ruleset_fields import (  # noqa: F401  (ID, SOURCE, TEXT... are read from here too)
+    ID,
+    RULE_ID,
+    SOURCE,
+    TEXT,
+    VERSION,
+    AmountField,
+    CitationField,
+    ConclusionField,
+    ConditionField,
+    FrequencyField,
+    SourcesField,
+    Strict,
+    field_problems,
+)
 
-ID = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="must be lower_snake_case (letters, digits, _)")
-RULE_ID = validate.Regexp(
-    r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", error="must be dotted lower_snake_case, e.g. cause.short_name"
-)
-SOURCE = validate.Regexp(
-    r"^([0-9]{3}|[a-z][a-z0-9_]*)$",
-    error="must be a source id: a three-digit seed prefix such as \"000\", or a registered id such as policy",
-)
-VERSION = validate.Regexp(r"^\d+\.\d+\.\d+$", error="must be a version such as 1.0.0")
 RULESET_KINDS = ("facts", "cause", "triage", "recommendations", "avoid", "policy", "sources")
 FACT_TYPES = ("bool", "int", "number", "choice", "choices", "list")
 # conditions a question's enable_when may use: the ones FHIR's Questionnaire.item.enableWhen can say
@@ -38,63 +33,16 @@ ENABLE_WHEN_OPS = ("is_true", "is_false", "eq", "ne", "includes", "gte", "gt", "
 REC_KINDS = ("exercise", "lifestyle", "self_care", "referral")
 INTENSITIES = ("gentle", "moderate", "vigorous")
 STRENGTH_WEIGHTS = {"strong": 3.0, "supporting": 1.0, "against": -2.0}
-# Patient-facing text is declared here, once, as field metadata: ``metadata=TEXT`` marks a field (a string or
-# a list of strings) translated through the gettext catalogues (decision_core.i18n, whose extractor reads it).
-# Everything else -- ids, conditions, tags, numbers, citations and their verbatim quotes -- is never translated.
-TEXT = {"translate": True}
 
 
-class CitationField(fields.Field):
-    """One citation: a source id (``"policy"``), or ``{source: "000", quote: "a few verbatim words"}``."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, str):
-            source, quote = value, None
-        elif isinstance(value, dict) and set(value) <= {"source", "quote"} and "source" in value:
-            source, quote = value["source"], value.get("quote")
-            if not isinstance(source, str):
-                raise ValidationError("source must be a string such as \"000\"")
-            if quote is not None and (not isinstance(quote, str) or not 3 <= len(quote.strip()) <= 400):
-                raise ValidationError("quote must be a short verbatim passage (3 to 400 characters)")
-        else:
-            raise ValidationError('a citation is a source id or {source: "000", quote: "verbatim words"}')
-        SOURCE(source)
-        return Citation(source, quote.strip() if quote else None)
-
-
-def _sources(**kw):
-    return fields.List(CitationField(), validate=validate.Length(min=1), **kw)
-
-
-class _Strict(Schema):
-    class Meta:
-        unknown = RAISE
-
-
-class Condition(fields.Field):
-    def _deserialize(self, value, attr, data, **kwargs):
-        try:
-            return parse_condition(value)
-        except ConditionSyntaxError as exc:
-            raise ValidationError(str(exc)) from exc
-
-
-class Conclusion(fields.Field):
-    def _deserialize(self, value, attr, data, **kwargs):
-        try:
-            return parse_conclusion(value)
-        except ConditionSyntaxError as exc:
-            raise ValidationError(str(exc)) from exc
-
-
-class RuleSchema(_Strict):
+class RuleSchema(Strict):
     id = fields.String(required=True, validate=RULE_ID)
-    when = fields.List(Condition(), required=True, validate=validate.Length(min=1, max=16))
-    then = Conclusion(required=True)
+    when = fields.List(ConditionField(), required=True, validate=validate.Length(min=1, max=16))
+    then = ConclusionField(required=True)
     strength = fields.String(validate=validate.OneOf(tuple(STRENGTH_WEIGHTS)))
     weight = fields.Float(validate=validate.Range(min=-10, max=10))
     because = fields.String(required=True, validate=validate.Length(min=3, max=600), metadata=TEXT)
-    sources = _sources(required=True)
+    sources = SourcesField(required=True)
 
     @validates_schema
     def _strength_for_causes(self, data, **kwargs):
@@ -107,7 +55,7 @@ class RuleSchema(_Strict):
             raise ValidationError("only cause rules carry a strength or weight", "strength")
 
 
-class FactSchema(_Strict):
+class FactSchema(Strict):
     name = fields.String(required=True, validate=ID)
     type = fields.String(required=True, validate=validate.OneOf(FACT_TYPES))
     label = fields.String(required=True, metadata=TEXT)
@@ -125,7 +73,7 @@ class FactSchema(_Strict):
     # answers that make it worth asking (conditions on other facts, all of them; unknown means not yet),
     # and what each listed value says to the patient
     group = fields.String(validate=ID)
-    enable_when = fields.List(Condition(), validate=validate.Length(min=1, max=4), load_default=list)
+    enable_when = fields.List(ConditionField(), validate=validate.Length(min=1, max=4), load_default=list)
     value_labels = fields.Dict(keys=fields.String(validate=ID), values=fields.String(validate=validate.Length(min=1)),
                                metadata=TEXT)
 
@@ -155,21 +103,21 @@ class FactSchema(_Strict):
                 raise ValidationError(f"'{cond.text}': a fact cannot wait on its own answer", "enable_when")
 
 
-class GroupSchema(_Strict):
+class GroupSchema(Strict):
     """A group of the intake form (facts rulesets): its id, the heading the patient sees, in form order."""
 
     id = fields.String(required=True, validate=ID)
     title = fields.String(required=True, validate=validate.Length(min=1, max=80), metadata=TEXT)
 
 
-class CauseEntrySchema(_Strict):
+class CauseEntrySchema(Strict):
     id = fields.String(required=True, validate=ID)
     name = fields.String(required=True, metadata=TEXT)
     # why: what the cause is (always shown); fix: what helps (shown only where the programme is)
     why = fields.String(metadata=TEXT)
     fix = fields.String(metadata=TEXT)
     explanation = fields.String(metadata=TEXT)  # older name of `why`
-    sources = _sources(required=True)
+    sources = SourcesField(required=True)
     threshold = fields.Float(load_default=3.0, validate=validate.Range(min=0.5, max=30))
 
     @validates_schema
@@ -178,7 +126,7 @@ class CauseEntrySchema(_Strict):
             raise ValidationError("a cause needs a 'why': what it is, in plain language", "why")
 
 
-class SafetyNetSchema(_Strict):
+class SafetyNetSchema(Strict):
     says = fields.String(required=True, validate=validate.Length(min=1), metadata=TEXT)
     # who to call: the clinic (its phone) or the emergency services (the clinic's emergency number)
     contact = fields.String(required=True, validate=validate.OneOf(("clinic", "emergency")))
@@ -187,14 +135,14 @@ class SafetyNetSchema(_Strict):
 COLOUR = fields.String(validate=validate.Regexp(r"^#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?$", error="must be a #rgb or #rrggbb colour"))
 
 
-class LevelColoursSchema(_Strict):
+class LevelColoursSchema(Strict):
     background = COLOUR
     border = COLOUR
     text = COLOUR  # the whole box's text, where the background needs it (white on a dark red)
     label = COLOUR  # the level's name only
 
 
-class PresentationSchema(_Strict):
+class PresentationSchema(Strict):
     """How adapters show a level: they read these and name no level."""
 
     acute = fields.Boolean(required=True)  # act now: the card's referral says "now", reports draw it heavier
@@ -208,7 +156,7 @@ class PresentationSchema(_Strict):
     colours = fields.Nested(LevelColoursSchema, required=True)
 
 
-class LevelSchema(_Strict):
+class LevelSchema(Strict):
     id = fields.String(required=True, validate=ID)
     name = fields.String(required=True, metadata=TEXT)
     advice = fields.String(required=True, metadata=TEXT)
@@ -224,16 +172,16 @@ class LevelSchema(_Strict):
 TAG = fields.String(validate=ID)
 
 
-class PolicyLineSchema(_Strict):
+class PolicyLineSchema(Strict):
     id = fields.String(required=True, validate=RULE_ID)
-    when = fields.List(Condition(), required=True, validate=validate.Length(min=1, max=16))
+    when = fields.List(ConditionField(), required=True, validate=validate.Length(min=1, max=16))
     withhold = fields.List(TAG, load_default=list)  # items with any of these tags
     allow_only = fields.List(TAG, load_default=list)  # items with none of these tags are withheld
     max_intensity = fields.String(validate=validate.OneOf(INTENSITIES))  # exercises above it are withheld
     lead_with = fields.List(TAG, load_default=list)  # items with these tags come first, in this order
     hold_programme = fields.Boolean(load_default=False)  # the home programme and each cause's fix are on hold
     says = fields.String(required=True, validate=validate.Length(min=3, max=600), metadata=TEXT)
-    sources = _sources(required=True)
+    sources = SourcesField(required=True)
 
     @validates_schema
     def _does_something(self, data, **kwargs):
@@ -242,30 +190,10 @@ class PolicyLineSchema(_Strict):
             raise ValidationError("a policy line must withhold, allow_only, max_intensity, lead_with or hold_programme", "withhold")
 
 
-class AmountField(fields.Field):
-    """A dose figure: a number, a range \"10-12\" or {low: 10, high: 12}."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        try:
-            return dose_amount(value, attr or "figure")
-        except DoseError as exc:
-            raise ValidationError(str(exc).split(": ", 1)[-1]) from exc
-
-
-class FrequencyField(fields.Field):
-    """How often: daily | weekly | N/day | N/week | twice a week | {times: 2, per: week}."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        try:
-            return dose_frequency(value)
-        except DoseError as exc:
-            raise ValidationError(str(exc).split(": ", 1)[-1]) from exc
-
-
 RENAMED_DOSE_FIELDS = {"hold": "hold_seconds (a number of seconds)", "duration": "duration_seconds (a number of seconds)"}
 
 
-class DoseSchema(_Strict):
+class DoseSchema(Strict):
     """A dose as its source gives it; every figure rests on ``sources`` (the passages that give the numbers)."""
 
     sets = AmountField()
@@ -299,11 +227,11 @@ class DoseSchema(_Strict):
                     citations=tuple(data.get("sources") or ()))
 
 
-class GuidanceSchema(_Strict):
+class GuidanceSchema(Strict):
     """A progression or stop rule: a short sentence for the patient and the passages it rests on."""
 
     text = fields.String(required=True, validate=validate.Length(min=3, max=300), metadata=TEXT)
-    sources = _sources(required=True)
+    sources = SourcesField(required=True)
 
     @post_load
     def _note(self, data, **kwargs):
@@ -313,7 +241,7 @@ class GuidanceSchema(_Strict):
 STEP = fields.String(validate=validate.Length(min=3, max=200), metadata=TEXT)
 
 
-class RecommendationEntrySchema(_Strict):
+class RecommendationEntrySchema(Strict):
     id = fields.String(required=True, validate=ID)
     name = fields.String(required=True, metadata=TEXT)
     kind = fields.String(required=True, validate=validate.OneOf(REC_KINDS))
@@ -327,7 +255,7 @@ class RecommendationEntrySchema(_Strict):
     for_causes = fields.List(fields.String(validate=ID), load_default=list)
     not_with_causes = fields.List(fields.String(validate=ID), load_default=list)
     tags = fields.List(TAG, load_default=list)  # what the safety policy reads (exercise, stretch, loaded, ...)
-    sources = _sources(required=True)
+    sources = SourcesField(required=True)
 
     @validates_schema
     def _intensity(self, data, **kwargs):
@@ -337,12 +265,12 @@ class RecommendationEntrySchema(_Strict):
             raise ValidationError("an item needs instructions (one sentence) or steps", "instructions")
 
 
-class AvoidEntrySchema(_Strict):
+class AvoidEntrySchema(Strict):
     id = fields.String(required=True, validate=ID)
     name = fields.String(required=True, metadata=TEXT)
     why = fields.String(required=True, metadata=TEXT)
     forbids = fields.List(TAG, load_default=list)  # while it is raised, items with these tags are withheld
-    sources = _sources(required=True)
+    sources = SourcesField(required=True)
 
 
 # Which conclusions and items each kind of file may hold.
@@ -357,7 +285,7 @@ ALLOWED_CONCLUSIONS = {
 }
 
 
-class RulesetFileSchema(_Strict):
+class RulesetFileSchema(Strict):
     ruleset = fields.String(required=True, validate=ID)
     version = fields.String(required=True, validate=VERSION)
     kind = fields.String(required=True, validate=validate.OneOf(RULESET_KINDS))
@@ -398,7 +326,7 @@ def rule_label(raw, index: int) -> str:
 
 def flatten_messages(messages) -> list[tuple[str, str]]:
     """marshmallow's nested errors as (dotted field path, message) pairs; '(file)': the whole document."""
-    return [(dotted(path) or "(file)", message) for path, message in walk(messages)]
+    return [(dotted(path) or "(file)", str(message)) for path, message in walk(messages)]
 
 
 __all__ = [
@@ -415,4 +343,5 @@ __all__ = [
     "ALLOWED_CONCLUSIONS",
     "rule_label",
     "flatten_messages",
+    "field_problems",
 ]

@@ -8,14 +8,14 @@ catalogue build rejects a citation of a source id no ruleset registers.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from marshmallow import RAISE, Schema, fields, post_load, validate
 
 from .citations import Citation
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .catalogue import Problem, RulesetDocument
+    from .catalogue_model import Problem, RulesetDocument
 
 # article: a published text the rulesets quote; policy: this product's own rules.
 SOURCE_KINDS = ("article", "policy")
@@ -70,47 +70,46 @@ def make_source(entry: dict, ruleset: str, origin: str) -> Source:
                   entry.get("author"))
 
 
-def generated_rule(rule) -> bool:
-    """A rule made from a recommendation's ``for_causes`` shorthand (it reuses the item's citations)."""
-    return ".for." in rule.id and rule.because.startswith("recommended for ")
-
-
 def cited(doc: "RulesetDocument") -> Iterator[tuple[str, tuple[Citation, ...]]]:
     """(where, citations) of everything in one document that cites sources: the cause, items (and their
     doses, progressions and stop rules), policy lines and rules (not the rules generated from ``for_causes``: they cite what their item cites)."""
+    for _, _, where, citations in _citing(doc):
+        yield where, citations
+
+
+def _citing(doc: "RulesetDocument") -> Iterator[tuple[str, str, str, tuple[Citation, ...]]]:
+    """(kind, key, where, citations) of what ``cited`` yields: ``kind``/``key`` name the thing that cites."""
     if doc.cause:
-        yield f"cause {doc.cause.id}", doc.cause.citations
+        yield "cause", doc.cause.id, f"cause {doc.cause.id}", doc.cause.citations
     for item in doc.recommendations:
-        yield f"item {item.id}", item.citations
+        yield "item", item.id, f"item {item.id}", item.citations
         if item.dose.citations:
-            yield f"item {item.id} dose", item.dose.citations
+            yield "dose", item.id, f"item {item.id} dose", item.dose.citations
         for name in ("progression", "stop_if"):
             note = getattr(item, name)
             if note is not None:
-                yield f"item {item.id} {name}", note.citations
+                yield name, item.id, f"item {item.id} {name}", note.citations
     for item in doc.avoid:
-        yield f"item {item.id}", item.citations
+        yield "item", item.id, f"item {item.id}", item.citations
     for line in doc.policy:
-        yield line.id, line.citations
+        yield "policy line", line.id, line.id, line.citations
     for rule in doc.rules:
-        if not generated_rule(rule):
-            yield rule.id, rule.citations
+        if rule.generated_from is None:
+            yield "rule", rule.id, rule.id, rule.citations
 
 
-def unknown_source_problems(docs: Iterable["RulesetDocument"], registry: dict[str, Source]) -> list["Problem"]:
-    """A Problem for each citation of a source id that no ``kind: sources`` ruleset registers."""
-    from .catalogue import Problem
+def unknown_source_problems(doc: "RulesetDocument", registry: dict[str, Source]) -> list["Problem"]:
+    """A Problem for each citation in ``doc`` of a source id that no ``kind: sources`` ruleset registers."""
+    from .catalogue_model import Problem
 
     known = ", ".join(sorted(registry)) or "none"
     out = []
-    for doc in docs:
-        for where, citations in cited(doc):
-            for sid in dict.fromkeys(c.source for c in citations if c.source not in registry):
-                out.append(Problem(doc.info.path, where, "sources",
-                                   f"unknown source '{sid}': no sources ruleset registers it (registered: {known})",
-                                   doc.info.origin))
+    for kind, key, where, citations in _citing(doc):
+        for sid in dict.fromkeys(c.source for c in citations if c.source not in registry):
+            out.append(Problem(doc.info.path, where, "sources",
+                               f"unknown source '{sid}': no sources ruleset registers it (registered: {known})",
+                               doc.info.origin, "unknown_source", kind, key))
     return out
 
 
-__all__ = ["Source", "SourceEntrySchema", "SOURCE_KINDS", "make_source", "cited", "generated_rule",
-           "unknown_source_problems"]
+__all__ = ["Source", "SourceEntrySchema", "SOURCE_KINDS", "make_source", "cited", "unknown_source_problems"]
