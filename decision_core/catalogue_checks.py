@@ -14,7 +14,7 @@ _UNKNOWN_TARGET = {
     "cause": ("cause", "unknown_cause"),
     "recommend": ("recommendation", "unknown_recommendation"),
     "avoid": ("avoid", "unknown_avoid_item"),
-    "triage": ("triage", INVALID),
+    "triage": ("triage", "unknown_triage_level"),
 }
 _FACT_OPS = {
     "bool": ("is_true", "is_false"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from decision_core.catalogue import (
     CatalogueBuilder,
@@ -114,3 +115,15 @@ def test_field_problems_get_their_code_where_they_are_raised(sources, field, mes
     [problem] = problems_of(raw)
     assert (problem.rule, problem.field, problem.code, problem.kind, problem.key) == ("r.one", field, code, "rule", "r.one")
     assert problem.message.startswith(message) and type(problem.message) is str
+
+
+def test_a_rule_concluding_an_undeclared_triage_level_is_coded_so():
+    raw = yaml.safe_load((MINI / "triage.yaml").read_text(encoding="utf-8"))
+    raw["rules"].append({"id": "mini_triage.typo", "when": ["red is true"], "then": "triage emergancy",
+                         "because": "Typo.", "sources": ["002"]})
+    docs = [d for d in mini_docs() if d.info.id != "mini_triage"]
+    with pytest.raises(RulesetError) as caught:
+        CatalogueBuilder([*docs, parse_ruleset(raw, "triage.yaml")]).build()
+    [problem] = caught.value.problems
+    assert (problem.rule, problem.field, problem.code) == ("mini_triage.typo", "then", "unknown_triage_level")
+    assert problem.message == "unknown triage 'emergancy'"
