@@ -233,7 +233,7 @@ def get_translator(lang: str | None, core: "DecisionCore | None" = None) -> Tran
     if lang is None or (isinstance(lang, str) and normal_language(lang) == SOURCE_LANGUAGE):
         return _ENGLISH
     registry = _registry(core)
-    dirs = [path for _plugin, path in registry.translations]
+    dirs = [path for _plugin, path in registry.translations]  # the registry's, even if the default changes
     if not isinstance(lang, str) or not _LANG.match(lang):
         raise UnknownLanguage(lang, languages_in(dirs))
     key = normal_language(lang)

@@ -94,7 +94,7 @@ def questionnaire_response_schema(backend) -> dict[str, Any]:
                                              "pattern": f"^({re.escape(QUESTIONNAIRE_URL)}(\\|.*)?|#.+)$"},
                            "contained": contained,
                            "extension": {"type": "array", "items": {"type": "object"}},
-                           "language": {"type": "string", "enum": available_languages()},
+                           "language": {"type": "string", "enum": available_languages(backend.core)},
                            "authored": {"type": "string", "pattern": DATE_TIME},
                            "item": {"type": "array", "items": {"anyOf": items}}}}
 
