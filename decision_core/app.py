@@ -96,6 +96,11 @@ def default_core() -> DecisionCore:
     return found
 
 
+def core_or_default(core: DecisionCore | None) -> DecisionCore:
+    """``core`` itself, or the process default when None (what a ``core=None`` argument means)."""
+    return core if core is not None else default_core()
+
+
 def set_default_core(core: DecisionCore | None) -> None:
     """Make ``core`` the process default; None: load it afresh on next use (after installing a
     plugin into a running process)."""

@@ -18,10 +18,15 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import weakref
 from dataclasses import dataclass
 from gettext import c2py
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
+
+if TYPE_CHECKING:
+    from .app import DecisionCore
+    from .plugin_manager import Registry
 
 log = logging.getLogger(__name__)
 
@@ -189,44 +194,57 @@ def languages_in(locale_dirs: Iterable[Path]) -> list[str]:
 # ------------------------------------------------------------ the installed catalogues, cached
 
 _lock = threading.Lock()
-_cache: dict[str, Translator] = {}
-_cache_owner: list[object] = [None]  # the registry the cache was built for
+# Translators by language, per registry (keyed by id, with a weak reference that tells a live
+# registry from a dead one whose id was reused): an app's own installation and the process
+# default each keep theirs, and a reloaded registry reads its catalogues afresh.
+_caches: dict[int, tuple[weakref.ref, dict[str, Translator]]] = {}
 
 
-def installed_locale_dirs() -> list[Path]:
-    """The locale folders of the built-ins and the loaded plugins, in load order."""
-    from .plugin_manager import get_registry
+def _registry(core: "DecisionCore | None") -> "Registry":
+    from .app import core_or_default
 
-    return [path for _plugin, path in get_registry().translations]
-
-
-def available_languages() -> list[str]:
-    """The languages a result can be translated into (``en`` always)."""
-    return languages_in(installed_locale_dirs())
+    return core_or_default(core).registry
 
 
-def get_translator(lang: str | None) -> Translator:
-    """The shared translator of ``lang`` (None: English), built once per language and loaded
-    plugins. Raises :class:`UnknownLanguage` when no catalogue has the language."""
-    from .plugin_manager import get_registry
+def installed_locale_dirs(core: "DecisionCore | None" = None) -> list[Path]:
+    """The locale folders of the built-ins and the loaded plugins of ``core`` (default: the
+    process default), in load order."""
+    return [path for _plugin, path in _registry(core).translations]
 
+
+def available_languages(core: "DecisionCore | None" = None) -> list[str]:
+    """The languages a result can be translated into (``en`` always) with ``core``'s catalogues."""
+    return languages_in(installed_locale_dirs(core))
+
+
+def _cache_of(registry: "Registry") -> dict[str, Translator]:
+    found = _caches.get(id(registry))
+    if found is None or found[0]() is not registry:
+        for key in [k for k, (ref, _) in _caches.items() if ref() is None]:
+            del _caches[key]
+        found = _caches[id(registry)] = (weakref.ref(registry), {})
+    return found[1]
+
+
+def get_translator(lang: str | None, core: "DecisionCore | None" = None) -> Translator:
+    """The shared translator of ``lang`` (None: English) with the catalogues of ``core`` (default:
+    the process default), built once per language and registry. Raises :class:`UnknownLanguage`
+    when no catalogue has the language."""
     if lang is None or (isinstance(lang, str) and normal_language(lang) == SOURCE_LANGUAGE):
         return _ENGLISH
-    registry = get_registry()
+    registry = _registry(core)
+    dirs = [path for _plugin, path in registry.translations]  # the registry's, even if the default changes
     if not isinstance(lang, str) or not _LANG.match(lang):
-        raise UnknownLanguage(lang, available_languages())
+        raise UnknownLanguage(lang, languages_in(dirs))
     key = normal_language(lang)
     with _lock:
-        if _cache_owner[0] is not registry:  # plugins were reloaded: so are their catalogues
-            _cache.clear()
-            _cache_owner[0] = registry
-        found = _cache.get(key)
+        cache = _cache_of(registry)
+        found = cache.get(key)
         if found is None:
-            dirs = installed_locale_dirs()
             available = languages_in(dirs)
             if key not in available and key.split("_")[0] not in available:
                 raise UnknownLanguage(lang, available)
-            found = _cache[key] = load_translator(key, dirs)
+            found = cache[key] = load_translator(key, dirs)
     return found
 
 

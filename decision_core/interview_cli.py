@@ -33,7 +33,8 @@ def _setup(lang: str | None, engine: str | None):
     from .plugin_manager import PluginError
 
     try:
-        return current_core().evaluator(engine), get_translator(lang)
+        core = current_core()
+        return core.evaluator(engine), get_translator(lang, core)
     except (PluginError, UnknownLanguage, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -169,11 +170,12 @@ def _finish(result, step, translator, report: Path | None, as_json: bool, lang: 
             click.echo(gettext(N_("For the handout, run again with --report handout.pdf.")))
         return
     from .adapters.reports import ReportError, UnknownFormat, render
+    from .cli import current_core
 
     fmt = {".pdf": "pdf", ".html": "html", ".htm": "html", ".md": "markdown", ".json": "fhir"}.get(
         report.suffix.lower(), "text")
     try:
-        data = render(result, fmt, **({"lang": lang} if lang and fmt in ("pdf", "html") else {}))
+        data = render(result, fmt, core=current_core(), **({"lang": lang} if lang and fmt in ("pdf", "html") else {}))
     except (ReportError, UnknownFormat) as exc:
         raise click.ClickException(str(exc)) from exc
     report.write_bytes(data)

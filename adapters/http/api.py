@@ -221,10 +221,12 @@ def _default_format():
 def render_report(fmt, result: Result, **options) -> Response:
     """The result rendered by an output format (or as JSON when no format is registered at all),
     with report options (formats ignore the ones they do not use); the clinic is the configured one, the
-    triage levels the served catalogue's."""
+    triage levels the served catalogue's, the rest (sources, translations) the backend's installation's."""
     if fmt is None:
         return json_response(result.to_dict())
-    options = {"clinic": state().clinic, "levels": ShownLevels(state().backend.catalogue.levels), **options}
+    backend = state().backend
+    options = {"clinic": state().clinic, "levels": ShownLevels(backend.catalogue.levels), "core": backend.core,
+               **options}
     try:
         body = render_bytes(fmt, result, **{k: v for k, v in options.items() if v is not None})
     except ReportOptionError as exc:  # e.g. a language without translations

@@ -74,15 +74,15 @@ def state() -> AppState:
     return current_app.extensions[EXTENSION]
 
 
-def report_languages() -> list[str]:
+def report_languages(core: DecisionCore | None = None) -> list[str]:
     try:
         from decision_core.i18n import available_languages
     except ImportError:  # translations not installed: English only
         return ["en"]
-    return available_languages()
+    return available_languages(core)
 
 
-def _clinic_profile(cfg: Mapping[str, Any]):
+def _clinic_profile(cfg: Mapping[str, Any], core: DecisionCore | None):
     if not cfg["CLINIC_PROFILE"]:
         return None
     from decision_core.adapters.reports.clinic import ClinicProfileError, load_clinic_profile
@@ -90,7 +90,7 @@ def _clinic_profile(cfg: Mapping[str, Any]):
     from .config import ConfigError
 
     try:
-        return load_clinic_profile(cfg["CLINIC_PROFILE"])
+        return load_clinic_profile(cfg["CLINIC_PROFILE"], core)
     except ClinicProfileError as exc:
         raise ConfigError(f"invalid configuration:\n  CLINIC_PROFILE: {exc}") from None
 
@@ -140,8 +140,8 @@ def create_app(config: Mapping[str, Any] | None = None, *, backend: Backend | No
         report_query=report_query_schema(format_names, required=True),
         stored_report_query=report_query_schema(format_names, required=False, media_types=[
             f.media_type.split(";")[0].strip() for f in backend.formats.values()]),
-        clinic=_clinic_profile(cfg),
-        report_request=report_request_schema(report_languages(), list(backend.catalogue.recommendations)),
+        clinic=_clinic_profile(cfg, backend.core),
+        report_request=report_request_schema(report_languages(backend.core), list(backend.catalogue.recommendations)),
     )
     if development:
         log.warning("development mode: authentication is OFF (set DECISION_CORE_ENV=production to require it)")

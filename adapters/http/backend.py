@@ -22,13 +22,16 @@ class Backend:
     evaluator: Evaluator
     formats: dict[str, OutputFormat]
     plugins: list[PluginInfo] = field(default_factory=list)
+    # The installation whose translations and catalogue of sources, facts and seek-care lines the
+    # reports read (None: the process default); the triage levels shown are this catalogue's.
+    core: DecisionCore | None = None
 
     @classmethod
     def from_registry(cls, engine: str | None = None, core: DecisionCore | None = None) -> "Backend":
         """An installation's catalogue: built-in rulesets and every loaded plugin (default: the
         process default installation)."""
         core = core or default_core()
-        return cls(core.catalogue, core.evaluator(engine), dict(core.formats), list(core.plugins))
+        return cls(core.catalogue, core.evaluator(engine), dict(core.formats), list(core.plugins), core)
 
     @classmethod
     def from_directories(cls, directories: Iterable[str], engine: str | None = None,
@@ -46,7 +49,7 @@ class Backend:
             except Exception as exc:  # the local catalogue still serves; reports need the formats
                 log.warning("serving local rulesets without output formats: the plugins did not load (%s)",
                             type(exc).__name__)
-        return cls(catalogue, Evaluator(catalogue, engine), dict(formats), plugins)
+        return cls(catalogue, Evaluator(catalogue, engine), dict(formats), plugins, core)
 
     def add_format(self, name: str, media_type: str, extension: str, render, description: str = "",
                    binary: bool = False, plugin: str = LOCAL_ORIGIN) -> None:

@@ -94,7 +94,7 @@ def questionnaire_response_schema(backend) -> dict[str, Any]:
                                              "pattern": f"^({re.escape(QUESTIONNAIRE_URL)}(\\|.*)?|#.+)$"},
                            "contained": contained,
                            "extension": {"type": "array", "items": {"type": "object"}},
-                           "language": {"type": "string", "enum": available_languages()},
+                           "language": {"type": "string", "enum": available_languages(backend.core)},
                            "authored": {"type": "string", "pattern": DATE_TIME},
                            "item": {"type": "array", "items": {"anyOf": items}}}}
 
@@ -194,7 +194,7 @@ def _interview() -> Interview:
 
 def _translator(lang: Any, where: str):
     try:
-        return get_translator(lang)
+        return get_translator(lang, state().backend.core)
     except UnknownLanguage as exc:
         raise HttpProblem(422, f"{where}: {exc}", kind="invalid-request", title="Invalid request",
                       errors={where: [str(exc)]}) from None
@@ -258,7 +258,7 @@ def _finish(step: Step) -> tuple[list[dict], list[dict]]:
     st = state()
     stored = {"result": step.result.to_dict(), "options": {}}
     report_url = st.public_url(f"/v1/reports/{st.store.put_report(stored)}")
-    bundle = json.loads(render_fhir(step.result))
+    bundle = json.loads(render_fhir(step.result, core=st.backend.core))
     guidance = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "GuidanceResponse")
     # contained: nothing that points outside it (the bundle's references stay in the bundle behind the link)
     guidance = {k: v for k, v in guidance.items() if k not in ("reasonReference", "outputParameters", "result",

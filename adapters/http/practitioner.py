@@ -54,7 +54,7 @@ def _language_names() -> list[tuple[str, str]]:
     from babel import Locale, UnknownLocaleError
 
     names = []
-    for code in report_languages():
+    for code in report_languages(state().backend.core):
         try:
             names.append((code, Locale.parse(code.replace("-", "_")).get_display_name(code.replace("-", "_"))))
         except (ValueError, UnknownLocaleError):

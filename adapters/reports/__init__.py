@@ -4,6 +4,10 @@ plugin; :func:`render` looks formats up in the plugin registry.
 
     from decision_core.adapters.reports import render
     pdf = render(decision_core.evaluate(facts), "pdf", paper="letter")
+
+Every function here takes ``core``, the installation (``decision_core.app.DecisionCore``)
+whose formats, catalogue (levels, sources, facts) and translations the report reads;
+None, the default, means the process default.
 """
 from __future__ import annotations
 
@@ -23,35 +27,38 @@ class UnknownFormat(ReportError):
         super().__init__(f"unknown report format {name!r}; available formats: {', '.join(available) or 'none'}")
 
 
-def _formats() -> dict:
-    from decision_core.plugin_manager import get_registry
+def _formats(core) -> dict:
+    from decision_core.app import core_or_default
 
-    return get_registry().formats
+    return core_or_default(core).formats
 
 
-def available_formats() -> list[str]:
+def available_formats(core=None) -> list[str]:
     """The names of every registered output format, sorted."""
-    return sorted(_formats())
+    return sorted(_formats(core))
 
 
-def get_format(name: str):
+def get_format(name: str, core=None):
     """The registered format ``name`` (media type, extension, render function, plugin)."""
-    formats = _formats()
+    formats = _formats(core)
     try:
         return formats[name]
     except (KeyError, TypeError):
         raise UnknownFormat(str(name), sorted(formats)) from None
 
 
-def render(result: Any, format_name: str, **options: Any) -> bytes:
-    """Render a Result (or its dict) in the named format; text formats come back UTF-8 encoded.
+def render(result: Any, format_name: str, *, core=None, **options: Any) -> bytes:
+    """Render a Result (or its dict) in the named format of ``core``; text formats come back UTF-8
+    encoded. The format gets ``core`` as an option too, when one is given.
 
     Raises UnknownFormat, InvalidResult (not a decision result) or ReportError (bad option).
     """
-    fmt = get_format(format_name)
+    fmt = get_format(format_name, core)
     data = as_result(result)
     from .formats import ReportOptionError
 
+    if core is not None:
+        options["core"] = core
     try:
         return render_bytes(fmt, data, **options)
     except ReportOptionError as exc:

@@ -120,17 +120,19 @@ def _logo_uri(value: str, folder: Path) -> str:
     return f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
 
 
-def _recommendation_ids() -> set[str] | None:
-    from decision_core.plugin_manager import PluginError, get_registry
+def _recommendation_ids(core) -> set[str] | None:
+    from decision_core.app import core_or_default
+    from decision_core.plugin_manager import PluginError
 
     try:
-        return set(get_registry().catalogue.recommendations)
+        return set(core_or_default(core).catalogue.recommendations)
     except PluginError:
         return None
 
 
-def load_clinic_profile(path: str | os.PathLike) -> ClinicProfile:
-    """Read and check a clinic profile; ClinicProfileError names the file, the key and what is wrong."""
+def load_clinic_profile(path: str | os.PathLike, core=None) -> ClinicProfile:
+    """Read and check a clinic profile against ``core``'s recommendations and languages (default: the
+    process default's); ClinicProfileError names the file, the key and what is wrong."""
     path = Path(path)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -144,13 +146,13 @@ def load_clinic_profile(path: str | os.PathLike) -> ClinicProfile:
         data = ClinicProfileSchema().load(raw)
     except ValidationError as exc:
         raise ClinicProfileError(f"clinic profile {path}: " + "; ".join(_flatten(exc.messages))) from None
-    known = _recommendation_ids()
+    known = _recommendation_ids(core)
     unknown = sorted(set(data["doses"]) - known) if known is not None else []
     if unknown:
         raise ClinicProfileError(f"clinic profile {path}: doses.{unknown[0]}: not a recommendation id "
                                  "(decision-core causes lists them)")
     if data.get("language"):
-        _check_language(data["language"], path)
+        _check_language(data["language"], path, core)
     if data.get("logo"):
         try:
             data["logo"] = _logo_uri(data["logo"], path.parent)
@@ -159,7 +161,7 @@ def load_clinic_profile(path: str | os.PathLike) -> ClinicProfile:
     return ClinicProfile(**data)
 
 
-def _check_language(lang: str, path: Path) -> None:
+def _check_language(lang: str, path: Path, core) -> None:
     try:
         from decision_core.i18n import UnknownLanguage, get_translator
     except ImportError:  # translations not installed: English only
@@ -167,12 +169,12 @@ def _check_language(lang: str, path: Path) -> None:
             raise ClinicProfileError(f"clinic profile {path}: language: only 'en' is available") from None
         return
     try:
-        get_translator(lang)
+        get_translator(lang, core)
     except UnknownLanguage as exc:
         raise ClinicProfileError(f"clinic profile {path}: language: {exc}") from None
 
 
-def profile_from_environment() -> ClinicProfile | None:
-    """The clinic profile named by $DECISION_CORE_CLINIC_PROFILE, if any."""
+def profile_from_environment(core=None) -> ClinicProfile | None:
+    """The clinic profile named by $DECISION_CORE_CLINIC_PROFILE, if any (checked as :func:`load_clinic_profile`)."""
     path = os.environ.get(PROFILE_ENV)
-    return load_clinic_profile(path) if path else None
+    return load_clinic_profile(path, core) if path else None

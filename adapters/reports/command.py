@@ -8,7 +8,7 @@ from typing import IO, Any
 
 import click
 
-from decision_core.cli import _evaluator, _read_json, error_object
+from decision_core.cli import _evaluator, _read_json, current_core, error_object
 
 log = logging.getLogger(__name__)
 
@@ -27,12 +27,13 @@ def _facts_problem(exc: Exception) -> str:
     return error_object(exc)["message"]
 
 
-def _options(paper: str | None, title: str | None, patient_reference: str | None, **people: Any) -> dict[str, Any]:
-    options = {"paper": paper, "title": title, "patient_reference": patient_reference, **_people(**people)}
+def _options(core, paper: str | None, title: str | None, patient_reference: str | None,
+             **people: Any) -> dict[str, Any]:
+    options = {"paper": paper, "title": title, "patient_reference": patient_reference, **_people(core, **people)}
     return {k: v for k, v in options.items() if v is not None}
 
 
-def _people(clinic_profile: Path | None, patient_name: str | None, patient_birth_date, patient_id: str | None,
+def _people(core, clinic_profile: Path | None, patient_name: str | None, patient_birth_date, patient_id: str | None,
             clinician: str | None, dose: tuple[str, ...], lang: str | None) -> dict[str, Any]:
     """The clinic profile, the patient, the clinician, dose overrides and the language, checked."""
     from decision_core.dose import DoseError, parse_spec
@@ -40,7 +41,7 @@ def _people(clinic_profile: Path | None, patient_name: str | None, patient_birth
     from .clinic import ClinicProfileError, Patient, load_clinic_profile, profile_from_environment
 
     try:
-        clinic = load_clinic_profile(clinic_profile) if clinic_profile else profile_from_environment()
+        clinic = load_clinic_profile(clinic_profile, core) if clinic_profile else profile_from_environment(core)
     except ClinicProfileError as exc:
         raise ReportFailed(str(exc)) from None
     doses = {}
@@ -58,11 +59,11 @@ def _people(clinic_profile: Path | None, patient_name: str | None, patient_birth
             "doses": doses or None, "lang": lang}
 
 
-def _make(result: dict, fmt, options: dict[str, Any]) -> bytes:
+def _make(result: dict, fmt, core, options: dict[str, Any]) -> bytes:
     from . import ReportError, render
 
     try:
-        return render(result, fmt.name, **options)
+        return render(result, fmt.name, core=core, **options)
     except ReportError as exc:
         raise ReportFailed(str(exc)) from None
 
@@ -105,20 +106,21 @@ def report(facts: IO[str], format_name: str, output: Path | None, batch: bool, e
     """
     from . import UnknownFormat, get_format
 
+    core = current_core()  # the installation given to the CLI (main(obj=core)), else the process default
     try:
-        fmt = get_format(format_name)
+        fmt = get_format(format_name, core)
     except UnknownFormat as exc:
         raise ReportFailed(str(exc)) from None
     if not batch and fmt.binary and _to_stdout(output) and _stdout_is_terminal():
         raise ReportFailed(f"the {fmt.name} format is binary: give -o FILE rather than a terminal")
-    options = _options(paper, title, patient_reference, clinic_profile=clinic_profile, patient_name=patient_name,
+    options = _options(core, paper, title, patient_reference, clinic_profile=clinic_profile, patient_name=patient_name,
                        patient_birth_date=patient_birth_date, patient_id=patient_id, clinician=clinician,
                        dose=dose, lang=lang)
     evaluator = _evaluator(engine)
     if batch:
         if output is None:
             raise ReportFailed("--batch needs -o DIR, the folder for the reports")
-        _batch(evaluator, facts, fmt, output, options)
+        _batch(evaluator, facts, fmt, core, output, options)
         return
 
     from decision_core.intake import InvalidFacts
@@ -133,7 +135,7 @@ def report(facts: IO[str], format_name: str, output: Path | None, batch: bool, e
         raise ReportFailed(f"{facts.name}: {_facts_problem(exc)}") from None
     except Exception as exc:  # error_object logs it; the user gets a sentence, not a traceback
         raise click.ClickException(error_object(exc)["message"]) from None
-    data = _make(result, fmt, options)
+    data = _make(result, fmt, core, options)
     _write(data, fmt, output)
 
 
@@ -159,7 +161,7 @@ def _write(data: bytes, fmt, output: Path | None) -> None:
         raise ReportFailed(str(exc)) from None
 
 
-def _batch(evaluator, source: IO[str], fmt, folder: Path, options: dict[str, Any]) -> None:
+def _batch(evaluator, source: IO[str], fmt, core, folder: Path, options: dict[str, Any]) -> None:
     from decision_core.batch import evaluate_lines
 
     from . import ReportError, render
@@ -179,7 +181,8 @@ def _batch(evaluator, source: IO[str], fmt, folder: Path, options: dict[str, Any
             click.echo(f"line {number}: {_facts_problem(result)}", err=True)
             continue
         try:
-            write_atomically(folder / f"case-{number:04d}.{fmt.extension}", render(result, fmt.name, **options))
+            data = render(result, fmt.name, core=core, **options)
+            write_atomically(folder / f"case-{number:04d}.{fmt.extension}", data)
             written += 1
         except (ReportError, OutputError) as exc:
             failed += 1

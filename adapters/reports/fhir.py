@@ -134,7 +134,7 @@ def build_bundle(result: Any, view: ReportView, options: Mapping[str, Any] | Non
     entries.items.append((guidance_id, {}))  # placeholder: the GuidanceResponse leads the bundle
     parties = Parties(entries, options)
     subject = parties.subject
-    answers = fact_observations(entries, res.facts, subject, stamp, fact_system)
+    answers = fact_observations(entries, res.facts, subject, stamp, fact_system, options.get("core"))
 
     def observations(facts: Mapping[str, Any] | None) -> list[dict[str, str]]:
         return [r for name in (facts or {}) for r in answers.get(name, ())]
@@ -243,7 +243,7 @@ def validate_bundle(bundle: dict[str, Any]) -> None:
 def render_fhir(result: Any, **options: Any) -> str:
     """Options: ``patient_reference`` ('Patient/123'), ``patient`` (name, birth_date, identifier),
     ``clinician``, ``clinic``, ``doses`` (recommendation id -> Dose), ``fact_code_system``, and the
-    view's (``generated_at``, ``title``)."""
+    view's (``generated_at``, ``title``, ``levels``, ``core``)."""
     patient = options.get("patient_reference")
     if patient is not None and not (isinstance(patient, str) and patient.strip()):
         raise ReportOptionError("patient_reference must be a reference such as 'Patient/123'")

@@ -100,11 +100,12 @@ class Parties:
         }), display=name)
 
 
-def _fact_catalogue() -> dict[str, Any]:
-    from decision_core.plugin_manager import PluginError, get_registry
+def _fact_catalogue(core) -> dict[str, Any]:
+    from decision_core.app import core_or_default
+    from decision_core.plugin_manager import PluginError
 
     try:
-        return dict(get_registry().catalogue.facts)
+        return dict(core_or_default(core).catalogue.facts)
     except PluginError as exc:
         log.warning("fact labels unavailable: the catalogue did not load (%s)", exc)
         return {}
@@ -138,9 +139,10 @@ def _value(name: str, value: Any, fact: Any, fact_system: str) -> dict[str, Any]
 
 
 def fact_observations(entries: Entries, facts: Mapping[str, Any], subject: dict[str, str], stamp: str,
-                      fact_system: str) -> dict[str, list[dict[str, str]]]:
-    """One Observation per answer (per item of a list answer); their references by fact name."""
-    catalogue = _fact_catalogue()
+                      fact_system: str, core=None) -> dict[str, list[dict[str, str]]]:
+    """One Observation per answer (per item of a list answer), labelled from ``core``'s fact
+    catalogue (default: the process default's); their references by fact name."""
+    catalogue = _fact_catalogue(core)
     refs: dict[str, list[dict[str, str]]] = {}
     for name in sorted(facts):
         fact = catalogue.get(name)

@@ -7,7 +7,9 @@ Options understood (others are ignored, so one option set can serve every format
 * ``generated_at``: a datetime printed as the preparation time (default: now, UTC)
 * ``title``: the report title
 * ``paper``: ``a4`` or ``letter`` (html and pdf; the PDF defaults to A4)
-* ``levels``: how triage levels are shown (``levels.ShownLevels``; default: the installed catalogue's)
+* ``levels``: how triage levels are shown (``levels.ShownLevels``; default: the catalogue's)
+* ``core``: the installation (``decision_core.app.DecisionCore``) whose catalogue (levels, sources,
+  seek-care lines) and translations the report reads (default: the process default)
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from typing import Any, Mapping
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from decision_core import markdown
+from decision_core.app import DecisionCore
 from decision_core.dose import Dose
 from decision_core.i18n import get_translator
 from decision_core.i18n_jinja import gettext_context, i18n_environment
@@ -90,20 +93,22 @@ def _view(result: Result, options: dict[str, Any]) -> ReportView:
             raise ReportOptionError(f"{name} must be a {kind.__name__}, not {type(options[name]).__name__}")
     if options.get("levels") is not None and not isinstance(options["levels"], ShownLevels):
         raise ReportOptionError(f"levels must be a ShownLevels, not {type(options['levels']).__name__}")
+    if options.get("core") is not None and not isinstance(options["core"], DecisionCore):
+        raise ReportOptionError(f"core must be a DecisionCore, not {type(options['core']).__name__}")
     doses = options.get("doses") or {}
     if not isinstance(doses, Mapping) or not all(isinstance(d, Dose) for d in doses.values()):
         raise ReportOptionError("doses must map recommendation ids to Dose values (decision_core.dose.parse_spec)")
     try:
         return build_view(result, generated_at=generated_at, title=options.get("title"), clinic=options.get("clinic"),
                           patient=options.get("patient"), clinician=options.get("clinician"), doses=doses,
-                          lang=options.get("lang"), levels=options.get("levels"))
+                          lang=options.get("lang"), levels=options.get("levels"), core=options.get("core"))
     except ValueError as exc:  # an unknown language
         raise ReportOptionError(str(exc)) from None
 
 
-def _words(v: ReportView) -> dict[str, Any]:
+def _words(v: ReportView, options: dict[str, Any]) -> dict[str, Any]:
     """The template's gettext callables, in the report's language (one set per render: thread-safe)."""
-    return gettext_context(get_translator(v.lang))
+    return gettext_context(get_translator(v.lang, options.get("core")))
 
 
 def _paper(options: dict[str, Any], default: str | None) -> str | None:
@@ -125,19 +130,20 @@ def render_json(result: Result, **options: Any) -> str:
 
 def render_markdown(result: Result, **options: Any) -> str:
     v = _view(result, options)
-    return _TEXT_ENV.get_template("report.md.j2").render(v=v, mark=v.mark, **_words(v))
+    return _TEXT_ENV.get_template("report.md.j2").render(v=v, mark=v.mark, **_words(v, options))
 
 
 def render_text(result: Result, **options: Any) -> str:
     v = _view(result, options)
     rule = ("=" if v.acute else "-") * TEXT_WIDTH
-    return _TEXT_ENV.get_template("report.txt.j2").render(v=v, mark=v.mark, rule=rule, **_words(v))
+    return _TEXT_ENV.get_template("report.txt.j2").render(v=v, mark=v.mark, rule=rule, **_words(v, options))
 
 
 def _html(result: Result, options: dict[str, Any], default_paper: str | None, browser: bool) -> str:
     v = _view(result, options)
     return _HTML_ENV.get_template("report.html.j2").render(
-        v=v, css=_css(browser) + "\n" + v.levels.css(), paper=_paper(options, default_paper), mark=v.mark, **_words(v))
+        v=v, css=_css(browser) + "\n" + v.levels.css(), paper=_paper(options, default_paper), mark=v.mark,
+        **_words(v, options))
 
 
 def render_html(result: Result, **options: Any) -> str:

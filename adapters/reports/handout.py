@@ -235,11 +235,13 @@ def patient_citations(res, leads_and_items, doses: Mapping[str, Dose]) -> list[s
     return list(dict.fromkeys(cited))
 
 
-def catalogue_level(level_id: str):
-    """The installed catalogue's triage level (its seek-care lines), or None for a level it does not know."""
-    from decision_core.plugin_manager import PluginError, get_registry
+def catalogue_level(level_id: str, core=None):
+    """The triage level (its seek-care lines) of ``core``'s catalogue (default: the process default's),
+    or None for a level it does not know."""
+    from decision_core.app import core_or_default
+    from decision_core.plugin_manager import PluginError
 
     try:
-        return get_registry().catalogue.level(level_id)
+        return core_or_default(core).catalogue.level(level_id)
     except (PluginError, KeyError):
         return None

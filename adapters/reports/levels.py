@@ -67,12 +67,14 @@ class ShownLevels:
         return "\n".join(rules)
 
 
-def installed_levels() -> ShownLevels:
-    """The installed catalogue's levels (none, logged, when the catalogue cannot load)."""
-    from decision_core.plugin_manager import PluginError, get_registry
+def installed_levels(core=None) -> ShownLevels:
+    """The levels of ``core``'s catalogue (default: the process default's; none, logged, when it
+    cannot load)."""
+    from decision_core.app import core_or_default
+    from decision_core.plugin_manager import PluginError
 
     try:
-        return ShownLevels(get_registry().catalogue.levels)
+        return ShownLevels(core_or_default(core).catalogue.levels)
     except PluginError as exc:
         log.warning("triage levels unavailable: the catalogue did not load (%s)", exc)
         return ShownLevels(())

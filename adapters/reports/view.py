@@ -36,13 +36,14 @@ class InvalidResult(ValueError):
     """The object given to a report is not a decision result."""
 
 
-def source_titles() -> dict[str, dict[str, str]]:
-    """Titles and publishers by source id, from the installed catalogue's source registry
-    (``kind: sources`` rulesets: the built-ins' and every plugin's)."""
-    from decision_core.plugin_manager import PluginError, get_registry
+def source_titles(core=None) -> dict[str, dict[str, str]]:
+    """Titles and publishers by source id, from the source registry of ``core``'s catalogue (default:
+    the process default's; ``kind: sources`` rulesets: the built-ins' and every plugin's)."""
+    from decision_core.app import core_or_default
+    from decision_core.plugin_manager import PluginError
 
     try:
-        registry = get_registry().catalogue.sources
+        registry = core_or_default(core).catalogue.sources
     except PluginError as exc:
         log.warning("source titles unavailable: the catalogue did not load (%s)", exc)
         return {}
@@ -231,8 +232,6 @@ class ReportView:
         return any(e.blanks for e in self.exercises)
 
 
-
-
 def _evidence(ev: ResultEvidence | Reason) -> Evidence:
     strength = getattr(ev, "strength", None)
     return Evidence(
@@ -306,10 +305,12 @@ def as_result(result: Any) -> Result:
 def build_view(result: Any, generated_at: datetime | None = None, title: str | None = None, *,
                clinic: ClinicProfile | None = None, patient: Patient | None = None, clinician: str | None = None,
                doses: Mapping[str, Dose] | None = None, lang: str | None = None,
-               levels: ShownLevels | None = None) -> ReportView:
+               levels: ShownLevels | None = None, core=None) -> ReportView:
+    """The view of a result; ``core``: the installation whose catalogue and translations it reads
+    (default: the process default)."""
     res = as_result(result)
     lang = lang or (clinic.language if clinic else None) or "en"
-    tr = get_translator(lang)  # UnknownLanguage (a ValueError) names the installed ones
+    tr = get_translator(lang, core)  # UnknownLanguage (a ValueError) names the installed ones
     if tr.lang != "en":
         res = translate_result(res, tr)
     gettext = tr.gettext
@@ -320,7 +321,7 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
     cause_names = {c.id: c.name for c in res.causes}
     resolved = handout.resolved_doses(res.recommendations, clinic, doses)
     shown = [r for r in res.recommendations if not (acute and r.kind == "exercise")]
-    titles = source_titles()
+    titles = source_titles(core)
     patient_sources = handout.number_sources(handout.patient_citations(res, shown, resolved), titles)
     numbers = {s.id: s.number for s in patient_sources}
 
@@ -359,9 +360,9 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
         for s in sorted(set(cited))
     ]
     weeks = handout.programme_weeks(clinic, resolved, [i.id for i in exercises])
-    level = handout.catalogue_level(triage.level)
+    level = handout.catalogue_level(triage.level, core)
     return ReportView(
-        levels=levels if levels is not None else installed_levels(),
+        levels=levels if levels is not None else installed_levels(core),
         level=triage.level,
         level_name=level_name,
         advice=triage.advice.strip(),
