@@ -7,6 +7,7 @@ engine, as one object that the CLI, the HTTP app factory and tests create and pa
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from typing import TYPE_CHECKING, Any, Iterator
 
@@ -99,6 +100,19 @@ def default_core() -> DecisionCore:
 def core_or_default(core: DecisionCore | None) -> DecisionCore:
     """``core`` itself, or the process default when None (what a ``core=None`` argument means)."""
     return core if core is not None else default_core()
+
+
+def catalogue_or_none(core: DecisionCore | None, log: "logging.Logger | None" = None, wanted: str = ""):
+    """The catalogue of ``core`` (None: the process default), or None when the installation does not
+    load; then ``log`` says what is ``wanted`` and unavailable. For renderers, which degrade instead of failing."""
+    from .plugin_loading import PluginError
+
+    try:
+        return core_or_default(core).catalogue
+    except PluginError as exc:
+        if log is not None:
+            log.warning("%s unavailable: the catalogue did not load (%s)", wanted, exc)
+        return None
 
 
 def set_default_core(core: DecisionCore | None) -> None:

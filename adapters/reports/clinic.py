@@ -121,13 +121,10 @@ def _logo_uri(value: str, folder: Path) -> str:
 
 
 def _recommendation_ids(core) -> set[str] | None:
-    from decision_core.app import core_or_default
-    from decision_core.plugin_manager import PluginError
+    from decision_core.app import catalogue_or_none
 
-    try:
-        return set(core_or_default(core).catalogue.recommendations)
-    except PluginError:
-        return None
+    catalogue = catalogue_or_none(core)
+    return None if catalogue is None else set(catalogue.recommendations)
 
 
 def load_clinic_profile(path: str | os.PathLike, core=None) -> ClinicProfile:

@@ -101,14 +101,10 @@ class Parties:
 
 
 def _fact_catalogue(core) -> dict[str, Any]:
-    from decision_core.app import core_or_default
-    from decision_core.plugin_manager import PluginError
+    from decision_core.app import catalogue_or_none
 
-    try:
-        return dict(core_or_default(core).catalogue.facts)
-    except PluginError as exc:
-        log.warning("fact labels unavailable: the catalogue did not load (%s)", exc)
-        return {}
+    catalogue = catalogue_or_none(core, log, "fact labels")
+    return {} if catalogue is None else dict(catalogue.facts)
 
 
 def value_system(fact_system: str, name: str) -> str:

@@ -238,10 +238,10 @@ def patient_citations(res, leads_and_items, doses: Mapping[str, Dose]) -> list[s
 def catalogue_level(level_id: str, core=None):
     """The triage level (its seek-care lines) of ``core``'s catalogue (default: the process default's),
     or None for a level it does not know."""
-    from decision_core.app import core_or_default
-    from decision_core.plugin_manager import PluginError
+    from decision_core.app import catalogue_or_none
 
+    catalogue = catalogue_or_none(core)
     try:
-        return core_or_default(core).catalogue.level(level_id)
-    except (PluginError, KeyError):
+        return None if catalogue is None else catalogue.level(level_id)
+    except KeyError:
         return None

@@ -70,11 +70,7 @@ class ShownLevels:
 def installed_levels(core=None) -> ShownLevels:
     """The levels of ``core``'s catalogue (default: the process default's; none, logged, when it
     cannot load)."""
-    from decision_core.app import core_or_default
-    from decision_core.plugin_manager import PluginError
+    from decision_core.app import catalogue_or_none
 
-    try:
-        return ShownLevels(core_or_default(core).catalogue.levels)
-    except PluginError as exc:
-        log.warning("triage levels unavailable: the catalogue did not load (%s)", exc)
-        return ShownLevels(())
+    catalogue = catalogue_or_none(core, log, "triage levels")
+    return ShownLevels(() if catalogue is None else catalogue.levels)

@@ -39,14 +39,10 @@ class InvalidResult(ValueError):
 def source_titles(core=None) -> dict[str, dict[str, str]]:
     """Titles and publishers by source id, from the source registry of ``core``'s catalogue (default:
     the process default's; ``kind: sources`` rulesets: the built-ins' and every plugin's)."""
-    from decision_core.app import core_or_default
-    from decision_core.plugin_manager import PluginError
+    from decision_core.app import catalogue_or_none
 
-    try:
-        registry = core_or_default(core).catalogue.sources
-    except PluginError as exc:
-        log.warning("source titles unavailable: the catalogue did not load (%s)", exc)
-        return {}
+    catalogue = catalogue_or_none(core, log, "source titles")
+    registry = {} if catalogue is None else catalogue.sources
     return {s.id: {"title": s.title, "publisher": s.publisher, "author": s.author or ""} for s in registry.values()}
 
 
