@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 import re
 import threading
-import weakref
 from dataclasses import dataclass
 from gettext import c2py
 from pathlib import Path
@@ -194,10 +193,6 @@ def languages_in(locale_dirs: Iterable[Path]) -> list[str]:
 # ------------------------------------------------------------ the installed catalogues, cached
 
 _lock = threading.Lock()
-# Translators by language, per registry (keyed by id, with a weak reference that tells a live
-# registry from a dead one whose id was reused): an app's own installation and the process
-# default each keep theirs, and a reloaded registry reads its catalogues afresh.
-_caches: dict[int, tuple[weakref.ref, dict[str, Translator]]] = {}
 
 
 def _registry(core: "DecisionCore | None") -> "Registry":
@@ -217,15 +212,6 @@ def available_languages(core: "DecisionCore | None" = None) -> list[str]:
     return languages_in(installed_locale_dirs(core))
 
 
-def _cache_of(registry: "Registry") -> dict[str, Translator]:
-    found = _caches.get(id(registry))
-    if found is None or found[0]() is not registry:
-        for key in [k for k, (ref, _) in _caches.items() if ref() is None]:
-            del _caches[key]
-        found = _caches[id(registry)] = (weakref.ref(registry), {})
-    return found[1]
-
-
 def get_translator(lang: str | None, core: "DecisionCore | None" = None) -> Translator:
     """The shared translator of ``lang`` (None: English) with the catalogues of ``core`` (default:
     the process default), built once per language and registry. Raises :class:`UnknownLanguage`
@@ -237,8 +223,8 @@ def get_translator(lang: str | None, core: "DecisionCore | None" = None) -> Tran
     if not isinstance(lang, str) or not _LANG.match(lang):
         raise UnknownLanguage(lang, languages_in(dirs))
     key = normal_language(lang)
-    with _lock:
-        cache = _cache_of(registry)
+    with _lock:  # translators live on their registry: an app's installation and the default keep theirs
+        cache = registry.translators
         found = cache.get(key)
         if found is None:
             available = languages_in(dirs)

@@ -52,6 +52,8 @@ class Registry:
     plugins: list[PluginInfo]
     translations: list[tuple[str, Path]] = field(default_factory=list)  # (plugin, locale folder), load order
     compiled: CompiledRules | None = None  # the catalogue's compiled rules, for the evaluators to share
+    # translators by language, built on first use from these translations (decision_core.i18n)
+    translators: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def failed(self) -> list[PluginInfo]:
