@@ -116,18 +116,16 @@ def basis_text(dose: Dose, numbers: Mapping[str, int], gettext: Gettext) -> str:
     return ", ".join(parts)
 
 
-def sessions_per_week(dose: Dose) -> int | None:
-    if dose.frequency is None:
+def tick_lines(dose: Dose) -> list[int] | None:
+    """One week of a tick sheet as lines of boxes: a line of seven (a box a day) for each time a day,
+    one line with a box per session for two to seven times a week, no box for once a week or less.
+    None: no frequency given (the practitioner writes it in)."""
+    freq = dose.frequency
+    if freq is None:
         return None
-    return dose.frequency.times * 7 if dose.frequency.per == "day" else dose.frequency.times
-
-
-def tick_boxes(dose: Dose) -> str | None:
-    """One week of a tick sheet: a box per day for a daily exercise, a box per session otherwise."""
-    if dose.frequency is None:
-        return None
-    boxes = 7 if dose.frequency.per == "day" else min(dose.frequency.times, 7)
-    return "\u2610" * boxes
+    if freq.per == "day":
+        return [7] * min(max(freq.times, 1), 3)
+    return [min(freq.times, 7)] if freq.times > 1 else []
 
 
 def safety_net(level, clinic: ClinicProfile | None, gettext: Gettext) -> list[SafetyNetLine]:
@@ -188,30 +186,60 @@ def programme_weeks(clinic: ClinicProfile | None, doses: Mapping[str, Dose], exe
     return max(weeks) if weeks else None
 
 
-def number_sources(cited: list[str], titles: Mapping[str, Mapping[str, str]]) -> list[PatientSource]:
-    """The patient part's sources, numbered in the order first cited."""
+def number_sources(cited: list[str], titles: Mapping[str, Mapping[str, str]],
+                   gettext: Gettext = str) -> list[PatientSource]:
+    """The patient part's sources, numbered in the order first cited: an article by its own title (never
+    translated) and who wrote it (in the reader's words); a source of ours (the safety policy) in plain
+    words, translated, without a publisher."""
     out = []
     for n, sid in enumerate(cited, start=1):
         entry = titles.get(sid, {})
-        out.append(PatientSource(n, sid, entry.get("title", sid), entry.get("author") or entry.get("publisher", "")))
+        if entry.get("patient_title"):
+            out.append(PatientSource(n, sid, gettext(entry["patient_title"]), ""))
+            continue
+        by = entry.get("author") or entry.get("publisher", "")
+        out.append(PatientSource(n, sid, entry.get("title", sid), gettext(by) if by else ""))
     return out
+
+
+WEEKS_PER_TABLE = 4  # week columns side by side: a line of seven boxes stays on one line in each
+
+
+@dataclass
+class SheetRow:
+    name: str
+    how_often: str
+    lines: list[int] | None  # boxes per line in one week's cell; [] nothing to tick; None a blank to fill in
+    note: str = ""  # said instead of boxes (once a week or less)
+
+    def boxes(self, box: str = "\u2610") -> list[str]:
+        return [box * n for n in self.lines or ()]
 
 
 @dataclass
 class Sheet:
     weeks: int
     known_length: bool
-    rows: list[tuple[str, str | None, str]] = field(default_factory=list)  # (name, boxes, how often)
+    rows: list[SheetRow] = field(default_factory=list)
+    columns: int = WEEKS_PER_TABLE
+
+    @property
+    def tables(self) -> list[list[int]]:
+        """The week numbers of each table: four weeks side by side, then the next four below."""
+        weeks = list(range(1, self.weeks + 1))
+        return [weeks[i:i + WEEKS_PER_TABLE] for i in range(0, len(weeks), WEEKS_PER_TABLE)]
 
 
 def sheet(exercises, weeks: int | None, gettext: Gettext) -> Sheet | None:
-    """The tick sheet: a row per exercise, a column per week, a box per session."""
+    """The tick sheet: a row per exercise, a column per week, the boxes its frequency needs."""
     if not exercises:
         return None
     out = Sheet(weeks or DEFAULT_SHEET_WEEKS, bool(weeks))
     for item in exercises:
-        how_often = next((s.text for s in item.slots if s.label == gettext("How often")), None)
-        out.rows.append((item.name, tick_boxes(item.dose), how_often or ""))
+        how_often = next((s.text for s in item.slots if s.label == gettext("How often")), None) or ""
+        lines = tick_lines(item.dose)
+        note = gettext("Nothing to tick: just do it {how_often}.").format(how_often=how_often) if lines == [] else ""
+        out.rows.append(SheetRow(item.name, how_often, lines, note))
     return out
 
 

@@ -10,7 +10,6 @@ report reads like a programme.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
@@ -19,17 +18,18 @@ from decision_core.i18n import get_translator
 from decision_core.i18n_result import N_, translate_result
 from decision_core.result import Evidence as ResultEvidence
 from decision_core.result import Reason, Recommendation, Result
-from decision_core.wording import level_label, percent, yes_no
+from decision_core.wording import yes_no
 
-from . import handout
+from . import handout, once
 from .clinic import ClinicProfile, Patient
 from .levels import ShownLevels, installed_levels
+from .view_types import (AvoidView, CauseView, Evidence, ItemView, QuestionView, ReportView, SourceView,
+                         WithheldView, confidence_words)
 
 log = logging.getLogger(__name__)
 
 KIND_LABELS = {"exercise": N_("Exercise"), "lifestyle": N_("Everyday change"), "self_care": N_("Self-care"),
                "referral": N_("Referral")}
-LIKELIHOOD = (0.8, N_("very likely")), (0.65, N_("likely")), (0.0, N_("possible"))
 
 
 class InvalidResult(ValueError):
@@ -43,7 +43,8 @@ def source_titles(core=None) -> dict[str, dict[str, str]]:
 
     catalogue = catalogue_or_none(core, log, "source titles")
     registry = {} if catalogue is None else catalogue.sources
-    return {s.id: {"title": s.title, "publisher": s.publisher, "author": s.author or ""} for s in registry.values()}
+    return {s.id: {"title": s.title, "publisher": s.publisher, "author": s.author or "",
+                   "patient_title": s.patient_title or ""} for s in registry.values()}
 
 
 def humanise(identifier: str) -> str:
@@ -60,174 +61,6 @@ def fact_value_text(value: Any) -> str:
     return str(value).replace("_", " ") if isinstance(value, str) else str(value)
 
 
-def confidence_words(confidence: float, gettext=str) -> str:
-    return gettext(next(words for floor, words in LIKELIHOOD if confidence >= floor))
-
-
-@dataclass
-class Evidence:
-    because: str
-    rule: str
-    sources: list[str]
-    facts: list[tuple[str, str]]
-    against: bool
-    strength: str | None
-
-    @property
-    def facts_text(self) -> str:
-        return "; ".join(f"{name} = {value}" for name, value in self.facts)
-
-
-@dataclass
-class CauseView:
-    id: str
-    name: str
-    rank: int
-    score: float
-    confidence: float
-    why: str
-    fix: str | None  # None while the programme is on hold
-    evidence: list[Evidence]
-    sources: list[str]
-
-    likelihood: str = ""  # the confidence in words, in the report's language
-
-    @property
-    def confidence_words(self) -> str:
-        return self.likelihood or confidence_words(self.confidence)
-
-    @property
-    def confidence_text(self) -> str:
-        return f"{self.confidence_words} ({percent(self.confidence)})"
-
-    @property
-    def supporting(self) -> list[Evidence]:
-        return [e for e in self.evidence if not e.against]
-
-    @property
-    def opposing(self) -> list[Evidence]:
-        return [e for e in self.evidence if e.against]
-
-
-@dataclass
-class ItemView:
-    """One recommendation as the patient and practitioner read it."""
-
-    id: str
-    name: str
-    kind: str
-    dose: Dose  # resolved: the practitioner's override, the source's figures, the clinic's default
-    dose_text: str  # the whole dose in one phrase ('' when it has no figure)
-    slots: list[handout.DoseSlot]  # the patient's view of the dose, with marked blanks
-    basis: str  # where the figures came from, in words
-    detail: str
-    instructions: str
-    steps: list[str]
-    progression: str | None
-    stop_if: str | None
-    serves: list[str]
-    serves_ids: list[str]
-    for_triage: str | None
-    intensity: str | None
-    sources: list[str]
-    reasons: list[Evidence]
-
-    kind_label: str = ""  # the kind in words, in the report's language
-
-    @property
-    def blanks(self) -> list[str]:
-        return [s.label for s in self.slots if s.blank]
-
-    @property
-    def serves_text(self) -> str:
-        return ", ".join(self.serves)
-
-
-@dataclass
-class AvoidView:
-    id: str
-    name: str
-    why: str
-    sources: list[str]
-    reasons: list[Evidence]
-
-
-@dataclass
-class WithheldView:
-    id: str
-    name: str
-    kind: str
-    reason: str
-
-
-@dataclass
-class QuestionView:
-    fact: str
-    question: str
-    why: str
-    kind: str
-
-
-@dataclass
-class SourceView:
-    id: str
-    title: str
-    publisher: str
-
-
-@dataclass
-class ReportView:
-    level: str
-    level_name: str
-    advice: str
-    acute: bool
-    reasons: list[Evidence]
-    reason_levels: list[str]
-    causes: list[CauseView]
-    do_now: list[ItemView]
-    exercises: list[ItemView]
-    other_advice: list[ItemView]
-    avoid: list[AvoidView]
-    withheld: list[WithheldView]
-    withheld_exercise_count: int
-    next_questions: list[QuestionView]
-    open_safety_questions: list[QuestionView]
-    facts: list[tuple[str, str]]
-    rulesets: list[dict[str, Any]]
-    sources: list[SourceView]
-    disclaimer: str
-    engine: str
-    generated_at: datetime
-    header: handout.Header | None = None
-    safety_net: list[handout.SafetyNetLine] = field(default_factory=list)
-    emergency_call: str = ""
-    sheet: handout.Sheet | None = None
-    patient_sources: list[handout.PatientSource] = field(default_factory=list)
-    lang: str = "en"
-    title: str = N_("Hamstring tightness: decision support report")
-    dropped_exercises: list[str] = field(default_factory=list)
-    levels: ShownLevels = field(default_factory=lambda: ShownLevels(()))  # how each triage level is shown
-
-    @property
-    def mark(self) -> str:
-        """The banner's sign (never a tick while safety questions are open: unknown is not 'no')."""
-        return self.levels.mark(self.level, bool(self.open_safety_questions))
-
-    def cite(self, ids) -> str:
-        """The patient part's numbers for these source ids: '[1, 3]' ('' when none)."""
-        numbers = sorted({s.number for s in self.patient_sources if s.id in set(ids)})
-        return f"[{', '.join(map(str, numbers))}]" if numbers else ""
-
-    @property
-    def level_label(self) -> str:
-        return level_label(self.level)
-
-    @property
-    def dose_gaps(self) -> bool:
-        """Whether any exercise's dose has a blank for the practitioner to fill in."""
-        return any(e.blanks for e in self.exercises)
-
-
 def _evidence(ev: ResultEvidence | Reason) -> Evidence:
     strength = getattr(ev, "strength", None)
     return Evidence(
@@ -237,6 +70,7 @@ def _evidence(ev: ResultEvidence | Reason) -> Evidence:
         facts=[(name, fact_value_text(v)) for name, v in (ev.facts or {}).items()],
         against=isinstance(ev, ResultEvidence) and ev.against,
         strength=strength,
+        raw_facts=dict(ev.facts or {}),
     )
 
 
@@ -318,7 +152,7 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
     resolved = handout.resolved_doses(res.recommendations, clinic, doses)
     shown = [r for r in res.recommendations if not (acute and r.kind == "exercise")]
     titles = source_titles(core)
-    patient_sources = handout.number_sources(handout.patient_citations(res, shown, resolved), titles)
+    patient_sources = handout.number_sources(handout.patient_citations(res, shown, resolved), titles, gettext)
     numbers = {s.id: s.number for s in patient_sources}
 
     causes = [
@@ -357,7 +191,7 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
     ]
     weeks = handout.programme_weeks(clinic, resolved, [i.id for i in exercises])
     level = handout.catalogue_level(triage.level, core)
-    return ReportView(
+    view = ReportView(
         levels=levels if levels is not None else installed_levels(core),
         level=triage.level,
         level_name=level_name,
@@ -392,3 +226,12 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
         title=title or gettext(ReportView.title),
         dropped_exercises=dropped,
     )
+    return once.say_once(view, triage.reasons, _catalogue_facts(core), tr)
+
+
+def _catalogue_facts(core) -> dict:
+    from decision_core.app import catalogue_or_none
+
+    catalogue = catalogue_or_none(core, log, "fact labels")
+    return {} if catalogue is None else catalogue.facts
+
