@@ -66,7 +66,8 @@ def _environment(autoescape: bool) -> Environment:
         keep_trailing_newline=True,
     )
     # our own documents: the readable markdown escaper (decision_core.markdown says why there are two)
-    env.filters.update(md=markdown.inline, cell=markdown.cell, wrap=_wrap, zip=_zip, words=once.word_list)
+    env.filters.update(md=markdown.inline, cell=markdown.cell, wrap=_wrap, zip=_zip, words=once.word_list,
+                       lower_first=once.lower_first)
     return env
 
 

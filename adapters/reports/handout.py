@@ -73,13 +73,34 @@ def sentences(text: str) -> list[str]:
 
 
 def resolved_doses(recommendations, clinic: ClinicProfile | None,
-                   overrides: Mapping[str, Dose] | None) -> dict[str, Dose]:
-    """Each item's dose: the practitioner's override, else the source's figures, else the clinic's default."""
+                   overrides: Mapping[str, Dose] | None, chosen: Mapping[str, object] | None = None) -> dict[str, Dose]:
+    """Each item's dose: the practitioner's override, else the source's figures (or, for an item the
+    programme chose, the programme's dose: the source's figures and the product's starting defaults),
+    the clinic's default filling what they leave out."""
     clinic_doses = clinic.doses if clinic else {}
     overrides = overrides or {}
-    return {r.id: resolve(read_dose(r.dose), clinic_doses.get(r.id),
-                          overrides.get(r.id))
+    chosen = chosen or {}
+    return {r.id: resolve(_under_clinic(read_dose(chosen.get(r.id) or r.dose), clinic_doses.get(r.id)),
+                          clinic_doses.get(r.id), overrides.get(r.id))
             for r in recommendations}
+
+
+_AMOUNTS = ("reps", "hold_seconds", "duration_seconds")
+
+
+def _under_clinic(dose: Dose, clinic: Dose | None) -> Dose:
+    """The dose without the product's starting defaults the clinic's own default replaces (a source's
+    figure still comes first); a default amount (reps, a hold, a time) goes when the clinic gives any."""
+    if clinic is None or "default" not in dose.basis.values():
+        return dose
+    given = set(clinic.given())
+    dropped = {f for f, basis in dose.basis.items() if basis == "default"
+               and (f in given or (f in _AMOUNTS and given & set(_AMOUNTS)))}
+    if not dropped:
+        return dose
+    values = {f: getattr(dose, f) for f in dose.given() if f not in dropped}
+    return Dose(**values, detail=dose.detail, basis={f: b for f, b in dose.basis.items() if f not in dropped},
+                citations=dose.citations)
 
 
 def dose_slots(dose: Dose, kind: str, gettext: Gettext) -> list[DoseSlot]:
@@ -113,6 +134,8 @@ def basis_text(dose: Dose, numbers: Mapping[str, int], gettext: Gettext) -> str:
             parts.append(_("your clinic"))
         elif basis == "practitioner":
             parts.append(_("your practitioner"))
+        elif basis == "default":
+            parts.append(_("a standard starting dose"))
     return ", ".join(parts)
 
 
@@ -135,15 +158,23 @@ def safety_net(level, clinic: ClinicProfile | None, gettext: Gettext) -> list[Sa
         return []
     lines = []
     for says, contact in level.seek_care_if:
-        if contact == "emergency":
-            number = clinic.emergency_number if clinic and clinic.emergency_number else None
-            call = (_("Call {number} now").format(number=number) if number
-                    else _("Call your local emergency number now"))
-        else:
-            call = (_("Call us on {phone}").format(phone=clinic.phone) if clinic and clinic.phone
-                    else _("Contact your physiotherapist or doctor"))
+        call = emergency_line(clinic, gettext) if contact == "emergency" else clinic_line(clinic, gettext)
         lines.append(SafetyNetLine(gettext(says), call, contact == "emergency"))
     return lines
+
+
+def emergency_line(clinic: ClinicProfile | None, gettext: Gettext) -> str:
+    """Whom to call in an emergency, with the clinic's emergency number when its profile gives one."""
+    _ = gettext
+    number = clinic.emergency_number if clinic and clinic.emergency_number else None
+    return _("Call {number} now").format(number=number) if number else _("Call your local emergency number now")
+
+
+def clinic_line(clinic: ClinicProfile | None, gettext: Gettext) -> str:
+    """Whom to call otherwise: the clinic's phone when its profile gives one."""
+    _ = gettext
+    return (_("Call us on {phone}").format(phone=clinic.phone) if clinic and clinic.phone
+            else _("Contact your physiotherapist or doctor"))
 
 
 def emergency_call(clinic: ClinicProfile | None, gettext: Gettext) -> str:
@@ -163,7 +194,7 @@ def local_text(moment: datetime, lang: str) -> str:
 
 
 def header(clinic: ClinicProfile | None, patient: Patient | None, clinician: str | None, generated_at: datetime,
-           programme_weeks: int | None, lang: str) -> Header:
+           programme_weeks: int | None, lang: str, review_weeks: int | None = None) -> Header:
     from babel.dates import format_date
 
     from zoneinfo import ZoneInfo
@@ -171,8 +202,9 @@ def header(clinic: ClinicProfile | None, patient: Patient | None, clinician: str
     zone = clinic.zone if clinic else ZoneInfo("UTC")
     prepared = generated_at.astimezone(zone)
     review = None
-    if programme_weeks:
-        review = format_date(prepared.date() + timedelta(weeks=programme_weeks), "long", locale=_locale(lang))
+    review_weeks = review_weeks or programme_weeks
+    if review_weeks:
+        review = format_date(prepared.date() + timedelta(weeks=review_weeks), "long", locale=_locale(lang))
     birth = format_date(patient.birth_date, "long", locale=_locale(lang)) if patient and patient.birth_date else None
     return Header(clinic, patient if patient else None, clinician or None, prepared, local_text(prepared, lang),
                   birth, programme_weeks, review)

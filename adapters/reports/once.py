@@ -164,5 +164,10 @@ def say_once(view, reasons, facts: Mapping[str, Any], tr):
     for cause in view.causes:
         cause.patient_evidence = new_evidence(cause.supporting, said_facts, said_texts)
     view.patient_exercises, view.shared = lift_shared(view.exercises, tr.gettext, lang)
+    lifted = {i.id: i for i in view.patient_exercises}
+    from .programme_view import PhaseView
+
+    phases = view.programme.phases if view.programme is not None else [PhaseView("", "", view.exercises)]
+    view.patient_phases = [PhaseView(p.id, p.name, [lifted[i.id] for i in p.items]) for p in phases]
     view.calls = call_groups(view.safety_net)
     return view

@@ -15,12 +15,13 @@ from typing import Any, Mapping
 
 from decision_core.dose import Dose, dose_text
 from decision_core.i18n import get_translator
-from decision_core.i18n_result import N_, translate_result
+from decision_core.i18n_result import WHY_RAISE, N_, translate_result
 from decision_core.result import Evidence as ResultEvidence
 from decision_core.result import Reason, Recommendation, Result
 from decision_core.wording import yes_no
 
 from . import handout, once
+from . import programme_view as pv
 from .clinic import ClinicProfile, Patient
 from .levels import ShownLevels, installed_levels
 from .view_types import (AvoidView, CauseView, Evidence, ItemView, QuestionView, ReportView, SourceView,
@@ -144,13 +145,18 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
     if tr.lang != "en":
         res = translate_result(res, tr)
     gettext = tr.gettext
+    levels = levels if levels is not None else installed_levels(core)
     triage = res.triage
     level_name = triage.name or humanise(triage.level)
     # The safety policy decides when the home programme is on hold; the report follows it.
     acute = res.programme_on_hold
     cause_names = {c.id: c.name for c in res.causes}
-    resolved = handout.resolved_doses(res.recommendations, clinic, doses)
+    programme = None if acute else pv.programme_of(res)
+    resolved = handout.resolved_doses(res.recommendations, clinic, doses, pv.programme_doses(programme))
     shown = [r for r in res.recommendations if not (acute and r.kind == "exercise")]
+    if programme is not None:  # the patient part shows what the programme chose (and what leads)
+        chosen = set(pv.chosen_ids(programme))
+        shown = [r for r in shown if r.id in chosen or r.leads]
     titles = source_titles(core)
     patient_sources = handout.number_sources(handout.patient_citations(res, shown, resolved), titles, gettext)
     numbers = {s.id: s.number for s in patient_sources}
@@ -176,6 +182,12 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
         do_now = [i for i in items if i.id in leads]
         exercises = [i for i in items if i.kind == "exercise" and i.id not in leads]
         other = [i for i in items if i.kind != "exercise" and i.id not in leads]
+    chosen_view = None
+    if programme is not None:
+        chosen_view = pv.build(programme, {i.id: i for i in items}, {i.id for i in do_now},
+                               clinic.programme_weeks if clinic else None, gettext)
+        exercises = [i for phase in chosen_view.phases for i in phase.items]
+        other = chosen_view.lifestyle
 
     withheld_exercises = sum(1 for w in res.withheld if w.kind == "exercise") + len(dropped)
     withheld = [] if acute else [WithheldView(w.id, w.name, w.kind, w.reason) for w in res.withheld]
@@ -190,9 +202,12 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
         for s in sorted(set(cited))
     ]
     weeks = handout.programme_weeks(clinic, resolved, [i.id for i in exercises])
+    review = None
+    if chosen_view is not None:
+        weeks, review = chosen_view.weeks, chosen_view.review_in_weeks
     level = handout.catalogue_level(triage.level, core)
     view = ReportView(
-        levels=levels if levels is not None else installed_levels(core),
+        levels=levels,
         level=triage.level,
         level_name=level_name,
         advice=triage.advice.strip(),
@@ -209,7 +224,7 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
         withheld_exercise_count=withheld_exercises,
         next_questions=[QuestionView(q.fact, q.question, q.why, q.kind) for q in res.next_questions],
         open_safety_questions=[QuestionView(q.fact, q.question,
-                                            gettext("could raise the triage to {level}").format(level=q.could_raise_to),
+                                            _raises(q.could_raise_to, levels, gettext),
                                             "safety") for q in res.open_safety_questions],
         facts=[(k, fact_value_text(v)) for k, v in sorted(res.facts.items())],
         rulesets=[r.to_dict() for r in res.rulesets],
@@ -217,7 +232,8 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
         disclaimer=res.disclaimer,
         engine=res.engine,
         generated_at=generated_at or datetime.now(timezone.utc),
-        header=handout.header(clinic, patient, clinician, generated_at or datetime.now(timezone.utc), weeks, lang),
+        header=handout.header(clinic, patient, clinician, generated_at or datetime.now(timezone.utc), weeks, lang,
+                              review),
         safety_net=handout.safety_net(level, clinic, gettext),
         emergency_call=handout.emergency_call(clinic, gettext),
         sheet=handout.sheet(exercises, weeks, gettext),
@@ -225,8 +241,23 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
         lang=lang,
         title=title or gettext(ReportView.title),
         dropped_exercises=dropped,
+        programme=chosen_view,
+        red_flags=pv.red_flag_calls(res, levels, clinic, gettext),
+        assessment_questions=_questions(pv.assessment_questions(res), levels, gettext),
     )
     return once.say_once(view, triage.reasons, _catalogue_facts(core), tr)
+
+
+def _raises(level_id: str, levels: ShownLevels, gettext) -> str:
+    """'could raise the triage to See a doctor ...': the level by its name, never its id."""
+    return gettext(WHY_RAISE).format(level=gettext(levels.name(level_id)))
+
+
+def _questions(found, levels: ShownLevels, gettext) -> list[QuestionView] | None:
+    if found is None:
+        return None
+    return [QuestionView(q["fact"], gettext(q["question"]), _raises(q["could_raise_to"], levels, gettext), "safety")
+            for q in found]
 
 
 def _catalogue_facts(core) -> dict:

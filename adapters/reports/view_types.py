@@ -13,6 +13,7 @@ from decision_core.wording import level_label, percent
 from . import handout
 from .levels import ShownLevels
 from .once import CallGroup, Shared
+from .programme_view import ProgrammeView, RedFlagCall
 
 LIKELIHOOD = (0.8, N_("very likely")), (0.65, N_("likely")), (0.0, N_("possible"))
 
@@ -92,6 +93,7 @@ class ItemView:
     reasons: list[Evidence]
 
     kind_label: str = ""  # the kind in words, in the report's language
+    starting_dose: bool = False  # a figure is the product's default: "your practitioner may change it"
 
     @property
     def blanks(self) -> list[str]:
@@ -166,16 +168,28 @@ class ReportView:
     title: str = N_("Hamstring tightness: decision support report")
     dropped_exercises: list[str] = field(default_factory=list)
     levels: ShownLevels = field(default_factory=lambda: ShownLevels(()))  # how each triage level is shown
+    # the result's selected programme and its red flags (see ``programme_view``); None: the result has none
+    programme: ProgrammeView | None = None
+    red_flags: list[RedFlagCall] | None = None  # the open red flags by whom to call
+    assessment_questions: list[QuestionView] | None = None  # the other open questions: the practitioner's
     # the patient part says each thing once (see ``once``)
     patient_reasons: list[str] = field(default_factory=list)  # one line per conclusion
     calls: list[CallGroup] = field(default_factory=list)  # the seek-care lines by whom to call
     patient_exercises: list[ItemView] = field(default_factory=list)  # the exercises without what they share
+    patient_phases: list = field(default_factory=list)  # PhaseView of those: the programme's phases, or one
     shared: list[Shared] = field(default_factory=list)  # what several exercises share, said once
 
     @property
     def mark(self) -> str:
         """The banner's sign (never a tick while safety questions are open: unknown is not 'no')."""
-        return self.levels.mark(self.level, bool(self.open_safety_questions))
+        return self.levels.mark(self.level, self.unconfirmed)
+
+    @property
+    def unconfirmed(self) -> bool:
+        """Triage not yet known: red flags are still open (before the split: any safety question)."""
+        if self.red_flags is not None:
+            return any(g.questions for g in self.red_flags)
+        return bool(self.open_safety_questions)
 
     def cite(self, ids) -> str:
         """The patient part's numbers for these source ids: '[1, 3]' ('' when none)."""

@@ -1,0 +1,151 @@
+"""The patient's programme and red flags as a report shows them (issue 19 §1-§3): the result's
+``programme`` (phases of dosed exercises, a few everyday changes, a length and a review, the
+alternatives not chosen) and its ``open_red_flags`` / ``open_assessment_questions``.
+
+Both are read from the result's dictionary form, so a stored result and a typed one read the same;
+a result without them (one saved before they existed) is shown as before: every recommendation, and
+every open safety question.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Mapping
+
+from decision_core.i18n_result import N_
+
+# Why an allowed item was not chosen, in words (the codes of INTERFACE.md); an unknown code reads as
+# the last one, never as the code itself.
+WHY_NOT_CHOSEN = {
+    "same_job": N_("does the same job as an exercise in the programme"),
+    "limit": N_("left out to keep the programme short"),
+    "fit_running": N_("for people who run"),
+    "fit_sport": N_("for people who do that sport"),
+    "fit_pain_free": N_("only once it is pain-free"),
+    "fit_red_flags_open": N_("only once the warning-sign questions are answered"),
+    "": N_("not chosen for this programme"),
+}
+
+
+@dataclass
+class PhaseView:
+    id: str
+    name: str
+    items: list  # ItemView, each with its resolved dose and ``starting_dose``
+
+
+@dataclass
+class AlternativeView:
+    id: str
+    name: str
+    kind_label: str
+    why: str
+    dose_text: str
+
+
+@dataclass
+class ProgrammeView:
+    phases: list[PhaseView]
+    lifestyle: list
+    weeks: int | None
+    review_in_weeks: int | None
+    alternatives: list[AlternativeView] = field(default_factory=list)
+
+
+@dataclass
+class RedFlagCall:
+    """Red-flag questions that end in the same call: 'If any of these is true, do not start: call ...'."""
+
+    call: str
+    emergency: bool
+    questions: list[str] = field(default_factory=list)
+
+
+def plain(value: Any) -> Any:
+    """A field of the result in its dictionary form (typed classes have ``to_dict``)."""
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+def programme_of(res) -> Mapping[str, Any] | None:
+    """The result's programme (dictionary form), or None when the result has none."""
+    found = plain(getattr(res, "programme", None))
+    return found if isinstance(found, Mapping) else None
+
+
+def programme_doses(programme: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The dose the programme gives each item it chose (its dictionary form), by item id."""
+    out: dict[str, Any] = {}
+    if not programme:
+        return out
+    for phase in programme.get("phases") or ():
+        for item in phase.get("items") or ():
+            if item.get("dose"):
+                out[item["id"]] = item["dose"]
+    for item in programme.get("lifestyle") or ():
+        if item.get("dose"):
+            out[item["id"]] = item["dose"]
+    return out
+
+
+def chosen_ids(programme: Mapping[str, Any]) -> list[str]:
+    ids = [i["id"] for ph in programme.get("phases") or () for i in ph.get("items") or ()]
+    return ids + [i["id"] for i in programme.get("lifestyle") or ()]
+
+
+def starting(item, dose) -> Any:
+    """The item marked 'starting dose' when any figure of its dose is the product's default."""
+    return replace(item, starting_dose="default" in dose.basis.values())
+
+
+def build(programme: Mapping[str, Any], items: Mapping[str, Any], leads: set[str], weeks_override: int | None,
+          gettext) -> ProgrammeView:
+    """The programme's view from the result's programme and the report's items by id (leads, which the
+    report puts first, are not repeated)."""
+    phases = []
+    for phase in programme.get("phases") or ():
+        shown = [starting(items[i["id"]], items[i["id"]].dose) for i in phase.get("items") or ()
+                 if i["id"] in items and i["id"] not in leads]
+        if shown:
+            name = phase.get("name")
+            phases.append(PhaseView(phase.get("id", ""), gettext(name) if name else "", shown))
+    lifestyle = [items[i["id"]] for i in programme.get("lifestyle") or () if i["id"] in items and i["id"] not in leads]
+    alternatives = []
+    for alt in programme.get("alternatives") or ():
+        item = items.get(alt.get("id"))
+        if item is None:
+            continue
+        why = WHY_NOT_CHOSEN.get(alt.get("why") or "", WHY_NOT_CHOSEN[""])
+        alternatives.append(AlternativeView(item.id, item.name, item.kind_label, gettext(why), item.dose_text))
+    weeks = weeks_override or programme.get("weeks")
+    review = programme.get("review_in_weeks") or weeks
+    if weeks_override:
+        review = weeks_override  # the clinic's length sets the review too
+    return ProgrammeView(phases, lifestyle, weeks, review, alternatives)
+
+
+def red_flag_calls(res, levels, clinic, gettext) -> list[RedFlagCall] | None:
+    """The open red flags grouped by whom to call; None when the result does not split its open
+    questions (a result saved before the split: the report lists every open safety question)."""
+    flags = plain(getattr(res, "open_red_flags", None))
+    if flags is None:
+        return None
+    from .handout import emergency_line, clinic_line
+
+    groups: dict[str, RedFlagCall] = {}
+    for q in flags:
+        emergency = levels.presentation(q["could_raise_to"]).emergency_department
+        call = emergency_line(clinic, gettext) if emergency else clinic_line(clinic, gettext)
+        group = groups.setdefault(call, RedFlagCall(call, emergency))
+        question = gettext(q["question"])  # already translated with the result; a stored one may not be
+        if question not in group.questions:
+            group.questions.append(question)
+    # the emergency call first
+    return sorted(groups.values(), key=lambda g: not g.emergency)
+
+
+def assessment_questions(res) -> list[Mapping[str, Any]] | None:
+    found = plain(getattr(res, "open_assessment_questions", None))
+    return None if found is None else list(found)

@@ -1,0 +1,141 @@
+"""The handout shows the result's programme, not the whole list (issue 19 §1-§3): its phases, each
+exercise dosed ("starting dose" where a figure is the product's default), a few everyday changes, the
+length and review date; the practitioner part lists the alternatives with how to swap one in; the
+patient part opens with the open red flags only, the other open questions go to the practitioner.
+
+The programme and the red-flag split are set on the result here as INTERFACE.md gives them, so these
+tests pin down the display whichever rules choose the programme."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+import decision_core
+from decision_core.adapters.reports import render
+from decision_core.adapters.reports.clinic import ClinicProfile
+from decision_core.adapters.reports.view import build_view
+
+from patient_part import patient_html_text, patient_markdown
+
+DESK = {"age": 38, "activity_level": "sedentary", "sitting_hours_per_day": 10, "uses_standing_desk": False,
+        "tightness_side": "both", "onset": "gradual", "pain_level": 2, "sharp_pain": False,
+        "glute_bridge_hamstring_cramp": True}
+WHEN = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+STARTING = {"sets": 2, "reps": 10, "frequency": {"times": 1, "per": "day"},
+            "basis": {"sets": "default", "reps": "default", "frequency": "default"}}
+RED = ("urgent", "emergency")
+
+
+def with_programme(facts=DESK, start=2, progress=1, lifestyle=1):
+    """A result with a programme chosen from its own recommendations and its open questions split."""
+    result = decision_core.evaluate(facts)
+    exercises = [r for r in result.recommendations if r.kind == "exercise"]
+    others = [r for r in result.recommendations if r.kind != "exercise" and not r.leads]
+    chosen = exercises[:start + progress]
+
+    def item(rec):
+        return {"id": rec.id, "dose": STARTING, "starting_dose": True}
+
+    result.programme = {
+        "on_hold": False, "weeks": 4, "review_in_weeks": 3,
+        "phases": [{"id": "start", "name": "Start with", "items": [item(r) for r in chosen[:start]]},
+                   {"id": "progress", "name": "When that is easy", "items": [item(r) for r in chosen[start:]]}],
+        "lifestyle": [{"id": r.id, "dose": {}} for r in others[:lifestyle]],
+        "alternatives": [{"id": r.id, "why": "same_job"} for r in exercises[start + progress:]]
+        + [{"id": r.id, "why": "limit"} for r in others[lifestyle:]],
+    }
+    questions = [q.to_dict() for q in result.open_safety_questions]
+    result.open_red_flags = [q for q in questions if q["could_raise_to"] in RED]
+    result.open_assessment_questions = [q for q in questions if q["could_raise_to"] not in RED]
+    return result
+
+
+def parts(result, lang="en", **options):
+    md = render(result, "markdown", lang=lang, **options).decode()
+    return patient_markdown(md, lang), md
+
+
+def test_the_patient_part_shows_the_programme_and_not_the_alternatives():
+    result = with_programme()
+    patient, whole = parts(result)
+    view = build_view(result)
+    chosen = [i for phase in result.programme["phases"] for i in phase["items"]]
+    assert [i.id for i in view.exercises] == [i["id"] for i in chosen]
+    names = {r.id: r.name for r in result.recommendations}
+    for item in chosen + result.programme["lifestyle"]:
+        assert names[item["id"]] in patient
+    alternatives = result.programme["alternatives"]
+    assert alternatives, "the case has items the programme did not choose"
+    for alt in alternatives:
+        assert f"**{names[alt['id']]}**" not in patient and f". {names[alt['id']]}\n" not in patient
+        assert f"`{alt['id']}`" in whole.split(patient, 1)[1], "the practitioner part lists it"
+    assert "### Start with" in patient and "### When that is easy" in patient
+    assert patient.index("### Start with") < patient.index("### When that is easy")
+    assert "--dose " in whole, "the practitioner part says how to swap an alternative in"
+
+
+def test_a_default_dose_is_marked_as_a_starting_dose_the_practitioner_may_change():
+    patient, _ = parts(with_programme())
+    chosen = 3
+    assert patient.count("Starting dose: your practitioner may change it") == chosen
+    assert "2 sets" in patient and "10 reps" in patient
+
+
+def test_the_clinic_default_replaces_the_products_starting_dose():
+    result = with_programme()
+    first = result.programme["phases"][0]["items"][0]["id"]
+    from decision_core.dose import parse_spec
+
+    clinic = ClinicProfile(name="Clinic", doses={first: parse_spec("3x12@daily")})
+    view = build_view(result, clinic=clinic)
+    item = next(i for i in view.exercises if i.id == first)
+    assert (item.dose.sets, item.dose.reps) == (3, 12) and not item.starting_dose
+    assert all(i.starting_dose for i in view.exercises if i.id != first)
+
+
+def test_the_review_date_is_the_report_date_plus_the_review_weeks_and_the_clinic_may_set_the_length():
+    view = build_view(with_programme(), generated_at=WHEN)
+    assert view.header.programme_weeks == 4 and view.header.review_date_text == "22 December 2026"
+    clinic = ClinicProfile(name="Clinic", programme_weeks=6)
+    view = build_view(with_programme(), generated_at=WHEN, clinic=clinic)
+    assert view.header.programme_weeks == 6 and view.header.review_date_text == "12 January 2027"
+    assert view.sheet.weeks == 6
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_patient_part_opens_with_the_red_flags_only(lang):
+    result = with_programme()
+    assert result.open_red_flags and result.open_assessment_questions
+    view = build_view(result, lang=lang)
+    patient, whole = parts(result, lang)
+    html = patient_html_text(render(result, "html", lang=lang).decode())
+    for group in view.red_flags:
+        for question in group.questions:
+            assert question in patient and question in html
+    practitioner = whole.split(patient, 1)[1]
+    for q in view.assessment_questions:
+        assert q.question not in patient and q.question not in html, "an assessment question is the practitioner's"
+        assert q.question in practitioner
+    heading = {"en": "If any of these is true, do not start", "es": "Si alguna de estas cosas es cierta, no empiece"}
+    assert heading[lang] in patient
+    assert patient.index(heading[lang]) < patient.index(view.exercises[0].name)
+    assert view.mark == view.levels.presentation(view.level).mark_while_unconfirmed
+
+
+def test_with_no_red_flag_open_the_triage_is_not_shown_as_unconfirmed():
+    result = with_programme()
+    result.open_red_flags = []
+    view = build_view(result)
+    assert view.open_safety_questions and not view.unconfirmed
+    assert view.mark == view.levels.presentation(view.level).mark
+    patient, _ = parts(result)
+    assert "do not start" not in patient and "Safety questions still open" not in patient
+
+
+def test_a_result_without_a_programme_is_shown_as_before():
+    result = decision_core.evaluate(DESK)
+    view = build_view(result)
+    assert view.programme is None and view.red_flags is None
+    assert [i.id for i in view.exercises] == [r.id for r in result.recommendations
+                                              if r.kind == "exercise" and not r.leads]
