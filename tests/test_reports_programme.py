@@ -139,3 +139,42 @@ def test_a_result_without_a_programme_is_shown_as_before():
     assert view.programme is None and view.red_flags is None
     assert [i.id for i in view.exercises] == [r.id for r in result.recommendations
                                               if r.kind == "exercise" and not r.leads]
+
+
+def test_fhir_carries_the_programme_as_a_care_plan_with_the_review_date_and_no_alternative_as_an_activity():
+    import json
+
+    result = with_programme()
+    bundle = json.loads(render(result, "fhir", generated_at=WHEN))  # validated against the R4B models
+    resources = {e["fullUrl"]: e["resource"] for e in bundle["entry"]}
+    plans = [r for r in resources.values() if r["resourceType"] == "CarePlan"]
+    assert len(plans) == 1
+    plan = plans[0]
+    assert plan["period"] == {"start": "2026-12-01", "end": "2026-12-22"}
+    chosen = [i["id"] for phase in result.programme["phases"] for i in phase["items"]]
+    chosen += [i["id"] for i in result.programme["lifestyle"]]
+    shown = []
+    for activity in plan["activity"]:
+        if "reference" in activity:
+            request = resources[activity["reference"]["reference"]]
+            assert request["resourceType"] == "ServiceRequest" and request["occurrenceTiming"]["repeat"]
+            shown.append(request["code"]["coding"][0]["code"])
+        else:
+            shown.append(activity["detail"]["code"]["coding"][0]["code"])
+    assert shown == chosen
+    alternatives = [a["id"] for a in result.programme["alternatives"]]
+    requested = {r["code"]["coding"][0]["code"] for r in resources.values() if r["resourceType"] == "ServiceRequest"}
+    assert not requested & set(alternatives), "an alternative is never requested"
+    parameters = next(r for r in resources.values() if r["resourceType"] == "Parameters")["parameter"]
+    named = [next(p["valueCode"] for p in a["part"] if p["name"] == "id") for a in parameters
+             if a["name"] == "alternative"]
+    assert named == alternatives
+    assert any("Alternatives" in n["text"] for n in plan["note"])
+
+
+def test_fhir_has_no_care_plan_without_a_programme_or_on_hold():
+    import json
+
+    for result in (decision_core.evaluate(DESK), decision_core.evaluate({"calf_swelling_redness": True})):
+        bundle = json.loads(render(result, "fhir"))
+        assert not [e for e in bundle["entry"] if e["resource"]["resourceType"] == "CarePlan"]

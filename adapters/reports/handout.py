@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Callable, Mapping
 
 from decision_core.dose import Dose, resolve
@@ -64,6 +64,7 @@ class Header:
     birth_date_text: str | None
     programme_weeks: int | None
     review_date_text: str | None
+    review_date: date | None = None
 
 
 def sentences(text: str) -> list[str]:
@@ -201,13 +202,14 @@ def header(clinic: ClinicProfile | None, patient: Patient | None, clinician: str
 
     zone = clinic.zone if clinic else ZoneInfo("UTC")
     prepared = generated_at.astimezone(zone)
-    review = None
+    review = review_on = None
     review_weeks = review_weeks or programme_weeks
     if review_weeks:
-        review = format_date(prepared.date() + timedelta(weeks=review_weeks), "long", locale=_locale(lang))
+        review_on = prepared.date() + timedelta(weeks=review_weeks)
+        review = format_date(review_on, "long", locale=_locale(lang))
     birth = format_date(patient.birth_date, "long", locale=_locale(lang)) if patient and patient.birth_date else None
     return Header(clinic, patient if patient else None, clinician or None, prepared, local_text(prepared, lang),
-                  birth, programme_weeks, review)
+                  birth, programme_weeks, review, review_on)
 
 
 def programme_weeks(clinic: ClinicProfile | None, doses: Mapping[str, Dose], exercise_ids: list[str]) -> int | None:

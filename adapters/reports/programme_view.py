@@ -40,6 +40,7 @@ class AlternativeView:
     kind_label: str
     why: str
     dose_text: str
+    why_code: str = ""  # the result's code (same_job, limit, fit_...), for machines (FHIR)
 
 
 @dataclass
@@ -118,7 +119,8 @@ def build(programme: Mapping[str, Any], items: Mapping[str, Any], leads: set[str
         if item is None:
             continue
         why = WHY_NOT_CHOSEN.get(alt.get("why") or "", WHY_NOT_CHOSEN[""])
-        alternatives.append(AlternativeView(item.id, item.name, item.kind_label, gettext(why), item.dose_text))
+        alternatives.append(AlternativeView(item.id, item.name, item.kind_label, gettext(why), item.dose_text,
+                                            alt.get("why") or ""))
     weeks = weeks_override or programme.get("weeks")
     review = programme.get("review_in_weeks") or weeks
     if weeks_override:
