@@ -15,6 +15,7 @@ import uuid
 from typing import Any
 
 from decision_core.catalogue_model import Presentation
+from decision_core.dose import Dose
 from decision_core.markdown import strict as md  # an EHR renders the detail: its dialect is unknown
 from decision_core.result import Evidence, Result
 from decision_core.wording import dose_phrase, percent, programme_heading, questions_shown, yes_no
@@ -76,7 +77,10 @@ def detail(result: Result) -> str:
             lines.extend("   " + _evidence_line(ev).lstrip() for ev in cause.evidence)
     else:
         lines += ["", "No single cause stands out from what is known."]
-    if result.recommendations:
+    chosen = programme_lines(result)
+    if chosen:
+        lines += ["", f"**{programme_heading(result.programme_on_hold)}**", *chosen]
+    elif result.recommendations:
         lines += ["", f"**{programme_heading(result.programme_on_hold)}**"]
         for rec in result.recommendations:
             dose = dose_phrase(rec.dose_value(), escape=md)
@@ -89,6 +93,39 @@ def detail(result: Result) -> str:
         lines.extend(f"- {q.question} (`{q.fact}`)" for q in questions_shown(result))
     lines += ["", f"_{result.disclaimer}_"]
     return "\n".join(lines)
+
+
+def programme_lines(result: Result) -> list[str]:
+    """The result's selected programme for the detail (issue 19): what leads (a referral), each phase's
+    items with their doses, the everyday changes, the length and review, and the alternatives by name;
+    [] when the result has no programme or it is on hold (then the detail lists what to do now)."""
+    programme = getattr(result, "programme", None)
+    data = programme.to_dict() if hasattr(programme, "to_dict") else programme
+    if not isinstance(data, dict) or data.get("on_hold") or not (data.get("phases") or data.get("lifestyle")):
+        return []
+    recs = {r.id: r for r in result.recommendations}
+
+    def line(item: dict[str, Any]) -> str:
+        rec = recs.get(item["id"])
+        name = rec.name if rec else item["id"]
+        dose = dose_phrase(Dose.from_dict(item.get("dose") or {}), escape=md) if item.get("dose") else ""
+        note = " (starting dose)" if item.get("starting_dose") else ""
+        return f"- {md(name)}" + (f": {dose}{note}" if dose else "")
+
+    out = [f"- {md(r.name)} ({r.kind})" for r in result.recommendations if r.leads]
+    for phase in data.get("phases") or ():
+        out.append(f"_{md(phase.get('name') or phase.get('id', ''))}_")
+        out.extend(line(item) for item in phase.get("items") or ())
+    if data.get("lifestyle"):
+        out.append("_Everyday changes_")
+        out.extend(line(item) for item in data["lifestyle"])
+    if data.get("weeks"):
+        review = data.get("review_in_weeks") or data["weeks"]
+        out.append(f"{data['weeks']} weeks; review in {review} weeks.")
+    names = [recs[a["id"]].name for a in data.get("alternatives") or () if a.get("id") in recs]
+    if names:
+        out.append(f"Alternatives (not chosen; see the report to swap one in): {md(', '.join(names))}.")
+    return out
 
 
 def _referral(result: Result, context: dict[str, Any], shown: Presentation) -> dict[str, Any] | None:
