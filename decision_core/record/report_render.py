@@ -64,7 +64,8 @@ def render_markdown(data: dict[str, Any], names: dict[str, str] | None = None) -
     return "\n".join(out) + "\n"
 
 
-def _chart(rows: list[dict[str, Any]], count_key: str, hits_key: str, interval_key: str, label) -> str:
+def _chart(rows: list[dict[str, Any]], count_key: str, hits_key: str, interval_key: str, label,
+           fill: str = "#c0504d") -> str:
     """Horizontal bars (the share) with their Wilson intervals; too few: the interval alone, grey."""
     height = ROW_H * len(rows) + 30
     width = LABEL_W + BAR_W + 150
@@ -82,7 +83,7 @@ def _chart(rows: list[dict[str, Any]], count_key: str, hits_key: str, interval_k
         enough = n >= 4
         if enough:
             parts.append(f'<rect x="{LABEL_W}" y="{y + 3}" width="{BAR_W * hits / n:.1f}" height="{ROW_H - 8}" '
-                         f'fill="#c0504d"/>')
+                         f'fill="{fill}"/>')
         if interval:
             x1, x2 = LABEL_W + BAR_W * interval[0], LABEL_W + BAR_W * interval[1]
             colour = "#222" if enough else "#999"
@@ -117,7 +118,7 @@ With 3 responses or fewer no bar is drawn (grey interval only).</p>
 <h2>Outcome per cause</h2>
 <p class="note">Bars: the share of follow-ups improved (Global Rating of Change +{data['improved_groc']} or more) among
 the records listing the cause; lines: the Wilson 95 % interval.</p>
-{_chart(causes, "follow_ups", "improved", "improved_interval", lambda r: names.get(r["id"], r["id"]))}
+{_chart(causes, "follow_ups", "improved", "improved_interval", lambda r: names.get(r["id"], r["id"]), "#4f81bd")}
 {table_html}
 </body></html>
 """
