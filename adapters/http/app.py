@@ -167,7 +167,8 @@ def create_app(config: Mapping[str, Any] | None = None, *, backend: Backend | No
     app.register_blueprint(cds.bp)
     app.register_blueprint(meta.bp)
     app.register_blueprint(practitioner.bp)
-    app.register_blueprint(records.bp)
+    if app.extensions[EXTENSION].recorder is not None:  # the record's routes exist only where it is kept
+        app.register_blueprint(records.bp)
     if cfg["BENCHMARK_ECHO"]:
         api.enable_echo(app)
     if cfg["CORS_ORIGINS"]:

@@ -250,7 +250,11 @@ def analytics():
     from decision_core.record.analytics import analyse
 
     since = load_query(AnalyticsQuerySchema()).get("since")
-    when = datetime.fromisoformat(since).replace(tzinfo=timezone.utc) if since else None
+    try:
+        when = datetime.fromisoformat(since).replace(tzinfo=timezone.utc) if since else None
+    except ValueError:
+        raise HttpProblem(400, "since: not a date (YYYY-MM-DD).", kind="invalid-query", title="Invalid query",
+                          errors={"since": ["Not a date (YYYY-MM-DD)."]}) from None
     try:
         report = analyse(_recorder().store, since=when, catalogue=state().backend.catalogue)
     except StoreError as exc:
