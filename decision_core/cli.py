@@ -96,11 +96,16 @@ def evaluate_lines(evaluator, lines: Iterator[str]) -> Iterator[dict[str, Any]]:
 @click.option("--engine", type=click.Choice(["durable", "plain"]), default=None,
               help="Rule engine (default: durable, or $DECISION_CORE_ENGINE).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: for long files).")
-def evaluate(source: IO[str], as_json: bool, batch: bool, engine: str | None, progress: bool | None) -> None:
+@click.option("--record", "keep", is_flag=True, help="Keep the result in the record (docs/record.md).")
+@click.option("--patient", metavar="REF", help="With --record: a pseudonymous patient reference.")
+def evaluate(source: IO[str], as_json: bool, batch: bool, engine: str | None, progress: bool | None,
+             keep: bool, patient: str | None) -> None:
     """Evaluate the facts in SOURCE (a JSON file, or - for standard input)."""
     from .intake import InvalidFacts
     from .summary import summarise
 
+    if keep and batch:
+        raise click.UsageError("--record keeps one evaluation; it cannot be used with --batch")
     evaluator = _evaluator(engine)
     if batch:
         _batch(evaluator, source, progress)
@@ -119,6 +124,10 @@ def evaluate(source: IO[str], as_json: bool, batch: bool, engine: str | None, pr
     except Exception as exc:  # an engine failure: say so plainly, never a traceback
         click.echo(json.dumps(error_object(exc)) if as_json else f"Error: {error_object(exc)['message']}", err=not as_json)
         sys.exit(1)
+    if keep:
+        from .record.cli import record_cli_result
+
+        record_cli_result(result, patient)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:

@@ -259,6 +259,7 @@ class Result:
     fired_rules: list[str]
     engine: str
     disclaimer: str = DISCLAIMER
+    record_id: str | None = None  # the record it is kept under (decision_core.record), when it is kept
 
     @property
     def triage_level(self) -> str:
@@ -290,7 +291,7 @@ class Result:
             "fired_rules": self.fired_rules,
             "engine": self.engine,
             "disclaimer": self.disclaimer,
-        }
+        } | ({"record_id": self.record_id} if self.record_id else {})
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Result":
@@ -311,12 +312,14 @@ class Result:
             fired_rules=list(d.get("fired_rules", ())),
             engine=d.get("engine", ""),
             disclaimer=d.get("disclaimer", DISCLAIMER),
+            record_id=d.get("record_id"),
         )
 
     def comparable(self) -> dict[str, Any]:
         """The result without the engine's name: what two engines must agree on."""
         out = self.to_dict()
         out.pop("engine")
+        out.pop("record_id", None)
         return out
 
 

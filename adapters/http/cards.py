@@ -19,6 +19,8 @@ from decision_core.markdown import strict as md  # an EHR renders the detail: it
 from decision_core.result import Evidence, Result
 from decision_core.wording import dose_phrase, percent, programme_heading, questions_shown, yes_no
 
+from .record_hooks import card_members
+
 SUMMARY_MAX = 139  # the spec: a summary of fewer than 140 characters
 
 
@@ -135,4 +137,5 @@ def build_card(result: Result, context: dict[str, Any], source: dict[str, str],
         card["selectionBehavior"] = "at-most-one"
     if report_url:
         card["links"] = [{"label": "Full report", "url": report_url, "type": "absolute"}]
+    card_members(card, result)  # the record's: overrideReasons and the record id, when the result is kept
     return card

@@ -24,6 +24,7 @@ from .app import state
 from .errors import HttpProblem, invalid_facts
 from .openapi import operation
 from .payload import json_response, load_query, read_json_body
+from .record_hooks import keep, request_patient
 
 log = logging.getLogger("decision_core.adapters.http")
 
@@ -256,6 +257,7 @@ def _finish(step: Step) -> tuple[list[dict], list[dict]]:
     from decision_core.adapters.reports.fhir import render_fhir
 
     st = state()
+    keep(step.result, "interview", patient_ref=request_patient())  # the completed interview is kept
     stored = {"result": step.result.to_dict(), "options": {}}
     report_url = st.public_url(f"/v1/reports/{st.store.put_report(stored)}")
     bundle = json.loads(render_fhir(step.result, core=st.backend.core))
@@ -292,4 +294,6 @@ def from_questionnaire_response():
     except InvalidFacts as exc:
         raise invalid_facts(exc, items={name: answers.paths[name.split(".")[0].split("[")[0]]
                                         for name in exc.errors if name.split(".")[0].split("[")[0] in answers.paths}) from None
-    return json_response(backend.evaluator.evaluate_valid(facts).to_dict())
+    result = backend.evaluator.evaluate_valid(facts)
+    keep(result, "questionnaire", patient_ref=request_patient())
+    return json_response(result.to_dict())

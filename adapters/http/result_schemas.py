@@ -200,3 +200,6 @@ class ResultSchema(OpenSchema):
     fired_rules = fields.List(fields.String(), required=True)
     engine = fields.String(required=True)
     disclaimer = fields.String(required=True)
+    record_id = fields.String(metadata={
+        "description": "The record this evaluation is kept under (only when the server keeps a record): "
+                       "the id for POST /v1/records/{id}/feedback and /follow-ups."})
