@@ -86,7 +86,7 @@ def keep(result: Result, source: str, *, patient_ref: str | None = None, cards: 
         log.error("a record could not be made (%s)", type(exc).__name__)
         result.record_id = None
         return
-    if recorder.record(entry) == "lost":
+    if recorder.submit(entry) == "lost":
         result.record_id = None
 
 

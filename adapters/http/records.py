@@ -139,7 +139,7 @@ def _record_for_writing(record_id: str) -> dict[str, Any]:
     except StoreError as exc:
         raise _unavailable(exc) from None
     if record is None:
-        if recorder.unavailable():  # it may still be in the spool: accepted once it lands
+        if recorder.waiting(record_id):  # it may still be queued or spooled: accepted once it lands
             raise HttpProblem(503, "This record is not written yet (the database was away); try again shortly.",
                               kind="store-unavailable", title="Record not written yet", headers={"Retry-After": "5"})
         raise HttpProblem(404, "There is no such record.")
@@ -286,7 +286,7 @@ def store_card_feedback(items: list[dict[str, Any]]) -> None:
             if record is not None and record["creator"] and creator and record["creator"] != creator:
                 record = None  # another client's card
             if record is None:
-                if recorder.unavailable():
+                if recorder.unavailable() or recorder.waiting_any():
                     raise HttpProblem(503, "This card's record is not written yet; try again shortly.",
                                       kind="store-unavailable", title="Record not written yet",
                                       headers={"Retry-After": "5"})

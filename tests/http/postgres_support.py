@@ -58,6 +58,24 @@ class Postgres:
     def stop(self) -> None:
         self._run([self.pg_ctl, "stop", "-w", "-m", "fast", "-D", str(self.data)], check=False)
 
+    def _postmaster_pid(self) -> int:
+        return int((self.data / "postmaster.pid").read_text().split()[0])
+
+    def freeze(self) -> None:
+        """SIGSTOP the server and every backend: it answers nothing, and clients wait on it."""
+        import psutil
+
+        main = psutil.Process(self._postmaster_pid())
+        for proc in [main, *main.children(recursive=True)]:
+            proc.suspend()
+
+    def thaw(self) -> None:
+        import psutil
+
+        main = psutil.Process(self._postmaster_pid())
+        for proc in [main, *main.children(recursive=True)]:
+            proc.resume()
+
     def remove(self) -> None:
         self.stop()
         shutil.rmtree(self.workdir, ignore_errors=True)

@@ -31,7 +31,13 @@ def _evaluate(client, key=KEY, patient=None):
     headers = _h(key, **({"X-Patient-Reference": patient} if patient else {}))
     response = client.post("/v1/evaluations", json=FACTS, headers=headers)
     assert response.status_code == 200
+    _settle(client)
     return response.get_json()
+
+
+def _settle(client):
+    """The answer does not wait for the record's write (a writer thread does it): wait for it here."""
+    assert client.application.extensions["decision_core"].recorder.settle()
 
 
 def test_each_evaluation_is_kept_with_ids_not_words(app):
@@ -118,6 +124,7 @@ def test_cds_feedback_round_trip(tmp_path):
                 "hamstring-decision-core.facts": {"sharp_pain": True, "pain_level": 6, "sitting_hours_per_day": 10}}},
             "prefetch": {"intakeResponse": None, "intakeObservations": None}}
     card = client.post("/cds-services/hamstring-patient-view", json=call).get_json()["cards"][0]
+    _settle(client)
     rid = card["extension"]["hamstring-decision-core.record-id"]
     assert {c["code"] for c in card["overrideReasons"]} == {"not-relevant", "already-done", "patient-declined",
                                                            "disagree-cause", "disagree-triage", "other"}
@@ -178,6 +185,32 @@ def test_database_away_spools_then_lands_in_order(app, monkeypatch):
     level = landed[0]["triage"]
     assert client.post(f"/v1/records/{ids[0]}/feedback", headers=_h(KEY), json={"responses": [
         {"about": "triage", "id": level, "verdict": "agree"}]}).status_code == 201
+
+
+def test_a_database_call_that_hangs_never_holds_up_an_answer(app, monkeypatch):
+    """A frozen database (a stopped PostgreSQL answers nothing) holds the writer thread, not the request:
+    the answers come at once, the server says degraded, and every record lands once it answers again."""
+    import threading
+    import time
+
+    client = app.test_client()
+    recorder = app.extensions["decision_core"].recorder
+    real_insert, frozen = recorder.store.insert, threading.Event()
+
+    def hanging(entry):
+        frozen.wait(30)
+        return real_insert(entry)
+
+    monkeypatch.setattr(recorder.store, "insert", hanging)
+    started = time.monotonic()
+    ids = [client.post("/v1/evaluations", json=FACTS, headers=_h(KEY)).get_json()["record_id"] for _ in range(3)]
+    time.sleep(1.2)  # past STUCK_AFTER: new entries go to the spool
+    ids += [client.post("/v1/evaluations", json=FACTS, headers=_h(KEY)).get_json()["record_id"] for _ in range(3)]
+    assert time.monotonic() - started < 5 and all(ids)
+    assert client.get("/healthz").get_json()["status"] == "degraded"
+    frozen.set()
+    assert recorder.settle() and recorder.flush()
+    assert sorted(r["id"] for r in recorder.store.rows(m.records)) == sorted(ids)
 
 
 def test_no_record_content_in_the_log(app, caplog):

@@ -49,7 +49,7 @@ def _servers(tmp_path, url):
     return servers
 
 
-def _load(servers, cases, seconds, during=None):
+def _load(servers, cases, seconds, during=None, latencies=None):
     """16 clients posting evaluations to both instances in turn; the record ids answered, and the failures."""
     ids, failures, lock = [], [], threading.Lock()
     stop = time.monotonic() + seconds
@@ -60,9 +60,12 @@ def _load(servers, cases, seconds, during=None):
         while time.monotonic() < stop:
             server = servers[i % 2]
             try:
+                started = time.monotonic()
                 response = session.post(f"{server.base}/v1/evaluations", json=cases[i % len(cases)],
                                         headers={"X-API-Key": KEY}, timeout=10)
                 with lock:
+                    if latencies is not None:
+                        latencies.append(time.monotonic() - started)
                     if response.status_code == 200 and response.json().get("record_id"):
                         ids.append(response.json()["record_id"])
                     else:
@@ -92,6 +95,16 @@ def _db_ids(url):
         store.close()
 
 
+def _db_ids_when(url, count, timeout=30):
+    """The record ids in the database once there are ``count`` (the writers may still be finishing)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        stored = _db_ids(url)
+        if len(stored) >= count or time.monotonic() > deadline:
+            return stored
+        time.sleep(0.2)
+
+
 def _wait_healthy(servers, timeout=60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -109,7 +122,7 @@ def test_two_instances_share_one_record_and_survive_postgres_restarting(postgres
         ids, failures = _load(servers, cases, SOAK)
         assert not failures and ids
         _wait_healthy(servers)
-        stored = _db_ids(postgres.url)
+        stored = _db_ids_when(postgres.url, len(ids))
         assert len(stored) == len(set(stored)) == len(ids) and set(stored) == set(ids)
 
         # 2. PostgreSQL stopped and restarted under load
@@ -126,11 +139,33 @@ def test_two_instances_share_one_record_and_survive_postgres_restarting(postgres
         assert not failures and more  # no evaluation failed or waited on the database
         assert any(h["status"] == "degraded" and "record" in h.get("unavailable", ()) for h in seen["health"])
         _wait_healthy(servers)
-        stored = _db_ids(postgres.url)
+        stored = _db_ids_when(postgres.url, len(ids) + len(more))
         assert len(stored) == len(set(stored)) == len(ids) + len(more)  # none lost, none doubled
         assert set(stored) == set(ids) | set(more)
+
+        # 3. PostgreSQL frozen (SIGSTOP) under load: it answers nothing, and no evaluation waits on it
+        timing = {}
+
+        def freeze():
+            time.sleep(SOAK / 3)
+            postgres.freeze()
+            time.sleep(2)
+            timing["health"] = [requests.get(f"{s.base}/healthz", timeout=2).json() for s in servers]
+            postgres.thaw()
+
+        frozen, failures = _load(servers, cases, SOAK, during=freeze, latencies=timing.setdefault("latencies", []))
+        assert not failures and frozen
+        assert any(h["status"] == "degraded" for h in timing["health"])
+        ordered = sorted(timing["latencies"])
+        p99 = ordered[int(0.99 * (len(ordered) - 1))]
+        assert p99 < 1.5, f"evaluations waited on a frozen database: p99 {p99:.2f} s"
+        _wait_healthy(servers)
+        every = set(ids) | set(more) | set(frozen)
+        stored = _db_ids_when(postgres.url, len(every))
+        assert len(stored) == len(set(stored)) == len(every) and set(stored) == every
         print(f"record on PostgreSQL: {len(ids)} responses = {len(ids)} records in {SOAK:.0f} s; with a restart: "
-              f"{len(more)} responses = {len(stored) - len(ids)} records")
+              f"{len(more)} responses = {len(more)} records; frozen 2 s: {len(frozen)} responses = "
+              f"{len(frozen)} records, evaluation p99 {p99 * 1000:.0f} ms")
         for server in servers:
             assert " 500 " not in server.log() and "Traceback" not in server.log()
     finally:
