@@ -228,6 +228,7 @@ def main(argv=None) -> int:
                         help="build the app in each worker instead of once in the master")
     parser.add_argument("--engine", choices=["durable", "plain"], default="durable",
                         help="rule engine of the server (default durable, the product's)")
+    parser.add_argument("--json", action="store_true", help="end with the figures as one JSON line")
     args = parser.parse_args(argv)
 
     from decision_core.catalogue import load_builtin_catalogue, load_catalogue
@@ -283,6 +284,8 @@ def main(argv=None) -> int:
     print(f"evaluation throughput / echo throughput: {ratio:.0%} (target >= {TARGET_RATIO:.0%}) "
           f"{'ok' if ok_ratio else 'MISSED'}")
     print(f"evaluation p99: {evaluation['p99']:.2f} ms (target <= {TARGET_P99_MS:g} ms) {'ok' if ok_p99 else 'MISSED'}")
+    if args.json:
+        print(json.dumps({"echo": echo, "evaluation": evaluation, "ratio": ratio}))
     if echo["errors"] or evaluation["errors"]:
         print("some requests failed: see the errors column")
         return 1
