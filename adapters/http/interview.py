@@ -13,11 +13,12 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from decision_core.adaptive import next_question
 from decision_core.i18n import UnknownLanguage, available_languages, get_translator
-from decision_core.intake import InvalidFacts
+from decision_core.intake import FACT_CODE_SYSTEM, InvalidFacts
 from decision_core.interview import Interview, Step
 from decision_core.questionnaire import (GROUP_PREFIX, HELP_SUFFIX, QUESTIONNAIRE_ID, QUESTIONNAIRE_URL,
                                          build_questionnaire, value_system)
 from decision_core.questionnaire_response import STATUS_PREFIX, InvalidResponse, read_response
+from decision_core.screen import NONE_CODE, SCREEN_LINK_ID, SCREEN_SYSTEM, screen_facts
 
 from . import result_schemas
 from .app import state
@@ -68,6 +69,26 @@ def _item_schema(fact) -> dict[str, Any]:
                                       "maxItems": fact.max_items if fact.type in ("choices", "list") else 1}}}
 
 
+def _screen_schema(catalogue) -> dict[str, Any]:
+    """The red-flag screen's item: codes are the red flags it lists (fact code system) or "none"."""
+    listed = list(screen_facts(catalogue))
+    coding = {"type": "object", "required": ["code"], "additionalProperties": False,
+              "properties": {"code": {"type": "string", "enum": [*listed, NONE_CODE]},
+                             "system": {"type": "string", "enum": [FACT_CODE_SYSTEM, SCREEN_SYSTEM]},
+                             "display": {"type": "string"}}}
+    answer = {"type": "object", "required": ["valueCoding"], "additionalProperties": False,
+              "properties": {"valueCoding": coding}}
+    return {"type": "object", "required": ["linkId"], "additionalProperties": False,
+            "properties": {"linkId": {"type": "string", "enum": [SCREEN_LINK_ID]}, **ITEM_ECHOES,
+                           "answer": {"type": "array", "items": answer, "maxItems": len(listed) + 1}}}
+
+
+def _questions(catalogue) -> list[dict[str, Any]]:
+    """The schemas of the question items: one per fact, and the screen when the catalogue has red flags."""
+    return [_item_schema(fact) for fact in catalogue.facts.values()] + (
+        [_screen_schema(catalogue)] if screen_facts(catalogue) else [])
+
+
 def _group_schema(inner: dict[str, Any]) -> dict[str, Any]:
     return {"type": "object", "required": ["linkId"], "additionalProperties": False,
             "properties": {"linkId": {"type": "string", "pattern": STRUCTURAL_LINK_ID}, **ITEM_ECHOES,
@@ -75,8 +96,9 @@ def _group_schema(inner: dict[str, Any]) -> dict[str, Any]:
 
 
 def questionnaire_response_schema(backend) -> dict[str, Any]:
-    """A QuestionnaireResponse this service reads: one item per fact (linkId = fact name; no answer: skipped)."""
-    questions = [_item_schema(fact) for fact in backend.catalogue.facts.values()]
+    """A QuestionnaireResponse this service reads: one item per fact (linkId = fact name; no answer: skipped),
+    and the red-flag screen's."""
+    questions = _questions(backend.catalogue)
     # groups hold questions, as in the Questionnaire (one level: its groups are not nested)
     items = questions + [_group_schema({"anyOf": questions})]
     contained = {"type": "array", "items": {
@@ -168,10 +190,13 @@ def _collect(found, prefix: tuple, errors: dict[str, list[str]], backend) -> Non
             fact = backend.catalogue.facts[instance["linkId"]]
             _collect(Draft4Validator(_item_schema(fact)).iter_errors(instance), path, errors, backend)
             continue
+        if error.validator == "anyOf" and isinstance(instance, dict) and instance.get("linkId") == SCREEN_LINK_ID:
+            _collect(Draft4Validator(_screen_schema(backend.catalogue)).iter_errors(instance), path, errors, backend)
+            continue
         if error.validator == "anyOf" and isinstance(instance, dict) and isinstance(instance.get("linkId"), str) \
                 and re.search(STRUCTURAL_LINK_ID, instance["linkId"]):
             # a group: judged as one, so an error inside names the item within it
-            group = _group_schema({"anyOf": [_item_schema(f) for f in backend.catalogue.facts.values()]})
+            group = _group_schema({"anyOf": _questions(backend.catalogue)})
             _collect(Draft4Validator(group).iter_errors(instance), path, errors, backend)
             continue
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".") or "resourceType"

@@ -14,6 +14,7 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from decision_core.interview import Outcome
 from decision_core.questionnaire import QUESTIONNAIRE_URL
 from decision_core.questionnaire_response import answer_value, facts_to_items
+from decision_core.screen import SCREEN_LINK_ID, screen_codes, screen_facts
 
 PUBLIC = Path(__file__).resolve().parents[3] / "shared" / "vignettes" / "public.json"
 CASES = json.loads(PUBLIC.read_text())["cases"] if PUBLIC.exists() else []
@@ -104,7 +105,11 @@ def _answer(qr, facts, catalogue):
     asked = [i["linkId"] for i in qr["contained"][0]["item"] if not i["linkId"].startswith("interview-")]
     name = asked[-1]
     item = {"linkId": name}
-    if name in facts:
+    if name == SCREEN_LINK_ID:  # the red-flag screen: tick those that are true
+        codes = screen_codes(screen_facts(catalogue), facts)
+        if codes:
+            item["answer"] = [{"valueCoding": {"code": code}} for code in codes]
+    elif name in facts:
         fact = catalogue.facts[name]
         values = facts[name] if fact.type in ("choices", "list") else [facts[name]]
         item["answer"] = [answer_value(fact, v) for v in values]
@@ -144,7 +149,8 @@ def test_the_adaptive_interview_stops_with_the_triage_and_top_cause_of_the_facts
     assert final["triage"]["level"] == direct.triage
     assert (final["causes"][0]["id"] if final["causes"] else None) == direct.top
     skipped = [i["linkId"] for i in qr.get("item", []) if "answer" not in i]
-    assert set(skipped) == {a for a in asked if a not in facts}
+    assert set(skipped) == {a for a in asked if a not in facts and not (
+        a == SCREEN_LINK_ID and screen_codes(screen_facts(catalogue), facts))}
     assert "interview-status" in texts
 
 
@@ -175,4 +181,5 @@ def test_a_spanish_interview_asks_in_spanish(client):
                                        "language": "es"})
     assert response.status_code == 200
     first = response.json["contained"][0]["item"][0]
-    assert first["text"].startswith("¿Ha tenido algún problema nuevo")
+    assert first["text"] == "¿Tiene alguno de estos?"  # the red-flag screen
+    assert "Ninguno de estos" in [o["valueCoding"]["display"] for o in first["answerOption"]]
