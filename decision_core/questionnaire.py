@@ -35,6 +35,7 @@ RED_FLAG_EXTENSION = "urn:hamstring-decision-core:extension:red-flag"
 ITEM_CONTROL = "http://hl7.org/fhir/StructureDefinition/questionnaire-itemControl"
 ITEM_CONTROL_SYSTEM = "http://hl7.org/fhir/questionnaire-item-control"
 UNIT_EXTENSION = "http://hl7.org/fhir/StructureDefinition/questionnaire-unit"
+CHOICE_ORIENTATION = "http://hl7.org/fhir/StructureDefinition/questionnaire-choiceOrientation"
 MIN_VALUE = "http://hl7.org/fhir/StructureDefinition/minValue"
 MAX_VALUE = "http://hl7.org/fhir/StructureDefinition/maxValue"
 UCUM = "http://unitsofmeasure.org"
@@ -118,7 +119,8 @@ def screen_item(catalogue: Catalogue, gettext=_identity) -> dict[str, Any]:
     return {"linkId": SCREEN_LINK_ID,
             "code": [{"system": SCREEN_SYSTEM, "code": SCREEN_LINK_ID, "display": gettext(SCREEN_LABEL)}],
             "text": gettext(SCREEN_TEXT), "type": "choice", "repeats": True,
-            "extension": [{"url": RED_FLAG_EXTENSION, "valueBoolean": True}, _control("check-box", "Check-box")],
+            "extension": [{"url": RED_FLAG_EXTENSION, "valueBoolean": True}, _control("check-box", "Check-box"),
+                          {"url": CHOICE_ORIENTATION, "valueCode": "vertical"}],
             "answerOption": options,
             "item": [_help_item(SCREEN_LINK_ID, gettext(SCREEN_HELP))]}
 

@@ -162,6 +162,10 @@ def test_the_adaptive_interview_stops_with_the_triage_and_top_cause_of_the_facts
     ({"resourceType": "QuestionnaireResponse", "item": [{"linkId": "age", "answer": [{"valueInteger": 500}]}]},
      422, "item[0].answer[0].valueInteger"),
     ({"resourceType": "QuestionnaireResponse", "item": [{"linkId": "shoe_size"}]}, 422, "item[0]"),
+    ({"resourceType": "QuestionnaireResponse", "item": [{"linkId": "red-flag-screen", "answer": [
+        {"valueCoding": {"code": "fever_or_unwell"}}, {"valueCoding": {"code": "none"}}]}]}, 422, "item[0].answer"),
+    ({"resourceType": "QuestionnaireResponse", "item": [{"linkId": "red-flag-screen", "answer": [
+        {"valueCoding": {"code": "shoe_size"}}]}]}, 422, "item[0].answer[0].valueCoding.code"),
     ({"resourceType": "QuestionnaireResponse", "contained": "x"}, 422, "contained"),
     ({"resourceType": "QuestionnaireResponse", "language": "xx"}, 422, "language"),
     ([1, 2], 422, "resourceType"),
@@ -174,6 +178,23 @@ def test_bad_requests_are_problems_naming_the_item(body, status, field, client):
         assert response.status_code == status, (url, response.json)
         assert response.mimetype == "application/problem+json"
         assert field in response.json["errors"], response.json
+
+
+def test_next_question_asks_the_screen_then_a_ticked_red_flags_follow_ups(client, installed_backend):
+    listed = screen_facts(installed_backend.catalogue)
+    qr = client.post(NEXT, json={"resourceType": "QuestionnaireResponse", "status": "in-progress"}).json
+    assert [i["linkId"] for i in qr["contained"][0]["item"]][0] == SCREEN_LINK_ID
+    qr["item"] = [{"linkId": SCREEN_LINK_ID, "answer": [{"valueCoding": {"code": "fever_or_unwell"}}]}]
+    qr = client.post(NEXT, json=qr).json
+    asked = [i["linkId"] for i in qr["contained"][0]["item"] if not i["linkId"].startswith("interview-")]
+    assert asked[0] == SCREEN_LINK_ID and asked[1] in ("pain_level", "pain_locations")  # a follow-up, no red flag
+    assert not set(asked) & set(listed)
+    qr["item"].append({"linkId": asked[1], "answer": [{"valueInteger": 4} if asked[1] == "pain_level" else
+                                                      {"valueCoding": {"code": "back_of_thigh"}}]})
+    done = client.post(NEXT, json=qr).json
+    assert done["status"] == "completed"  # fever with pain: urgent, the interview stops at once
+    guidance = next(r for r in done["contained"] if r["resourceType"] == "GuidanceResponse")
+    assert guidance["reasonCode"][0]["coding"][0]["code"] == "urgent"
 
 
 def test_a_spanish_interview_asks_in_spanish(client):
