@@ -8,6 +8,11 @@ questions"); a fact's ``enable_when`` becomes ``enableWhen``; a choice fact's
 ``value_labels`` are its answer options' display text. A fact's ``help`` is a
 child display item with the SDC ``help`` item control.
 
+The first item is the red-flag screen (:mod:`decision_core.screen`, :func:`screen_item`):
+"Do you have any of these?", one option per yes/no red flag and an exclusive "None
+of these"; the red flags' own items stay in their groups, shown while the screen
+is unanswered.
+
 Answers: ``valueBoolean`` (bool), ``valueInteger`` (int), ``valueDecimal``
 (number), ``valueCoding`` with code = the value (choice; choices repeat) and
 ``valueString`` (list: one answer per word). Reading a QuestionnaireResponse back

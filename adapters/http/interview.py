@@ -69,13 +69,18 @@ def _item_schema(fact) -> dict[str, Any]:
                                       "maxItems": fact.max_items if fact.type in ("choices", "list") else 1}}}
 
 
-def _screen_schema(catalogue) -> dict[str, Any]:
-    """The red-flag screen's item: codes are the red flags it lists (fact code system) or "none"."""
+def _coding(codes: list[str], systems: list[str]) -> dict[str, Any]:
+    return {"type": "object", "required": ["code"], "additionalProperties": False,
+            "properties": {"code": {"type": "string", "enum": codes}, "system": {"type": "string", "enum": systems},
+                           "display": {"type": "string"}}}
+
+
+def _screen_schema(catalogue, loose: bool = False) -> dict[str, Any]:
+    """The red-flag screen's item: codes are the red flags it lists (fact code system) or "none" (the screen's
+    system). ``loose`` pairs any code with either system (its errors name the code or the system)."""
     listed = list(screen_facts(catalogue))
-    coding = {"type": "object", "required": ["code"], "additionalProperties": False,
-              "properties": {"code": {"type": "string", "enum": [*listed, NONE_CODE]},
-                             "system": {"type": "string", "enum": [FACT_CODE_SYSTEM, SCREEN_SYSTEM]},
-                             "display": {"type": "string"}}}
+    coding = _coding([*listed, NONE_CODE], [FACT_CODE_SYSTEM, SCREEN_SYSTEM]) if loose else {
+        "anyOf": [_coding(listed, [FACT_CODE_SYSTEM]), _coding([NONE_CODE], [SCREEN_SYSTEM])]}
     answer = {"type": "object", "required": ["valueCoding"], "additionalProperties": False,
               "properties": {"valueCoding": coding}}
     return {"type": "object", "required": ["linkId"], "additionalProperties": False,
@@ -191,7 +196,10 @@ def _collect(found, prefix: tuple, errors: dict[str, list[str]], backend) -> Non
             _collect(Draft4Validator(_item_schema(fact)).iter_errors(instance), path, errors, backend)
             continue
         if error.validator == "anyOf" and isinstance(instance, dict) and instance.get("linkId") == SCREEN_LINK_ID:
-            _collect(Draft4Validator(_screen_schema(backend.catalogue)).iter_errors(instance), path, errors, backend)
+            # the screen: a wrong code or system named as such first; else a code in the other's system
+            found_loose = list(Draft4Validator(_screen_schema(backend.catalogue, loose=True)).iter_errors(instance))
+            strict = Draft4Validator(_screen_schema(backend.catalogue)).iter_errors(instance)
+            _collect(found_loose or strict, path, errors, backend)
             continue
         if error.validator == "anyOf" and isinstance(instance, dict) and isinstance(instance.get("linkId"), str) \
                 and re.search(STRUCTURAL_LINK_ID, instance["linkId"]):
