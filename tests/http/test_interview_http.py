@@ -75,6 +75,29 @@ def test_a_response_evaluates_as_its_facts_directly_and_through_cds_hooks(case, 
     assert json.loads(report.data) == direct
 
 
+def _cds_call(client, qr):
+    body = {"hook": "patient-view", "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
+            "context": {"userId": "Practitioner/1", "patientId": "p-42"},
+            "prefetch": {"intakeResponse": {"resourceType": "Bundle", "type": "searchset",
+                                            "entry": [{"resource": {**qr, "id": "qr1"}}]}}}
+    return client.post("/cds-services/hamstring-patient-view", json=body)
+
+
+def test_cds_hooks_reads_the_red_flag_screen_as_the_questionnaire_says(client, installed_backend):
+    screen = {"linkId": SCREEN_LINK_ID, "answer": [{"valueCoding": {"code": "bladder_or_bowel_changes"}}]}
+    qr = {"resourceType": "QuestionnaireResponse", "questionnaire": QUESTIONNAIRE_URL, "status": "completed",
+          "authored": "2026-12-01T10:00:00Z", "item": [screen]}
+    cards = _cds_call(client, qr)
+    assert cards.status_code == 200, cards.json
+    report = client.get(urlsplit(cards.json["cards"][0]["links"][0]["url"]).path + "?format=json")
+    assert json.loads(report.data) == client.post("/v1/evaluations", json={"bladder_or_bowel_changes": True}).json
+    screen["answer"].append({"valueCoding": {"code": "none"}})  # contradicts itself: refused, never guessed at
+    refused = _cds_call(client, qr)
+    assert refused.status_code == 422, refused.json
+    assert list(refused.json["errors"]) == ["prefetch.intakeResponse"]
+    assert "None of these" in refused.json["errors"]["prefetch.intakeResponse"][0]
+
+
 def test_answers_nested_in_the_questionnaires_groups_with_their_texts_are_read(client, installed_backend):
     """As a renderer of the whole Questionnaire sends them (LHC-Forms: tests/http/test_lhc_forms.py)."""
     catalogue = installed_backend.catalogue
