@@ -245,8 +245,10 @@ def _invalid_response(exc: InvalidResponse, what: str) -> HttpProblem:
 
 @bp.get(f"/fhir/Questionnaire/{QUESTIONNAIRE_ID}")
 @operation(summary="The intake as a FHIR R4 Questionnaire", tags=["interview"], query=QuestionnaireQuery,
-           description="Generated from the fact catalogue (plugins included): one item per fact (linkId = fact "
-                       "name, coded in the fact code system), grouped, with enableWhen and answer options.",
+           description="Generated from the fact catalogue (plugins included): first the red-flag screen (linkId "
+                       "'red-flag-screen': one option per yes/no red flag and an exclusive 'None of these'), then "
+                       "one item per fact (linkId = fact name, coded in the fact code system), grouped, with "
+                       "enableWhen and answer options.",
            responses={200: ("The Questionnaire.", {FHIR_JSON: RESOURCE})}, problems=(400, 401, 422))
 def questionnaire():
     query = load_query(QuestionnaireQuery())
