@@ -111,7 +111,8 @@ def call_service(service_id: str):
     try:
         gathered = st.mapper.gather(call["context"], prefetch)
     except ValueError as exc:
-        raise invalid_request({f"context.extension.{FACTS_EXTENSION}": [str(exc)]}, "CDS Hooks request") from None
+        where = getattr(exc, "where", f"context.extension.{FACTS_EXTENSION}")  # a prefetched resource, or the facts
+        raise invalid_request({where: [str(exc)]}, "CDS Hooks request") from None
     if not gathered.facts:
         return json_response({"cards": []})
     evaluator = st.backend.evaluator
