@@ -131,7 +131,8 @@ def call_service(service_id: str):
     report_url = st.public_url(f"/v1/reports/{st.store.put_report(stored)}")
     source = {"label": st.config["CDS_SOURCE_LABEL"], "url": st.config["CDS_SOURCE_URL"] or st.public_url("/docs")}
     shown = evaluator.catalogue.shown_level(result.triage.level).presentation
-    return json_response({"cards": [build_card(result, call["context"], source, report_url, shown)]})
+    return json_response({"cards": [build_card(result, call["context"], source, report_url, shown,
+                                              evaluator.catalogue)]})
 
 
 def complete_prefetch(call: dict, development: bool, servers: list[str] = ()) -> dict:
