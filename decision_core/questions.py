@@ -122,6 +122,7 @@ class QuestionPlanner:
                     if c.op == "finding":
                         got.update(reaches.get(c.subject, ()))
                 changed |= len(got) != before
+        self._behind = {f: tuple(sorted(ids)) for f, ids in reaches.items()}
         self._triage_multi = [r for r in self._multi if r.is_triage]
         self._cause_multi = [r for r in self._multi if not r.is_triage]
         self._triage_singles = [(name, i, ranks) for name, i, ranks, *_ in self._singles if ranks]
@@ -248,6 +249,7 @@ class QuestionPlanner:
         current = conclusions.triage_rank
         names = self._names
         finding_facts = self._finding_facts
+        behind = self._behind
         strong_causes = conclusions.strong
         for rule_id, is_triage, weight, tests, findings, _, target, cause_bit, strong in self._triage_multi:
             if rule_id in fired or weight <= current:
@@ -266,9 +268,13 @@ class QuestionPlanner:
                     unknown.append(i)
             else:
                 for f in findings:
-                    if f not in derived:
-                        unknown.extend(i for i in finding_facts.get(f, ()) if names[i] not in facts
-                                       and names[i] not in skipped and i not in unknown)
+                    if f in derived:
+                        continue
+                    if not any(names[i] not in facts and names[i] not in skipped for i in behind[f]):
+                        unknown = []  # every fact behind it is known and it was not concluded: it never will be
+                        break
+                    unknown.extend(i for i in finding_facts.get(f, ()) if names[i] not in facts
+                                   and names[i] not in skipped and i not in unknown)
             if not unknown:
                 continue
             value = (weight - current) / len(unknown)

@@ -5,15 +5,18 @@ from typing import Any, Callable
 
 from .result import Result
 from .wording import (ASSESSMENT_HEADING, dose_phrase, level_label, percent, programme_heading, questions_shown,
-                      red_flag_call, red_flag_groups, ruleset_ref)
+                      red_flag_call, red_flag_checklist, red_flags_also, ruleset_ref)
 
 
 def red_flag_lines(result: Result, catalogue: Any = None, gettext: Callable[[str], str] = str) -> list[str]:
     """The open red flags as a checklist, by whom to call: nothing else of the open questions."""
     lines = []
-    for contact, flags in red_flag_groups(result, catalogue):
+    groups, also = red_flag_checklist(result, catalogue)
+    for contact, flags in groups:
         lines.append("  " + red_flag_call(contact, gettext))
         lines.extend(f"    [ ] {q.question}" for q in flags)
+    if also:
+        lines.append("  " + red_flags_also(also, catalogue, gettext))
     return lines
 
 

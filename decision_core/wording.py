@@ -67,6 +67,7 @@ RED_FLAGS_CALL_NUMBER = {
 }
 RED_FLAGS_CALL_ANY = N_("If any of these is true, do not start: call your physiotherapist or doctor today, or your "
                         "local emergency number if it cannot wait.")
+RED_FLAGS_ALSO = N_("To rule them out, also answer: {questions}")
 ASSESSMENT_HEADING = N_("Questions for the assessment (not red flags)")
 TRIAGE_SO_FAR = N_("Triage so far: {level}.")
 TRIAGE_NOT_YET_KNOWN = N_("Triage: not yet known until the red flags are answered.")
@@ -74,6 +75,7 @@ TRIAGE_AT_LEAST = N_("Triage: at least {level}; not yet known until the red flag
 ONCE_RED_FLAGS = N_("{level}, once {count} red flags are ruled out")
 ONCE_RED_FLAG = N_("{level}, once 1 red flag is ruled out")
 ONCE_THESE = N_("{level}, once these red flags are ruled out: {flags}")
+ONCE_THIS = N_("{level}, once this red flag is ruled out: {flags}")
 RED_FLAGS_OPEN = N_("{count} red flags open")
 RED_FLAG_OPEN = N_("1 red flag open")
 
@@ -96,6 +98,31 @@ def red_flag_groups(result: Any, catalogue: Any = None) -> list[tuple[str | None
         ranked[contact] = (max(rank, level.rank), group)
         group.append(q)
     return [(contact, group) for contact, (_, group) in sorted(ranked.items(), key=lambda kv: -kv[1][0])]
+
+
+def red_flag_checklist(result: Any, catalogue: Any = None) -> tuple[list[tuple[str | None, list]], list]:
+    """(the yes/no red flags by whom to call, the other open red flags): a yes/no question reads as an item of
+    "if any of these is true"; the others (how it started, where it hurts, how much) are red flags only with
+    another answer, so they are asked, not ticked."""
+    groups = red_flag_groups(result, catalogue)
+    if catalogue is None:
+        return groups, []
+
+    def ticked(q) -> bool:
+        fact = catalogue.facts.get(q.fact)
+        return fact is None or fact.type == "bool"  # a fact it does not know: shown as an item (never hidden)
+
+    checklist = [(contact, [q for q in flags if ticked(q)]) for contact, flags in groups]
+    return [(c, flags) for c, flags in checklist if flags], [q for q in result.open_red_flags if not ticked(q)]
+
+
+def red_flags_also(questions: list, catalogue: Any, gettext: Callable[[str], str] = str) -> str:
+    """'To rule them out, also answer: How it started; Where it hurts' (the facts' labels)."""
+    names = []
+    for q in questions:
+        fact = catalogue.facts.get(q.fact) if catalogue is not None else None
+        names.append(gettext(fact.label) if fact is not None and fact.label else q.question)
+    return gettext(RED_FLAGS_ALSO).format(questions="; ".join(names))
 
 
 def red_flag_call(contact: str | None, gettext: Callable[[str], str] = str, number: str | None = None) -> str:
@@ -123,7 +150,7 @@ def once_red_flags(level: str, flags: list[str], gettext: Callable[[str], str] =
     """'Self-care at home, once 9 red flags are ruled out' (``named``: '…, once these red flags are ruled out:
     Leg weakness; Fever or feeling unwell')."""
     if named:
-        return gettext(ONCE_THESE).format(level=level, flags="; ".join(flags))
+        return gettext(ONCE_THIS if len(flags) == 1 else ONCE_THESE).format(level=level, flags="; ".join(flags))
     if len(flags) == 1:
         return gettext(ONCE_RED_FLAG).format(level=level)
     return gettext(ONCE_RED_FLAGS).format(level=level, count=len(flags))

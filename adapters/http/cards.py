@@ -18,7 +18,8 @@ from decision_core.catalogue_model import Presentation
 from decision_core.markdown import strict as md  # an EHR renders the detail: its dialect is unknown
 from decision_core.result import Evidence, Result
 from decision_core.wording import (ASSESSMENT_HEADING, dose_phrase, once_red_flags, percent, programme_heading,
-                                   questions_shown, red_flag_call, red_flag_groups, red_flags_open, yes_no)
+                                   questions_shown, red_flag_call, red_flag_checklist, red_flags_also, red_flags_open,
+                                   yes_no)
 
 SUMMARY_MAX = 139  # the spec: a summary of fewer than 140 characters
 
@@ -46,19 +47,25 @@ def summary(result: Result, catalogue: Any = None, gettext: Callable[[str], str]
     causes = [c.name for c in result.causes[:2]]
     flags = [_label(q, catalogue, gettext) for q in result.open_red_flags]
 
-    def text(named: bool) -> str:
+    def text(named: bool, with_causes: bool = True) -> str:
         if not triage.reasons:
             head = once_red_flags(triage.name, flags, gettext, named) if flags else triage.name
             out = f"Hamstring tightness: {head}"
+            if not with_causes:
+                return out
             return out + ("; likely " + " and ".join(causes) if causes else "; no single cause stands out yet")
         level = triage.name.upper()
         if flags:
             level += " (" + (red_flags_open(len(flags), gettext) if not named else "; ".join(flags)) + ")"
         return f"Hamstring tightness, {level}: {triage.reasons[0].because.rstrip('.')}"
 
-    named = " ".join(text(True).split()) if flags else ""
-    # the red flags by name when the whole summary fits; else how many (a clipped list would drop one unseen)
-    return _clip(named if named and len(named) <= SUMMARY_MAX else text(False))
+    # the red flags by name when they fit whole (with the causes, else alone: they matter more); else how many
+    # (a clipped list would drop a red flag unseen)
+    if flags:
+        for named in (" ".join(text(True).split()), " ".join(text(True, with_causes=False).split())):
+            if len(named) <= SUMMARY_MAX:
+                return named
+    return _clip(text(False))
 
 
 def _label(q, catalogue, gettext: Callable[[str], str]) -> str:
@@ -81,9 +88,13 @@ def detail(result: Result, catalogue: Any = None, gettext: Callable[[str], str] 
     lines = [f"**Triage: {triage.name}.** {triage.advice}"]
     for reason in triage.reasons:
         lines.append(_evidence_line(reason))
-    for contact, flags in red_flag_groups(result, catalogue):  # the red flags only: a checklist, by whom to call
+    groups, also = red_flag_checklist(result, catalogue)  # the red flags only: a checklist, by whom to call
+    for contact, flags in groups:
         lines += ["", f"**{red_flag_call(contact, gettext)}**"]
         lines.extend(f"- {q.question} (`{q.fact}`)" for q in flags)
+    if also:
+        lines += ["", red_flags_also(also, catalogue, gettext)]
+        lines.extend(f"- {q.question} (`{q.fact}`)" for q in also)
     if result.causes:
         lines += ["", "**Likely causes**"]
         for cause in result.causes:
