@@ -67,7 +67,8 @@ def test_discovery(client):
 @pytest.mark.parametrize("facts, indicator, level", [
     ({"red": True, "cramp": True}, "critical", "emergency"),
     ({"places": ["c"]}, "warning", "see_professional"),
-    ({"cramp": True, "sitting": 9}, "info", "self_care"),
+    ({"cramp": True, "sitting": 9}, "warning", "self_care"),  # a red flag to rule out first: actionable
+    ({"cramp": True, "sitting": 9, "red": False}, "info", "self_care"),
 ])
 def test_card_from_context_facts(client, facts, indicator, level):
     (card,) = cards_of(client, call(facts))
