@@ -345,13 +345,11 @@ class QuestionPlanner:
         if not isinstance(redo, range):  # the rest keep their baseline order
             merged = heapq.merge((i for i in self._base_order if i not in redo), diag,
                                  key=lambda i: (-round(diagnosis[i], 9), i) if i in redo else base_key[i])
-            if only_causes is not None:
-                wanted = self.cause_mask(only_causes)
-                merged = (i for i in merged if mask(i) & wanted)
-            diag = list(islice(merged, 2 * limit))  # interleaving takes at most limit, passing at most limit taken
-        elif only_causes is not None:
+            diag = merged
+        if only_causes is not None:
             wanted = self.cause_mask(only_causes)
-            diag = [i for i in diag if mask(i) & wanted]
+            diag = (i for i in diag if mask(i) & wanted)
+        diag = list(islice(diag, 2 * limit))  # interleaving takes at most limit, passing at most limit taken
 
         questions = [self._question(i, safety_max[i], score(i), top_rank[i], mask(i))
                      for i in self._interleave(safe, diag, limit)]
@@ -361,11 +359,7 @@ class QuestionPlanner:
 
     def cause_mask(self, causes) -> int:
         """The bits of these causes in a question's "why" mask."""
-        out = 0
-        for bit, cid in enumerate(self._cause_ids):
-            if cid in causes:
-                out |= 1 << bit
-        return out
+        return sum(1 << bit for bit, cid in enumerate(self._cause_ids) if cid in causes)
 
     def _interleave(self, safe: list[int], diag: list[int], limit: int) -> list[int]:
         """Safety and diagnosis questions in turn, safety first; a fact picked once is skipped."""
