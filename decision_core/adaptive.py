@@ -30,11 +30,12 @@ from .interview import STOP_LEVEL, Interview, Step
 from .questionnaire import fact_item, questionnaire_header, screen_item
 from .questionnaire_response import STATUS_PREFIX, InvalidResponse, read_response
 from .screen import SCREEN_LINK_ID
+from .wording import TRIAGE_SO_FAR, triage_status
 
 PARAMETER = "questionnaire-response"
 ADAPTIVE_EXTENSION = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-questionnaireAdaptive"
 CONTAINED_ID = "adaptive-intake"
-TRIAGE_TEXT = N_("Triage so far: {level}.")
+TRIAGE_TEXT = TRIAGE_SO_FAR  # the words: decision_core.wording.triage_status
 CAUSES_TEXT = N_("Likely causes so far: {causes}.")
 NO_CAUSES_TEXT = N_("No likely cause stands out yet.")
 STOPPED_LEVEL = N_("The interview stops here: {advice}")
@@ -135,8 +136,8 @@ def status_items(step: Step, gettext: Callable[[str], str]) -> list[dict[str, An
     """Display items: the triage and the likely causes so far, and why the interview stopped."""
     result = step.result
     causes = ", ".join(gettext(c.name) for c in result.causes)
-    items = [{"linkId": STATUS_PREFIX + "triage", "type": "display",
-              "text": gettext(TRIAGE_TEXT).format(level=gettext(result.triage.name))},
+    # not yet known while red flags are open (the result says which: open_red_flags)
+    items = [{"linkId": STATUS_PREFIX + "triage", "type": "display", "text": triage_status(result, gettext)},
              {"linkId": STATUS_PREFIX + "causes", "type": "display",
               "text": gettext(CAUSES_TEXT).format(causes=causes) if causes else gettext(NO_CAUSES_TEXT)}]
     if step.done:

@@ -194,23 +194,25 @@ def interview(lang: str | None, report: Path | None, as_json: bool, engine: str 
             message = exc.errors.get(name, [str(exc)]) if hasattr(exc, "errors") else [str(exc)]
             click.echo("   " + " ".join(gettext(m) for m in message))
     _finish(evaluator.evaluate_valid(facts), step if step.done else None, translator, report, as_json, lang,
-            STOP_LEVEL, len(history), item_count(catalogue))
+            STOP_LEVEL, len(history), item_count(catalogue), catalogue)
 
 
 def _finish(result, step, translator, report: Path | None, as_json: bool, lang: str | None, stop_level: str,
-            asked: int, total: int) -> None:
+            asked: int, total: int, catalogue=None) -> None:
     from .i18n import translate_result
     from .summary import summarise
+    from .wording import triage_status
 
     gettext = translator.gettext
     click.echo("")
     if step is not None and step.reason == stop_level:
         click.echo(gettext(N_("Stop here: {advice}")).format(advice=gettext(result.triage.advice)))
     click.echo(gettext(N_("{asked} of {total} questions asked.")).format(asked=asked, total=total))
+    click.echo(triage_status(result, gettext))  # not yet known while red flags are open
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
-        click.echo(summarise(translate_result(result, translator)), nl=False)
+        click.echo(summarise(translate_result(result, translator), catalogue, gettext), nl=False)
     if report is None:
         if sys.stdin.isatty():
             click.echo(gettext(N_("For the handout, run again with --report handout.pdf.")))

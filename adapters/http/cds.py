@@ -134,7 +134,7 @@ def call_service(service_id: str):
     report_url = st.public_url(f"/v1/reports/{st.store.put_report(stored)}")
     source = {"label": st.config["CDS_SOURCE_LABEL"], "url": st.config["CDS_SOURCE_URL"] or st.public_url("/docs")}
     shown = evaluator.catalogue.shown_level(result.triage.level).presentation
-    card = build_card(result, call["context"], source, report_url, shown)
+    card = build_card(result, call["context"], source, report_url, shown, evaluator.catalogue)
     keep(result, "cds", patient_ref=_patient_ref(call["context"]), cards=card_uuids(card))
     return json_response({"cards": [card]})
 
