@@ -51,10 +51,17 @@ def free_port() -> int:
 
 
 def start_server(port: int, workers: int | None, catalogue_dir: str | None,
-                 engine: str = "durable", preload: bool = True, extra: list[str] = ()) -> subprocess.Popen:
+                 engine: str = "durable", preload: bool = True, extra: list[str] = (),
+                 record: str = "off") -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DECISION_CORE_")}
     env.update({"DECISION_CORE_ENV": "production", "DECISION_CORE_API_KEYS": API_KEY,
-                "DECISION_CORE_BENCHMARK_ECHO": "1", "DECISION_CORE_ENGINE": engine})
+                "DECISION_CORE_BENCHMARK_ECHO": "1", "DECISION_CORE_ENGINE": engine,
+                "DECISION_CORE_RECORD": record})
+    if record == "on":  # the record in a throw-away SQLite file (serve's default kind of record)
+        import tempfile
+
+        folder = tempfile.mkdtemp(prefix="http-bench-record-")
+        env["DECISION_CORE_DATABASE_URL"] = f"sqlite:///{folder}/record.sqlite3"
     if catalogue_dir:
         env["DECISION_CORE_CATALOGUE_DIRS"] = catalogue_dir
     command = [sys.executable, "-m", "decision_core.cli", "serve", "--bind", f"127.0.0.1:{port}",
@@ -215,10 +222,13 @@ def main(argv=None) -> int:
     parser.add_argument("--serve-option", action="append", default=[],
                         help="an option for decision-core serve, e.g. --serve-option=--keep-alive (repeatable)")
     parser.add_argument("--catalogue-dir", help="serve these rulesets instead of the installed catalogue")
+    parser.add_argument("--record", choices=["on", "off"], default="off",
+                        help="keep the record (a throw-away SQLite file) or not (default: off, as before issue 20)")
     parser.add_argument("--no-preload", dest="preload", action="store_false",
                         help="build the app in each worker instead of once in the master")
     parser.add_argument("--engine", choices=["durable", "plain"], default="durable",
                         help="rule engine of the server (default durable, the product's)")
+    parser.add_argument("--json", action="store_true", help="end with the figures as one JSON line")
     args = parser.parse_args(argv)
 
     from decision_core.catalogue import load_builtin_catalogue, load_catalogue
@@ -229,7 +239,7 @@ def main(argv=None) -> int:
     from decision_core.adapters.http.server import default_workers
 
     workers = args.workers or default_workers()
-    server = start_server(port, workers, args.catalogue_dir, args.engine, args.preload, args.serve_option)
+    server = start_server(port, workers, args.catalogue_dir, args.engine, args.preload, args.serve_option, args.record)
     try:
         # every body must be a valid case, or the evaluation figures would include cheap 422s
         check = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
@@ -274,6 +284,8 @@ def main(argv=None) -> int:
     print(f"evaluation throughput / echo throughput: {ratio:.0%} (target >= {TARGET_RATIO:.0%}) "
           f"{'ok' if ok_ratio else 'MISSED'}")
     print(f"evaluation p99: {evaluation['p99']:.2f} ms (target <= {TARGET_P99_MS:g} ms) {'ok' if ok_p99 else 'MISSED'}")
+    if args.json:
+        print(json.dumps({"echo": echo, "evaluation": evaluation, "ratio": ratio}))
     if echo["errors"] or evaluation["errors"]:
         print("some requests failed: see the errors column")
         return 1

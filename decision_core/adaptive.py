@@ -8,6 +8,8 @@ questions asked so far; each call:
 1. reads the answers (:mod:`decision_core.questionnaire_response`); a question the
    contained Questionnaire holds that the response leaves unanswered (no item, or
    an item with no ``answer``) is **skipped**: it stays unknown and is not asked again;
+   the red-flag screen, once asked, closes every red flag it lists (ticked: true,
+   "None of these": false, unticked or unanswered: skipped);
 2. runs the interview's rule (:mod:`decision_core.interview`);
 3. returns the QuestionnaireResponse with the next question appended to the
    contained Questionnaire, and display items (``interview-triage``,
@@ -25,13 +27,15 @@ from typing import Any, Callable
 from .catalogue import Catalogue
 from .i18n_result import N_
 from .interview import STOP_LEVEL, Interview, Step
-from .questionnaire import fact_item, questionnaire_header
+from .questionnaire import fact_item, questionnaire_header, screen_item
 from .questionnaire_response import STATUS_PREFIX, InvalidResponse, read_response
+from .screen import SCREEN_LINK_ID
+from .wording import TRIAGE_SO_FAR, triage_status
 
 PARAMETER = "questionnaire-response"
 ADAPTIVE_EXTENSION = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-questionnaireAdaptive"
 CONTAINED_ID = "adaptive-intake"
-TRIAGE_TEXT = N_("Triage so far: {level}.")
+TRIAGE_TEXT = TRIAGE_SO_FAR  # the words: decision_core.wording.triage_status
 CAUSES_TEXT = N_("Likely causes so far: {causes}.")
 NO_CAUSES_TEXT = N_("No likely cause stands out yet.")
 STOPPED_LEVEL = N_("The interview stops here: {advice}")
@@ -88,21 +92,26 @@ def next_question(body: Any, interview: Interview, translator: Any = None,
     others, asked = _contained(qr)
     answers = read_response(qr, catalogue)
     facts = interview.evaluator.validate(answers.facts)
-    asked = [a for a in dict.fromkeys(asked + list(answers.paths)) if a in catalogue.facts]
-    skipped = [a for a in asked if a not in facts]
+    questions = set(catalogue.facts) | {SCREEN_LINK_ID}
+    asked = [a for a in dict.fromkeys(asked + answers.asked) if a in questions]
+    # the screen asked closes what it lists: left unticked (or the screen unanswered), a red flag is skipped
+    screened = interview.screen if SCREEN_LINK_ID in asked else ()
+    skipped = [a for a in dict.fromkeys([*asked, *screened]) if a in catalogue.facts and a not in facts]
     step = interview.next_step(facts, skipped)
     gettext = translator.gettext if translator is not None else (lambda text: text)
+    unanswered = [name for name in asked if name not in facts]  # skipped (the screen: by its own item)
 
     if not step.done:
         asked.append(step.question.fact)
     questionnaire = {**questionnaire_header(catalogue, translator), "id": CONTAINED_ID,
                      "extension": [{"url": ADAPTIVE_EXTENSION, "valueBoolean": True}]}
-    questionnaire["item"] = [fact_item(catalogue.facts[name], gettext, catalogue) for name in asked]
+    questionnaire["item"] = [screen_item(catalogue, gettext) if name == SCREEN_LINK_ID
+                             else fact_item(catalogue.facts[name], gettext, catalogue) for name in asked]
     questionnaire["item"].extend(status_items(step, gettext))
 
-    kept = [item for item in qr.get("item", []) if isinstance(item, dict) and item.get("linkId") in catalogue.facts]
+    kept = [item for item in qr.get("item", []) if isinstance(item, dict) and item.get("linkId") in questions]
     present = {item["linkId"] for item in kept}
-    kept.extend({"linkId": name} for name in skipped if name not in present)  # a skip: an item with no answer
+    kept.extend({"linkId": name} for name in unanswered if name not in present)  # a skip: an item with no answer
     order = {name: i for i, name in enumerate(asked)}
     kept.sort(key=lambda item: order.get(item["linkId"], len(order)))
 
@@ -127,8 +136,8 @@ def status_items(step: Step, gettext: Callable[[str], str]) -> list[dict[str, An
     """Display items: the triage and the likely causes so far, and why the interview stopped."""
     result = step.result
     causes = ", ".join(gettext(c.name) for c in result.causes)
-    items = [{"linkId": STATUS_PREFIX + "triage", "type": "display",
-              "text": gettext(TRIAGE_TEXT).format(level=gettext(result.triage.name))},
+    # not yet known while red flags are open (the result says which: open_red_flags)
+    items = [{"linkId": STATUS_PREFIX + "triage", "type": "display", "text": triage_status(result, gettext)},
              {"linkId": STATUS_PREFIX + "causes", "type": "display",
               "text": gettext(CAUSES_TEXT).format(causes=causes) if causes else gettext(NO_CAUSES_TEXT)}]
     if step.done:

@@ -27,3 +27,7 @@ def register_commands(register):
     register(plugins_command)
     register(lint_command)
     register(translations_command)
+
+    from .record.cli import record_command
+
+    register(record_command)

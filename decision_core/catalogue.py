@@ -109,7 +109,7 @@ def parse_ruleset(raw: Any, name: str, origin: str = BUILTIN_ORIGIN) -> RulesetD
         presentation = Presentation(**{**shown, "colours": tuple(shown["colours"].items())})
         doc.levels.append(Level(lv["id"], lv["name"], lv["advice"], rank, presentation, lv.get("advice_while_unconfirmed"),
                                 tuple((line["says"], line["contact"]) for line in lv.get("seek_care_if") or ()),
-                                lv["stops_interview"]))
+                                lv["stops_interview"], lv["red_flag"], lv.get("contact")))
     doc.tags = dict(head.get("tags") or {})
 
     def valid(section: str, schema: type, kind: str, prefix: str = ""):

@@ -145,6 +145,12 @@ class Presentation:
     colours: tuple[tuple[str, str], ...]  # (part, #colour): background, border, text, label
     emergency_department: bool = False
     mark_while_unconfirmed: str | None = None
+    card_indicator_while_red_flags_open: str | None = None  # None: card_indicator
+
+    def indicator(self, red_flags_open: bool) -> str:
+        """The card's indicator: interruptive only when there is something to act on (red flags to rule out)."""
+        return self.card_indicator_while_red_flags_open if red_flags_open and self.card_indicator_while_red_flags_open \
+            else self.card_indicator
 
 
 @dataclass(frozen=True)
@@ -157,6 +163,8 @@ class Level:
     advice_while_unconfirmed: str | None = None
     seek_care_if: tuple[tuple[str, str], ...] = ()  # (says, contact: clinic | emergency)
     stops_interview: bool = False  # an interview stops at once when the triage reaches it
+    red_flag: bool = False  # an open question that could raise the triage here is a red flag
+    contact: str | None = None  # whom to call when such a red flag is true: clinic | emergency
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,9 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from typing import IO, Any, Iterator
+from typing import IO, Any
 
 import click
-import orjson
 
 log = logging.getLogger("decision_core.cli")
 
@@ -70,23 +69,7 @@ def _evaluator(engine: str | None):
         raise click.ClickException(str(exc)) from exc
 
 
-def error_object(exc: Exception) -> dict[str, Any]:
-    from .intake import InvalidFacts
-
-    if isinstance(exc, InvalidFacts):
-        return exc.to_dict()
-    if isinstance(exc, json.JSONDecodeError):
-        return {"error": "invalid_json", "message": f"not valid JSON: {exc.msg} at column {exc.colno}"}
-    log.error("evaluation failed: %s", exc)
-    return {"error": "evaluation_failed", "message": "the evaluation failed; nothing was concluded"}
-
-
-def evaluate_lines(evaluator, lines: Iterator[str]) -> Iterator[dict[str, Any]]:
-    """One result (or error object) per non-blank input line, in order."""
-    from .batch import evaluate_lines as evaluated
-
-    for number, outcome in evaluated(evaluator, lines):
-        yield dict(error_object(outcome), line=number) if isinstance(outcome, Exception) else outcome.to_dict()
+from .batch import error_object  # noqa: E402,F401  (the reports' command reads it from here)
 
 
 @main.command()
@@ -96,14 +79,26 @@ def evaluate_lines(evaluator, lines: Iterator[str]) -> Iterator[dict[str, Any]]:
 @click.option("--engine", type=click.Choice(["durable", "plain"]), default=None,
               help="Rule engine (default: durable, or $DECISION_CORE_ENGINE).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: for long files).")
-def evaluate(source: IO[str], as_json: bool, batch: bool, engine: str | None, progress: bool | None) -> None:
+@click.option("--record", "keep", is_flag=True, help="Keep the result in the record (docs/record.md).")
+@click.option("--patient", metavar="REF", help="With --record: a pseudonymous patient reference.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="With --batch: evaluate on this many processes of this machine (output in input order).")
+@click.option("--dask", "dask_address", metavar="ADDRESS", default=None,
+              help="With --batch: evaluate on a Dask cluster (tcp://scheduler:8786), or 'local' for a local "
+                   "cluster of --workers processes. Needs the dask extra: pip install '.[dask]'.")
+def evaluate(source: IO[str], as_json: bool, batch: bool, engine: str | None, progress: bool | None,
+             keep: bool, patient: str | None, workers: int, dask_address: str | None) -> None:
     """Evaluate the facts in SOURCE (a JSON file, or - for standard input)."""
     from .intake import InvalidFacts
     from .summary import summarise
 
+    if keep and batch:
+        raise click.UsageError("--record keeps one evaluation; it cannot be used with --batch")
+    if not batch and (workers != 1 or dask_address):
+        raise click.UsageError("--workers and --dask run a batch: add --batch")
     evaluator = _evaluator(engine)
     if batch:
-        _batch(evaluator, source, progress)
+        _batch(evaluator, source, progress, workers, dask_address, engine)
         return
     facts = _read_json(source, source.name)
     try:
@@ -119,23 +114,40 @@ def evaluate(source: IO[str], as_json: bool, batch: bool, engine: str | None, pr
     except Exception as exc:  # an engine failure: say so plainly, never a traceback
         click.echo(json.dumps(error_object(exc)) if as_json else f"Error: {error_object(exc)['message']}", err=not as_json)
         sys.exit(1)
+    if keep:
+        from .record.cli import record_cli_result
+
+        record_cli_result(result, patient)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
-        click.echo(summarise(result), nl=False)
+        click.echo(summarise(result, evaluator.catalogue), nl=False)
 
 
-def _batch(evaluator, source: IO[str], progress: bool | None) -> None:
+def _batch(evaluator, source: IO[str], progress: bool | None, workers: int = 1, dask_address: str | None = None,
+           engine: str | None = None) -> None:
+    from .batch import output_lines, parallel_lines
+
     total = None
     if source is not sys.stdin and getattr(source, "seekable", lambda: False)():
         total = sum(1 for _ in source)
         source.seek(0)
     show = progress if progress is not None else (total is not None and total >= PROGRESS_MIN_LINES)
     out = sys.stdout.buffer
-    lines = _ticking(source, bar) if (bar := _progress(show, total)) else source
+    bar = _progress(show, total)
+    if dask_address:
+        from .dask_batch import dask_lines
+
+        pieces = dask_lines(source, dask_address, workers, engine, evaluator)
+    elif workers > 1:
+        pieces = parallel_lines(evaluator, source, workers)
+    else:
+        pieces = ((1, output_lines(evaluator, (line,), number)) for number, line in enumerate(source, start=1))
     try:
-        for line_result in evaluate_lines(evaluator, lines):
-            out.write(orjson.dumps(line_result) + b"\n")
+        for count, text in pieces:
+            out.write(text)
+            if bar:
+                bar.update(count)
     finally:
         if bar:
             bar.render_finish()
@@ -144,12 +156,6 @@ def _batch(evaluator, source: IO[str], progress: bool | None) -> None:
 
 def _progress(show: bool, total: int | None):
     return click.progressbar(length=total or 0, file=sys.stderr, label="evaluating") if show else None
-
-
-def _ticking(lines, bar):
-    for line in lines:
-        bar.update(1)
-        yield line
 
 
 @main.command()

@@ -9,10 +9,11 @@ from .catalogue import Catalogue
 from .compiler import CompiledRules
 from .engines import Engine, create_engine
 from .intake import Intake
+from .held_questions import HeldLevelQuestions
 from .programme import build_programme
 from .questions import QuestionPlanner
 from .policy import SafetyPolicy
-from .result import AppliedPolicy, Cause, Finding, Result, Triage, UsedRuleset
+from .result import AppliedPolicy, Cause, Finding, Result, SafetyQuestion, Triage, UsedRuleset
 from .scoring import conclude
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,8 @@ class Evaluator:
         self.engine: Engine = create_engine(self.compiled, engine)
         self.planner = QuestionPlanner(self.compiled)
         self.policy = SafetyPolicy(self.compiled)
+        self.held = HeldLevelQuestions(self.compiled, self.policy)
+        self._red_flag_levels = frozenset(lv.id for lv in catalogue.levels if lv.red_flag)
         self._rulesets = tuple(UsedRuleset(r.id, r.version, r.kind, r.origin) for r in catalogue.rulesets)
 
     @property
@@ -55,8 +58,13 @@ class Evaluator:
             fired2 = session.run_stratum2(conclusions.stratum2_input())
         verdict = self.policy.judge(case, frozenset(c.id for c in conclusions.causes), conclusions.triage_rank)
         programme = build_programme(compiled, facts, conclusions, fired2, verdict)
+        only_causes = None
+        if self.held.holds(conclusions.triage_rank):  # worth asking only what could change the held handling
+            only_causes = self.held.causes_that_matter(conclusions.triage_rank,
+                                                       {r.id for r in programme.recommendations})
         questions, open_safety = self.planner.plan(facts, case, set(fired1), conclusions,
-                                                    question_limit, skipped)
+                                                    question_limit, skipped, only_causes)
+        red_flags, assessment = self._split(open_safety)
         on_hold = bool(verdict.on_hold)
         level = self.catalogue.level(conclusions.triage_level)
         # Unknown is not "no": while a red-flag question that could raise the level is open, say so.
@@ -83,4 +91,16 @@ class Evaluator:
             rulesets=list(self._rulesets),
             fired_rules=compiled.sort_fired(fired1 + fired2),
             engine=self.engine.name,
+            open_red_flags=red_flags,
+            open_assessment_questions=assessment,
         )
+
+    def _split(self, open_safety: list[SafetyQuestion]) -> tuple[list[SafetyQuestion], list[SafetyQuestion]]:
+        """(red flags, questions for the assessment): a red flag could raise the triage to a level the triage
+        ruleset declares a red-flag level. Copies, so each list's questions are its own (a translation walks
+        each once)."""
+        red, other = [], []
+        for q in open_safety:
+            (red if q.could_raise_to in self._red_flag_levels else other).append(
+                SafetyQuestion(q.fact, q.question, q.could_raise_to))
+        return red, other

@@ -10,9 +10,14 @@ skipped are all it needs.
    in the triage ruleset: urgent and emergency), with that level's advice.
 2. Otherwise, while a red-flag question is open -- one that could still raise the
    triage (the evaluator's ``open_safety_questions``), not yet answered or skipped
-   and enabled -- ask it: the most severe first (the highest level it could raise
-   the triage to), so every question that could make it an emergency has been
-   asked before an urgent level stops the interview.
+   and enabled -- ask it. **The red-flag screen first** (:mod:`decision_core.screen`):
+   "Do you have any of these?", every yes/no red flag in one question, while one of
+   them is open. Its answer closes each red flag it lists (ticked: true; "None of
+   these": false; unticked: unknown, skipped), so what follows are only the
+   follow-ups a ticked red flag needs (which pain, how bad). Then the rest, the most
+   severe first (the highest level it could raise the triage to), so every question
+   that could make it an emergency has been asked before an urgent level stops the
+   interview.
 3. Then ask the next question, in the evaluator's order (``next_questions``, all of
    them), whose answer *could change* the outcome: the triage level, the set of
    listed causes or the top cause. "Could" is tried, not guessed: the case is
@@ -31,6 +36,7 @@ from typing import Any, Callable, Iterable
 from .catalogue import Catalogue, Fact
 from .conditions import Condition
 from .result import Question, Result
+from .screen import SCREEN_LABEL, SCREEN_LINK_ID, SCREEN_TEXT, SCREEN_WHY, read_screen, screen_facts
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +92,7 @@ class Step:
     question: Question | None = None
     facts: dict[str, Any] = field(default_factory=dict)
     skipped: tuple[str, ...] = ()
+    screen: tuple[str, ...] = ()  # asking the red-flag screen: the facts it lists (question.fact is its linkId)
 
 
 class Interview:
@@ -96,6 +103,7 @@ class Interview:
         self.catalogue: Catalogue = evaluator.catalogue
         self._rank = {lv.id: lv.rank for lv in self.catalogue.levels}
         self._probes = {name: self.probes(fact) for name, fact in self.catalogue.facts.items()}
+        self.screen: tuple[str, ...] = screen_facts(self.catalogue)
 
     # ------------------------------------------------------------------ answers to try
     def probes(self, fact: Fact) -> list[Any]:
@@ -149,6 +157,10 @@ class Interview:
 
         by_fact = {q.fact: q for q in full.next_questions}
         safety = [s for s in full.open_safety_questions if open_(s.fact)]
+        if any(s.fact in self.screen for s in safety):
+            step.done, step.reason, step.screen = False, ASKING, self.screen
+            step.question = Question(SCREEN_LINK_ID, SCREEN_TEXT, SCREEN_LABEL, "screen", "safety", SCREEN_WHY, 0.0)
+            return step
         if safety:
             # the most severe first; at one level, red flags before the facts they combine with (a "no" or a
             # skip to the red flag can make its partner moot); else in the evaluator's order
@@ -164,10 +176,18 @@ class Interview:
         step.reason = SETTLED
         return step
 
+    def answer_screen(self, codes: Iterable[str] | None, facts: dict[str, Any],
+                      skipped: Iterable[str] = ()) -> tuple[dict[str, Any], list[str]]:
+        """The answers and skips after the screen: ``codes`` are the options ticked (fact names, or "none";
+        None or nothing ticked: unanswered). A red flag already answered keeps its answer."""
+        new, unknown = read_screen(self.screen, codes or ())
+        facts = self.evaluator.validate({**{k: v for k, v in new.items() if k not in facts}, **facts})
+        return facts, list(dict.fromkeys([*skipped, *(n for n in unknown if n not in facts)]))
+
     def run(self, answer: Callable[[Question], Any], facts: dict[str, Any] | None = None,
             skipped: Iterable[str] = ()) -> tuple[Step, list[str]]:
-        """A whole interview: ``answer(question)`` gives each answer (None: skipped). Returns the last step
-        and the facts asked, in order."""
+        """A whole interview: ``answer(question)`` gives each answer (None: skipped; for the screen, the codes
+        ticked). Returns the last step and the questions shown, in order (the screen by its linkId)."""
         facts, skipped, asked = dict(facts or {}), list(skipped), []
         while True:
             step = self.next_step(facts, skipped)
@@ -176,7 +196,9 @@ class Interview:
             name = step.question.fact
             asked.append(name)
             value = answer(step.question)
-            if value is None:
+            if step.screen:
+                facts, skipped = self.answer_screen(value, facts, skipped)
+            elif value is None:
                 skipped.append(name)
             else:
                 facts.update(self.evaluator.validate({**facts, name: value}))

@@ -78,8 +78,42 @@ def parse_answer(fact, text: str) -> Any:
     return [w.strip() for w in text.split(",") if w.strip()]
 
 
+NONE_WORDS = {"none", "ninguno", "ninguna", "n", "no"}
+SCREEN_CONFLICT = N_("'None of these' cannot go with another answer: choose one or the other.")
+
+
+def parse_screen(listed: tuple[str, ...], text: str) -> list[str]:
+    """The options ticked on the red-flag screen: numbers separated by commas ("None of these" is the last
+    number, or 'none'/'n'); ValueError saying what is expected."""
+    from .screen import NONE_CODE
+
+    codes = []
+    for part in (p.strip() for p in text.split(",")):
+        if part.isdigit() and 1 <= int(part) <= len(listed):
+            codes.append(listed[int(part) - 1])
+        elif (part.isdigit() and int(part) == len(listed) + 1) or part.lower() in NONE_WORDS:
+            codes.append(NONE_CODE)
+        elif part:
+            raise ValueError(N_("Answer with the number of an option."))
+    if NONE_CODE in codes and len(set(codes)) > 1:
+        raise ValueError(SCREEN_CONFLICT)
+    return codes
+
+
 def _words(text: str) -> str:
     return " ".join(text.split())
+
+
+def _show_screen(catalogue, listed: tuple[str, ...], gettext, number: int) -> None:
+    from .screen import NONE_TEXT, SCREEN_HELP, SCREEN_TEXT
+
+    click.echo("")
+    click.echo(f"{number}. {gettext(SCREEN_TEXT)}")
+    click.echo("   " + gettext(SCREEN_HELP))
+    for i, name in enumerate(listed, start=1):
+        click.echo(f"   {i}) {gettext(catalogue.facts[name].label)}")
+    click.echo(f"   {len(listed) + 1}) {gettext(NONE_TEXT)}")
+    click.echo("   " + gettext(N_("Several: numbers separated by commas.")))
 
 
 def _show(question, fact, gettext, number: int) -> None:
@@ -107,6 +141,7 @@ def _show(question, fact, gettext, number: int) -> None:
 def interview(lang: str | None, report: Path | None, as_json: bool, engine: str | None) -> None:
     """Ask the intake questions one at a time until the answer is clear (see docs/interview.md)."""
     from .interview import STOP_LEVEL, Interview
+    from .questionnaire import item_count
 
     evaluator, translator = _setup(lang, engine)
     gettext = translator.gettext
@@ -121,8 +156,11 @@ def interview(lang: str | None, report: Path | None, as_json: bool, engine: str 
         if step.done:
             break
         name = step.question.fact
-        fact = catalogue.facts[name]
-        _show(step.question, fact, gettext, len(history) + 1)
+        fact = catalogue.facts.get(name)
+        if step.screen:
+            _show_screen(catalogue, step.screen, gettext, len(history) + 1)
+        else:
+            _show(step.question, fact, gettext, len(history) + 1)
         line = sys.stdin.readline()
         if not line:  # end of input: stop here with what is known
             click.echo("")
@@ -133,11 +171,19 @@ def interview(lang: str | None, report: Path | None, as_json: bool, engine: str 
         if text.lower() in ("back", "b", "atrás", "atras"):
             if history:
                 last = history.pop()
-                facts.pop(last, None)
-                if last in skipped:
-                    skipped.remove(last)
+                for closed in (last,) if last in catalogue.facts else iv.screen:  # the screen: all it closed
+                    facts.pop(closed, None)
+                    if closed in skipped:
+                        skipped.remove(closed)
             continue
         history.append(name)
+        if step.screen:
+            try:
+                facts, skipped = iv.answer_screen(parse_screen(step.screen, text), facts, skipped)
+            except ValueError as exc:
+                history.pop()
+                click.echo("   " + gettext(str(exc)))
+            continue
         if not text:
             skipped.append(name)
             continue
@@ -148,23 +194,25 @@ def interview(lang: str | None, report: Path | None, as_json: bool, engine: str 
             message = exc.errors.get(name, [str(exc)]) if hasattr(exc, "errors") else [str(exc)]
             click.echo("   " + " ".join(gettext(m) for m in message))
     _finish(evaluator.evaluate_valid(facts), step if step.done else None, translator, report, as_json, lang,
-            STOP_LEVEL, len(history), len(catalogue.facts))
+            STOP_LEVEL, len(history), item_count(catalogue), catalogue)
 
 
 def _finish(result, step, translator, report: Path | None, as_json: bool, lang: str | None, stop_level: str,
-            asked: int, total: int) -> None:
+            asked: int, total: int, catalogue=None) -> None:
     from .i18n import translate_result
     from .summary import summarise
+    from .wording import triage_status
 
     gettext = translator.gettext
     click.echo("")
     if step is not None and step.reason == stop_level:
         click.echo(gettext(N_("Stop here: {advice}")).format(advice=gettext(result.triage.advice)))
     click.echo(gettext(N_("{asked} of {total} questions asked.")).format(asked=asked, total=total))
+    click.echo(triage_status(result, gettext))  # not yet known while red flags are open
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
-        click.echo(summarise(translate_result(result, translator)), nl=False)
+        click.echo(summarise(translate_result(result, translator), catalogue, gettext), nl=False)
     if report is None:
         if sys.stdin.isatty():
             click.echo(gettext(N_("For the handout, run again with --report handout.pdf.")))

@@ -16,6 +16,7 @@ the whole catalogue shows:
   not found in their source's text (:mod:`decision_core.lint_sources`);
 * conflicting doses: one recommendation id (or one exercise name) with two
   different doses in two rulesets;
+* red-flag levels: the most severe levels, each with whom to call (:mod:`decision_core.lint_levels`);
 * durable-rules limits: distinct tests on the case node and case properties
   (:mod:`decision_core.lint_limits`);
 * patient texts without a translation, per language (:mod:`decision_core.lint_translations`).
@@ -47,6 +48,7 @@ from .catalogue import (
 )
 from .lint_doses import dose_conflicts
 from .lint_issues import ERROR, LINTED, WARNING, Issue, LintReport, unique_sorted
+from .lint_levels import red_flag_level_issues
 from .lint_limits import engine_limit_issues
 from .lint_reach import Semantics, benefit_of_doubt
 from .lint_sources import citation_issues, load_source_texts, registry_of
@@ -183,6 +185,7 @@ def _lint(docs: list[RulesetDocument], issues: list[Issue], files: list[str],
     dose_issues, docs = dose_conflicts(context, docs)
     report.issues.extend(dose_issues)
     report.issues.extend(citation_issues(docs, registry_of(context + docs), texts, report.stats))
+    report.issues.extend(red_flag_level_issues(docs))
     if texts is not None:
         report.stats["source_texts"] = str(sources_dir)
     if translations is not None:  # (locale folders, languages to check: None for every one)

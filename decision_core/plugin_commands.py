@@ -74,8 +74,10 @@ def _engine_line() -> str:
 @click.option("--strict", is_flag=True, help="Warnings fail too.")
 @click.option("--sources", "sources_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Check every quote against the source texts in this folder (files NNN_*.txt).")
+@click.option("--record", "record_url", metavar="URL",
+              help="Warn about rules overridden in >= 30 % of >= 20 responses in this record (a database URL).")
 def lint_command(paths: tuple[Path, ...], as_json: bool, standalone: bool | None, strict: bool,
-                 sources_dir: Path | None) -> None:
+                 sources_dir: Path | None, record_url: str | None) -> None:
     """Check rulesets: every file and rule, then the catalogue as a whole.
 
     PATHS are ruleset files or folders; without them, the installed catalogue
@@ -93,6 +95,18 @@ def lint_command(paths: tuple[Path, ...], as_json: bool, standalone: bool | None
                   else lint_installed(sources_dir=sources_dir))
     except (FileNotFoundError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
+    if record_url:
+        from .record.lint_record import record_issues
+
+        try:
+            from .cli import current_core
+
+            report.issues.extend(record_issues(record_url, current_core().catalogue))
+        except Exception as exc:  # a database that cannot be read: say which, without its password
+            from .record.settings import safe_url
+
+            raise click.ClickException(f"--record {safe_url(record_url)}: cannot read the record "
+                                       f"({type(exc).__name__})") from None
     if as_json:
         out = report.to_dict()
         out["ok"] = report.ok(strict)

@@ -83,6 +83,15 @@ class SafetyPolicy:
         self._case_lines = tuple((line, tests) for line, tests in self.lines
                                  if not all(c.op.startswith("triage") for c in line.when))
 
+    def level_lines(self, triage_rank: int) -> tuple[PolicyLine, ...]:
+        """The lines that hold at a triage level whatever else is known (they read only the triage)."""
+        by_level = self._by_level[triage_rank]
+        return tuple(line for line, _ in self.lines if line.id in by_level)
+
+    def level_holds_programme(self, triage_rank: int) -> bool:
+        """Whether the level alone puts the home programme on hold (urgent and emergency, as the lines say)."""
+        return any(line.hold_programme for line in self.level_lines(triage_rank))
+
     def judge(self, case: dict[str, Any], causes: frozenset[str], triage_rank: int) -> PolicyVerdict:
         by_level = self._by_level[triage_rank]
         held = {line.id for line, tests in self._case_lines if all(t(case, causes, triage_rank) for t in tests)}

@@ -8,6 +8,11 @@ questions"); a fact's ``enable_when`` becomes ``enableWhen``; a choice fact's
 ``value_labels`` are its answer options' display text. A fact's ``help`` is a
 child display item with the SDC ``help`` item control.
 
+The first item is the red-flag screen (:mod:`decision_core.screen`, :func:`screen_item`):
+"Do you have any of these?", one option per yes/no red flag and an exclusive "None
+of these"; the red flags' own items stay in their groups, shown while the screen
+is unanswered.
+
 Answers: ``valueBoolean`` (bool), ``valueInteger`` (int), ``valueDecimal``
 (number), ``valueCoding`` with code = the value (choice; choices repeat) and
 ``valueString`` (list: one answer per word). Reading a QuestionnaireResponse back
@@ -22,6 +27,8 @@ from .catalogue import Catalogue, Fact
 from .conditions import Condition
 from .i18n_result import N_
 from .intake import FACT_CODE_SYSTEM
+from .screen import (NONE_CODE, NONE_TEXT, OPTION_EXCLUSIVE, SCREEN_HELP, SCREEN_LABEL, SCREEN_LINK_ID, SCREEN_SYSTEM,
+                     SCREEN_TEXT, screen_enable_when, screen_facts)
 
 QUESTIONNAIRE_ID = "hamstring-intake"
 QUESTIONNAIRE_URL = f"urn:hamstring-decision-core:questionnaire:{QUESTIONNAIRE_ID}"
@@ -33,6 +40,7 @@ RED_FLAG_EXTENSION = "urn:hamstring-decision-core:extension:red-flag"
 ITEM_CONTROL = "http://hl7.org/fhir/StructureDefinition/questionnaire-itemControl"
 ITEM_CONTROL_SYSTEM = "http://hl7.org/fhir/questionnaire-item-control"
 UNIT_EXTENSION = "http://hl7.org/fhir/StructureDefinition/questionnaire-unit"
+CHOICE_ORIENTATION = "http://hl7.org/fhir/StructureDefinition/questionnaire-choiceOrientation"
 MIN_VALUE = "http://hl7.org/fhir/StructureDefinition/minValue"
 MAX_VALUE = "http://hl7.org/fhir/StructureDefinition/maxValue"
 UCUM = "http://unitsofmeasure.org"
@@ -55,6 +63,16 @@ def _identity(text: str) -> str:
 
 def _words(text: str) -> str:
     return " ".join(text.split())
+
+
+def _control(code: str, display: str) -> dict[str, Any]:
+    return {"url": ITEM_CONTROL, "valueCodeableConcept": {
+        "coding": [{"system": ITEM_CONTROL_SYSTEM, "code": code, "display": display}]}}
+
+
+def _help_item(link_id: str, text: str) -> dict[str, Any]:
+    return {"linkId": link_id + HELP_SUFFIX, "type": "display", "text": text,
+            "extension": [_control("help", "Help-Button")]}
 
 
 def fact_item(fact: Fact, gettext=_identity, catalogue: Catalogue | None = None) -> dict[str, Any]:
@@ -91,10 +109,25 @@ def fact_item(fact: Fact, gettext=_identity, catalogue: Catalogue | None = None)
         if len(fact.enable_when) > 1:
             item["enableBehavior"] = "all"
     if fact.help:
-        item["item"] = [{"linkId": fact.name + HELP_SUFFIX, "type": "display", "text": gettext(_words(fact.help)),
-                         "extension": [{"url": ITEM_CONTROL, "valueCodeableConcept": {
-                             "coding": [{"system": ITEM_CONTROL_SYSTEM, "code": "help", "display": "Help-Button"}]}}]}]
+        item["item"] = [_help_item(fact.name, gettext(_words(fact.help)))]
     return item
+
+
+def screen_item(catalogue: Catalogue, gettext=_identity) -> dict[str, Any]:
+    """The red-flag screen (decision_core.screen) as an item: a repeating choice shown as check boxes, one option
+    per red flag (code = the fact, in the fact code system), and an exclusive "None of these"."""
+    options = [{"valueCoding": {"system": FACT_CODE_SYSTEM, "code": name,
+                                "display": gettext(catalogue.facts[name].label)}}
+               for name in screen_facts(catalogue)]
+    options.append({"valueCoding": {"system": SCREEN_SYSTEM, "code": NONE_CODE, "display": gettext(NONE_TEXT)},
+                    "extension": [{"url": OPTION_EXCLUSIVE, "valueBoolean": True}]})
+    return {"linkId": SCREEN_LINK_ID,
+            "code": [{"system": SCREEN_SYSTEM, "code": SCREEN_LINK_ID, "display": gettext(SCREEN_LABEL)}],
+            "text": gettext(SCREEN_TEXT), "type": "choice", "repeats": True,
+            "extension": [{"url": RED_FLAG_EXTENSION, "valueBoolean": True}, _control("check-box", "Check-box"),
+                          {"url": CHOICE_ORIENTATION, "valueCode": "vertical"}],
+            "answerOption": options,
+            "item": [_help_item(SCREEN_LINK_ID, gettext(SCREEN_HELP))]}
 
 
 def enable_when(cond: Condition, fact: Fact | None) -> dict[str, Any]:
@@ -126,11 +159,23 @@ def groups_of(catalogue: Catalogue) -> list[tuple[str, str, list[Fact]]]:
 
 
 def build_questionnaire(catalogue: Catalogue, translator: Any = None) -> dict[str, Any]:
-    """The whole intake form as a Questionnaire resource (a dict), in the translator's language."""
+    """The whole intake form as a Questionnaire resource (a dict), in the translator's language.
+
+    The red-flag screen comes first; each red flag's own question stays in its group, shown only while the
+    screen is unanswered (enableWhen: the screen has no answer), so a form filler asks each thing once."""
     gettext = translator.gettext if translator is not None else _identity
-    items = [{"linkId": GROUP_PREFIX + gid, "type": "group", "text": gettext(title),
-              "item": [fact_item(f, gettext, catalogue) for f in facts]}
-             for gid, title, facts in groups_of(catalogue)]
+    screened = set(screen_facts(catalogue))
+
+    def item(fact: Fact) -> dict[str, Any]:
+        out = fact_item(fact, gettext, catalogue)
+        if fact.name in screened:  # no enable_when of its own (a screened fact has none)
+            out["enableWhen"] = [screen_enable_when()]
+        return out
+
+    items = [screen_item(catalogue, gettext)] if screened else []
+    items += [{"linkId": GROUP_PREFIX + gid, "type": "group", "text": gettext(title),
+               "item": [item(f) for f in facts]}
+              for gid, title, facts in groups_of(catalogue)]
     return {**questionnaire_header(catalogue, translator), "item": items}
 
 
@@ -153,5 +198,5 @@ def questionnaire_header(catalogue: Catalogue, translator: Any = None) -> dict[s
 
 
 def item_count(catalogue: Catalogue) -> int:
-    """How many questions the whole form has (one per fact)."""
-    return len(catalogue.facts)
+    """How many questions the whole form has: one per fact, and the red-flag screen."""
+    return len(catalogue.facts) + (1 if screen_facts(catalogue) else 0)

@@ -8,6 +8,13 @@ Each item whose ``linkId`` is a fact gives that fact's answer: ``valueBoolean``,
 **A skipped question** is an item with its ``linkId`` and no ``answer``: the fact
 stays unknown, and an interview does not ask it again.
 
+**The red-flag screen** (linkId ``red-flag-screen``, :mod:`decision_core.screen`)
+answers several facts at once: a ticked option (``valueCoding``, code = the fact)
+is true, "None of these" makes each listed fact false, and what is left unticked
+stays unknown (skipped: asked, not answered). "None of these" with a ticked
+option, or a fact's own item that says otherwise than the screen, is an
+:class:`InvalidResponse` naming the item.
+
 Groups, help and display items (``group-*``, ``*.help``, ``interview-*``) are
 read through, never as answers. Anything else wrong -- an item that is not a
 question of the form, a value of the wrong type, two answers to a one-answer
@@ -21,7 +28,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .catalogue import Catalogue
+from .intake import FACT_CODE_SYSTEM
 from .questionnaire import GROUP_PREFIX, HELP_SUFFIX, QUESTIONNAIRE_URL, value_system
+from .screen import NONE_CODE, SCREEN_LINK_ID, SCREEN_SYSTEM, ScreenConflict, read_screen, screen_facts
 
 STATUS_PREFIX = "interview-"
 VALUE_KEYS = ("valueBoolean", "valueInteger", "valueDecimal", "valueString", "valueCoding", "valueQuantity",
@@ -48,6 +57,7 @@ class Answers:
     facts: dict[str, Any] = field(default_factory=dict)  # fact -> raw value, for the intake to judge
     skipped: list[str] = field(default_factory=list)  # asked, and left unanswered
     paths: dict[str, str] = field(default_factory=dict)  # fact -> where its item is ("item[1].item[4]")
+    asked: list[str] = field(default_factory=list)  # the question items given (facts, the screen), in order
 
 
 def _is_structural(link_id: str) -> bool:
@@ -71,13 +81,60 @@ def read_response(qr: Any, catalogue: Catalogue, *, contained_ok: bool = True) -
     if not isinstance(items, list):
         errors["item"] = ["must be a list of items."]
         items = []
-    _read_items(items, "item", catalogue, out, errors)
+    screens: list[tuple[str, list]] = []
+    _read_items(items, "item", catalogue, out, errors, screens)
+    if screens and not errors:
+        _apply_screen(*screens[-1], catalogue, out, errors)  # given twice: the later item counts
     if errors:
         raise InvalidResponse(errors)
     return out
 
 
-def _read_items(items: list, path: str, catalogue: Catalogue, out: Answers, errors: dict[str, list[str]]) -> None:
+def _apply_screen(where: str, answers: list, catalogue: Catalogue, out: Answers, errors: dict[str, list[str]]) -> None:
+    """The screen's answers into facts; a fact's own item, when also given, must say the same."""
+    listed = screen_facts(catalogue)
+    codes = []
+    for j, answer in enumerate(answers):
+        place = f"{where}.answer[{j}]"
+        coding = answer.get("valueCoding") if isinstance(answer, dict) else None
+        if not isinstance(answer, dict) or list(k for k in answer if k.startswith("value")) != ["valueCoding"] \
+                or not isinstance(coding, dict) or not isinstance(coding.get("code"), str):
+            errors[place] = [f"linkId {SCREEN_LINK_ID!r}: an answer is a valueCoding with a code: one of "
+                             f"{', '.join(listed)}, or {NONE_CODE!r} (None of these)."]
+            continue
+        code, system = coding["code"], coding.get("system")
+        expected = SCREEN_SYSTEM if code == NONE_CODE else FACT_CODE_SYSTEM
+        if code != NONE_CODE and code not in listed:
+            errors[f"{place}.valueCoding.code"] = [f"linkId {SCREEN_LINK_ID!r}: {code[:60]!r} is not one of its "
+                                                   f"options ({', '.join(listed)}, {NONE_CODE})."]
+        elif system is not None and system != expected:
+            errors[f"{place}.valueCoding.system"] = [f"linkId {SCREEN_LINK_ID!r}: the code {code!r} is in {expected}, "
+                                                     f"not {str(system)[:80]!r}."]
+        else:
+            codes.append(code)
+    if errors:
+        return
+    try:
+        facts, unknown = read_screen(listed, codes)
+    except ScreenConflict as exc:
+        errors[f"{where}.answer"] = [f"linkId {SCREEN_LINK_ID!r}: 'None of these' cannot be ticked together with "
+                                     f"{', '.join(exc.ticked)}: untick one or the other."]
+        return
+    for name, value in facts.items():
+        if name in out.paths and name not in out.skipped and out.facts.get(name) != value:
+            errors[f"{where}.answer"] = [f"linkId {SCREEN_LINK_ID!r} says {name} is {str(value).lower()}, but its own "
+                                         f"item {out.paths[name]} says otherwise."]
+            continue
+        if name not in out.paths or name in out.skipped:
+            out.facts[name] = value
+            out.paths[name] = where
+            if name in out.skipped:
+                out.skipped.remove(name)
+    out.skipped.extend(name for name in unknown if name not in out.paths)
+
+
+def _read_items(items: list, path: str, catalogue: Catalogue, out: Answers, errors: dict[str, list[str]],
+                screens: list[tuple[str, list]]) -> None:
     for i, item in enumerate(items):
         where = f"{path}[{i}]"
         if not isinstance(item, dict):
@@ -96,17 +153,23 @@ def _read_items(items: list, path: str, catalogue: Catalogue, out: Answers, erro
             errors[f"{where}.answer"] = [f"linkId {link_id!r}: answer must be a list."]
             answers = []
         fact = catalogue.facts.get(link_id)
+        if link_id == SCREEN_LINK_ID:
+            screens.append((where, answers))
+            out.asked.append(link_id)
+            _read_items(children, f"{where}.item", catalogue, out, errors, screens)
+            continue
         if fact is None:
             if not _is_structural(link_id):
                 errors[f"{where}.linkId"] = [f"{link_id[:60]!r} is not a question of this questionnaire "
                                              "(the linkIds are the fact names)."]
             elif answers:
                 errors[f"{where}.answer"] = [f"linkId {link_id!r} is a group or display item: it takes no answer."]
-            _read_items(children, f"{where}.item", catalogue, out, errors)
+            _read_items(children, f"{where}.item", catalogue, out, errors, screens)
             continue
         # A question given twice: the later item counts (document order), as the most recent answer does in
         # CDS Hooks prefetch.
         out.paths[link_id] = where
+        out.asked.append(link_id)
         out.facts.pop(link_id, None)
         if link_id in out.skipped:
             out.skipped.remove(link_id)
@@ -121,7 +184,7 @@ def _read_items(items: list, path: str, catalogue: Catalogue, out: Answers, erro
             errors[f"{where}.answer"] = [f"linkId {link_id!r} takes one answer, not {len(answers)}."]
         elif values and len(values) == len(answers):
             out.facts[link_id] = values if fact.type in ("choices", "list") else values[0]
-        _read_items(children, f"{where}.item", catalogue, out, errors)
+        _read_items(children, f"{where}.item", catalogue, out, errors, screens)
 
 
 def _answer(answer: Any, where: str, link_id: str, fact, errors: dict[str, list[str]]) -> Any:

@@ -122,6 +122,7 @@ class QuestionPlanner:
                     if c.op == "finding":
                         got.update(reaches.get(c.subject, ()))
                 changed |= len(got) != before
+        self._behind = {f: tuple(sorted(ids)) for f, ids in reaches.items()}
         self._triage_multi = [r for r in self._multi if r.is_triage]
         self._cause_multi = [r for r in self._multi if not r.is_triage]
         self._triage_singles = [(name, i, ranks) for name, i, ranks, *_ in self._singles if ranks]
@@ -231,10 +232,13 @@ class QuestionPlanner:
             masks[i] = masks.get(i, 0) | bits
 
     def plan(self, facts: dict[str, Any], case: dict, fired: set[str], conclusions: Conclusions,
-             limit: int | None = None, skipped: frozenset[str] = frozenset()) -> tuple[list[Question], list[SafetyQuestion]]:
+             limit: int | None = None, skipped: frozenset[str] = frozenset(),
+             only_causes: frozenset[str] | None = None) -> tuple[list[Question], list[SafetyQuestion]]:
         """The next questions, best first (at most ``limit``, else the planner's), and every open red-flag
         question (one that could raise the triage). ``skipped``: questions the patient left unanswered in an
-        interview; they stay unknown for good, so a rule that needs one is decided (it cannot fire)."""
+        interview; they stay unknown for good, so a rule that needs one is decided (it cannot fire).
+        ``only_causes``: when given, a diagnosis question is listed only if it bears on one of these causes
+        (at a level that holds the programme: see :mod:`decision_core.held_questions`)."""
         count = len(self._names)
         safety_max = [0.0] * count  # > 0 exactly when some triage rule waits on the fact
         safety_sum = [0.0] * count
@@ -245,6 +249,7 @@ class QuestionPlanner:
         current = conclusions.triage_rank
         names = self._names
         finding_facts = self._finding_facts
+        behind = self._behind
         strong_causes = conclusions.strong
         for rule_id, is_triage, weight, tests, findings, _, target, cause_bit, strong in self._triage_multi:
             if rule_id in fired or weight <= current:
@@ -263,9 +268,13 @@ class QuestionPlanner:
                     unknown.append(i)
             else:
                 for f in findings:
-                    if f not in derived:
-                        unknown.extend(i for i in finding_facts.get(f, ()) if names[i] not in facts
-                                       and names[i] not in skipped and i not in unknown)
+                    if f in derived:
+                        continue
+                    if not any(names[i] not in facts and names[i] not in skipped for i in behind[f]):
+                        unknown = []  # every fact behind it is known and it was not concluded: it never will be
+                        break
+                    unknown.extend(i for i in finding_facts.get(f, ()) if names[i] not in facts
+                                   and names[i] not in skipped and i not in unknown)
             if not unknown:
                 continue
             value = (weight - current) / len(unknown)
@@ -326,10 +335,6 @@ class QuestionPlanner:
         limit = self.limit if limit is None else limit
         base_key = self._base_key
         diag = sorted(diagnosis, key=lambda i: (-round(diagnosis[i], 9), i))
-        if not isinstance(redo, range):  # the rest keep their baseline order
-            merged = heapq.merge((i for i in self._base_order if i not in redo), diag,
-                                 key=lambda i: (-round(diagnosis[i], 9), i) if i in redo else base_key[i])
-            diag = list(islice(merged, 2 * limit))  # interleaving takes at most limit, passing at most limit taken
 
         def score(i: int) -> float | None:
             return diagnosis.get(i) if i in redo else self._base_diag.get(i)
@@ -337,11 +342,24 @@ class QuestionPlanner:
         def mask(i: int) -> int:
             return masks.get(i, 0) if i in redo else self._base_mask.get(i, 0)
 
+        if not isinstance(redo, range):  # the rest keep their baseline order
+            merged = heapq.merge((i for i in self._base_order if i not in redo), diag,
+                                 key=lambda i: (-round(diagnosis[i], 9), i) if i in redo else base_key[i])
+            diag = merged
+        if only_causes is not None:
+            wanted = self.cause_mask(only_causes)
+            diag = (i for i in diag if mask(i) & wanted)
+        diag = list(islice(diag, 2 * limit))  # interleaving takes at most limit, passing at most limit taken
+
         questions = [self._question(i, safety_max[i], score(i), top_rank[i], mask(i))
                      for i in self._interleave(safe, diag, limit)]
         level_of = self._level_of_rank
         open_safety = [SafetyQuestion(names[i], self._asked[i]["question"], level_of[top_rank[i]]) for i in safe]
         return questions, open_safety
+
+    def cause_mask(self, causes) -> int:
+        """The bits of these causes in a question's "why" mask."""
+        return sum(1 << bit for bit, cid in enumerate(self._cause_ids) if cid in causes)
 
     def _interleave(self, safe: list[int], diag: list[int], limit: int) -> list[int]:
         """Safety and diagnosis questions in turn, safety first; a fact picked once is skipped."""

@@ -259,6 +259,12 @@ class Result:
     fired_rules: list[str]
     engine: str
     disclaimer: str = DISCLAIMER
+    # open_safety_questions split in two, same order: those that could raise the triage to a red-flag level
+    # (declared in the triage ruleset), and the rest, for the assessment. The triage is not yet known while
+    # open_red_flags is non-empty.
+    open_red_flags: list[SafetyQuestion] = field(default_factory=list)
+    open_assessment_questions: list[SafetyQuestion] = field(default_factory=list)
+    record_id: str | None = None  # the record it is kept under (decision_core.record), when it is kept
 
     @property
     def triage_level(self) -> str:
@@ -282,6 +288,8 @@ class Result:
             "avoid": [a.to_dict() for a in self.avoid],
             "next_questions": [q.to_dict() for q in self.next_questions],
             "open_safety_questions": [q.to_dict() for q in self.open_safety_questions],
+            "open_red_flags": [q.to_dict() for q in self.open_red_flags],
+            "open_assessment_questions": [q.to_dict() for q in self.open_assessment_questions],
             "policy": [p.to_dict() for p in self.policy],
             "programme_on_hold": self.programme_on_hold,
             "findings": [f.to_dict() for f in self.findings],
@@ -290,11 +298,17 @@ class Result:
             "fired_rules": self.fired_rules,
             "engine": self.engine,
             "disclaimer": self.disclaimer,
-        }
+        } | ({"record_id": self.record_id} if self.record_id else {})
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Result":
         """A result from its dictionary form; KeyError or TypeError when it is not one."""
+        safety = [SafetyQuestion.from_dict(q) for q in d.get("open_safety_questions", ())]
+        if "open_red_flags" in d:
+            red_flags = [SafetyQuestion.from_dict(q) for q in d["open_red_flags"]]
+            assessment = [SafetyQuestion.from_dict(q) for q in d.get("open_assessment_questions", ())]
+        else:  # saved before the split: unknown is not "no", so every open safety question counts as a red flag
+            red_flags, assessment = [SafetyQuestion.from_dict(q) for q in d.get("open_safety_questions", ())], []
         return cls(
             triage=Triage.from_dict(d["triage"]),
             causes=[Cause.from_dict(c) for c in d["causes"]],
@@ -302,7 +316,7 @@ class Result:
             withheld=[Withheld.from_dict(w) for w in d["withheld"]],
             avoid=[Avoid.from_dict(a) for a in d["avoid"]],
             next_questions=[Question.from_dict(q) for q in d["next_questions"]],
-            open_safety_questions=[SafetyQuestion.from_dict(q) for q in d.get("open_safety_questions", ())],
+            open_safety_questions=safety,
             policy=[AppliedPolicy.from_dict(p) for p in d.get("policy", ())],
             programme_on_hold=bool(d.get("programme_on_hold", False)),
             findings=[Finding.from_dict(f) for f in d.get("findings", ())],
@@ -311,12 +325,16 @@ class Result:
             fired_rules=list(d.get("fired_rules", ())),
             engine=d.get("engine", ""),
             disclaimer=d.get("disclaimer", DISCLAIMER),
+            open_red_flags=red_flags,
+            open_assessment_questions=assessment,
+            record_id=d.get("record_id"),
         )
 
     def comparable(self) -> dict[str, Any]:
         """The result without the engine's name: what two engines must agree on."""
         out = self.to_dict()
         out.pop("engine")
+        out.pop("record_id", None)
         return out
 
 

@@ -126,10 +126,13 @@ class CauseEntrySchema(Strict):
             raise ValidationError("a cause needs a 'why': what it is, in plain language", "why")
 
 
+CONTACTS = ("clinic", "emergency")  # the clinic (its phone) or the emergency services (the emergency number)
+
+
 class SafetyNetSchema(Strict):
     says = fields.String(required=True, validate=validate.Length(min=1), metadata=TEXT)
     # who to call: the clinic (its phone) or the emergency services (the clinic's emergency number)
-    contact = fields.String(required=True, validate=validate.OneOf(("clinic", "emergency")))
+    contact = fields.String(required=True, validate=validate.OneOf(CONTACTS))
 
 
 COLOUR = fields.String(validate=validate.Regexp(r"^#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?$", error="must be a #rgb or #rrggbb colour"))
@@ -153,6 +156,8 @@ class PresentationSchema(Strict):
     emergency_department = fields.Boolean(load_default=False)  # FHIR: a request for an emergency department
     mark = fields.String(required=True, validate=validate.Length(min=1, max=3))
     mark_while_unconfirmed = fields.String(validate=validate.Length(min=1, max=3))  # while red flags are open
+    # the card's indicator while red-flag questions are open (actionable: rule them out first); default card_indicator
+    card_indicator_while_red_flags_open = fields.String(validate=validate.OneOf(("info", "warning", "critical")))
     colours = fields.Nested(LevelColoursSchema, required=True)
 
 
@@ -166,6 +171,11 @@ class LevelSchema(Strict):
     seek_care_if = fields.List(fields.Nested(SafetyNetSchema), load_default=list)
     # an interview stops as soon as the triage reaches this level, and says what to do
     stops_interview = fields.Boolean(load_default=False)
+    # a red-flag level: an open question that could raise the triage to it is a red flag, asked before anything
+    # starts (result.open_red_flags); the others are questions for the assessment
+    red_flag = fields.Boolean(load_default=False)
+    # whom to call when a red flag for this level turns out true (as seek_care_if's contact)
+    contact = fields.String(validate=validate.OneOf(CONTACTS))
     presentation = fields.Nested(PresentationSchema, required=True)
 
 

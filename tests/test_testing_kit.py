@@ -59,9 +59,9 @@ GOOD = """\
           recommendations:
             present: [assess]
             withheld: [bridge]
-          next_questions:
-            present: [cramp]
-            absent: [red]
+          next_questions:  # the programme is held here: nothing about a cause is worth asking
+            absent: [red, cramp]
+            present: []
 
       - name: a string where a number belongs
         given: {sitting: "8"}

@@ -19,6 +19,7 @@ from .app import state
 from .errors import HttpProblem
 from .openapi import PUBLIC, operation, report_media_types
 from .payload import errors_by_field, json_response, load_query, read_json_body
+from .record_hooks import PATIENT_PARAMETER, keep, request_patient
 
 log = logging.getLogger("decision_core.adapters.http")
 
@@ -49,10 +50,13 @@ def _authenticate():
                 "what to avoid, the next questions and the ruleset versions used.",
     tags=["evaluations"], body="Facts",
     responses={200: ("The result.", result_schemas.ResultSchema)}, problems=REST_PROBLEMS,
+    headers=(PATIENT_PARAMETER,),
 )
 def evaluations():
     facts = read_json_body()
+    patient = request_patient()
     result = state().backend.evaluator.evaluate(facts)  # InvalidFacts -> 422 naming each field
+    keep(result, "rest", patient_ref=patient)
     return json_response(result.to_dict())
 
 
@@ -63,6 +67,7 @@ def evaluations():
                 "format's content type.",
     tags=["reports"], body="ReportBody", query="ReportQuery",
     responses={200: ("The rendered report.", report_media_types)}, problems=REST_PROBLEMS,
+    headers=(PATIENT_PARAMETER,),
 )
 def reports():
     st = state()
@@ -70,7 +75,10 @@ def reports():
     fmt = _format(name)
     body = read_json_body()
     facts, options = _report_request(body)
-    return render_report(fmt, st.backend.evaluator.evaluate(facts), **options)
+    patient = request_patient()
+    result = st.backend.evaluator.evaluate(facts)
+    keep(result, "report", patient_ref=patient)
+    return render_report(fmt, result, **options)
 
 
 def _report_request(body: Any) -> tuple[Any, dict[str, Any]]:

@@ -18,6 +18,7 @@ from .backend import Backend
 from .config import DEVELOPMENT, load_config
 from .errors import log_exception_safely, loggable_path, register_error_handlers
 from .fhir_intake import FactMapper
+from .record_hooks import build_recorder
 from .schemas import report_query_schema, report_request_schema
 from .security import ApiKeyAuth, CdsJwtAuth
 from .store import StateStore, create_store
@@ -43,6 +44,8 @@ class AppState:
     stored_report_query: Schema
     clinic: Any = None  # the clinic profile reports are made for (adapters.reports.clinic.ClinicProfile)
     report_request: type[Schema] | None = None  # POST /v1/reports' envelope, with this server's languages
+    recorder: Any = None  # decision_core.record.recorder.Recorder when the record is kept (RECORD on)
+    admin_auth: ApiKeyAuth | None = None  # ADMIN_KEYS: the record, analytics, erasure
     _spec: dict[str, Any] | None = None
     _spec_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -142,6 +145,8 @@ def create_app(config: Mapping[str, Any] | None = None, *, backend: Backend | No
             f.media_type.split(";")[0].strip() for f in backend.formats.values()]),
         clinic=_clinic_profile(cfg, backend.core),
         report_request=report_request_schema(report_languages(backend.core), list(backend.catalogue.recommendations)),
+        recorder=build_recorder(cfg),
+        admin_auth=ApiKeyAuth(cfg["ADMIN_KEYS"], enabled=not development),
     )
     if development:
         log.warning("development mode: authentication is OFF (set DECISION_CORE_ENV=production to require it)")
@@ -155,13 +160,15 @@ def create_app(config: Mapping[str, Any] | None = None, *, backend: Backend | No
     register_error_handlers(app)
     _register_request_hooks(app, cfg["LOG_REQUESTS"])
 
-    from . import api, cds, interview, meta, practitioner
+    from . import api, cds, interview, meta, practitioner, records
 
     app.register_blueprint(api.bp)
     app.register_blueprint(interview.bp)
     app.register_blueprint(cds.bp)
     app.register_blueprint(meta.bp)
     app.register_blueprint(practitioner.bp)
+    if app.extensions[EXTENSION].recorder is not None:  # the record's routes exist only where it is kept
+        app.register_blueprint(records.bp)
     if cfg["BENCHMARK_ECHO"]:
         api.enable_echo(app)
     if cfg["CORS_ORIGINS"]:
@@ -169,7 +176,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, backend: Backend | No
 
         CORS(app, origins=cfg["CORS_ORIGINS"], max_age=cfg["CORS_MAX_AGE"],
              allow_headers=["Content-Type", "Authorization", "X-API-Key", REQUEST_ID_HEADER],
-             expose_headers=[REQUEST_ID_HEADER, "WWW-Authenticate"], methods=["GET", "POST", "OPTIONS"])
+             expose_headers=[REQUEST_ID_HEADER, "WWW-Authenticate"], methods=["GET", "POST", "DELETE", "OPTIONS"])
     return app
 
 

@@ -12,13 +12,17 @@ left empty.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Callable
 
 from decision_core.catalogue_model import Presentation
 from decision_core.dose import Dose
 from decision_core.markdown import strict as md  # an EHR renders the detail: its dialect is unknown
 from decision_core.result import Evidence, Result
-from decision_core.wording import dose_phrase, percent, programme_heading, questions_shown, yes_no
+from decision_core.wording import (ASSESSMENT_HEADING, dose_phrase, once_red_flags, percent, programme_heading,
+                                   questions_shown, red_flag_call, red_flag_checklist, red_flags_also, red_flags_open,
+                                   yes_no)
+
+from .record_hooks import card_members
 
 SUMMARY_MAX = 139  # the spec: a summary of fewer than 140 characters
 
@@ -39,17 +43,38 @@ def _clip(text: str, limit: int = SUMMARY_MAX) -> str:
     return cut + "…"
 
 
-def summary(result: Result) -> str:
+def summary(result: Result, catalogue: Any = None, gettext: Callable[[str], str] = str) -> str:
+    """Under 140 characters: the triage and, while red flags are open, that it holds only once they are ruled
+    out (each named by its label when they fit, else how many); never the questions for the assessment."""
     triage = result.triage
     causes = [c.name for c in result.causes[:2]]
-    if not triage.reasons:
-        text = f"Hamstring tightness: {triage.name}"
-        if not triage.confirmed:
-            text += f"; {len(result.open_safety_questions)} safety questions still open"
-        text += "; likely " + " and ".join(causes) if causes else "; no single cause stands out yet"
-    else:
-        text = f"Hamstring tightness, {triage.name.upper()}: {triage.reasons[0].because.rstrip('.')}"
-    return _clip(text)
+    flags = [_label(q, catalogue, gettext) for q in result.open_red_flags]
+
+    def text(named: bool, with_causes: bool = True) -> str:
+        if not triage.reasons:
+            head = once_red_flags(triage.name, flags, gettext, named) if flags else triage.name
+            out = f"Hamstring tightness: {head}"
+            if not with_causes:
+                return out
+            return out + ("; likely " + " and ".join(causes) if causes else "; no single cause stands out yet")
+        level = triage.name.upper()
+        if flags:
+            level += " (" + (red_flags_open(len(flags), gettext) if not named else "; ".join(flags)) + ")"
+        return f"Hamstring tightness, {level}: {triage.reasons[0].because.rstrip('.')}"
+
+    # the red flags by name when they fit whole (with the causes, else alone: they matter more); else how many
+    # (a clipped list would drop a red flag unseen)
+    if flags:
+        for named in (" ".join(text(True).split()), " ".join(text(True, with_causes=False).split())):
+            if len(named) <= SUMMARY_MAX:
+                return named
+    return _clip(text(False))
+
+
+def _label(q, catalogue, gettext: Callable[[str], str]) -> str:
+    """A red flag's short name: its fact's label (the question when the catalogue does not know it)."""
+    fact = catalogue.facts.get(q.fact) if catalogue is not None else None
+    return gettext(fact.label) if fact is not None and fact.label else q.question
 
 
 def _evidence_line(ev: Evidence) -> str:
@@ -61,14 +86,18 @@ def _evidence_line(ev: Evidence) -> str:
     return line + (f" [sources {sources}]" if sources else "")
 
 
-def detail(result: Result) -> str:
+def detail(result: Result, catalogue: Any = None, gettext: Callable[[str], str] = str) -> str:
     triage = result.triage
     lines = [f"**Triage: {triage.name}.** {triage.advice}"]
     for reason in triage.reasons:
         lines.append(_evidence_line(reason))
-    if result.open_safety_questions:
-        lines += ["", "**Safety questions still open**"]
-        lines.extend(f"- {q.question} (`{q.fact}`)" for q in result.open_safety_questions)
+    groups, also = red_flag_checklist(result, catalogue)  # the red flags only: a checklist, by whom to call
+    for contact, flags in groups:
+        lines += ["", f"**{red_flag_call(contact, gettext)}**"]
+        lines.extend(f"- {q.question} (`{q.fact}`)" for q in flags)
+    if also:
+        lines += ["", red_flags_also(also, catalogue, gettext)]
+        lines.extend(f"- {q.question} (`{q.fact}`)" for q in also)
     if result.causes:
         lines += ["", "**Likely causes**"]
         for cause in result.causes:
@@ -91,6 +120,9 @@ def detail(result: Result) -> str:
     if result.next_questions:
         lines += ["", "**Worth asking next**"]
         lines.extend(f"- {q.question} (`{q.fact}`)" for q in questions_shown(result))
+    if result.open_assessment_questions:  # the practitioner's part: they cannot make it urgent
+        lines += ["", f"**{gettext(ASSESSMENT_HEADING)}**"]
+        lines.extend(f"- {q.question} (`{q.fact}`)" for q in result.open_assessment_questions)
     lines += ["", f"_{result.disclaimer}_"]
     return "\n".join(lines)
 
@@ -157,13 +189,15 @@ def _referral(result: Result, context: dict[str, Any], shown: Presentation) -> d
 
 
 def build_card(result: Result, context: dict[str, Any], source: dict[str, str],
-               report_url: str | None, shown: Presentation) -> dict[str, Any]:
-    """The card for a result; ``shown``: how its triage level is presented (from the catalogue)."""
+               report_url: str | None, shown: Presentation, catalogue: Any = None) -> dict[str, Any]:
+    """The card for a result; ``shown``: how its triage level is presented, ``catalogue``: the red flags'
+    labels and whom each says to call (both from the catalogue)."""
     card: dict[str, Any] = {
         "uuid": str(uuid.uuid4()),
-        "summary": summary(result),
-        "detail": detail(result),
-        "indicator": shown.card_indicator,
+        "summary": summary(result, catalogue),
+        "detail": detail(result, catalogue),
+        # interruptive only when actionable: a level may ask for more while red flags are open (rule them out)
+        "indicator": shown.indicator(bool(result.open_red_flags)),
         "source": {k: v for k, v in source.items() if v},
     }
     suggestion = _referral(result, context, shown)
@@ -172,4 +206,5 @@ def build_card(result: Result, context: dict[str, Any], source: dict[str, str],
         card["selectionBehavior"] = "at-most-one"
     if report_url:
         card["links"] = [{"label": "Full report", "url": report_url, "type": "absolute"}]
+    card_members(card, result)  # the record's: overrideReasons and the record id, when the result is kept
     return card

@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, g, request
 
 from decision_core.intake import InvalidFacts
 from decision_core.result import Result
@@ -19,6 +19,7 @@ from .errors import HttpProblem, invalid_facts, invalid_request
 from .fhir_intake import FACTS_EXTENSION
 from .openapi import CDS_SECURITY, operation
 from .payload import json_response, load_with, read_json_body
+from .record_hooks import card_uuids, keep, reserve
 
 log = logging.getLogger("decision_core.adapters.http")
 
@@ -63,7 +64,7 @@ def _authenticate():
     audiences = [st.public_url(request.path)]
     if request.path.endswith("/feedback"):
         audiences.append(st.public_url(request.path[: -len("/feedback")]))
-    st.cds_auth.check(request, audiences)
+    g.cds_claims = st.cds_auth.check(request, audiences)  # the record keeps who made a card (its issuer)
 
 
 @bp.get("")
@@ -110,7 +111,8 @@ def call_service(service_id: str):
     try:
         gathered = st.mapper.gather(call["context"], prefetch)
     except ValueError as exc:
-        raise invalid_request({f"context.extension.{FACTS_EXTENSION}": [str(exc)]}, "CDS Hooks request") from None
+        where = getattr(exc, "where", f"context.extension.{FACTS_EXTENSION}")  # a prefetched resource, or the facts
+        raise invalid_request({where: [str(exc)]}, "CDS Hooks request") from None
     if not gathered.facts:
         return json_response({"cards": []})
     evaluator = st.backend.evaluator
@@ -126,12 +128,20 @@ def call_service(service_id: str):
     result = evaluator.evaluate_valid(facts)
     if _nothing_to_say(result):
         return json_response({"cards": []})
+    reserve(result)  # the record id goes into the card and the report behind its link
     # The report behind the card's link is about the request's patient: its FHIR subject is Patient/<patientId>.
     stored = {"result": result.to_dict(), "options": report_options(call["context"], st.config)}
     report_url = st.public_url(f"/v1/reports/{st.store.put_report(stored)}")
     source = {"label": st.config["CDS_SOURCE_LABEL"], "url": st.config["CDS_SOURCE_URL"] or st.public_url("/docs")}
     shown = evaluator.catalogue.shown_level(result.triage.level).presentation
-    return json_response({"cards": [build_card(result, call["context"], source, report_url, shown)]})
+    card = build_card(result, call["context"], source, report_url, shown, evaluator.catalogue)
+    keep(result, "cds", patient_ref=_patient_ref(call["context"]), cards=card_uuids(card))
+    return json_response({"cards": [card]})
+
+
+def _patient_ref(context: dict) -> str | None:
+    """The record's patient reference for a hook call: 'Patient/<patientId>' (the EHR's id)."""
+    return patient_reference(context)
 
 
 def complete_prefetch(call: dict, development: bool, servers: list[str] = ()) -> dict:
@@ -208,11 +218,17 @@ def _nothing_to_say(result: Result) -> bool:
 
 @bp.post("/<service_id>/feedback")
 @operation(summary="Feedback on a card", tags=["cds-hooks"], security=CDS_SECURITY, body=cds_schemas.FeedbackSchema,
-           description="Accepted and counted in the log (card ids and outcomes only).",
+           description="Each entry is stored against the record behind its card (outcome, override reason and "
+                       "comment, accepted suggestions); a card uuid this service did not make (or not for this "
+                       "client) is a 404 and nothing is stored. Without a record: counted in the log only.",
            responses={200: ("Received.", None)}, problems=CDS_PROBLEMS)
 def feedback(service_id: str):
     service = _service(service_id)
     data = load_with(cds_schemas.FeedbackSchema(), read_json_body(), "feedback")
+    if state().recorder is not None:
+        from .records import store_card_feedback
+
+        store_card_feedback(data["feedback"])
     outcomes = Counter(item["outcome"] for item in data["feedback"])
     log.info("feedback for %s: %s", service.id, ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items())))
     response = Response(b"", status=200)

@@ -107,6 +107,10 @@ class CardSchema(Schema):
     suggestions = fields.List(fields.Nested(SuggestionSchema))
     selectionBehavior = fields.String(validate=validate.OneOf(["at-most-one", "any"]))
     links = fields.List(fields.Nested(LinkSchema))
+    overrideReasons = fields.List(fields.Nested(CodingSchema), metadata={
+        "description": "Why a clinician may override the card (when the server keeps a record)."})
+    extension = fields.Dict(keys=fields.String(), metadata={
+        "description": "hamstring-decision-core.record-id: the record the card's result is kept under."})
 
 
 class CdsResponseSchema(Schema):

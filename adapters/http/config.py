@@ -151,6 +151,21 @@ class HttpConfigSchema(Schema):
         r"^(redis|rediss|unix)://\S+$", error="Must be a redis://, rediss:// or unix:// URL."), metadata={
         "description": "Redis shared by several servers for report links and JWT ids (redis://host:6379/0); "
                        "unset: one machine (memory, or STATE_DB)."})
+    # the record (decision_core.record, docs/record.md)
+    RECORD = _Flag(load_default=None, allow_none=True, metadata={
+        "description": "Keep a record of every evaluation (on by default under `serve`; off in create_app)."})
+    DATABASE_URL = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
+        r"^(sqlite|postgresql)(\+\w+)?://\S*$", error="Must be a sqlite:/// or postgresql:// URL."), metadata={
+        "description": "The record's database: sqlite:///path or postgresql://user@host/db (default: "
+                       "~/.local/share/decision-core/record.sqlite3). The password is never logged."})
+    RECORD_SPOOL_DIR = fields.String(load_default=None, allow_none=True, metadata={
+        "description": "Where records wait while the database is away (default: record-spool beside the SQLite "
+                       "file, or under ~/.local/share/decision-core)."})
+    RECORD_RETENTION_DAYS = fields.Integer(strict=False, load_default=None, allow_none=True,
+                                           validate=validate.Range(min=1), metadata={
+        "description": "Records older than this many days are purged (default: kept until erased)."})
+    ADMIN_KEYS = _Words(load_default=list, metadata={
+        "description": "Keys for reading the record, analytics and erasure (never the evaluation keys)."})
     BENCHMARK_ECHO = _Flag(load_default=False, metadata={"description": "Expose POST /v1/echo (benchmarks only)."})
     LOG_REQUESTS = _Flag(load_default=True)
     LOG_FORMAT = fields.String(load_default="json", validate=validate.OneOf(["json", "text"]), metadata={

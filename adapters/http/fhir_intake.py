@@ -6,7 +6,10 @@ Three places, later ones winning for the same fact:
    code = fact name), or with one of the standard codes in ``STANDARD_CODES``;
 2. ``prefetch`` QuestionnaireResponses whose item ``linkId`` is a fact name
    (Observations and QuestionnaireResponses together, oldest first, so the most
-   recent answer wins);
+   recent answer wins); the red-flag screen's item (``red-flag-screen``) answers
+   the red flags it lists as the Questionnaire says (decision_core.screen: ticked
+   true, "None of these" all false, unticked unknown); "None of these" beside a
+   ticked red flag is refused (:class:`PrefetchError`), never guessed at;
 3. ``context.extension["hamstring-decision-core.facts"]``: an object of fact names
    to values, given explicitly by the CDS client.
 
@@ -22,6 +25,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterator
 
 from decision_core.catalogue import Catalogue
+from decision_core.screen import SCREEN_LINK_ID, read_screen, screen_facts
 
 FACTS_EXTENSION = "hamstring-decision-core.facts"
 YES_NO_CODES = {
@@ -161,6 +165,14 @@ def _canonical(url: Any) -> str | None:
     return url.split("|", 1)[0] if isinstance(url, str) else None
 
 
+class PrefetchError(ValueError):
+    """A prefetched resource that cannot be read; ``where`` names it."""
+
+    def __init__(self, where: str, message: str):
+        self.where = where
+        super().__init__(message)
+
+
 class FactMapper:
     """Reads one catalogue's facts out of CDS Hooks requests."""
 
@@ -207,6 +219,11 @@ class FactMapper:
                 when = _timestamp(resource.get("authored"))
                 for item in _items(resource.get("item")):
                     name = item.get("linkId")
+                    if name == SCREEN_LINK_ID:
+                        for fact, value in self._screen(item, f"prefetch.{key}").items():
+                            order += 1
+                            answers.append(_Answer(when, order, fact, value, f"{label} linkId {name}"))
+                        continue
                     if not isinstance(name, str) or name not in self.catalogue.facts:
                         continue  # a questionnaire may hold questions that are not facts
                     values = [v for v in (_answer_value(a, self._type(name)) for a in _list(item.get("answer"))
@@ -227,6 +244,14 @@ class FactMapper:
             for name, value in explicit.items():
                 out.set(name, value, f"context.extension[{FACTS_EXTENSION}]")
         return out
+
+    def _screen(self, item: dict, where: str) -> dict[str, bool]:
+        """The red flags the screen's item answers (unticked ones stay unknown)."""
+        codes = [_str(_dict(a.get("valueCoding")).get("code")) for a in _list(item.get("answer")) if isinstance(a, dict)]
+        try:
+            return read_screen(screen_facts(self.catalogue), [c for c in codes if c])[0]
+        except ValueError as exc:
+            raise PrefetchError(where, f"linkId {SCREEN_LINK_ID!r}: {exc}") from None
 
     def _observation_fact(self, obs: dict) -> str | None:
         for coding in _codings(obs.get("code")):

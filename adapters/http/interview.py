@@ -13,17 +13,19 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from decision_core.adaptive import next_question
 from decision_core.i18n import UnknownLanguage, available_languages, get_translator
-from decision_core.intake import InvalidFacts
+from decision_core.intake import FACT_CODE_SYSTEM, InvalidFacts
 from decision_core.interview import Interview, Step
 from decision_core.questionnaire import (GROUP_PREFIX, HELP_SUFFIX, QUESTIONNAIRE_ID, QUESTIONNAIRE_URL,
                                          build_questionnaire, value_system)
 from decision_core.questionnaire_response import STATUS_PREFIX, InvalidResponse, read_response
+from decision_core.screen import NONE_CODE, SCREEN_LINK_ID, SCREEN_SYSTEM, screen_facts
 
 from . import result_schemas
 from .app import state
 from .errors import HttpProblem, invalid_facts
 from .openapi import operation
 from .payload import json_response, load_query, read_json_body
+from .record_hooks import keep, request_patient
 
 log = logging.getLogger("decision_core.adapters.http")
 
@@ -68,6 +70,31 @@ def _item_schema(fact) -> dict[str, Any]:
                                       "maxItems": fact.max_items if fact.type in ("choices", "list") else 1}}}
 
 
+def _coding(codes: list[str], systems: list[str]) -> dict[str, Any]:
+    return {"type": "object", "required": ["code"], "additionalProperties": False,
+            "properties": {"code": {"type": "string", "enum": codes}, "system": {"type": "string", "enum": systems},
+                           "display": {"type": "string"}}}
+
+
+def _screen_schema(catalogue, loose: bool = False) -> dict[str, Any]:
+    """The red-flag screen's item: codes are the red flags it lists (fact code system) or "none" (the screen's
+    system). ``loose`` pairs any code with either system (its errors name the code or the system)."""
+    listed = list(screen_facts(catalogue))
+    coding = _coding([*listed, NONE_CODE], [FACT_CODE_SYSTEM, SCREEN_SYSTEM]) if loose else {
+        "anyOf": [_coding(listed, [FACT_CODE_SYSTEM]), _coding([NONE_CODE], [SCREEN_SYSTEM])]}
+    answer = {"type": "object", "required": ["valueCoding"], "additionalProperties": False,
+              "properties": {"valueCoding": coding}}
+    return {"type": "object", "required": ["linkId"], "additionalProperties": False,
+            "properties": {"linkId": {"type": "string", "enum": [SCREEN_LINK_ID]}, **ITEM_ECHOES,
+                           "answer": {"type": "array", "items": answer, "maxItems": len(listed) + 1}}}
+
+
+def _questions(catalogue) -> list[dict[str, Any]]:
+    """The schemas of the question items: one per fact, and the screen when the catalogue has red flags."""
+    return [_item_schema(fact) for fact in catalogue.facts.values()] + (
+        [_screen_schema(catalogue)] if screen_facts(catalogue) else [])
+
+
 def _group_schema(inner: dict[str, Any]) -> dict[str, Any]:
     return {"type": "object", "required": ["linkId"], "additionalProperties": False,
             "properties": {"linkId": {"type": "string", "pattern": STRUCTURAL_LINK_ID}, **ITEM_ECHOES,
@@ -75,8 +102,9 @@ def _group_schema(inner: dict[str, Any]) -> dict[str, Any]:
 
 
 def questionnaire_response_schema(backend) -> dict[str, Any]:
-    """A QuestionnaireResponse this service reads: one item per fact (linkId = fact name; no answer: skipped)."""
-    questions = [_item_schema(fact) for fact in backend.catalogue.facts.values()]
+    """A QuestionnaireResponse this service reads: one item per fact (linkId = fact name; no answer: skipped),
+    and the red-flag screen's."""
+    questions = _questions(backend.catalogue)
     # groups hold questions, as in the Questionnaire (one level: its groups are not nested)
     items = questions + [_group_schema({"anyOf": questions})]
     contained = {"type": "array", "items": {
@@ -168,10 +196,16 @@ def _collect(found, prefix: tuple, errors: dict[str, list[str]], backend) -> Non
             fact = backend.catalogue.facts[instance["linkId"]]
             _collect(Draft4Validator(_item_schema(fact)).iter_errors(instance), path, errors, backend)
             continue
+        if error.validator == "anyOf" and isinstance(instance, dict) and instance.get("linkId") == SCREEN_LINK_ID:
+            # the screen: a wrong code or system named as such first; else a code in the other's system
+            found_loose = list(Draft4Validator(_screen_schema(backend.catalogue, loose=True)).iter_errors(instance))
+            strict = Draft4Validator(_screen_schema(backend.catalogue)).iter_errors(instance)
+            _collect(found_loose or strict, path, errors, backend)
+            continue
         if error.validator == "anyOf" and isinstance(instance, dict) and isinstance(instance.get("linkId"), str) \
                 and re.search(STRUCTURAL_LINK_ID, instance["linkId"]):
             # a group: judged as one, so an error inside names the item within it
-            group = _group_schema({"anyOf": [_item_schema(f) for f in backend.catalogue.facts.values()]})
+            group = _group_schema({"anyOf": _questions(backend.catalogue)})
             _collect(Draft4Validator(group).iter_errors(instance), path, errors, backend)
             continue
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".") or "resourceType"
@@ -212,8 +246,10 @@ def _invalid_response(exc: InvalidResponse, what: str) -> HttpProblem:
 
 @bp.get(f"/fhir/Questionnaire/{QUESTIONNAIRE_ID}")
 @operation(summary="The intake as a FHIR R4 Questionnaire", tags=["interview"], query=QuestionnaireQuery,
-           description="Generated from the fact catalogue (plugins included): one item per fact (linkId = fact "
-                       "name, coded in the fact code system), grouped, with enableWhen and answer options.",
+           description="Generated from the fact catalogue (plugins included): first the red-flag screen (linkId "
+                       "'red-flag-screen': one option per yes/no red flag and an exclusive 'None of these'), then "
+                       "one item per fact (linkId = fact name, coded in the fact code system), grouped, with "
+                       "enableWhen and answer options.",
            responses={200: ("The Questionnaire.", {FHIR_JSON: RESOURCE})}, problems=(400, 401, 422))
 def questionnaire():
     query = load_query(QuestionnaireQuery())
@@ -256,6 +292,7 @@ def _finish(step: Step) -> tuple[list[dict], list[dict]]:
     from decision_core.adapters.reports.fhir import render_fhir
 
     st = state()
+    keep(step.result, "interview", patient_ref=request_patient())  # the completed interview is kept
     stored = {"result": step.result.to_dict(), "options": {}}
     report_url = st.public_url(f"/v1/reports/{st.store.put_report(stored)}")
     bundle = json.loads(render_fhir(step.result, core=st.backend.core))
@@ -292,4 +329,6 @@ def from_questionnaire_response():
     except InvalidFacts as exc:
         raise invalid_facts(exc, items={name: answers.paths[name.split(".")[0].split("[")[0]]
                                         for name in exc.errors if name.split(".")[0].split("[")[0] in answers.paths}) from None
-    return json_response(backend.evaluator.evaluate_valid(facts).to_dict())
+    result = backend.evaluator.evaluate_valid(facts)
+    keep(result, "questionnaire", patient_ref=request_patient())
+    return json_response(result.to_dict())

@@ -27,6 +27,8 @@ def healthz():
     failed = sorted(p.name for p in backend.plugins if p.status == "failed")
     # Redis down is the same on every instance: routing elsewhere would not help, so still 200
     unavailable = ["redis"] if st.store.unavailable() else []
+    if st.recorder is not None and st.recorder.unavailable():  # records waiting in the spool for the database
+        unavailable.append("record")
     health: dict[str, Any] = {"status": "degraded" if failed or unavailable else "ok", "version": __version__,
                               "engine": backend.engine, "catalogue": backend.catalogue.fingerprint()}
     if failed:

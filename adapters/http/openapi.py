@@ -33,6 +33,8 @@ TAGS = [
      "description": "The intake as a FHIR Questionnaire, and the adaptive interview (SDC $next-question)."},
     {"name": "cds-hooks", "x-title": "CDS Hooks 2.0",
      "description": "For EHRs: discovery, the services (cards) and feedback; authenticated by signed JWTs."},
+    {"name": "record", "x-title": "The record",
+     "description": "Every evaluation kept; clinicians' feedback, patients' follow-ups, analytics and erasure."},
     {"name": "meta", "x-title": "About the service", "description": "Health, this document and this page."},
 ]
 
@@ -46,13 +48,14 @@ PROBLEM_DESCRIPTIONS = {
     413: "The request body is too large.",
     415: "The request body is not JSON (Content-Type: application/json).",
     422: "The JSON is well-formed but not valid; 'errors' names each field and why.",
-    503: "The shared state store (Redis, with several servers) cannot be reached; try again (Retry-After).",
+    503: "The shared state store (Redis, with several servers), or the record's database, cannot be reached; "
+         "try again (Retry-After).",
 }
 
 
 def operation(*, summary: str, tags: list[str], description: str = "", body: Any = None,
               query: Any = None, responses: dict[int, Any], problems: tuple[int, ...] = (),
-              security: list | None = None) -> Callable:
+              security: list | None = None, headers: tuple[dict, ...] = ()) -> Callable:
     """Declare a view's contract.
 
     ``body``/``query``: a Schema class, or a name the builder resolves for the
@@ -62,7 +65,7 @@ def operation(*, summary: str, tags: list[str], description: str = "", body: Any
 
     def deco(func):
         func.openapi = {"summary": summary, "tags": tags, "description": description, "body": body, "query": query,
-                        "responses": responses, "problems": problems, "security": security}
+                        "responses": responses, "problems": problems, "security": security, "headers": headers}
         return func
 
     return deco
@@ -167,6 +170,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
             if doc["query"] is not None:
                 query = named.get(doc["query"], doc["query"]) if isinstance(doc["query"], str) else doc["query"]
                 params.append({"in": "query", "schema": query})
+            params.extend(doc.get("headers", ()))
             if params:
                 op["parameters"] = params
             if doc["body"] is not None:

@@ -189,6 +189,13 @@ class ResultSchema(OpenSchema):
     next_questions = fields.List(fields.Nested(QuestionSchema), required=True, metadata={"description": "Best first."})
     open_safety_questions = fields.List(fields.Nested(SafetyQuestionSchema), required=True, metadata={
         "description": "Every unanswered red-flag question whose answer could raise the triage."})
+    open_red_flags = fields.List(fields.Nested(SafetyQuestionSchema), required=True, metadata={
+        "description": "The open safety questions whose answer could raise the triage to a red-flag level (urgent "
+                       "or emergency, as the triage ruleset declares), in the same order: ask them before anything "
+                       "starts. While this list is non-empty the triage is not yet known."})
+    open_assessment_questions = fields.List(fields.Nested(SafetyQuestionSchema), required=True, metadata={
+        "description": "The other open safety questions, for the practitioner's assessment. With open_red_flags "
+                       "it partitions open_safety_questions."})
     policy = fields.List(fields.Nested(AppliedPolicySchema), required=True, metadata={
         "description": "The safety policy lines that held for this result."})
     programme_on_hold = fields.Boolean(required=True, metadata={
@@ -200,3 +207,6 @@ class ResultSchema(OpenSchema):
     fired_rules = fields.List(fields.String(), required=True)
     engine = fields.String(required=True)
     disclaimer = fields.String(required=True)
+    record_id = fields.String(metadata={
+        "description": "The record this evaluation is kept under (only when the server keeps a record): "
+                       "the id for POST /v1/records/{id}/feedback and /follow-ups."})

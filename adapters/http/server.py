@@ -133,6 +133,8 @@ def serve(bind, workers, threads, header_timeout, body_timeout, worker_connectio
     configure_logging(config["LOG_FORMAT"])
     state_dir = None
     overrides: dict[str, Any] = {}
+    if config["RECORD"] is None:  # the record is kept by default when serving (DECISION_CORE_RECORD=off: not)
+        overrides["RECORD"] = True
     if not config["STATE_DB"] and not config["REDIS_URL"]:
         state_dir = tempfile.mkdtemp(prefix="decision-core-")  # mode 0700: only this user can read it
         overrides["STATE_DB"] = os.path.join(state_dir, "state.sqlite")

@@ -236,10 +236,16 @@ def build_bundle(result: Any, view: ReportView, options: Mapping[str, Any] | Non
         "resourceType": "Bundle",
         "id": str(uuid.uuid4()),
         "type": "collection",
+        # the record this result is kept under (decision_core.record), when it is kept
+        "identifier": ({"system": RECORD_SYSTEM, "value": as_result(result).record_id}
+                       if getattr(as_result(result), "record_id", None) else None),
         "timestamp": stamp,
         "entry": entries.bundle_entries(),
     }
     return prune(bundle)
+
+
+RECORD_SYSTEM = "urn:hamstring-decision-core:record"
 
 
 def validate_bundle(bundle: dict[str, Any]) -> None:

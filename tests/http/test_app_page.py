@@ -282,3 +282,40 @@ def test_the_page_fits_phone_and_desktop_widths(page, dev_server, width):
         if width < 900:
             expect(page.locator("#triage-bar")).to_be_visible()
         page.screenshot(path=str(Path(SHOTS) / f"app-{width}-form.png"))
+
+
+SCREEN = "red-flag-screen"
+
+
+def test_the_red_flag_screen_comes_first_and_answers_its_red_flags(page, dev_server, installed_backend):
+    from decision_core.screen import screen_facts
+
+    listed = screen_facts(installed_backend.catalogue)
+    open_page(page, dev_server)
+    first = page.eval_on_selector("#intake .question", "e => e.id")
+    assert first == f"q-{SCREEN}"  # asked before anything else
+    assert page.is_visible("#q-fever_or_unwell")  # each red flag's own question, while the screen is unanswered
+    page.check(f"#f-{SCREEN}-fever_or_unwell")
+    page.wait_for_selector("#q-fever_or_unwell", state="hidden")  # asked once: on the screen
+    expect(page.locator("#result-status")).to_have_text(re.compile("^1 answer"))
+    assert page.evaluations[-1] == {"fever_or_unwell": True}  # ticked: yes; unticked: unknown, not sent
+    wait_for_triage(page, expected(installed_backend, {"fever_or_unwell": True})["triage"]["name"])
+    # a red flag the result asks next is marked on the screen, and its link focuses its box there
+    result = expected(installed_backend, {"fever_or_unwell": True})
+    flag = next(q["fact"] for q in result["next_questions"] if q["fact"] in listed)
+    expect(page.locator(f"#q-{SCREEN}")).to_have_class(re.compile("is-next"))
+    page.click(f".next-questions a[data-fact='{flag}']")
+    assert page.evaluate("document.activeElement.id") == f"f-{SCREEN}-{flag}"
+
+    page.check(f"#f-{SCREEN}-none")  # exclusive: unticks the fever
+    assert not page.is_checked(f"#f-{SCREEN}-fever_or_unwell")
+    page.wait_for_timeout(600)
+    assert page.evaluations[-1] == {name: False for name in listed}  # "None of these": each one no
+    page.check(f"#f-{SCREEN}-leg_weakness")  # and a red flag unticks "None of these"
+    assert not page.is_checked(f"#f-{SCREEN}-none")
+    wait_for_triage(page, expected(installed_backend, {"leg_weakness": True})["triage"]["name"])
+    assert page.evaluations[-1] == {"leg_weakness": True}
+    page.uncheck(f"#f-{SCREEN}-leg_weakness")  # nothing ticked: unanswered again, the questions come back
+    page.wait_for_selector("#q-leg_weakness", state="visible")
+    page.wait_for_timeout(600)
+    assert page.evaluations[-1] == {}

@@ -67,7 +67,8 @@ def test_discovery(client):
 @pytest.mark.parametrize("facts, indicator, level", [
     ({"red": True, "cramp": True}, "critical", "emergency"),
     ({"places": ["c"]}, "warning", "see_professional"),
-    ({"cramp": True, "sitting": 9}, "info", "self_care"),
+    ({"cramp": True, "sitting": 9}, "warning", "self_care"),  # a red flag to rule out first: actionable
+    ({"cramp": True, "sitting": 9, "red": False}, "info", "self_care"),
 ])
 def test_card_from_context_facts(client, facts, indicator, level):
     (card,) = cards_of(client, call(facts))
@@ -267,7 +268,8 @@ def test_feedback(client):
 
 
 def test_cards_for_the_installed_catalogue(make_app, installed_backend, shared_dir):
-    """Every public worked case: the indicator follows the triage and the card follows the spec."""
+    """Every public worked case: the indicator follows the triage (and its red flags: interruptive only when
+    there is something to act on) and the card follows the spec."""
     client = make_app(backend=installed_backend).test_client()
     cases = json.loads((shared_dir / "vignettes" / "public.json").read_text())["cases"]
     for case in cases:
@@ -277,7 +279,9 @@ def test_cards_for_the_installed_catalogue(make_app, installed_backend, shared_d
             assert not result["causes"] and result["triage"]["level"] == "self_care"
             continue
         shown = installed_backend.catalogue.level(result["triage"]["level"]).presentation
-        assert cards[0]["indicator"] == shown.card_indicator, case["id"]
+        red_flags_open = bool(result["open_red_flags"])
+        assert cards[0]["indicator"] == shown.indicator(red_flags_open), case["id"]
+        assert len(cards[0]["summary"]) < 140
         for cause in result["causes"]:
             assert f"`{cause['id']}`" in cards[0]["detail"]
 

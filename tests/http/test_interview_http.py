@@ -13,7 +13,8 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
 from decision_core.interview import Outcome
 from decision_core.questionnaire import QUESTIONNAIRE_URL
-from decision_core.questionnaire_response import answer_value, facts_to_items
+from decision_core.questionnaire_response import answer_value, facts_to_items, read_response
+from decision_core.screen import SCREEN_LINK_ID, screen_codes, screen_facts
 
 PUBLIC = Path(__file__).resolve().parents[3] / "shared" / "vignettes" / "public.json"
 CASES = json.loads(PUBLIC.read_text())["cases"] if PUBLIC.exists() else []
@@ -74,6 +75,29 @@ def test_a_response_evaluates_as_its_facts_directly_and_through_cds_hooks(case, 
     assert json.loads(report.data) == direct
 
 
+def _cds_call(client, qr):
+    body = {"hook": "patient-view", "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
+            "context": {"userId": "Practitioner/1", "patientId": "p-42"},
+            "prefetch": {"intakeResponse": {"resourceType": "Bundle", "type": "searchset",
+                                            "entry": [{"resource": {**qr, "id": "qr1"}}]}}}
+    return client.post("/cds-services/hamstring-patient-view", json=body)
+
+
+def test_cds_hooks_reads_the_red_flag_screen_as_the_questionnaire_says(client, installed_backend):
+    screen = {"linkId": SCREEN_LINK_ID, "answer": [{"valueCoding": {"code": "bladder_or_bowel_changes"}}]}
+    qr = {"resourceType": "QuestionnaireResponse", "questionnaire": QUESTIONNAIRE_URL, "status": "completed",
+          "authored": "2026-12-01T10:00:00Z", "item": [screen]}
+    cards = _cds_call(client, qr)
+    assert cards.status_code == 200, cards.json
+    report = client.get(urlsplit(cards.json["cards"][0]["links"][0]["url"]).path + "?format=json")
+    assert json.loads(report.data) == client.post("/v1/evaluations", json={"bladder_or_bowel_changes": True}).json
+    screen["answer"].append({"valueCoding": {"code": "none"}})  # contradicts itself: refused, never guessed at
+    refused = _cds_call(client, qr)
+    assert refused.status_code == 422, refused.json
+    assert list(refused.json["errors"]) == ["prefetch.intakeResponse"]
+    assert "None of these" in refused.json["errors"]["prefetch.intakeResponse"][0]
+
+
 def test_answers_nested_in_the_questionnaires_groups_with_their_texts_are_read(client, installed_backend):
     """As a renderer of the whole Questionnaire sends them (LHC-Forms: tests/http/test_lhc_forms.py)."""
     catalogue = installed_backend.catalogue
@@ -104,7 +128,11 @@ def _answer(qr, facts, catalogue):
     asked = [i["linkId"] for i in qr["contained"][0]["item"] if not i["linkId"].startswith("interview-")]
     name = asked[-1]
     item = {"linkId": name}
-    if name in facts:
+    if name == SCREEN_LINK_ID:  # the red-flag screen: tick those that are true
+        codes = screen_codes(screen_facts(catalogue), facts)
+        if codes:
+            item["answer"] = [{"valueCoding": {"code": code}} for code in codes]
+    elif name in facts:
         fact = catalogue.facts[name]
         values = facts[name] if fact.type in ("choices", "list") else [facts[name]]
         item["answer"] = [answer_value(fact, v) for v in values]
@@ -120,13 +148,19 @@ def test_the_adaptive_interview_stops_with_the_triage_and_top_cause_of_the_facts
     for _ in range(len(catalogue.facts) + 1):
         body = {"resourceType": "Parameters", "parameter": [{"name": "questionnaire-response", "resource": qr}]} \
             if len(asked) % 2 else qr  # both request shapes
+        known = read_response(qr, catalogue).facts  # what the answers so far say, the screen's included
         response = client.post(NEXT, json=body)
         assert response.status_code == 200, response.json
         assert response.mimetype == "application/fhir+json"
         qr = response.json
         validate(QuestionnaireResponse, qr)
         texts = {i["linkId"]: i["text"] for i in qr["contained"][0]["item"] if i["linkId"].startswith("interview-")}
-        assert texts["interview-triage"].startswith("Triage so far:")
+        so_far = installed_backend.evaluator.evaluate_valid(installed_backend.evaluator.validate(known))
+        # the triage is not yet known while red flags are open
+        if so_far.open_red_flags:
+            assert texts["interview-triage"].startswith("Triage: ") and "not yet known" in texts["interview-triage"]
+        else:
+            assert texts["interview-triage"] == f"Triage so far: {so_far.triage.name}."
         if qr["status"] == "completed":
             break
         qr, name = _answer(qr, facts, catalogue)
@@ -144,7 +178,8 @@ def test_the_adaptive_interview_stops_with_the_triage_and_top_cause_of_the_facts
     assert final["triage"]["level"] == direct.triage
     assert (final["causes"][0]["id"] if final["causes"] else None) == direct.top
     skipped = [i["linkId"] for i in qr.get("item", []) if "answer" not in i]
-    assert set(skipped) == {a for a in asked if a not in facts}
+    assert set(skipped) == {a for a in asked if a not in facts and not (
+        a == SCREEN_LINK_ID and screen_codes(screen_facts(catalogue), facts))}
     assert "interview-status" in texts
 
 
@@ -156,6 +191,10 @@ def test_the_adaptive_interview_stops_with_the_triage_and_top_cause_of_the_facts
     ({"resourceType": "QuestionnaireResponse", "item": [{"linkId": "age", "answer": [{"valueInteger": 500}]}]},
      422, "item[0].answer[0].valueInteger"),
     ({"resourceType": "QuestionnaireResponse", "item": [{"linkId": "shoe_size"}]}, 422, "item[0]"),
+    ({"resourceType": "QuestionnaireResponse", "item": [{"linkId": "red-flag-screen", "answer": [
+        {"valueCoding": {"code": "fever_or_unwell"}}, {"valueCoding": {"code": "none"}}]}]}, 422, "item[0].answer"),
+    ({"resourceType": "QuestionnaireResponse", "item": [{"linkId": "red-flag-screen", "answer": [
+        {"valueCoding": {"code": "shoe_size"}}]}]}, 422, "item[0].answer[0].valueCoding.code"),
     ({"resourceType": "QuestionnaireResponse", "contained": "x"}, 422, "contained"),
     ({"resourceType": "QuestionnaireResponse", "language": "xx"}, 422, "language"),
     ([1, 2], 422, "resourceType"),
@@ -170,9 +209,27 @@ def test_bad_requests_are_problems_naming_the_item(body, status, field, client):
         assert field in response.json["errors"], response.json
 
 
+def test_next_question_asks_the_screen_then_a_ticked_red_flags_follow_ups(client, installed_backend):
+    listed = screen_facts(installed_backend.catalogue)
+    qr = client.post(NEXT, json={"resourceType": "QuestionnaireResponse", "status": "in-progress"}).json
+    assert [i["linkId"] for i in qr["contained"][0]["item"]][0] == SCREEN_LINK_ID
+    qr["item"] = [{"linkId": SCREEN_LINK_ID, "answer": [{"valueCoding": {"code": "fever_or_unwell"}}]}]
+    qr = client.post(NEXT, json=qr).json
+    asked = [i["linkId"] for i in qr["contained"][0]["item"] if not i["linkId"].startswith("interview-")]
+    assert asked[0] == SCREEN_LINK_ID and asked[1] in ("pain_level", "pain_locations")  # a follow-up, no red flag
+    assert not set(asked) & set(listed)
+    qr["item"].append({"linkId": asked[1], "answer": [{"valueInteger": 4} if asked[1] == "pain_level" else
+                                                      {"valueCoding": {"code": "back_of_thigh"}}]})
+    done = client.post(NEXT, json=qr).json
+    assert done["status"] == "completed"  # fever with pain: urgent, the interview stops at once
+    guidance = next(r for r in done["contained"] if r["resourceType"] == "GuidanceResponse")
+    assert guidance["reasonCode"][0]["coding"][0]["code"] == "urgent"
+
+
 def test_a_spanish_interview_asks_in_spanish(client):
     response = client.post(NEXT, json={"resourceType": "QuestionnaireResponse", "status": "in-progress",
                                        "language": "es"})
     assert response.status_code == 200
     first = response.json["contained"][0]["item"][0]
-    assert first["text"].startswith("¿Ha tenido algún problema nuevo")
+    assert first["text"] == "¿Tiene alguno de estos?"  # the red-flag screen
+    assert "Ninguno de estos" in [o["valueCoding"]["display"] for o in first["answerOption"]]

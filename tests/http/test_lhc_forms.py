@@ -136,3 +136,54 @@ def test_lhc_forms_fills_our_questionnaire_and_we_read_its_response(lhc_page, se
     direct = requests.post(f"{server}/v1/evaluations", json=FACTS, timeout=30).json()
     assert via_response.json() == direct
     assert direct["facts"] == json.loads(json.dumps(FACTS))
+
+
+SCREEN = "red-flag-screen"
+
+
+def screen_box(option_system: str, code: str) -> str:
+    return by_id(f"{SCREEN}/1|{option_system}|{code}")  # LHC-Forms' label of a check box: "linkId/1|system|code"
+
+
+def test_lhc_forms_renders_and_exports_the_red_flag_screen(lhc_page, server):
+    from decision_core.intake import FACT_CODE_SYSTEM
+    from decision_core.screen import NONE_CODE, SCREEN_SYSTEM
+
+    page = lhc_page
+    questionnaire = requests.get(f"{server}/fhir/Questionnaire/hamstring-intake", timeout=10).json()
+    listed = [o["valueCoding"]["code"] for o in questionnaire["item"][0]["answerOption"]][:-1]
+    assert page.evaluate("q => LForms.Util.addFormToPage(q, 'form', {fhirVersion: 'R4'})"
+                         ".then(() => 'rendered', e => 'refused: ' + e)", questionnaire) == "rendered"
+    page.wait_for_selector(screen_box(SCREEN_SYSTEM, NONE_CODE))
+    assert all(page.locator(screen_box(FACT_CODE_SYSTEM, name)).count() == 1 for name in listed)  # a box each
+    assert page.locator(by_id("fever_or_unwell/1/1|true")).count() == 1  # its own question, while unanswered
+
+    # A ticked red flag: its own question goes (enableWhen "exists"), the follow-up is answered as usual.
+    page.click(screen_box(FACT_CODE_SYSTEM, "fever_or_unwell"))
+    expect_gone = page.locator(by_id("fever_or_unwell/1/1|true"))
+    expect_gone.wait_for(state="detached")
+    page.fill(field("pain_level"), "2")
+    response = page.evaluate(EXPORT)
+    screen = next(item for item in response["item"] if item["linkId"] == SCREEN)
+    assert [a["valueCoding"]["code"] for a in screen["answer"]] == ["fever_or_unwell"]
+    via_response = requests.post(f"{server}/v1/evaluations/from-questionnaire-response", json=response, timeout=30)
+    assert via_response.status_code == 200, via_response.text
+    facts = {"fever_or_unwell": True, "pain_level": 2}
+    assert via_response.json() == requests.post(f"{server}/v1/evaluations", json=facts, timeout=30).json()
+
+    # LHC-Forms 40.1.3 does not honour optionExclusive: "None of these" stays ticked beside the fever and both are
+    # exported. We refuse that answer, naming the item, rather than guess.
+    page.click(screen_box(SCREEN_SYSTEM, NONE_CODE))
+    both = page.evaluate(EXPORT)
+    refused = requests.post(f"{server}/v1/evaluations/from-questionnaire-response", json=both, timeout=30)
+    assert refused.status_code == 422, refused.text
+    assert list(refused.json()["errors"]) == ["item[0].answer"]
+    assert "None of these" in refused.json()["errors"]["item[0].answer"][0]
+
+    # "None of these" alone: every red flag it lists is "no".
+    page.click(screen_box(FACT_CODE_SYSTEM, "fever_or_unwell"))
+    none = page.evaluate(EXPORT)
+    via_response = requests.post(f"{server}/v1/evaluations/from-questionnaire-response", json=none, timeout=30)
+    assert via_response.status_code == 200, via_response.text
+    facts = {**{name: False for name in listed}, "pain_level": 2}
+    assert via_response.json() == requests.post(f"{server}/v1/evaluations", json=facts, timeout=30).json()

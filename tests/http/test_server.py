@@ -53,6 +53,9 @@ def test_concurrent_patients_get_their_serial_results(mini_server, serial_backen
 
     with ThreadPoolExecutor(THREADS) as pool:
         answers = list(pool.map(call, range(PATIENTS)))
+    # serve keeps a record by default: each evaluation its own record id, the rest the serial result
+    record_ids = [body.pop("record_id") for _, status, body in answers if status == 200]
+    assert len(set(record_ids)) == len(record_ids) == PATIENTS - PATIENTS // 25
     mismatches = [i for i, status, body in answers if (status, body) != serial[i]]
     assert not mismatches, f"{len(mismatches)} responses differ from the serial result, e.g. patient {mismatches[0]}"
     assert sum(1 for _, status, _ in answers if status == 422) == PATIENTS // 25

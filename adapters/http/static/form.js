@@ -1,9 +1,13 @@
 // The intake form, built from the FHIR Questionnaire: a fieldset per group, a control per item.
 // Nothing is answered until the user answers it: a yes/no question has a third choice, "unknown",
 // chosen at the start, and an unanswered question is left out of the facts (never sent as "no").
+// A screen (several yes/no questions in one: "Do you have any of these?") is a several-choice item whose
+// options are coded as other questions of the form: a ticked option answers that question "yes", an
+// exclusive option ("None of these") answers each listed one "no", and what is left unticked stays unknown.
 const EXT = 'http://hl7.org/fhir/StructureDefinition/';
 const RED_FLAG = 'urn:hamstring-decision-core:extension:red-flag';
 const ITEM_CONTROL = EXT + 'questionnaire-itemControl';
+const OPTION_EXCLUSIVE = EXT + 'questionnaire-optionExclusive';
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -115,19 +119,29 @@ function choiceQuestion(item, base) {
     const wrapper = el('fieldset', {className: 'question question-choices', id: `q-${base}`});
     wrapper.append(labelContent(item));
     const help = describedBy(item, wrapper);
-    wrapper.append(el('p', {className: 'hint', text: 'Tick all that apply; none ticked is unknown.'}));
+    const exclusive = (item.answerOption || []).map(o => extensionValue(o, OPTION_EXCLUSIVE) === true);
+    // a screen's help says what unticked means; other several-choice questions get the general hint
+    if (!exclusive.some(Boolean)) wrapper.append(el('p', {className: 'hint', text: 'Tick all that apply; none ticked is unknown.'}));
     const box = el('div', {className: 'choices'});
     const controls = options.map((coding, i) => {
-      const input = el('input', {type: 'checkbox', id: `f-${base}-${i}`, value: coding.code, 'aria-describedby': help});
+      const input = el('input', {type: 'checkbox', id: `f-${base}-${idFor(coding.code)}`, value: coding.code,
+                                 'aria-describedby': help});
       box.append(el('label', {className: 'choice', for: input.id}, input, el('span', {text: coding.display || coding.code})));
       return input;
     });
+    // an exclusive option ("None of these") and the others untick each other, as SDC optionExclusive says
+    controls.forEach((input, i) => input.addEventListener('change', () => {
+      if (!input.checked) return;
+      controls.forEach((other, j) => { if (j !== i && (exclusive[i] || exclusive[j])) other.checked = false; });
+    }));
     wrapper.append(box);
     const read = () => {
       const ticked = controls.filter(c => c.checked).map(c => c.value);
       return ticked.length ? {value: ticked} : null;
     };
-    return new Question(item, wrapper, controls, read);
+    const question = new Question(item, wrapper, controls, read);
+    question.options = options.map((coding, i) => ({coding, exclusive: exclusive[i], control: controls[i]}));
+    return question;
   }
   const wrapper = el('div', {className: 'question question-choice', id: `q-${base}`});
   const select = el('select', {id: `f-${base}`});
@@ -226,6 +240,7 @@ export class IntakeForm {
         this.add(item, form);
       }
     }
+    this.screens = this.findScreens();
     form.addEventListener('input', () => this.changed(onChange));
     form.addEventListener('change', () => this.changed(onChange));
     form.addEventListener('submit', event => event.preventDefault());
@@ -242,6 +257,32 @@ export class IntakeForm {
     const question = build(item, idFor(item.linkId));
     this.questions.set(item.linkId, question);
     parent.append(question.wrapper);
+  }
+
+  /** Several-choice questions whose options are other questions of the form (same code): linkId -> option. */
+  findScreens() {
+    const screens = new Map();
+    for (const question of this.questions.values()) {
+      const listed = new Map();
+      for (const option of question.options || []) {
+        const target = this.questions.get(option.coding.code);
+        const code = target && (target.item.code || [])[0];
+        if (target && target !== question && code && code.code === option.coding.code
+            && (!option.coding.system || code.system === option.coding.system)) listed.set(option.coding.code, option);
+      }
+      if (listed.size) screens.set(question.linkId, listed);
+    }
+    return screens;
+  }
+
+  /** The screen that lists this question, while its own question is hidden (the screen was answered). */
+  screenFor(linkId) {
+    const own = this.questions.get(linkId);
+    if (own && !own.wrapper.hidden) return null;
+    for (const [screenId, listed] of this.screens) {
+      if (listed.has(linkId) && !this.questions.get(screenId).wrapper.hidden) return {screenId, option: listed.get(linkId)};
+    }
+    return null;
   }
 
   changed(onChange) {
@@ -270,15 +311,25 @@ export class IntakeForm {
     for (const question of this.questions.values()) question.wrapper.hidden = !this.enabled(question, answers);
   }
 
-  /** The facts to evaluate: the answered, enabled, valid questions only (invalid ones are marked). */
+  /** The facts to evaluate: the answered, enabled, valid questions only (invalid ones are marked). A screen
+   * answers the questions it lists: ticked "yes", all "no" for an exclusive option, unticked unknown. */
   facts() {
-    const answers = this.answers();
     const facts = {};
     for (const [linkId, question] of this.questions) {
       if (question.wrapper.hidden) continue;
       const answer = question.read();
       this.showError(question, answer && answer.invalid);
-      if (answer && 'value' in answer) facts[linkId] = answer.value;
+      if (!answer || !('value' in answer)) continue;
+      const listed = this.screens.get(linkId);
+      if (!listed) {
+        facts[linkId] = answer.value;
+        continue;
+      }
+      const none = question.options.some(o => o.exclusive && o.control.checked);
+      for (const [fact, option] of listed) {
+        if (none) facts[fact] = false;
+        else if (option.control.checked) facts[fact] = true;
+      }
     }
     return facts;
   }
@@ -293,7 +344,12 @@ export class IntakeForm {
 
   /** Marks the questions the result asks next (in its order); the others lose the mark. */
   highlight(linkIds) {
-    const order = new Map(linkIds.map((id, i) => [id, i + 1]));
+    const order = new Map();
+    linkIds.forEach((id, i) => {
+      // a question the answered screen stands for is marked on the screen (its first rank)
+      const target = (this.screenFor(id) || {}).screenId || id;
+      if (!order.has(target)) order.set(target, i + 1);
+    });
     for (const [linkId, question] of this.questions) {
       const rank = order.get(linkId);
       question.wrapper.classList.toggle('is-next', rank !== undefined);
@@ -303,6 +359,12 @@ export class IntakeForm {
   }
 
   focus(linkId) {
+    const onScreen = this.screenFor(linkId);
+    if (onScreen) {  // its own question is hidden: the screen's box for it
+      onScreen.option.control.scrollIntoView({block: 'center'});
+      onScreen.option.control.focus({preventScroll: true});
+      return;
+    }
     const question = this.questions.get(linkId);
     if (question && !question.wrapper.hidden) question.focus();
   }
