@@ -286,9 +286,15 @@ def test_text_report_fits_a_terminal():
     result = result_for({"sitting_hours_per_day": 10, "glute_bridge_hamstring_cramp": True, "activity_level": "sedentary"})
     text = render(result, "text", generated_at=WHEN).decode()
     assert max(len(line) for line in text.splitlines()) <= 78
-    # red-flag questions are open: no tick, and the open questions are named
+    # red-flag questions are open: no tick, and the open red flags are named as a checklist
     assert banner_line(text, result).startswith("? SELF-CARE AT HOME")
-    assert "Safety questions still open" in text and "Nothing in your answers needs a doctor" not in text
+    assert result["open_red_flags"] and "Nothing in your answers needs a doctor" not in text
+    assert "If any of these is true, do not start" in text
+    view = build_view(result, generated_at=WHEN)
+    shown = [q for g in view.red_flags for q in g.questions]
+    assert shown and view.red_flags_also, "yes/no red flags ticked, the others to answer"
+    for line in shown + [view.red_flags_also]:
+        assert line in " ".join(text.split())
 
 
 def test_self_care_gets_its_tick_only_when_every_red_flag_is_answered(builtin_catalogue):

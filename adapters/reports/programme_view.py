@@ -56,7 +56,7 @@ class ProgrammeView:
 class RedFlagCall:
     """Red-flag questions that end in the same call: 'If any of these is true, do not start: call ...'."""
 
-    call: str
+    call: str  # the whole sentence
     emergency: bool
     questions: list[str] = field(default_factory=list)
 
@@ -128,24 +128,23 @@ def build(programme: Mapping[str, Any], items: Mapping[str, Any], leads: set[str
     return ProgrammeView(phases, lifestyle, weeks, review, alternatives)
 
 
-def red_flag_calls(res, levels, clinic, gettext) -> list[RedFlagCall] | None:
-    """The open red flags grouped by whom to call; None when the result does not split its open
-    questions (a result saved before the split: the report lists every open safety question)."""
-    flags = plain(getattr(res, "open_red_flags", None))
-    if flags is None:
-        return None
-    from .handout import emergency_line, clinic_line
+def red_flag_calls(res, catalogue, clinic, gettext) -> tuple[list[RedFlagCall] | None, str]:
+    """The open red flags as a checklist by whom to call, in the shared words (``wording``): a yes/no
+    red flag is an item, the others are named in one line to answer too. (None, '') when the result does
+    not split its open questions."""
+    if getattr(res, "open_red_flags", None) is None:
+        return None, ""
+    from decision_core.wording import red_flag_call, red_flag_checklist, red_flags_also
 
-    groups: dict[str, RedFlagCall] = {}
-    for q in flags:
-        emergency = levels.presentation(q["could_raise_to"]).emergency_department
-        call = emergency_line(clinic, gettext) if emergency else clinic_line(clinic, gettext)
-        group = groups.setdefault(call, RedFlagCall(call, emergency))
-        question = gettext(q["question"])  # already translated with the result; a stored one may not be
-        if question not in group.questions:
-            group.questions.append(question)
-    # the emergency call first
-    return sorted(groups.values(), key=lambda g: not g.emergency)
+    groups, others = red_flag_checklist(res, catalogue)
+    out = []
+    for contact, questions in groups:
+        number = None
+        if clinic is not None:
+            number = clinic.emergency_number if contact == "emergency" else clinic.phone if contact else None
+        call = red_flag_call(contact, gettext, number)
+        out.append(RedFlagCall(call, contact == "emergency", list(dict.fromkeys(gettext(q.question) for q in questions))))
+    return out, red_flags_also(others, catalogue, gettext) if others else ""
 
 
 def assessment_questions(res) -> list[Mapping[str, Any]] | None:

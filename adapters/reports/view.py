@@ -206,6 +206,7 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
     if chosen_view is not None:
         weeks, review = chosen_view.weeks, chosen_view.review_in_weeks
     level = handout.catalogue_level(triage.level, core)
+    red_flags, red_flags_also = pv.red_flag_calls(res, _catalogue(core), clinic, gettext)
     view = ReportView(
         levels=levels,
         level=triage.level,
@@ -242,10 +243,12 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
         title=title or gettext(ReportView.title),
         dropped_exercises=dropped,
         programme=chosen_view,
-        red_flags=pv.red_flag_calls(res, levels, clinic, gettext),
+        red_flags=red_flags,
+        red_flags_also=red_flags_also,
         assessment_questions=_questions(pv.assessment_questions(res), levels, gettext),
     )
-    return once.say_once(view, triage.reasons, _catalogue_facts(core), tr)
+    catalogue = _catalogue(core)
+    return once.say_once(view, triage.reasons, {} if catalogue is None else catalogue.facts, tr)
 
 
 def _raises(level_id: str, levels: ShownLevels, gettext) -> str:
@@ -260,9 +263,7 @@ def _questions(found, levels: ShownLevels, gettext) -> list[QuestionView] | None
             for q in found]
 
 
-def _catalogue_facts(core) -> dict:
+def _catalogue(core):
     from decision_core.app import catalogue_or_none
 
-    catalogue = catalogue_or_none(core, log, "fact labels")
-    return {} if catalogue is None else catalogue.facts
-
+    return catalogue_or_none(core, log, "fact labels and red-flag contacts")

@@ -170,7 +170,8 @@ class ReportView:
     levels: ShownLevels = field(default_factory=lambda: ShownLevels(()))  # how each triage level is shown
     # the result's selected programme and its red flags (see ``programme_view``); None: the result has none
     programme: ProgrammeView | None = None
-    red_flags: list[RedFlagCall] | None = None  # the open red flags by whom to call
+    red_flags: list[RedFlagCall] | None = None  # the open yes/no red flags by whom to call
+    red_flags_also: str = ""  # the other open red flags, to answer too ('To rule them out, also answer: ...')
     assessment_questions: list[QuestionView] | None = None  # the other open questions: the practitioner's
     # the patient part says each thing once (see ``once``)
     patient_reasons: list[str] = field(default_factory=list)  # one line per conclusion

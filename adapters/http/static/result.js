@@ -47,14 +47,19 @@ export function renderTriage(box, bar, result, levels, marks = {}, focus = null)
   const unknown = redFlagsOpen(result);  // a red flag unanswered: the triage is not yet known
   const unconfirmed = unknown || (!Array.isArray(result.open_red_flags) && !triage.confirmed);
   const mark = (unconfirmed && shown.unconfirmed) || shown.mark || '';
-  const title = unknown ? 'Not yet known' : (mark ? `${mark} ${triage.name}` : triage.name);
+  const declared = mark ? `${mark} ${triage.name}` : triage.name;
+  // no red flag reached yet: not yet known; a rule already raised it: at least that level
+  const title = unknown && !(triage.reasons || []).length ? 'Not yet known' : declared;
   bar.textContent = `Triage: ${title}`;
   bar.hidden = false;
   box.classList.toggle('is-unconfirmed', unconfirmed);
   box.classList.toggle('is-unknown', unknown);
   const name = el('p', 'triage-name', title);
   box.append(el('p', 'triage-label', 'Triage'), name);
-  if (unknown) box.append(el('p', 'triage-so-far', `So far: ${mark ? mark + ' ' : ''}${triage.name}`), redFlagList(result, focus));
+  if (unknown) {
+    box.append(el('p', 'triage-so-far', title === declared ? 'At least this: not yet known until the red flags are answered.'
+                                                           : `So far: ${declared}`), redFlagList(result, focus));
+  }
   box.append(el('p', 'triage-advice', triage.advice));
   if (triage.reasons && triage.reasons.length) {
     const list = el('ul', 'triage-reasons');
