@@ -46,7 +46,9 @@ export function redFlagsOpen(result) {
 /** The red flags as a checklist; each question links to its field in the form. */
 export function redFlagList(result, focus) {
   const box = el('div', 'red-flags');
-  box.append(el('p', 'red-flags-head', 'If any of these is true, do not start: the answer raises the triage.'));
+  box.append(el('p', 'red-flags-head', result.programme_on_hold
+    ? 'If any of these is true, it is more urgent still: ask these now.'
+    : 'If any of these is true, do not start the programme: ask these first.'));
   const list = el('ul', 'red-flag-list');
   for (const q of result.open_red_flags) {
     const item = el('li');
