@@ -9,6 +9,7 @@ from .catalogue import Catalogue
 from .compiler import CompiledRules
 from .engines import Engine, create_engine
 from .intake import Intake
+from .prescription import ProgrammeSelector
 from .programme import build_programme
 from .questions import QuestionPlanner
 from .policy import SafetyPolicy
@@ -30,6 +31,7 @@ class Evaluator:
         self.engine: Engine = create_engine(self.compiled, engine)
         self.planner = QuestionPlanner(self.compiled)
         self.policy = SafetyPolicy(self.compiled)
+        self.selector = ProgrammeSelector(catalogue)
         self._rulesets = tuple(UsedRuleset(r.id, r.version, r.kind, r.origin) for r in catalogue.rulesets)
 
     @property
@@ -67,7 +69,7 @@ class Evaluator:
                   c.evidence, sorted(c.sources), c.citations)
             for rank, c in enumerate(conclusions.causes, start=1)
         ]
-        return Result(
+        result = Result(
             triage=triage,
             causes=causes,
             recommendations=programme.recommendations,
@@ -84,3 +86,6 @@ class Evaluator:
             fired_rules=compiled.sort_fired(fired1 + fired2),
             engine=self.engine.name,
         )
+        # the patient's programme: a choice among the allowed recommendations (the policy is not applied again)
+        result.programme = self.selector.select(result)
+        return result

@@ -136,6 +136,7 @@ _COMPOSED: dict[tuple[str, str], Callable[[str, Callable[[str], str]], str]] = {
     ("Withheld", "reason"): _withheld_reason,
     ("Question", "why"): _question_why,
     ("Reason", "because"): _because,
+    ("Alternative", "why"): lambda code, gettext: code,  # a code (same_job, limit...), not words
 }
 
 

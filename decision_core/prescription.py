@@ -1,0 +1,309 @@
+"""Choosing the patient's programme from the recommendations the rules and the safety policy allowed.
+
+The policy has run before (``Result.recommendations`` holds only allowed items) and is never applied
+again here: this module only chooses among those items, by the programme ruleset's data
+(:mod:`decision_core.programme_rules`):
+
+1. each item goes to a list by its kind and tags: the exercises (into phases), the everyday list
+   (limited), the items always kept (referrals, rest, what the policy leads with, what a triage rule
+   recommended), or none;
+2. an item that does not fit the patient's answers (a fit rule; an unknown fact never fits), an
+   exercise while the programme is on hold, and an exercise without a full dose are not chosen;
+3. the rest are chosen cause by cause, most likely cause first: one item for each cause in a first
+   round, a second in the next (``per_cause``), the earlier phase first, never two items with the
+   same job, within the limits; an item counts for every listed cause it serves;
+4. the doses: the source's figures, then the starting dose table's for what they leave out.
+
+Every allowed item that is not chosen is an alternative, with a code that says why. ``select`` is
+fast (it runs on every evaluation): the fit tests and the doses are worked out once per catalogue.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from .compiler import NO, YES, fact_test, item_key
+from .dose import Dose, with_defaults
+from .result_programme import Alternative, Phase, Programme, ProgrammeItem
+
+log = logging.getLogger(__name__)
+
+# Why an allowed item is not in the programme (besides the fit rules' own codes).
+SAME_JOB = "same_job"  # a chosen item does the same job
+LIMIT = "limit"  # the list was full, or its causes had their items
+ON_HOLD = "on_hold"  # the safety policy holds the home programme: no exercise
+NO_DOSE = "no_dose"  # an exercise that neither its sources nor the starting doses give a full dose
+NEEDS_START = "needs_start"  # a later phase's item, with nothing chosen to start with
+NOT_IN_PROGRAMME = "not_in_programme"  # a kind the programme ruleset puts in no list
+SWAPPED_OUT = "swapped_out"  # the practitioner swapped another item in for it
+WHY_CODES = (SAME_JOB, LIMIT, ON_HOLD, NO_DOSE, NEEDS_START, NOT_IN_PROGRAMME, SWAPPED_OUT)
+
+EXERCISES, EVERYDAY, ALWAYS = "exercises", "everyday", "always"
+
+
+class SwapError(ValueError):
+    """A swap that cannot be made; the message says which item and why."""
+
+
+@dataclass
+class _Candidate:
+    id: str
+    kind: str
+    order: int  # its place in the recommendations
+    causes: frozenset[str]  # the listed causes it serves
+    primary: str | None  # the cause it was written for: the first of its declared for_causes
+    phase: int
+    jobs: frozenset[str]
+    dose: Dose
+    starting: bool
+
+
+@dataclass
+class _Choice:
+    exercises: list[_Candidate] = field(default_factory=list)
+    everyday: list[_Candidate] = field(default_factory=list)
+    why: dict[str, str] = field(default_factory=dict)  # id -> code, for the items not chosen
+
+
+class ProgrammeSelector:
+    """The programme rules of one catalogue, compiled once; ``select`` chooses a result's programme."""
+
+    def __init__(self, catalogue):
+        self.catalogue = catalogue
+        self.rules = catalogue.programme
+        if self.rules is None:
+            return
+        s = self.rules.settings
+        self._fits = tuple((rule, frozenset(rule.tags), tuple(fact_test(c) for c in rule.all),
+                            tuple(fact_test(c) for c in rule.any)) for rule in self.rules.fit)
+        words: dict[str, set[str]] = {}
+        for rule in self.rules.fit:
+            for c in rule.conditions:
+                if c.op == "includes":
+                    words.setdefault(c.subject, set()).add(str(c.value))
+        self._words = {k: tuple(sorted(v)) for k, v in words.items()}
+        read = {c.subject for rule in self.rules.fit for c in rule.conditions}
+        self._types = {name: catalogue.facts[name].type for name in read if name in catalogue.facts}
+        self._later_phases = tuple((i, frozenset(p.tags)) for i, p in enumerate(s.phases) if i)
+        self._doses: dict[str, tuple[Dose, bool]] = {}
+        for item in catalogue.recommendations.values():
+            self._doses[item.id] = self._dose(item.id, item.policy_tags, item.dose)
+
+    # ---------------------------------------------------------------- what each item is
+
+    def tags(self, rec) -> frozenset[str]:
+        item = self.catalogue.recommendations.get(rec.id)
+        return item.policy_tags if item is not None else frozenset(rec.tags) | {rec.kind}
+
+    def section(self, rec, tags: frozenset[str]) -> str | None:
+        s = self.rules.settings
+        habit = bool(tags.intersection(s.everyday_tags))
+        if rec.kind in s.exercise_kinds and not habit:
+            return EXERCISES
+        if rec.leads or rec.for_triage or tags.intersection(s.always_tags):
+            return ALWAYS
+        if rec.kind in s.everyday_kinds or habit:
+            return EVERYDAY
+        return None
+
+    def phase(self, tags: frozenset[str]) -> int:
+        for index, claimed in self._later_phases:
+            if tags & claimed:
+                return index
+        return 0
+
+    def misfit(self, tags: frozenset[str], case: dict[str, Any], confirmed: bool) -> str | None:
+        """The code of the first fit rule the item fails for this patient, or None when it fits."""
+        for rule, rule_tags, all_tests, any_tests in self._fits:
+            if not tags & rule_tags:
+                continue
+            if not all(t(case) for t in all_tests) or (any_tests and not any(t(case) for t in any_tests)) \
+                    or (rule.triage_confirmed and not confirmed):
+                return rule.why
+        return None
+
+    def _dose(self, item_id: str, tags: frozenset[str], dose: Dose) -> tuple[Dose, bool]:
+        """The item's dose with the starting doses filling what its sources leave out; and whether any was."""
+        entries = [e for e in self.rules.doses if e.item == item_id]
+        entries += [e for e in self.rules.doses if e.tag is not None and e.tag in tags]
+        for entry in entries:
+            dose = with_defaults(dose, entry.dose)
+        return dose, "default" in dose.basis.values()
+
+    def dose_of(self, rec, tags: frozenset[str]) -> tuple[Dose, bool]:
+        known = self._doses.get(rec.id)
+        return known if known is not None else self._dose(rec.id, tags, rec.dose_value())
+
+    def _encode(self, facts: Mapping[str, Any]) -> dict[str, Any]:
+        """The facts the fit rules read, encoded as the rules' conditions read them (compiler.encode)."""
+        case: dict[str, Any] = {}
+        for name, kind in self._types.items():
+            value = facts.get(name)
+            if value is None:
+                continue  # unknown: no key, so no condition on it holds
+            if kind == "bool":
+                case[name] = YES if value else NO
+            elif kind in ("choices", "list"):
+                present = set(value)
+                for word in self._words.get(name, ()):
+                    case[item_key(name, word)] = YES if word in present else NO
+            else:
+                case[name] = value
+        return case
+
+    # ---------------------------------------------------------------- choosing
+
+    def select(self, result, swaps: Mapping[str, str] | Iterable[tuple[str, str]] = ()) -> Programme | None:
+        """The programme of ``result`` (None when the catalogue has no programme ruleset).
+
+        ``swaps``: a practitioner's swaps, ``{chosen id: alternative id}`` (or pairs): each alternative
+        takes the place of the chosen item (in its own phase or list) and the chosen one becomes an
+        alternative (``swapped_out``); the rest of the choice stays as it was. A practitioner may swap in
+        any allowed item, even one the fit rules left out, but no exercise while the programme is on hold
+        and none without a full dose. SwapError says which swap cannot be made and why."""
+        if self.rules is None:
+            return None
+        s = self.rules.settings
+        recs = result.recommendations
+        choice, candidates = self._choose(result)
+        for out_id, in_id in (swaps.items() if isinstance(swaps, Mapping) else swaps):
+            self._swap(result, choice, candidates, out_id, in_id)
+        phases = []
+        for index, phase in enumerate(s.phases):
+            items = sorted((c for c in choice.exercises if c.phase == index), key=lambda c: c.order)
+            if items and not result.programme_on_hold:
+                phases.append(Phase(phase.id, phase.name, [_item(c) for c in items]))
+        chosen = {c.id for c in choice.exercises} | {c.id for c in choice.everyday}
+        return Programme(
+            on_hold=result.programme_on_hold, phases=phases,
+            lifestyle=[_item(c) for c in sorted(choice.everyday, key=lambda c: c.order)],
+            weeks=s.weeks, review_in_weeks=s.review_in_weeks,
+            alternatives=[Alternative(r.id, choice.why.get(r.id, LIMIT)) for r in recs if r.id not in chosen])
+
+    def _choose(self, result) -> tuple[_Choice, dict[str, tuple[str | None, _Candidate]]]:
+        s = self.rules.settings
+        listed = [c.id for c in result.causes]
+        listed_set = frozenset(listed)
+        case = self._encode(result.facts)
+        confirmed = not result.open_safety_questions
+        choice = _Choice()
+        lists: dict[str, list[_Candidate]] = {EXERCISES: [], EVERYDAY: []}
+        candidates: dict[str, tuple[str | None, _Candidate]] = {}
+        for order, rec in enumerate(result.recommendations):
+            tags = self.tags(rec)
+            section = self.section(rec, tags)
+            dose, starting = self.dose_of(rec, tags)
+            item = self.catalogue.recommendations.get(rec.id)
+            declared = item.for_causes if item is not None else rec.for_causes
+            cand = _Candidate(rec.id, rec.kind, order, frozenset(rec.for_causes) & listed_set,
+                              declared[0] if declared else None, self.phase(tags), tags & self.rules.jobs, dose, starting)
+            candidates[rec.id] = (section, cand)
+            if section is None:
+                choice.why[rec.id] = NOT_IN_PROGRAMME
+            elif result.programme_on_hold and rec.kind in s.exercise_kinds:  # whatever list it would go to
+                choice.why[rec.id] = ON_HOLD
+            elif section == ALWAYS:
+                choice.everyday.append(cand)
+            elif section == EXERCISES and result.programme_on_hold:
+                choice.why[rec.id] = ON_HOLD
+            elif (why := self.misfit(tags, case, confirmed)) is not None:
+                choice.why[rec.id] = why
+            elif section == EXERCISES and dose.missing("exercise"):
+                choice.why[rec.id] = NO_DOSE
+            else:
+                lists[section].append(cand)
+        jobs: set[str] = set()  # no two chosen items do the same job, in whichever list
+        choice.exercises = _by_cause(lists[EXERCISES], listed, s.max_exercises, s.per_cause, jobs, choice.why)
+        if choice.exercises and all(c.phase for c in choice.exercises):
+            for c in choice.exercises:
+                choice.why[c.id] = NEEDS_START
+            choice.exercises = []
+        choice.everyday += _by_cause(lists[EVERYDAY], listed, s.max_everyday, s.per_cause, jobs, choice.why)
+        return choice, candidates
+
+    def _swap(self, result, choice: _Choice, candidates, out_id: str, in_id: str) -> None:
+        chosen = {c.id: c for c in choice.exercises + choice.everyday}
+        if out_id not in chosen:
+            raise SwapError(f"'{out_id}' is not in the programme, so it cannot be swapped out "
+                            f"(the programme has: {', '.join(chosen) or 'nothing'})")
+        if in_id not in candidates:
+            raise SwapError(f"'{in_id}' is not among the allowed recommendations of this result, so it cannot be "
+                            "swapped in (a withheld item stays withheld)")
+        if in_id in chosen:
+            raise SwapError(f"'{in_id}' is already in the programme")
+        if candidates[out_id][0] == ALWAYS:
+            raise SwapError(f"'{out_id}' is always kept (a referral, rest, or what the safety policy puts first)")
+        section, cand = candidates[in_id]
+        if section is None:
+            raise SwapError(f"'{in_id}' is of a kind the programme does not list")
+        if result.programme_on_hold and cand.kind in self.rules.settings.exercise_kinds:
+            raise SwapError(f"'{in_id}' is an exercise, and the safety policy holds the home programme")
+        if section == EXERCISES and cand.dose.missing("exercise"):
+            raise SwapError(f"'{in_id}' has no full dose (neither its sources nor the starting doses give one)")
+        choice.exercises = [c for c in choice.exercises if c.id != out_id]
+        choice.everyday = [c for c in choice.everyday if c.id != out_id]
+        (choice.exercises if section == EXERCISES else choice.everyday).append(cand)
+        choice.why.pop(in_id, None)
+        choice.why[out_id] = SWAPPED_OUT
+
+
+def _by_cause(cands: list[_Candidate], listed: list[str], limit: int, per_cause: int, jobs: set[str],
+              why: dict[str, str]) -> list[_Candidate]:
+    """Up to ``limit`` candidates, round by round: in each round every listed cause (most likely first)
+    that has fewer items than the round's number gets its best remaining one, never an item for a job
+    already in ``jobs``; then items serving no listed cause. A cause's best item: an earlier phase first,
+    then one written for that cause (its first for_causes) before one written for another, then the
+    recommendations' order."""
+    chosen: list[_Candidate] = []
+    taken_ids: set[str] = set()
+    count = dict.fromkeys(listed, 0)
+    by_cause = {cause: sorted((c for c in cands if cause in c.causes),
+                              key=lambda c: (c.phase, c.primary != cause, c.order)) for cause in listed}
+
+    def take(c: _Candidate) -> bool:
+        if c.jobs & jobs:
+            why[c.id] = SAME_JOB
+            return False
+        chosen.append(c)
+        taken_ids.add(c.id)
+        jobs.update(c.jobs)
+        for cause in c.causes:
+            count[cause] += 1
+        return True
+
+    for round_ in range(per_cause):
+        for cause in listed:
+            if count[cause] > round_:
+                continue
+            for c in by_cause[cause]:
+                if len(chosen) >= limit:
+                    break
+                if c.id not in taken_ids and c.id not in why and take(c):
+                    break
+    for c in sorted(cands, key=lambda c: (c.phase, c.order)):
+        if len(chosen) < limit and not c.causes and c.id not in taken_ids and c.id not in why:
+            take(c)
+    for c in cands:
+        if c.id not in taken_ids:
+            why.setdefault(c.id, LIMIT)
+    return chosen
+
+
+def _item(c: _Candidate) -> ProgrammeItem:
+    return ProgrammeItem(c.id, c.dose.to_dict(), c.starting)
+
+
+def select_programme(result, catalogue, swaps: Mapping[str, str] | Iterable[tuple[str, str]] = ()) -> Programme | None:
+    """``result``'s programme, chosen again by ``catalogue``'s programme rules, with a practitioner's swaps.
+
+    For reports: ``select_programme(result, catalogue, {"glute_bridge": "clamshell"})`` puts the
+    alternative ``clamshell`` in the place of the chosen ``glute_bridge`` (see ProgrammeSelector.select);
+    without swaps it gives the programme the evaluation gave (also for a result saved before results had
+    one). It reads only the result (its recommendations, causes, facts, open safety questions and whether
+    the programme is on hold) and the catalogue's programme rules; the policy is not applied again."""
+    return ProgrammeSelector(catalogue).select(result, swaps)
+
+
+__all__ = ["ProgrammeSelector", "select_programme", "SwapError", "WHY_CODES", "SAME_JOB", "LIMIT", "ON_HOLD",
+           "NO_DOSE", "NEEDS_START", "NOT_IN_PROGRAMME", "SWAPPED_OUT"]
