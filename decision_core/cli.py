@@ -122,7 +122,7 @@ def evaluate(source: IO[str], as_json: bool, batch: bool, engine: str | None, pr
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
-        click.echo(summarise(result), nl=False)
+        click.echo(summarise(result, evaluator.catalogue), nl=False)
 
 
 def _batch(evaluator, source: IO[str], progress: bool | None) -> None:

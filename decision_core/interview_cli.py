@@ -164,7 +164,7 @@ def _finish(result, step, translator, report: Path | None, as_json: bool, lang: 
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
-        click.echo(summarise(translate_result(result, translator)), nl=False)
+        click.echo(summarise(translate_result(result, translator), gettext=gettext), nl=False)
     if report is None:
         if sys.stdin.isatty():
             click.echo(gettext(N_("For the handout, run again with --report handout.pdf.")))

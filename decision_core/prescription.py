@@ -86,9 +86,10 @@ class ProgrammeSelector:
         read = {c.subject for rule in self.rules.fit for c in rule.conditions}
         self._types = {name: catalogue.facts[name].type for name in read if name in catalogue.facts}
         self._later_phases = tuple((i, frozenset(p.tags)) for i, p in enumerate(s.phases) if i)
-        self._doses: dict[str, tuple[Dose, bool]] = {}
+        self._doses: dict[str, tuple[Dose, bool]] = {}  # the exercises' doses, worked out once
         for item in catalogue.recommendations.values():
-            self._doses[item.id] = self._dose(item.id, item.policy_tags, item.dose)
+            if self.section(item, item.policy_tags) == EXERCISES:
+                self._doses[item.id] = self._dose(item.id, item.policy_tags, item.dose)
 
     # ---------------------------------------------------------------- what each item is
 
@@ -97,11 +98,13 @@ class ProgrammeSelector:
         return item.policy_tags if item is not None else frozenset(rec.tags) | {rec.kind}
 
     def section(self, rec, tags: frozenset[str]) -> str | None:
+        """Which list an item goes to: EXERCISES, EVERYDAY, ALWAYS, or None (a result's recommendation, or
+        a catalogue item, which is never led with nor recommended by the triage)."""
         s = self.rules.settings
         habit = bool(tags.intersection(s.everyday_tags))
         if rec.kind in s.exercise_kinds and not habit:
             return EXERCISES
-        if rec.leads or rec.for_triage or tags.intersection(s.always_tags):
+        if getattr(rec, "leads", False) or getattr(rec, "for_triage", None) or tags.intersection(s.always_tags):
             return ALWAYS
         if rec.kind in s.everyday_kinds or habit:
             return EVERYDAY
@@ -131,9 +134,15 @@ class ProgrammeSelector:
             dose = with_defaults(dose, entry.dose)
         return dose, "default" in dose.basis.values()
 
-    def dose_of(self, rec, tags: frozenset[str]) -> tuple[Dose, bool]:
+    def dose_of(self, rec, tags: frozenset[str], section: str | None = EXERCISES) -> tuple[Dose, bool]:
+        """The dose to give: an exercise's (EXERCISES) with the starting doses filling what its sources
+        leave out; anything else's as its sources give it (a starting dose is for exercises only)."""
+        if section != EXERCISES:
+            return (rec.dose if isinstance(rec.dose, Dose) else rec.dose_value()), False
         known = self._doses.get(rec.id)
-        return known if known is not None else self._dose(rec.id, tags, rec.dose_value())
+        if known is not None:
+            return known
+        return self._dose(rec.id, tags, rec.dose if isinstance(rec.dose, Dose) else rec.dose_value())
 
     def _encode(self, facts: Mapping[str, Any]) -> dict[str, Any]:
         """The facts the fit rules read, encoded as the rules' conditions read them (compiler.encode)."""
@@ -193,7 +202,7 @@ class ProgrammeSelector:
         for order, rec in enumerate(result.recommendations):
             tags = self.tags(rec)
             section = self.section(rec, tags)
-            dose, starting = self.dose_of(rec, tags)
+            dose, starting = self.dose_of(rec, tags, section)
             item = self.catalogue.recommendations.get(rec.id)
             declared = item.for_causes if item is not None else rec.for_causes
             cand = _Candidate(rec.id, rec.kind, order, frozenset(rec.for_causes) & listed_set,
