@@ -9,9 +9,10 @@ again here: this module only chooses among those items, by the programme ruleset
    recommended), or none;
 2. an item that does not fit the patient's answers (a fit rule; an unknown fact never fits), an
    exercise while the programme is on hold, and an exercise without a full dose are not chosen;
-3. the rest are chosen cause by cause, most likely cause first: one item for each cause in a first
-   round, a second in the next (``per_cause``), the earlier phase first, never two items with the
-   same job, within the limits; an item counts for every listed cause it serves;
+3. the rest are chosen phase by phase (the start first), and in each phase cause by cause, most likely
+   cause first: one item for each cause in a first round, a second in the next (``per_cause``, in each
+   phase), never two items with the same job, within the limits; an item counts for every listed cause
+   it serves;
 4. the doses: the source's figures, then the starting dose table's for what they leave out.
 
 Every allowed item that is not chosen is an alternative, with a code that says why. ``select`` is
@@ -239,10 +240,10 @@ class ProgrammeSelector:
         if in_id not in candidates:
             raise SwapError(f"'{in_id}' is not among the allowed recommendations of this result, so it cannot be "
                             "swapped in (a withheld item stays withheld)")
-        if in_id in chosen:
-            raise SwapError(f"'{in_id}' is already in the programme")
         if candidates[out_id][0] == ALWAYS:
             raise SwapError(f"'{out_id}' is always kept (a referral, rest, or what the safety policy puts first)")
+        if in_id in chosen:
+            raise SwapError(f"'{in_id}' is already in the programme")
         section, cand = candidates[in_id]
         if section is None:
             raise SwapError(f"'{in_id}' is of a kind the programme does not list")
@@ -259,18 +260,16 @@ class ProgrammeSelector:
 
 def _by_cause(cands: list[_Candidate], listed: list[str], limit: int, per_cause: int, jobs: set[str],
               why: dict[str, str]) -> list[_Candidate]:
-    """Up to ``limit`` candidates, round by round: in each round every listed cause (most likely first)
-    that has fewer items than the round's number gets its best remaining one, never an item for a job
-    already in ``jobs``; then items serving no listed cause. A cause's best item: an earlier phase first,
-    then one written for that cause (its first for_causes) before one written for another, then the
-    recommendations' order."""
+    """Up to ``limit`` candidates, phase by phase (the start first, then what comes when that is easy, so
+    a progression never takes the place of a first exercise). In each phase, round by round: in each round
+    every listed cause (most likely first) that has fewer items in the phase than the round's number gets
+    its best remaining one, never an item for a job already in ``jobs``; then items serving no listed
+    cause. A cause's best item is one written for it (its first for_causes) before one written for
+    another, then the recommendations' order."""
     chosen: list[_Candidate] = []
     taken_ids: set[str] = set()
-    count = dict.fromkeys(listed, 0)
-    by_cause = {cause: sorted((c for c in cands if cause in c.causes),
-                              key=lambda c: (c.phase, c.primary != cause, c.order)) for cause in listed}
 
-    def take(c: _Candidate) -> bool:
+    def take(c: _Candidate, count: dict[str, int]) -> bool:
         if c.jobs & jobs:
             why[c.id] = SAME_JOB
             return False
@@ -281,18 +280,23 @@ def _by_cause(cands: list[_Candidate], listed: list[str], limit: int, per_cause:
             count[cause] += 1
         return True
 
-    for round_ in range(per_cause):
-        for cause in listed:
-            if count[cause] > round_:
-                continue
-            for c in by_cause[cause]:
-                if len(chosen) >= limit:
-                    break
-                if c.id not in taken_ids and c.id not in why and take(c):
-                    break
-    for c in sorted(cands, key=lambda c: (c.phase, c.order)):
-        if len(chosen) < limit and not c.causes and c.id not in taken_ids and c.id not in why:
-            take(c)
+    for phase in sorted({c.phase for c in cands}):
+        here = [c for c in cands if c.phase == phase]
+        count = dict.fromkeys(listed, 0)
+        by_cause = {cause: sorted((c for c in here if cause in c.causes), key=lambda c: (c.primary != cause, c.order))
+                    for cause in listed}
+        for round_ in range(per_cause):
+            for cause in listed:
+                if count[cause] > round_:
+                    continue
+                for c in by_cause[cause]:
+                    if len(chosen) >= limit:
+                        break
+                    if c.id not in taken_ids and c.id not in why and take(c, count):
+                        break
+        for c in here:
+            if len(chosen) < limit and not c.causes and c.id not in taken_ids and c.id not in why:
+                take(c, count)
     for c in cands:
         if c.id not in taken_ids:
             why.setdefault(c.id, LIMIT)
