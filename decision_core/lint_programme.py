@@ -49,7 +49,7 @@ def programme_issues(catalogue: Catalogue, target_ids: set[str], docs: list[Rule
                              "of the programme takes (settings exercise_kinds, everyday, always)", _path(catalogue, item),
                              f"item {item.id}", "kind"))
         elif section == EXERCISES:
-            dose, _ = selector.dose_of(item, tags)
+            dose, _ = selector.exercise_dose(item)
             missing = dose.missing("exercise")
             if missing:
                 out.append(Issue(ERROR, "exercise_without_dose",

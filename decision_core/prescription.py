@@ -56,7 +56,24 @@ class _Candidate:
     primary: str | None  # the cause it was written for: the first of its declared for_causes
     phase: int
     jobs: frozenset[str]
-    dose: Dose
+    dose: dict[str, Any]  # the dose to give, in its dictionary form (shared: copied into a result)
+    full: bool  # a full dose for an exercise
+    starting: bool
+
+
+@dataclass(frozen=True)
+class _Static:
+    """What the selection needs of an item that no evaluation changes, worked out once per item."""
+
+    tags: frozenset[str]
+    section: str | None  # its list, as a catalogue item (a recommendation the policy leads with or a
+    #                      triage rule recommended is always kept besides)
+    phase: int
+    jobs: frozenset[str]
+    primary: str | None
+    fits: tuple[int, ...]  # the fit rules that apply to it (by index)
+    dose: dict[str, Any] | None  # an exercise's dose with the starting doses; None: as the result gives it
+    full: bool
     starting: bool
 
 
@@ -87,16 +104,26 @@ class ProgrammeSelector:
         read = {c.subject for rule in self.rules.fit for c in rule.conditions}
         self._types = {name: catalogue.facts[name].type for name in read if name in catalogue.facts}
         self._later_phases = tuple((i, frozenset(p.tags)) for i, p in enumerate(s.phases) if i)
-        self._doses: dict[str, tuple[Dose, bool]] = {}  # the exercises' doses, worked out once
-        for item in catalogue.recommendations.values():
-            if self.section(item, item.policy_tags) == EXERCISES:
-                self._doses[item.id] = self._dose(item.id, item.policy_tags, item.dose)
+        self._static = {item.id: self._item_static(item, item.policy_tags, item.for_causes, item.dose)
+                        for item in catalogue.recommendations.values()}
+
+    def _item_static(self, item, tags: frozenset[str], declared, dose: Dose) -> _Static:
+        section = self.section(item, tags)
+        full, starting, dose_dict = True, False, None
+        if section == EXERCISES:
+            dose, starting = self._dose(item.id, tags, dose)
+            full, dose_dict = not dose.missing("exercise"), dose.to_dict()
+        return _Static(tags, section, self.phase(tags), tags & self.rules.jobs, declared[0] if declared else None,
+                       tuple(i for i, fit in enumerate(self._fits) if tags & fit[1]), dose_dict, full, starting)
+
+    def _static_of(self, rec) -> _Static:
+        known = self._static.get(rec.id)
+        if known is not None:
+            return known
+        tags = frozenset(rec.tags) | {rec.kind}  # an item this catalogue does not know: as the result says
+        return self._item_static(rec, tags, rec.for_causes, rec.dose_value())
 
     # ---------------------------------------------------------------- what each item is
-
-    def tags(self, rec) -> frozenset[str]:
-        item = self.catalogue.recommendations.get(rec.id)
-        return item.policy_tags if item is not None else frozenset(rec.tags) | {rec.kind}
 
     def section(self, rec, tags: frozenset[str]) -> str | None:
         """Which list an item goes to: EXERCISES, EVERYDAY, ALWAYS, or None (a result's recommendation, or
@@ -117,14 +144,19 @@ class ProgrammeSelector:
                 return index
         return 0
 
-    def misfit(self, tags: frozenset[str], case: dict[str, Any], confirmed: bool) -> str | None:
-        """The code of the first fit rule the item fails for this patient, or None when it fits."""
-        for rule, rule_tags, all_tests, any_tests in self._fits:
-            if not tags & rule_tags:
-                continue
-            if not all(t(case) for t in all_tests) or (any_tests and not any(t(case) for t in any_tests)) \
-                    or (rule.triage_confirmed and not confirmed):
-                return rule.why
+    def misfit(self, fits: tuple[int, ...], case: dict[str, Any], confirmed: bool,
+               memo: dict[int, bool] | None = None) -> str | None:
+        """The code of the first of the fit rules ``fits`` (indices) the patient's answers fail, or None
+        when they all hold; ``memo`` keeps each rule's answer for the rest of one selection."""
+        memo = {} if memo is None else memo
+        for index in fits:
+            holds = memo.get(index)
+            if holds is None:
+                rule, _, all_tests, any_tests = self._fits[index]
+                holds = memo[index] = all(t(case) for t in all_tests) and (
+                    not any_tests or any(t(case) for t in any_tests)) and (confirmed or not rule.triage_confirmed)
+            if not holds:
+                return self._fits[index][0].why
         return None
 
     def _dose(self, item_id: str, tags: frozenset[str], dose: Dose) -> tuple[Dose, bool]:
@@ -135,15 +167,10 @@ class ProgrammeSelector:
             dose = with_defaults(dose, entry.dose)
         return dose, "default" in dose.basis.values()
 
-    def dose_of(self, rec, tags: frozenset[str], section: str | None = EXERCISES) -> tuple[Dose, bool]:
-        """The dose to give: an exercise's (EXERCISES) with the starting doses filling what its sources
-        leave out; anything else's as its sources give it (a starting dose is for exercises only)."""
-        if section != EXERCISES:
-            return (rec.dose if isinstance(rec.dose, Dose) else rec.dose_value()), False
-        known = self._doses.get(rec.id)
-        if known is not None:
-            return known
-        return self._dose(rec.id, tags, rec.dose if isinstance(rec.dose, Dose) else rec.dose_value())
+    def exercise_dose(self, item) -> tuple[Dose, bool]:
+        """A catalogue exercise's dose with the starting doses filling what its sources leave out (a
+        starting dose is for exercises only); and whether any figure is a starting dose's."""
+        return self._dose(item.id, item.policy_tags, item.dose)
 
     def _encode(self, facts: Mapping[str, Any]) -> dict[str, Any]:
         """The facts the fit rules read, encoded as the rules' conditions read them (compiler.encode)."""
@@ -200,14 +227,14 @@ class ProgrammeSelector:
         choice = _Choice()
         lists: dict[str, list[_Candidate]] = {EXERCISES: [], EVERYDAY: []}
         candidates: dict[str, tuple[str | None, _Candidate]] = {}
+        memo: dict[int, bool] = {}
         for order, rec in enumerate(result.recommendations):
-            tags = self.tags(rec)
-            section = self.section(rec, tags)
-            dose, starting = self.dose_of(rec, tags, section)
-            item = self.catalogue.recommendations.get(rec.id)
-            declared = item.for_causes if item is not None else rec.for_causes
-            cand = _Candidate(rec.id, rec.kind, order, frozenset(rec.for_causes) & listed_set,
-                              declared[0] if declared else None, self.phase(tags), tags & self.rules.jobs, dose, starting)
+            st = self._static_of(rec)
+            section = st.section
+            if section != EXERCISES and (rec.leads or rec.for_triage):
+                section = ALWAYS
+            cand = _Candidate(rec.id, rec.kind, order, listed_set.intersection(rec.for_causes), st.primary, st.phase,
+                              st.jobs, st.dose if st.dose is not None else rec.dose, st.full, st.starting)
             candidates[rec.id] = (section, cand)
             if section is None:
                 choice.why[rec.id] = NOT_IN_PROGRAMME
@@ -217,9 +244,9 @@ class ProgrammeSelector:
                 choice.everyday.append(cand)
             elif section == EXERCISES and result.programme_on_hold:
                 choice.why[rec.id] = ON_HOLD
-            elif (why := self.misfit(tags, case, confirmed)) is not None:
+            elif (why := self.misfit(st.fits, case, confirmed, memo)) is not None:
                 choice.why[rec.id] = why
-            elif section == EXERCISES and dose.missing("exercise"):
+            elif section == EXERCISES and not cand.full:
                 choice.why[rec.id] = NO_DOSE
             else:
                 lists[section].append(cand)
@@ -249,7 +276,7 @@ class ProgrammeSelector:
             raise SwapError(f"'{in_id}' is of a kind the programme does not list")
         if result.programme_on_hold and cand.kind in self.rules.settings.exercise_kinds:
             raise SwapError(f"'{in_id}' is an exercise, and the safety policy holds the home programme")
-        if section == EXERCISES and cand.dose.missing("exercise"):
+        if section == EXERCISES and not cand.full:
             raise SwapError(f"'{in_id}' has no full dose (neither its sources nor the starting doses give one)")
         choice.exercises = [c for c in choice.exercises if c.id != out_id]
         choice.everyday = [c for c in choice.everyday if c.id != out_id]
@@ -304,7 +331,17 @@ def _by_cause(cands: list[_Candidate], listed: list[str], limit: int, per_cause:
 
 
 def _item(c: _Candidate) -> ProgrammeItem:
-    return ProgrammeItem(c.id, c.dose.to_dict(), c.starting)
+    return ProgrammeItem(c.id, _copy(c.dose), c.starting)
+
+
+def _copy(value):
+    """A copy of a dose's dictionary form, so that a result shares nothing with the catalogue or another
+    result (three times faster than copy.deepcopy on these small dicts)."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
 
 
 def select_programme(result, catalogue, swaps: Mapping[str, str] | Iterable[tuple[str, str]] = ()) -> Programme | None:
