@@ -70,7 +70,7 @@ def starting_dose_note(gettext: Callable[[str], str] = str) -> str:
 # code is said in the words of the rule (its ``says``, from the programme ruleset).
 _NOT_CHOSEN = {
     "same_job": N_("same job as a chosen item"),
-    "limit": N_("the programme is full"),
+    "limit": N_("over the programme's limits"),
     "on_hold": N_("no exercise while the programme is on hold"),
     "no_dose": N_("no full dose"),
     "needs_start": N_("nothing chosen to start with"),
