@@ -126,8 +126,9 @@ class ProgrammeSelector:
     # ---------------------------------------------------------------- what each item is
 
     def section(self, rec, tags: frozenset[str]) -> str | None:
-        """Which list an item goes to: EXERCISES, EVERYDAY, ALWAYS, or None (a result's recommendation, or
-        a catalogue item, which is never led with nor recommended by the triage)."""
+        """Which list an item goes to by its kind and tags: EXERCISES, EVERYDAY, ALWAYS, or None (no list).
+        A result's recommendation that the policy leads with or a triage rule recommended is ALWAYS kept
+        unless it is an exercise (a catalogue item has neither, so it goes by its kind and tags alone)."""
         s = self.rules.settings
         habit = bool(tags.intersection(s.everyday_tags))
         if rec.kind in s.exercise_kinds and not habit:
@@ -242,19 +243,19 @@ class ProgrammeSelector:
                 choice.why[rec.id] = ON_HOLD
             elif section == ALWAYS:
                 choice.everyday.append(cand)
-            elif section == EXERCISES and result.programme_on_hold:
-                choice.why[rec.id] = ON_HOLD
             elif (why := self.misfit(st.fits, case, confirmed, memo)) is not None:
                 choice.why[rec.id] = why
             elif section == EXERCISES and not cand.full:
                 choice.why[rec.id] = NO_DOSE
             else:
                 lists[section].append(cand)
-        jobs: set[str] = set()  # no two chosen items do the same job, in whichever list
+        # no two chosen items do the same job, in whichever list (what is always kept first)
+        jobs: set[str] = {job for c in choice.everyday for job in c.jobs}
         choice.exercises = _by_cause(lists[EXERCISES], listed, s.max_exercises, s.per_cause, jobs, choice.why)
         if choice.exercises and all(c.phase for c in choice.exercises):
-            for c in choice.exercises:
+            for c in choice.exercises:  # "when that is easy" with nothing to start with
                 choice.why[c.id] = NEEDS_START
+                jobs.difference_update(c.jobs)
             choice.exercises = []
         choice.everyday += _by_cause(lists[EVERYDAY], listed, s.max_everyday, s.per_cause, jobs, choice.why)
         return choice, candidates
