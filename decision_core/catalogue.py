@@ -36,6 +36,7 @@ from .catalogue_model import (  # noqa: F401  (re-exported: the catalogue's publ
 from .catalogue_build import CatalogueBuilder
 from .citations import source_ids
 from .conditions import Condition, Conclusion
+from .programme_rules import DoseEntrySchema, FitRule, FitRuleSchema, ProgrammePart, ProgrammeSettingsSchema, dose_entry
 from .ruleset_schema import (
     ALLOWED_CONCLUSIONS,
     AvoidEntrySchema,
@@ -47,7 +48,6 @@ from .ruleset_schema import (
     field_problems,
     rule_label,
 )
-from .programme_rules import DoseEntrySchema, FitRule, FitRuleSchema, ProgrammePart, ProgrammeSettingsSchema, dose_entry
 from .sources import SourceEntrySchema, make_source
 
 log = logging.getLogger(__name__)

@@ -20,15 +20,12 @@ fast (it runs on every evaluation): the fit tests and the doses are worked out o
 """
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from .compiler import NO, YES, fact_test, item_key
 from .dose import Dose, with_defaults
 from .result_programme import Alternative, Phase, Programme, ProgrammeItem
-
-log = logging.getLogger(__name__)
 
 # Why an allowed item is not in the programme (besides the fit rules' own codes).
 SAME_JOB = "same_job"  # a chosen item does the same job
