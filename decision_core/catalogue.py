@@ -36,6 +36,7 @@ from .catalogue_model import (  # noqa: F401  (re-exported: the catalogue's publ
 from .catalogue_build import CatalogueBuilder
 from .citations import source_ids
 from .conditions import Condition, Conclusion
+from .programme_rules import DoseEntrySchema, FitRule, FitRuleSchema, ProgrammePart, ProgrammeSettingsSchema, dose_entry
 from .ruleset_schema import (
     ALLOWED_CONCLUSIONS,
     AvoidEntrySchema,
@@ -128,6 +129,10 @@ def parse_ruleset(raw: Any, name: str, origin: str = BUILTIN_ORIGIN) -> RulesetD
             tuple(ln["allow_only"]), ln.get("max_intensity"), tuple(ln["lead_with"]), ln["hold_programme"],
             citations=tuple(ln["sources"])))
 
+    if kind == "programme":
+        doc.programme = _programme_part(head, rid, valid, problems, lambda where, fld, msg, code: Problem(
+            name, where, fld, msg, origin, code, "programme", rid))
+
     for _, entry in valid("entries", SourceEntrySchema, "source", "source "):
         doc.sources.append(make_source(entry, rid, origin))
 
@@ -171,6 +176,28 @@ def parse_ruleset(raw: Any, name: str, origin: str = BUILTIN_ORIGIN) -> RulesetD
     if problems:
         raise RulesetError(problems)
     return doc
+
+
+def _programme_part(head: dict, rid: str, valid, problems: list, problem) -> ProgrammePart:
+    """What a programme ruleset contributes; what its schemas reject becomes problems."""
+    settings = None
+    if head.get("settings") is not None:
+        try:
+            settings = dataclasses.replace(ProgrammeSettingsSchema().load(head["settings"]), ruleset=rid)
+        except ValidationError as exc:
+            problems.extend(problem("settings", fld, msg, code)
+                            for fld, msg, code in field_problems(exc.messages))
+    fit = tuple(FitRule(f["id"], tuple(f["tags"]), f["why"], " ".join(f["says"].split()), tuple(f["all"]),
+                        tuple(f["any"]), f["triage_confirmed"], rid, tuple(f["sources"]))
+                for _, f in valid("fit", FitRuleSchema, "fit rule", "fit "))
+    doses = []
+    for _, entry in valid("doses", DoseEntrySchema, "dose entry", "dose "):
+        try:
+            doses.append(dose_entry(entry, rid))
+        except ValidationError as exc:
+            where = f"dose {'item ' + entry['item'] if entry.get('item') else 'tag ' + entry['tag']}"
+            problems.extend(problem(where, fld, msg, code) for fld, msg, code in field_problems(exc.messages))
+    return ProgrammePart(settings, tuple(head.get("jobs") or ()), fit, tuple(doses))
 
 
 def _whole_file(name: str, message: str, origin: str) -> Problem:

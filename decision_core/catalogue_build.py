@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from .catalogue_checks import INVALID, check_interview, check_policy_line, check_rule
+from .catalogue_checks import INVALID, check_interview, check_policy_line, check_programme, check_rule
 from .catalogue_model import (
     AvoidItem,
     Catalogue,
@@ -26,6 +26,7 @@ from .catalogue_model import (
     RulesetDocument,
     RulesetError,
 )
+from .programme_rules import DoseEntry, FitRule, ProgrammeRules, ProgrammeSettings
 from .sources import Source, unknown_source_problems
 
 # what a duplicate is called in its message -> the kind of thing it is
@@ -95,6 +96,10 @@ class _Assembly:
         self.policy: list[PolicyLine] = []
         self.tags: dict[str, str] = {}
         self.rules: list[Rule] = []
+        self.programme: ProgrammeSettings | None = None
+        self.jobs: list[str] = []
+        self.fit: list[FitRule] = []
+        self.doses: list[DoseEntry] = []
         self.owner: dict[int, RulesetDocument] = {}  # id() of a fact, item, rule or line -> its document
         self._claimed: dict[tuple[str, str], RulesetDocument] = {}
         self._merge()
@@ -139,12 +144,33 @@ class _Assembly:
                 if self.claim("policy line", line.id, doc, line.id):
                     self.policy.append(line)
                     self.owner[id(line)] = doc
+            if doc.programme is not None:
+                self._merge_programme(doc)
             for rule in doc.rules:
                 if self.claim("rule", rule.id, doc, rule.id):
                     self.rules.append(rule)
                     self.owner[id(rule)] = doc
         if not self.levels:
             self.problem(None, None, "levels", "no triage ruleset defines the triage levels", kind="levels")
+
+    def _merge_programme(self, doc: RulesetDocument) -> None:
+        part = doc.programme
+        if part.settings is not None:
+            if self.programme is not None:
+                self.problem(doc, "settings", None, f"the programme's settings are already defined by ruleset "
+                             f"'{self.programme.ruleset}'; a plugin adds jobs, fit rules and doses",
+                             "duplicate", "programme", doc.info.id)
+            else:
+                self.programme = part.settings
+        self.jobs.extend(j for j in part.jobs if j not in self.jobs)
+        for rule in part.fit:
+            if self.claim("fit rule", rule.id, doc, f"fit {rule.id}"):
+                self.fit.append(rule)
+                self.owner[id(rule)] = doc
+        for entry in part.doses:
+            if self.claim("starting dose", entry.key, doc, f"dose {entry.key}"):
+                self.doses.append(entry)
+                self.owner[id(entry)] = doc
 
     def _keep(self, doc: RulesetDocument, kind: str, into: dict, entries) -> None:
         for key, value in entries:
@@ -184,12 +210,18 @@ class _Assembly:
             if unknown and self.tags:
                 self.problem(self.owner[id(a)], f"item {a.id}", "forbids",
                              f"unknown tag '{unknown[0]}' (not in the policy's tags)", kind="item", key=a.id)
+        for doc in self.docs:
+            if doc.programme is not None:
+                for where, fld, msg, code in check_programme(doc.programme, self.facts, self.recs, self.tags):
+                    self.problem(doc, where, fld, msg, code, "programme", doc.info.id)
         for doc in self.docs:  # every document, a duplicate ruleset too: its citations are read all the same
             self.found.extend((doc, p) for p in unknown_source_problems(doc, self.sources))
 
     def catalogue(self) -> Catalogue:
+        programme = None if self.programme is None else ProgrammeRules(
+            self.programme, frozenset(self.jobs), tuple(self.fit), tuple(self.doses))
         return Catalogue(self.facts, self.causes, self.levels, self.recs, self.avoid, self.rules,
-                         [d.info for d in self.docs], self.policy, self.tags, self.sources, self.groups)
+                         [d.info for d in self.docs], self.policy, self.tags, self.sources, self.groups, programme)
 
 
 def _leave_out(docs: list[RulesetDocument], found: list[tuple[RulesetDocument | None, Problem]]

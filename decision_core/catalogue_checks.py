@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from .catalogue_model import Fact, Group, PolicyLine, Rule
+from .programme_rules import ProgrammePart
 from .conditions import Condition, Conclusion
 
 INVALID = "invalid_ruleset"
@@ -103,3 +104,45 @@ def check_fact_condition(cond: Condition, fact: Fact) -> Iterable[tuple[str, str
                 yield f"{v} is outside the range of '{fact.name}' ({fact.min}..{fact.max})", "value_out_of_range"
         if t == "list" and not isinstance(v, str):
             yield f"'{fact.name}' holds words; '{v}' is not", INVALID
+
+
+# the kinds of item a recommendations ruleset may declare (ruleset_schema.REC_KINDS)
+_ITEM_KINDS = ("exercise", "lifestyle", "self_care", "referral")
+
+
+def check_programme(part: ProgrammePart, facts: dict[str, Fact], recs, tags) -> Iterable[tuple[str, str, str, str]]:
+    """(where, field, message, code): a programme ruleset names known kinds, tags, items and facts, and its
+    fit conditions fit the facts they read. Tags are checked only when the catalogue declares some."""
+
+    def unknown_tags(names) -> list[str]:
+        return [t for t in names if tags and t not in tags and t not in _ITEM_KINDS]
+
+    s = part.settings
+    if s is not None:
+        for fld, kinds in (("exercise_kinds", s.exercise_kinds), ("everyday", s.everyday_kinds)):
+            for k in kinds:
+                if k not in _ITEM_KINDS:
+                    yield "settings", fld, f"unknown kind '{k}' (kinds: {', '.join(_ITEM_KINDS)})", INVALID
+        for fld, names in (("everyday", s.everyday_tags), ("always", s.always_tags),
+                           ("phases", [t for p in s.phases for t in p.tags])):
+            for t in unknown_tags(names):
+                yield "settings", fld, f"unknown tag '{t}' (declare it under tags)", INVALID
+    for t in unknown_tags(part.jobs):
+        yield "jobs", "jobs", f"unknown tag '{t}' (declare it under tags)", INVALID
+    for rule in part.fit:
+        where = f"fit {rule.id}"
+        for t in unknown_tags(rule.tags):
+            yield where, "tags", f"unknown tag '{t}' (declare it under tags)", INVALID
+        for cond in rule.conditions:
+            fact = facts.get(cond.subject)
+            if fact is None:
+                yield where, "all", f"unknown fact '{cond.subject}' in '{cond.text}'", "unknown_fact"
+                continue
+            for msg, code in check_fact_condition(cond, fact):
+                yield where, "all", msg, code
+    for entry in part.doses:
+        where = f"dose {entry.key}"
+        if entry.item is not None and entry.item not in recs:
+            yield where, "item", f"unknown recommendation '{entry.item}'", "unknown_recommendation"
+        if entry.tag is not None and unknown_tags([entry.tag]):
+            yield where, "tag", f"unknown tag '{entry.tag}' (declare it under tags)", INVALID

@@ -10,6 +10,7 @@ from functools import cached_property
 from .citations import Citation
 from .conditions import Condition, Conclusion
 from .dose import Dose
+from .programme_rules import ProgrammePart, ProgrammeRules
 from .sources import Source
 
 BUILTIN_ORIGIN = "decision_core"
@@ -277,6 +278,7 @@ class RulesetDocument:
     tags: dict[str, str] = field(default_factory=dict)
     sources: list[Source] = field(default_factory=list)
     groups: list[Group] = field(default_factory=list)
+    programme: ProgrammePart | None = None  # a programme ruleset's settings, jobs, fit rules and doses
 
 
 @dataclass
@@ -292,6 +294,8 @@ class Catalogue:
     tags: dict[str, str] = field(default_factory=dict)  # the policy's tag vocabulary
     sources: dict[str, Source] = field(default_factory=dict)  # the source registry, by id
     groups: dict[str, Group] = field(default_factory=dict)  # the intake form's groups, in form order
+    # how the patient's programme is chosen (programme rulesets); None: no programme ruleset, no selection
+    programme: ProgrammeRules | None = None
 
     def level(self, level_id: str) -> Level:
         return self._levels_by_id[level_id]

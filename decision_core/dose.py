@@ -23,7 +23,11 @@ PERIODS = ("day", "week")
 AMOUNT_FIELDS = ("sets", "reps", "hold_seconds", "duration_seconds")
 # What a dose is made of, in the order a person reads it.
 FIGURES = ("sets", "reps", "hold_seconds", "duration_seconds", "per_side", "frequency", "weeks")
-BASES = ("source", "clinic", "practitioner")
+# where a figure comes from: a source's passage, the product's default starting dose (rulesets' programme
+# dose table), the clinic's profile or the practitioner's override
+BASES = ("source", "default", "clinic", "practitioner")
+# the figures that say how much each time: a dose takes them together from one layer, never mixed
+AMOUNT_GROUP = ("reps", "hold_seconds", "duration_seconds", "per_side")
 
 
 class DoseError(ValueError):
@@ -49,7 +53,7 @@ class Dose:
     frequency: Frequency | None = None
     weeks: int | None = None
     detail: str | None = None
-    # where each figure came from: field name -> source | clinic | practitioner
+    # where each figure came from: field name -> source | default | clinic | practitioner
     basis: Mapping[str, str] = field(default_factory=dict, compare=False)
     # the passages the source's figures rest on (verbatim), so "from the source" can be checked
     citations: tuple[Citation, ...] = ()
@@ -236,10 +240,39 @@ def parse_spec(spec: str, basis: str = "practitioner") -> Dose:
     return Dose(**values, basis={name: basis for name in values})
 
 
+def with_defaults(dose: Dose, default: Dose, basis: str = "default") -> Dose:
+    """``dose`` with the figures it lacks taken from ``default`` (each marked ``basis``). How much each
+    time (reps, a hold, a time, each side) is taken whole or not at all: a dose that says how much
+    keeps its own, so '15 reps' never gains a default 'hold 30 s'. The default's citations are added."""
+    has_amount = any(getattr(dose, name) is not None for name in AMOUNT_GROUP)
+    values: dict[str, Any] = {}
+    for name in default.given():
+        if name in AMOUNT_GROUP and has_amount or getattr(dose, name) is not None:
+            continue
+        values[name] = getattr(default, name)
+    if not values:
+        return dose
+    cited = dose.citations + tuple(c for c in default.citations if c not in dose.citations)
+    return replace(dose, **values, basis={**dose.basis, **{name: basis for name in values}}, citations=cited)
+
+
+def _without(dose: Dose, names: set[str]) -> Dose:
+    return replace(dose, **{name: None for name in names}, basis={k: v for k, v in dose.basis.items() if k not in names})
+
+
 def resolve(source: Dose, clinic: Dose | None = None, practitioner: Dose | None = None) -> Dose:
     """One dose from the three layers. The source's figures come first and the clinic's default fills
     what the source leaves out; a practitioner's override replaces the whole dose for that report
-    (only how many weeks is kept when the override does not say). Each figure keeps its basis."""
+    (only how many weeks is kept when the override does not say). Each figure keeps its basis.
+
+    Figures of ``source`` marked ``default`` (the product's starting dose, see :func:`with_defaults`)
+    give way to the clinic's: the clinic's figures replace them (its how-much-each-time as a whole)."""
+    defaults = {name for name, b in source.basis.items() if b == "default" and getattr(source, name) is not None}
+    if clinic is not None and defaults:
+        replaced = {name for name in defaults if getattr(clinic, name) is not None}
+        if any(getattr(clinic, name) is not None for name in AMOUNT_GROUP):
+            replaced |= defaults & set(AMOUNT_GROUP)
+        source = _without(source, replaced)
     values: dict[str, Any] = {}
     basis: dict[str, str] = {}
     layers = ((clinic, "clinic"), (source, "source")) if practitioner is None else (
@@ -253,7 +286,7 @@ def resolve(source: Dose, clinic: Dose | None = None, practitioner: Dose | None 
         for figure in layer.given():
             values[figure] = getattr(layer, figure)
             basis[figure] = layer.basis.get(figure, name)
-    cited = source.citations if "source" in basis.values() else ()
+    cited = source.citations if {"source", "default"} & set(basis.values()) else ()
     return replace(Dose(**values, detail=source.detail), basis=basis, citations=cited)
 
 

@@ -10,6 +10,7 @@ from .compiler import CompiledRules
 from .engines import Engine, create_engine
 from .intake import Intake
 from .held_questions import HeldLevelQuestions
+from .prescription import ProgrammeSelector
 from .programme import build_programme
 from .questions import QuestionPlanner
 from .policy import SafetyPolicy
@@ -33,6 +34,7 @@ class Evaluator:
         self.policy = SafetyPolicy(self.compiled)
         self.held = HeldLevelQuestions(self.compiled, self.policy)
         self._red_flag_levels = frozenset(lv.id for lv in catalogue.levels if lv.red_flag)
+        self.selector = ProgrammeSelector(catalogue)
         self._rulesets = tuple(UsedRuleset(r.id, r.version, r.kind, r.origin) for r in catalogue.rulesets)
 
     @property
@@ -75,7 +77,7 @@ class Evaluator:
                   c.evidence, sorted(c.sources), c.citations)
             for rank, c in enumerate(conclusions.causes, start=1)
         ]
-        return Result(
+        result = Result(
             triage=triage,
             causes=causes,
             recommendations=programme.recommendations,
@@ -94,6 +96,9 @@ class Evaluator:
             open_red_flags=red_flags,
             open_assessment_questions=assessment,
         )
+        # the patient's programme: a choice among the allowed recommendations (the policy is not applied again)
+        result.programme = self.selector.select(result)
+        return result
 
     def _split(self, open_safety: list[SafetyQuestion]) -> tuple[list[SafetyQuestion], list[SafetyQuestion]]:
         """(red flags, questions for the assessment): a red flag could raise the triage to a level the triage

@@ -30,8 +30,8 @@ def register_rulesets(register):
 
     ``path`` is an absolute path (``pathlib.Path``) to a ``.yaml`` ruleset file
     or to a folder, searched recursively for ``*.yaml``. Files of every kind may
-    be registered (facts, cause, recommendations, avoid; triage only by the
-    core); they are validated as described in docs/ruleset-format.md, and their
+    be registered (facts, cause, recommendations, avoid, programme; triage and
+    the programme's settings only by the core); they are validated as described in docs/ruleset-format.md, and their
     rules may read the core's facts and recommend the core's items.
     """
 

@@ -37,6 +37,10 @@ def _section_schemas(kind: str | None) -> dict[str, Any]:
            "lines": rs.PolicyLineSchema, "rules": rs.RuleSchema, "entries": SourceEntrySchema}
     if items is not None:
         out["items"] = items
+    if kind == "programme":
+        from .programme_rules import FitRuleSchema, ProgrammeSettingsSchema
+
+        out.update(settings=ProgrammeSettingsSchema, fit=FitRuleSchema)
     return out
 
 

@@ -61,11 +61,13 @@ def has_words(text: str) -> bool:
 def text_schemas() -> tuple[type[Schema], ...]:
     """The ruleset schemas whose fields may be declared text: each section's, and those nested in them."""
     from . import ruleset_schema as rs
+    from .programme_rules import FitRuleSchema, ProgrammeSettingsSchema
     from .sources import SourceEntrySchema
 
     found: list[type[Schema]] = []
     todo = [rs.RuleSchema, rs.FactSchema, rs.CauseEntrySchema, rs.LevelSchema, rs.PolicyLineSchema,
-            rs.RecommendationEntrySchema, rs.AvoidEntrySchema, SourceEntrySchema]
+            rs.RecommendationEntrySchema, rs.AvoidEntrySchema, SourceEntrySchema, ProgrammeSettingsSchema,
+            FitRuleSchema]
     while todo:
         schema = todo.pop(0)
         if schema not in found:
@@ -136,6 +138,7 @@ _COMPOSED: dict[tuple[str, str], Callable[[str, Callable[[str], str]], str]] = {
     ("Withheld", "reason"): _withheld_reason,
     ("Question", "why"): _question_why,
     ("Reason", "because"): _because,
+    ("Alternative", "why"): lambda code, gettext: code,  # a code (same_job, limit...), not words
 }
 
 

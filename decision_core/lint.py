@@ -19,6 +19,8 @@ the whole catalogue shows:
 * red-flag levels: the most severe levels, each with whom to call (:mod:`decision_core.lint_levels`);
 * durable-rules limits: distinct tests on the case node and case properties
   (:mod:`decision_core.lint_limits`);
+* the programme rules: an exercise that could be chosen without a full dose, limits that make no
+  sense, jobs, fit rules, phases and starting doses nothing uses (:mod:`decision_core.lint_programme`);
 * patient texts without a translation, per language (:mod:`decision_core.lint_translations`).
 
 This module assembles the report; the reachability checks are :mod:`decision_core.lint_reach`, the
@@ -50,6 +52,7 @@ from .lint_doses import dose_conflicts
 from .lint_issues import ERROR, LINTED, WARNING, Issue, LintReport, unique_sorted
 from .lint_levels import red_flag_level_issues
 from .lint_limits import engine_limit_issues
+from .lint_programme import programme_issues
 from .lint_reach import Semantics, benefit_of_doubt
 from .lint_sources import citation_issues, load_source_texts, registry_of
 from .lint_translations import locale_dirs_near, translation_issues
@@ -200,6 +203,7 @@ def _lint(docs: list[RulesetDocument], issues: list[Issue], files: list[str],
     if catalogue is not None:
         report.issues.extend(Semantics(catalogue, target_ids, benefit_of_doubt(built.left_out_rules)).issues())
         report.issues.extend(engine_limit_issues(catalogue, report.stats))
+        report.issues.extend(programme_issues(catalogue, target_ids, docs))
         report.stats.update({
             "rulesets": sum(1 for r in catalogue.rulesets if r.id in target_ids),
             "rules": sum(1 for r in catalogue.rules if r.ruleset in target_ids),

@@ -12,6 +12,7 @@ from typing import Any, Mapping
 
 from .citations import Citation
 from .dose import Dose, Frequency
+from .result_programme import Alternative, Phase, Programme, ProgrammeItem
 from .result_reasons import Evidence, Reason, citation_dicts, read_citations
 
 DISCLAIMER = (
@@ -259,6 +260,9 @@ class Result:
     fired_rules: list[str]
     engine: str
     disclaimer: str = DISCLAIMER
+    # the patient's programme chosen from the recommendations (None: the catalogue has no programme ruleset,
+    # or a result saved before there was one)
+    programme: Programme | None = None
     # open_safety_questions split in two, same order: those that could raise the triage to a red-flag level
     # (declared in the triage ruleset), and the rest, for the assessment. The triage is not yet known while
     # open_red_flags is non-empty.
@@ -292,6 +296,7 @@ class Result:
             "open_assessment_questions": [q.to_dict() for q in self.open_assessment_questions],
             "policy": [p.to_dict() for p in self.policy],
             "programme_on_hold": self.programme_on_hold,
+            "programme": None if self.programme is None else self.programme.to_dict(),
             "findings": [f.to_dict() for f in self.findings],
             "facts": self.facts,
             "rulesets": [r.to_dict() for r in self.rulesets],
@@ -325,6 +330,7 @@ class Result:
             fired_rules=list(d.get("fired_rules", ())),
             engine=d.get("engine", ""),
             disclaimer=d.get("disclaimer", DISCLAIMER),
+            programme=Programme.from_dict(d.get("programme")),
             open_red_flags=red_flags,
             open_assessment_questions=assessment,
             record_id=d.get("record_id"),
@@ -345,6 +351,8 @@ RESULT_CLASSES = {
     "AvoidSchema": Avoid, "QuestionSchema": Question, "SafetyQuestionSchema": SafetyQuestion,
     "AppliedPolicySchema": AppliedPolicy, "FindingSchema": Finding, "UsedRulesetSchema": UsedRuleset,
     "GuidanceSchema": Guidance, "DoseSchema": Dose, "FrequencySchema": Frequency,
+    "ProgrammeSchema": Programme, "ProgrammePhaseSchema": Phase, "ProgrammeItemSchema": ProgrammeItem,
+    "AlternativeSchema": Alternative,
 }
 
 

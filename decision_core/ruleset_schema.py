@@ -26,7 +26,7 @@ from .ruleset_fields import (  # noqa: F401  (ID, SOURCE, TEXT... are read from 
     field_problems,
 )
 
-RULESET_KINDS = ("facts", "cause", "triage", "recommendations", "avoid", "policy", "sources")
+RULESET_KINDS = ("facts", "cause", "triage", "recommendations", "avoid", "policy", "sources", "programme")
 FACT_TYPES = ("bool", "int", "number", "choice", "choices", "list")
 # conditions a question's enable_when may use: the ones FHIR's Questionnaire.item.enableWhen can say
 ENABLE_WHEN_OPS = ("is_true", "is_false", "eq", "ne", "includes", "gte", "gt", "lte", "lt")
@@ -292,7 +292,10 @@ ALLOWED_CONCLUSIONS = {
     "avoid": ("avoid",),
     "policy": (),
     "sources": (),
+    "programme": (),
 }
+# the sections of a programme ruleset (decision_core.programme_rules)
+PROGRAMME_SECTIONS = ("settings", "jobs", "fit", "doses")
 
 
 class RulesetFileSchema(Strict):
@@ -307,10 +310,14 @@ class RulesetFileSchema(Strict):
     groups = fields.List(fields.Nested(GroupSchema))  # facts: the intake form's groups, in order
     levels = fields.List(fields.Nested(LevelSchema))
     items = fields.List(fields.Raw())
-    tags = fields.Dict(keys=TAG, values=fields.String())  # policy: the tag vocabulary, each explained
+    tags = fields.Dict(keys=TAG, values=fields.String())  # policy, programme: the tag vocabulary, each explained
     lines = fields.List(fields.Raw())  # policy: its lines
     entries = fields.List(fields.Raw())  # sources: the sources this ruleset registers
     rules = fields.List(fields.Raw(), load_default=list)
+    settings = fields.Raw()  # programme: limits, phases, length (programme_rules.ProgrammeSettingsSchema)
+    jobs = fields.List(TAG)  # programme: the tags that name a job
+    fit = fields.List(fields.Raw())  # programme: which items fit which patients
+    doses = fields.List(fields.Raw())  # programme: starting doses by item or tag
 
     @validates_schema
     def _sections(self, data, **kwargs):
@@ -322,10 +329,13 @@ class RulesetFileSchema(Strict):
             raise ValidationError(f"a {kind} ruleset needs an 'items' section", "items")
         if "groups" in data and kind != "facts":
             raise ValidationError(f"a {kind} ruleset has no 'groups' section (facts rulesets declare them)", "groups")
-        for section in ("cause", "facts", "levels", "items", "tags", "lines", "entries"):
+        for section in ("cause", "facts", "levels", "items", "tags", "lines", "entries") + PROGRAMME_SECTIONS:
             if section in data and section != need and not (section == "items" and kind in ("recommendations", "avoid")) \
-                    and not (section == "tags" and kind == "policy"):
+                    and not (section == "tags" and kind in ("policy", "programme")) \
+                    and not (section in PROGRAMME_SECTIONS and kind == "programme"):
                 raise ValidationError(f"a {kind} ruleset has no '{section}' section", section)
+        if kind == "programme" and not any(data.get(s) for s in PROGRAMME_SECTIONS + ("tags",)):
+            raise ValidationError("a programme ruleset needs settings, jobs, fit, doses or tags", "settings")
 
 
 def rule_label(raw, index: int) -> str:

@@ -97,6 +97,11 @@ def _citing(doc: "RulesetDocument") -> Iterator[tuple[str, str, str, tuple[Citat
         yield "item", item.id, f"item {item.id}", item.citations
     for line in doc.policy:
         yield "policy line", line.id, line.id, line.citations
+    if doc.programme is not None:
+        for rule in doc.programme.fit:
+            yield "programme", doc.info.id, f"fit {rule.id}", rule.citations
+        for entry in doc.programme.doses:
+            yield "programme", doc.info.id, f"dose {entry.key}", entry.dose.citations
     for rule in doc.rules:
         if rule.generated_from is None:
             yield "rule", rule.id, rule.id, rule.citations

@@ -3,9 +3,24 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from .dose import Dose, dose_text
 from .result import Result
-from .wording import (ASSESSMENT_HEADING, dose_phrase, level_label, percent, programme_heading, questions_shown,
-                      red_flag_call, red_flag_checklist, red_flags_also, ruleset_ref)
+from .wording import (
+    ASSESSMENT_HEADING,
+    alternatives_line,
+    dose_phrase,
+    everyday_heading,
+    level_label,
+    percent,
+    programme_heading,
+    programme_length,
+    questions_shown,
+    red_flag_call,
+    red_flag_checklist,
+    red_flags_also,
+    ruleset_ref,
+    starting_dose_note,
+)
 
 
 def red_flag_lines(result: Result, catalogue: Any = None, gettext: Callable[[str], str] = str) -> list[str]:
@@ -29,8 +44,9 @@ def assessment_lines(result: Result, gettext: Callable[[str], str] = str) -> lis
 
 
 def summarise(result: Result, catalogue: Any = None, gettext: Callable[[str], str] = str) -> str:
-    """``catalogue``: whom each red flag says to call comes from its triage level (without it, one line for
-    all); ``gettext``: the words this module makes (the result's own texts are translated already)."""
+    """``catalogue`` (the one that evaluated it; default: the process default's): whom each red flag says to
+    call comes from its triage level, and why the alternatives were not chosen; ``gettext`` translates the
+    words this module makes (the result's own texts are translated before)."""
     lines: list[str] = []
     tri = result.triage
     lines.append(f"TRIAGE: {level_label(tri.level)} - {tri.advice}")
@@ -43,11 +59,13 @@ def summarise(result: Result, catalogue: Any = None, gettext: Callable[[str], st
         lines.append(f"  {c.rank}. {c.name} ({c.id}), confidence {percent(c.confidence)}")
         for e in c.evidence:
             lines.append(f"     {'-' if e.against else '+'} {e.because} [{e.rule}; sources {', '.join(e.sources)}]")
-    if result.recommendations:
+    if result.programme is not None:
+        lines.extend(_programme(result, catalogue, gettext))
+    elif result.recommendations:  # a result without a programme (no programme ruleset): every allowed item
         lines.append("")
-        lines.append(programme_heading(result.programme_on_hold) + ":")
+        lines.append(programme_heading(result.programme_on_hold, gettext) + ":")
         for r in result.recommendations:
-            dose = dose_phrase(r.dose_value())
+            dose = dose_phrase(r.dose_value(), gettext=gettext)
             serves = ", ".join(r.for_causes) or r.for_triage or ""
             lines.append(f"  - {r.name} [{r.kind}]" + (f": {dose}" if dose else "") + (f"  (for {serves})" if serves else ""))
     if result.avoid:
@@ -65,3 +83,46 @@ def summarise(result: Result, catalogue: Any = None, gettext: Callable[[str], st
     lines.append("Rulesets: " + ", ".join(ruleset_ref(r.id, r.version) for r in result.rulesets))
     lines.append(result.disclaimer)
     return "\n".join(lines) + "\n"
+
+
+def _programme(result: Result, catalogue: Any, gettext: Callable[[str], str]) -> list[str]:
+    """The patient's programme: its phases with doses, the everyday list, the length and review; then the
+    alternatives in one line for the practitioner."""
+    programme = result.programme
+    recs = {r.id: r for r in result.recommendations}
+    lines: list[str] = []
+    if programme.on_hold:
+        if programme.lifestyle:
+            lines += ["", programme_heading(True, gettext) + ":"]
+            lines.extend(_item_line(item, recs, gettext, "  ") for item in programme.lifestyle)
+    elif programme.phases or programme.lifestyle:
+        length = programme_length(programme.weeks, programme.review_in_weeks, gettext)
+        lines += ["", f"{programme_heading(False, gettext)} ({length}):"]
+        for phase in programme.phases:
+            lines.append(f"  {phase.name}:")
+            lines.extend(_item_line(item, recs, gettext, "    ", exercise=True) for item in phase.items)
+        if programme.lifestyle:
+            indent = "  "
+            if programme.phases:
+                lines.append(f"  {everyday_heading(False, gettext)}:")
+                indent = "    "
+            lines.extend(_item_line(item, recs, gettext, indent) for item in programme.lifestyle)
+    if programme.alternatives:
+        names = {r.id: r.name for r in result.recommendations}
+        if catalogue is None:  # the fit rules' words are the installation's (the process default's)
+            from .app import catalogue_or_none
+
+            catalogue = catalogue_or_none(None)
+        lines += ["", gettext("Alternatives") + ": " + alternatives_line(programme.alternatives, names, catalogue, gettext)]
+    return lines
+
+
+def _item_line(item, recs: dict, gettext: Callable[[str], str], indent: str, exercise: bool = False) -> str:
+    """One chosen item: its name and dose (an exercise's figures; anything else's figures or detail)."""
+    rec = recs.get(item.id)
+    name = rec.name if rec is not None else item.id
+    dose = Dose.from_dict(item.dose)
+    words = dose_text(dose, gettext) if exercise else dose_phrase(dose, gettext=gettext)
+    if item.starting_dose:
+        words += f" ({starting_dose_note(gettext)})"
+    return f"{indent}- {name}" + (f": {words}" if words else "")

@@ -44,8 +44,31 @@ def test_evaluate_a_file_prints_a_readable_summary(runner, case_file, builtin_ca
     assert done.stdout.startswith(f"TRIAGE: {expected.triage_level.upper().replace('_', ' ')}")
     for cause in expected.causes:
         assert f"({cause.id})" in done.stdout
-    assert "Programme:" in done.stdout and "not a diagnosis" in done.stdout
+    assert "Programme (for 4 weeks, then a review):" in done.stdout and "not a diagnosis" in done.stdout
     assert not done.stdout.lstrip().startswith("{")
+
+
+def test_the_summary_shows_the_programme_with_doses_and_the_alternatives_in_one_line(runner, case_file):
+    from decision_core.dose import dose_text
+
+    out = invoke(runner, ["evaluate", str(case_file)]).stdout
+    result = get_evaluator().evaluate(DESK_WORKER)
+    names = {r.id: r.name for r in result.recommendations}
+    programme = result.programme
+    assert programme.phases and programme.alternatives
+    for phase in programme.phases:
+        assert f"  {phase.name}:" in out
+        for item in phase.items:  # every exercise with its dose in words, marked when it is a starting dose
+            line = next(ln for ln in out.splitlines() if ln.strip().startswith(f"- {names[item.id]}:"))
+            assert dose_text(item.dose_value()) in line
+            assert ("starting dose" in line) == item.starting_dose
+    listed = [ln for ln in out.splitlines() if ln.startswith("    - ") or ln.startswith("  - ")]
+    assert len(listed) == len(programme.chosen_ids)  # the programme, not the whole list
+    alternatives = [ln for ln in out.splitlines() if ln.startswith("Alternatives: ")]
+    assert len(alternatives) == 1
+    for alt in programme.alternatives:
+        assert names[alt.id] in alternatives[0]
+        assert f"- {names[alt.id]}" not in out
 
 
 def test_evaluate_json_is_the_full_result(runner, case_file, builtin_catalogue):

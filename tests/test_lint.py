@@ -229,6 +229,7 @@ def test_every_kind_of_problem_is_reported_with_its_rule(defects):
         ("error", "unreachable_rule", "lint_recs.triage_clash"),
         ("error", "unknown_fact", "lint_recs.unknown_fact"),
         ("error", "conflicting_dose", "item hamstring_curl"),
+        ("error", "exercise_without_dose", "item lint_sprint"),  # no full dose for a programme (lint_programme)
         ("error", "missing_sources", "lint_avoid.unsourced"),
         ("warning", "undeclared_source", "lint_cause.cites_more"),
         ("warning", "unused_fact", "fact lint_unused"),
@@ -253,9 +254,9 @@ def test_the_cli_exits_non_zero_on_errors_and_reports_json(defects):
     out = CliRunner().invoke(cli, ["lint", str(defects)])
     assert out.exit_code == 1
     assert "weak.yaml, cause lint_weak: error [cause_never_listed]" in out.output
-    assert out.output.rstrip().endswith("15 error(s), 4 warning(s)")
+    assert out.output.rstrip().endswith("16 error(s), 4 warning(s)")
     data = json.loads(CliRunner().invoke(cli, ["lint", "--json", str(defects)]).output)
-    assert (data["ok"], data["errors"], data["warnings"]) == (False, 15, 4)
+    assert (data["ok"], data["errors"], data["warnings"]) == (False, 16, 4)
     assert {"severity", "code", "message", "file", "rule", "field", "plugin"} == set(data["issues"][0])
 
 

@@ -128,7 +128,9 @@ def codes(report) -> set[tuple[str, str | None]]:
 
 def test_the_builtin_registry_lists_every_seed_and_the_policy(builtin_catalogue):
     registry = builtin_catalogue.sources
-    assert set(registry) == {"000", "001", "002", "003", "004", "policy"}
+    # the seeds, the safety policy and the product's default starting doses (the programme's dose table)
+    assert set(registry) == {"000", "001", "002", "003", "004", "policy", "defaults"}
+    assert not registry["defaults"].quotes_required
     assert {s.kind for s in registry.values()} == {"article", "policy"}
     assert all(s.quotes_required for s in registry.values() if s.kind == "article")
     assert not registry["policy"].quotes_required

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate
 
+from decision_core.dose import BASES
+
 from .schemas import AnyValue, OpenSchema
 
 
@@ -95,11 +97,12 @@ class DoseSchema(OpenSchema):
     frequency = fields.Nested(FrequencySchema, metadata={"description": "How often."})
     weeks = fields.Integer(metadata={"description": "For how many weeks."})
     detail = fields.String(metadata={"description": "How to do it, in words (not a figure)."})
-    basis = fields.Dict(keys=fields.String(), values=fields.String(validate=validate.OneOf(
-        ("source", "clinic", "practitioner"))), metadata={
-        "description": "Where each figure came from, by field name: source | clinic | practitioner."})
+    basis = fields.Dict(keys=fields.String(), values=fields.String(validate=validate.OneOf(BASES)), metadata={
+        "description": "Where each figure came from, by field name: source | default (the product's starting "
+                       "dose, cited as the source 'defaults') | clinic | practitioner."})
     citations = fields.List(fields.Nested(CitationSchema), metadata={
-        "description": "The passages of the sources that give the figures with basis 'source', verbatim."})
+        "description": "The passages of the sources that give the figures with basis 'source', verbatim "
+                       "(and the source 'defaults' for figures with basis 'default')."})
 
 
 class GuidanceSchema(OpenSchema):
@@ -180,6 +183,43 @@ class UsedRulesetSchema(OpenSchema):
     plugin = fields.String(required=True)
 
 
+class ProgrammeItemSchema(OpenSchema):
+    id = fields.String(required=True, metadata={"description": "The id of an entry of recommendations."})
+    dose = fields.Nested(DoseSchema, required=True, metadata={
+        "description": "The dose to give: for an exercise, always sets, an amount (reps, a hold or a time) and how "
+                       "often; basis says where each figure came from."})
+    starting_dose = fields.Boolean(required=True, metadata={
+        "description": "Some figure is the product's default starting dose: the practitioner may change it."})
+
+
+class ProgrammePhaseSchema(OpenSchema):
+    id = fields.String(required=True, metadata={"description": "A phase the programme ruleset declares."})
+    name = fields.String(required=True, metadata={"description": "Its name for people (\"Start with\")."})
+    items = fields.List(fields.Nested(ProgrammeItemSchema), required=True)
+
+
+class AlternativeSchema(OpenSchema):
+    id = fields.String(required=True, metadata={"description": "The id of an entry of recommendations."})
+    why = fields.String(required=True, metadata={
+        "description": "Why it was not chosen, a code: same_job | limit | on_hold | no_dose | needs_start | "
+                       "not_in_programme | swapped_out, or a fit rule's code (fit_running, fit_sport, fit_pain_free, "
+                       "fit_red_flags_open, ...: GET /v1/rulesets)."})
+
+
+class ProgrammeSchema(OpenSchema):
+    on_hold = fields.Boolean(required=True, metadata={
+        "description": "As programme_on_hold: while it is on hold the phases are empty."})
+    phases = fields.List(fields.Nested(ProgrammePhaseSchema), required=True, metadata={
+        "description": "The exercises, in order of phases (a phase with no items is left out)."})
+    lifestyle = fields.List(fields.Nested(ProgrammeItemSchema), required=True, metadata={
+        "description": "Everyday changes, and the self-care and referrals the patient does."})
+    weeks = fields.Integer(required=True, metadata={"description": "How long the programme runs."})
+    review_in_weeks = fields.Integer(required=True, metadata={
+        "description": "When it is reviewed: the report's date plus this many weeks."})
+    alternatives = fields.List(fields.Nested(AlternativeSchema), required=True, metadata={
+        "description": "The allowed items (recommendations) that were not chosen, each with why."})
+
+
 class ResultSchema(OpenSchema):
     triage = fields.Nested(TriageSchema, required=True)
     causes = fields.List(fields.Nested(CauseSchema), required=True, metadata={"description": "Most likely first."})
@@ -200,6 +240,10 @@ class ResultSchema(OpenSchema):
         "description": "The safety policy lines that held for this result."})
     programme_on_hold = fields.Boolean(required=True, metadata={
         "description": "The safety policy holds the home programme: no exercise, and causes give no fix."})
+    programme = fields.Nested(ProgrammeSchema, required=True, allow_none=True, metadata={
+        "description": "The patient's programme: a few dosed items chosen from recommendations (which keeps every "
+                       "allowed item), in phases, with a length, a review and the alternatives. Null when the "
+                       "installation has no programme ruleset."})
     findings = fields.List(fields.Nested(FindingSchema), required=True)
     facts = fields.Dict(keys=fields.String(), values=AnyValue(), required=True,
                         metadata={"description": "The validated facts the result was computed from."})

@@ -151,7 +151,8 @@ def test_sources_list_the_registry(client, mini_backend, make_app, installed_bac
                                       "ruleset": "mini_sources", "plugin": "local", "author": None}
     installed = make_app(backend=installed_backend).test_client().get("/v1/sources").json["sources"]
     assert {s["id"]: s["kind"] for s in installed} == {"000": "article", "001": "article", "002": "article",
-                                                      "003": "article", "004": "article", "policy": "policy"}
+                                                      "003": "article", "004": "article", "policy": "policy",
+                                                      "defaults": "policy"}  # the product's starting doses
     assert all(s["plugin"] == "decision_core" and s["ruleset"] == "sources" for s in installed)
 
 
