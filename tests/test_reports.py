@@ -167,7 +167,10 @@ def test_each_exercise_has_its_full_dose_or_a_marked_blank_and_numbered_steps(ca
     result = result_for(case["facts"])
     html = render(result, "html", generated_at=WHEN).decode()
     cards = re.findall(r'<article class="exercise">.*?</article>', html, flags=re.S)
-    exercises = [r for r in result["recommendations"] if r["kind"] == "exercise"]
+    # the patient part shows the programme's exercises (issue 19), each with the programme's dose
+    recs = {r["id"]: r for r in result["recommendations"]}
+    chosen = [item for phase in result["programme"]["phases"] for item in phase["items"]]
+    exercises = [dict(recs[i["id"]], dose=i["dose"]) for i in chosen]
     if result["triage"]["level"] in ACUTE or not exercises:
         assert not cards and 'class="sheet"' not in html
         return
@@ -176,6 +179,7 @@ def test_each_exercise_has_its_full_dose_or_a_marked_blank_and_numbered_steps(ca
         text = " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", card)).split())
         assert rec["name"] in text
         dose = read_dose(rec["dose"])
+        assert not dose.missing("exercise"), "every exercise of the programme has a full dose"
         for figure in figure_texts(dose).values():
             assert figure in text, f"{rec['id']}: {figure} missing"
         # sets, how much each set and how often: a figure or a line to write on, never a dash

@@ -15,6 +15,7 @@ import decision_core
 from decision_core.adapters.reports import render
 from decision_core.adapters.reports.clinic import ClinicProfile
 from decision_core.adapters.reports.view import build_view
+from decision_core.result_programme import Programme
 
 from patient_part import patient_html_text, patient_markdown
 
@@ -37,14 +38,14 @@ def with_programme(facts=DESK, start=2, progress=1, lifestyle=1):
     def item(rec):
         return {"id": rec.id, "dose": STARTING, "starting_dose": True}
 
-    result.programme = {
+    result.programme = Programme.from_dict({
         "on_hold": False, "weeks": 4, "review_in_weeks": 3,
         "phases": [{"id": "start", "name": "Start with", "items": [item(r) for r in chosen[:start]]},
                    {"id": "progress", "name": "When that is easy", "items": [item(r) for r in chosen[start:]]}],
         "lifestyle": [{"id": r.id, "dose": {}} for r in others[:lifestyle]],
         "alternatives": [{"id": r.id, "why": "same_job"} for r in exercises[start + progress:]]
         + [{"id": r.id, "why": "limit"} for r in others[lifestyle:]],
-    }
+    })
     questions = result.open_safety_questions
     result.open_red_flags = [q for q in questions if q.could_raise_to in RED]
     result.open_assessment_questions = [q for q in questions if q.could_raise_to not in RED]
@@ -60,12 +61,12 @@ def test_the_patient_part_shows_the_programme_and_not_the_alternatives():
     result = with_programme()
     patient, whole = parts(result)
     view = build_view(result)
-    chosen = [i for phase in result.programme["phases"] for i in phase["items"]]
+    chosen = [i for phase in result.programme.to_dict()["phases"] for i in phase["items"]]
     assert [i.id for i in view.exercises] == [i["id"] for i in chosen]
     names = {r.id: r.name for r in result.recommendations}
-    for item in chosen + result.programme["lifestyle"]:
+    for item in chosen + result.programme.to_dict()["lifestyle"]:
         assert names[item["id"]] in patient
-    alternatives = result.programme["alternatives"]
+    alternatives = result.programme.to_dict()["alternatives"]
     assert alternatives, "the case has items the programme did not choose"
     for alt in alternatives:
         assert f"**{names[alt['id']]}**" not in patient and f". {names[alt['id']]}\n" not in patient
@@ -84,7 +85,7 @@ def test_a_default_dose_is_marked_as_a_starting_dose_the_practitioner_may_change
 
 def test_the_clinic_default_replaces_the_products_starting_dose():
     result = with_programme()
-    first = result.programme["phases"][0]["items"][0]["id"]
+    first = result.programme.to_dict()["phases"][0]["items"][0]["id"]
     from decision_core.dose import parse_spec
 
     clinic = ClinicProfile(name="Clinic", doses={first: parse_spec("3x12@daily")})
@@ -138,13 +139,22 @@ def test_with_no_red_flag_open_the_triage_is_not_shown_as_unconfirmed():
 
 def test_a_result_without_a_programme_is_shown_as_before():
     result = decision_core.evaluate(DESK)
+    result.programme = None  # saved before results had one
     view = build_view(result)
-    assert getattr(result, "programme", None) is None or view.programme is not None
-    if getattr(result, "programme", None) is not None:
-        pytest.skip("every result carries a programme now")
     assert view.programme is None
     assert [i.id for i in view.exercises] == [r.id for r in result.recommendations
                                               if r.kind == "exercise" and not r.leads]
+
+
+def test_the_real_desk_worker_gets_its_programme_only():
+    result = decision_core.evaluate(DESK)
+    view = build_view(result)
+    assert [i.id for i in view.exercises] == result.programme.exercise_ids
+    assert 0 < len(view.exercises) <= 5 and all(not i.blanks for i in view.exercises), "every exercise dosed"
+    patient, _ = parts(result)
+    names = {r.id: r.name for r in result.recommendations}
+    for alt in result.programme.alternatives:
+        assert f"{names[alt.id]}\n" not in patient and f"**{names[alt.id]}**" not in patient
 
 
 def test_fhir_carries_the_programme_as_a_care_plan_with_the_review_date_and_no_alternative_as_an_activity():
@@ -157,8 +167,8 @@ def test_fhir_carries_the_programme_as_a_care_plan_with_the_review_date_and_no_a
     assert len(plans) == 1
     plan = plans[0]
     assert plan["period"] == {"start": "2026-12-01", "end": "2026-12-22"}
-    chosen = [i["id"] for phase in result.programme["phases"] for i in phase["items"]]
-    chosen += [i["id"] for i in result.programme["lifestyle"]]
+    chosen = [i["id"] for phase in result.programme.to_dict()["phases"] for i in phase["items"]]
+    chosen += [i["id"] for i in result.programme.to_dict()["lifestyle"]]
     shown = []
     for activity in plan["activity"]:
         if "reference" in activity:
@@ -168,7 +178,7 @@ def test_fhir_carries_the_programme_as_a_care_plan_with_the_review_date_and_no_a
         else:
             shown.append(activity["detail"]["code"]["coding"][0]["code"])
     assert shown == chosen
-    alternatives = [a["id"] for a in result.programme["alternatives"]]
+    alternatives = [a["id"] for a in result.programme.to_dict()["alternatives"]]
     requested = {r["code"]["coding"][0]["code"] for r in resources.values() if r["resourceType"] == "ServiceRequest"}
     assert not requested & set(alternatives), "an alternative is never requested"
     parameters = next(r for r in resources.values() if r["resourceType"] == "Parameters")["parameter"]
@@ -181,6 +191,10 @@ def test_fhir_carries_the_programme_as_a_care_plan_with_the_review_date_and_no_a
 def test_fhir_has_no_care_plan_without_a_programme_or_on_hold():
     import json
 
-    for result in (decision_core.evaluate(DESK), decision_core.evaluate({"calf_swelling_redness": True})):
+    saved = decision_core.evaluate(DESK)
+    saved.programme = None  # a result saved before results had a programme
+    held = decision_core.evaluate({"calf_swelling_redness": True})
+    assert held.programme_on_hold
+    for result in (saved, held):
         bundle = json.loads(render(result, "fhir"))
         assert not [e for e in bundle["entry"] if e["resource"]["resourceType"] == "CarePlan"]

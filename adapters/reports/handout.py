@@ -123,21 +123,24 @@ def dose_slots(dose: Dose, kind: str, gettext: Gettext) -> list[DoseSlot]:
 
 
 def basis_text(dose: Dose, numbers: Mapping[str, int], gettext: Gettext) -> str:
-    """Where the figures came from, in words: the source's number, 'your clinic' or 'your practitioner'."""
+    """Where the figures came from, in words, then the patient part's numbers of what the dose cites once:
+    'the source and a standard starting dose [1, 5]', 'your clinic', 'your practitioner'."""
     _ = gettext
-    bases = list(dict.fromkeys(dose.basis.values()))
-    parts = []
-    for basis in bases:
-        if basis == "source":
-            cited = sorted({numbers[c.source] for c in dose.citations if c.source in numbers})
-            parts.append(_("the source") + (" " + " ".join(f"[{n}]" for n in cited) if cited else ""))
-        elif basis == "clinic":
-            parts.append(_("your clinic"))
-        elif basis == "practitioner":
-            parts.append(_("your practitioner"))
-        elif basis == "default":
-            parts.append(_("a standard starting dose"))
-    return ", ".join(parts)
+    words = {"source": _("the source"), "default": _("a standard starting dose"), "clinic": _("your clinic"),
+             "practitioner": _("your practitioner")}
+    parts = [words[b] for b in dict.fromkeys(dose.basis.values()) if b in words]
+    if not parts:
+        return ""
+    from .once import word_list
+
+    text = word_list(parts, _lang_of(gettext))
+    cited = sorted({numbers[c.source] for c in dose.citations if c.source in numbers})
+    return f"{text} [{', '.join(map(str, cited))}]" if cited else text
+
+
+def _lang_of(gettext: Gettext) -> str:
+    """The language of a translator's gettext (its bound Translator), for list words; English otherwise."""
+    return getattr(getattr(gettext, "__self__", None), "lang", "en")
 
 
 def tick_lines(dose: Dose) -> list[int] | None:

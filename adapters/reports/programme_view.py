@@ -8,23 +8,13 @@ every open safety question.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
-from decision_core.i18n_result import N_
+from decision_core.wording import not_chosen_reason
 
-# Why an allowed item was not chosen, in words (the codes of INTERFACE.md); an unknown code reads as
-# the last one, never as the code itself.
-WHY_NOT_CHOSEN = {
-    "same_job": N_("does the same job as an exercise in the programme"),
-    "limit": N_("left out to keep the programme short"),
-    "fit_running": N_("for people who run"),
-    "fit_sport": N_("for people who do that sport"),
-    "fit_pain_free": N_("only once it is pain-free"),
-    "fit_red_flags_open": N_("only once the warning-sign questions are answered"),
-    "": N_("not chosen for this programme"),
-}
-
+log = logging.getLogger(__name__)
 
 @dataclass
 class PhaseView:
@@ -102,7 +92,7 @@ def starting(item, dose) -> Any:
 
 
 def build(programme: Mapping[str, Any], items: Mapping[str, Any], leads: set[str], weeks_override: int | None,
-          gettext) -> ProgrammeView:
+          gettext, catalogue=None) -> ProgrammeView:
     """The programme's view from the result's programme and the report's items by id (leads, which the
     report puts first, are not repeated)."""
     phases = []
@@ -118,8 +108,8 @@ def build(programme: Mapping[str, Any], items: Mapping[str, Any], leads: set[str
         item = items.get(alt.get("id"))
         if item is None:
             continue
-        why = WHY_NOT_CHOSEN.get(alt.get("why") or "", WHY_NOT_CHOSEN[""])
-        alternatives.append(AlternativeView(item.id, item.name, item.kind_label, gettext(why), item.dose_text,
+        why = not_chosen_reason(alt.get("why") or "limit", catalogue, gettext)
+        alternatives.append(AlternativeView(item.id, item.name, item.kind_label, why, item.dose_text,
                                             alt.get("why") or ""))
     weeks = weeks_override or programme.get("weeks")
     review = programme.get("review_in_weeks") or weeks
@@ -150,3 +140,62 @@ def red_flag_calls(res, catalogue, clinic, gettext) -> tuple[list[RedFlagCall] |
 def assessment_questions(res) -> list[Mapping[str, Any]] | None:
     found = plain(getattr(res, "open_assessment_questions", None))
     return None if found is None else list(found)
+
+
+def with_practitioner_doses(res, catalogue, doses) -> Mapping[str, Any] | None:
+    """The programme with every alternative the practitioner gave a dose put into it (issue 19 §1): in the
+    place of the chosen item that does the same job (the ``prog`` selector's swap, so the rest of the
+    choice stays), else beside the others of its kind. Without such doses: the result's own programme."""
+    programme = programme_of(res)
+    if programme is None or not doses or catalogue is None:
+        return programme
+    alternatives = {a["id"] for a in programme.get("alternatives") or ()}
+    wanted = [i for i in doses if i in alternatives]
+    if not wanted:
+        return programme
+    from decision_core.prescription import SwapError, select_programme
+
+    rules = getattr(catalogue, "programme", None)
+    jobs = rules.jobs if rules is not None else frozenset()
+
+    def job_of(item_id: str) -> frozenset:
+        rec = catalogue.recommendations.get(item_id)
+        return frozenset(rec.tags) & jobs if rec is not None else frozenset()
+
+    chosen = chosen_ids(programme)
+    swaps, extra = {}, []
+    for in_id in wanted:
+        partner = next((c for c in chosen if c not in swaps and job_of(c) & job_of(in_id)), None)
+        if partner is None:
+            extra.append(in_id)
+        else:
+            swaps[partner] = in_id
+    try:
+        selected = plain(select_programme(res, catalogue, swaps)) if swaps else dict(programme)
+    except SwapError as exc:
+        log.info("swap not made by the selector (%s): the items join the programme as given", exc)
+        selected, extra = dict(programme), wanted
+    if selected is None:
+        return programme
+    return _added(selected, extra, catalogue)
+
+
+def _added(programme: dict[str, Any], ids: list[str], catalogue) -> dict[str, Any]:
+    """The programme with ``ids`` added: an exercise to the first phase, anything else to the everyday list."""
+    if not ids:
+        return programme
+    rules = getattr(catalogue, "programme", None)
+    exercise_kinds = set(rules.settings.exercise_kinds) if rules is not None else {"exercise"}
+    phases = [dict(p, items=list(p.get("items") or ())) for p in programme.get("phases") or ()]
+    lifestyle = list(programme.get("lifestyle") or ())
+    for item_id in ids:
+        rec = catalogue.recommendations.get(item_id)
+        entry = {"id": item_id, "dose": {}, "starting_dose": False}
+        if rec is not None and rec.kind in exercise_kinds:
+            if not phases:
+                phases.append({"id": "start", "name": "", "items": []})
+            phases[0]["items"].append(entry)
+        else:
+            lifestyle.append(entry)
+    alternatives = [a for a in programme.get("alternatives") or () if a["id"] not in ids]
+    return dict(programme, phases=phases, lifestyle=lifestyle, alternatives=alternatives)

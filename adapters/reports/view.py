@@ -18,7 +18,7 @@ from decision_core.i18n import get_translator
 from decision_core.i18n_result import WHY_RAISE, N_, translate_result
 from decision_core.result import Evidence as ResultEvidence
 from decision_core.result import Reason, Recommendation, Result
-from decision_core.wording import yes_no
+from decision_core.wording import starting_dose_note, yes_no
 
 from . import handout, once
 from . import programme_view as pv
@@ -151,7 +151,9 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
     # The safety policy decides when the home programme is on hold; the report follows it.
     acute = res.programme_on_hold
     cause_names = {c.id: c.name for c in res.causes}
-    programme = None if acute else pv.programme_of(res)
+    catalogue = _catalogue(core)
+    # a dose the practitioner gives an alternative puts it into the programme
+    programme = None if acute else pv.with_practitioner_doses(res, catalogue, doses)
     resolved = handout.resolved_doses(res.recommendations, clinic, doses, pv.programme_doses(programme))
     shown = [r for r in res.recommendations if not (acute and r.kind == "exercise")]
     if programme is not None:  # the patient part shows what the programme chose (and what leads)
@@ -185,7 +187,7 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
     chosen_view = None
     if programme is not None:
         chosen_view = pv.build(programme, {i.id: i for i in items}, {i.id for i in do_now},
-                               clinic.programme_weeks if clinic else None, gettext)
+                               clinic.programme_weeks if clinic else None, gettext, catalogue)
         exercises = [i for phase in chosen_view.phases for i in phase.items]
         other = chosen_view.lifestyle
 
@@ -206,7 +208,7 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
     if chosen_view is not None:
         weeks, review = chosen_view.weeks, chosen_view.review_in_weeks
     level = handout.catalogue_level(triage.level, core)
-    red_flags, red_flags_also = pv.red_flag_calls(res, _catalogue(core), clinic, gettext)
+    red_flags, red_flags_also = pv.red_flag_calls(res, catalogue, clinic, gettext)
     view = ReportView(
         levels=levels,
         level=triage.level,
@@ -246,8 +248,8 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
         red_flags=red_flags,
         red_flags_also=red_flags_also,
         assessment_questions=_questions(pv.assessment_questions(res), levels, gettext),
+        starting_note=once.upper_first(starting_dose_note(gettext)),
     )
-    catalogue = _catalogue(core)
     return once.say_once(view, triage.reasons, {} if catalogue is None else catalogue.facts, tr)
 
 

@@ -171,6 +171,7 @@ class ReportView:
     # the result's selected programme and its red flags (see ``programme_view``); None: the result has none
     programme: ProgrammeView | None = None
     red_flags: list[RedFlagCall] | None = None  # the open yes/no red flags by whom to call
+    starting_note: str = ""  # 'Starting dose: your practitioner may change it', in the reader's language
     red_flags_also: str = ""  # the other open red flags, to answer too ('To rule them out, also answer: ...')
     assessment_questions: list[QuestionView] | None = None  # the other open questions: the practitioner's
     # the patient part says each thing once (see ``once``)
