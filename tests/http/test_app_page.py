@@ -301,6 +301,45 @@ def test_the_page_fits_phone_and_desktop_widths(page, dev_server, width):
         page.screenshot(path=str(Path(SHOTS) / f"app-{width}-form.png"))
 
 
+def test_the_panel_shows_the_programme_and_a_dosed_alternative_goes_to_the_handout(page, dev_server,
+                                                                                  installed_backend):
+    open_page(page, dev_server)
+    answer(page, CASE)
+    expect(page.locator("#result-status")).to_have_text(re.compile("^4 answers"))
+    result = wait_for_result(page, installed_backend, CASE)
+    programme = result["programme"]
+    names = {r["id"]: r["name"] for r in result["recommendations"]}
+    chosen = [i["id"] for p in programme["phases"] for i in p["items"]] + [i["id"] for i in programme["lifestyle"]]
+    alternatives = [a["id"] for a in programme["alternatives"]]
+    assert chosen and alternatives
+    shown = page.inner_text("section[aria-labelledby=programme-title]")
+    for phase in programme["phases"]:
+        assert phase["name"] in shown
+    assert all(names[i] in shown for i in chosen)
+    assert not any(names[a] in shown for a in alternatives), "an alternative is not part of the programme"
+    assert f"{programme['weeks']} weeks; review in {programme['review_in_weeks']} weeks" in shown
+    practitioner = page.inner_text("section[aria-labelledby=practitioner-title]")
+    assert all(names[a] in practitioner for a in alternatives)
+    questions = page.inner_text("section[aria-labelledby=practitioner-title] .assessment")
+    assert all(q["question"] in questions for q in result["open_assessment_questions"])
+    # a dose typed for an alternative goes with the handout request, and survives the next evaluation
+    swap = alternatives[0]
+    page.fill(f"#swap-{swap}", "3x10@daily")
+    answer(page, {"age": 40})
+    expect(page.locator("#result-status")).to_have_text(re.compile("^5 answers"))
+    assert page.input_value(f"#swap-{swap}") == "3x10@daily"
+    with page.expect_request(lambda r: "/reports" in r.url) as sent:
+        page.click("#print-handout")
+    assert json.loads(sent.value.post_data)["doses"] == {swap: "3x10@daily"}
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        for width in (1280, 390):
+            page.set_viewport_size({"width": width, "height": 900})
+            assert no_sideways_scroll(page)["scroll"] <= width
+            page.evaluate("document.querySelector('section[aria-labelledby=programme-title]').scrollIntoView()")
+            page.screenshot(path=str(Path(SHOTS) / f"app-programme-{width}.png"))
+
+
 SCREEN = "red-flag-screen"
 
 

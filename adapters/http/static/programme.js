@@ -110,13 +110,21 @@ export function programmeBox(result, section) {
   return box;
 }
 
+// Why an alternative was not chosen: the selection's codes (decision_core.prescription) and the built-in
+// fit rules' (rulesets/programme.yaml); a plugin's own code is shown in words made from it.
 const WHY = {
-  same_job: 'does the same job as a chosen exercise',
-  limit: 'left out to keep the programme short',
-  fit_running: 'for people who run',
-  fit_sport: 'for people who do that sport',
-  fit_pain_free: 'only once it is pain-free',
-  fit_red_flags_open: 'only once the red flags are answered',
+  same_job: 'same job as a chosen item',
+  limit: "over the programme's limits",
+  on_hold: 'no exercise while the programme is on hold',
+  no_dose: 'no full dose',
+  needs_start: 'nothing chosen to start with',
+  not_in_programme: 'not listed in a programme',
+  swapped_out: 'swapped out',
+  fit_running: 'only for people who run',
+  fit_sport: 'only for people who run, train or play a sport',
+  fit_pain_free: 'only when pain-free',
+  fit_red_flags_open: 'only once every safety question is answered',
+  fit_weight_training: 'only for people used to weight training',
 };
 
 /** The practitioner's part: the alternatives, each with a dose field that swaps it into the handout,
@@ -146,7 +154,7 @@ export function practitionerBox(result, section, kept) {
       input.placeholder = 'dose';
       input.autocomplete = 'off';
       input.value = kept.get(alt.id) || '';
-      item.append(label, el('span', 'why', ` — ${WHY[alt.why] || 'not chosen for this programme'}`), input);
+      item.append(label, el('span', 'why', ` — ${WHY[alt.why] || alt.why.replace(/_/g, ' ')}`), input);
       list.append(item);
     }
     box.append(list);
