@@ -50,9 +50,9 @@ def test_the_routes_are_every_json_post_route(client):
 
 
 def nested_items(depth: int) -> dict:
-    """A QuestionnaireResponse whose groups nest ``depth`` JSON levels below its items."""
-    item: dict = {"linkId": "sitting", "answer": [{"valueDecimal": 8}]}
-    for level in range(max(0, depth - 3) // 2):
+    """A QuestionnaireResponse nested ``depth`` JSON levels (or one less) by its groups."""
+    item: dict = {"linkId": "sitting", "answer": [{"valueDecimal": 8}]}  # 5 levels with the body and its item list
+    for level in range(max(0, depth - 5) // 2):  # each group: an object and its item list
         item = {"linkId": f"group-{level}", "item": [item]}
     return {"resourceType": "QuestionnaireResponse", "item": [item]}
 
@@ -121,7 +121,7 @@ def routes_client(mini_backend):
 
 
 @pytest.mark.parametrize("pair", PAIRS, ids=[f"{a}+{b}" for a, b in PAIRS])
-@settings(max_examples=14, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                                                   HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_two_defects_in_one_body_are_never_a_5xx(routes_client, pair, data):
@@ -165,10 +165,10 @@ def test_a_questionnaire_response_nested_490_to_511_levels_is_a_400(routes_clien
 
 @pytest.mark.parametrize("route", FHIR_ROUTES)
 def test_a_questionnaire_response_nested_to_the_limit_is_read(routes_client, route):
-    """At the reader's limit the route itself answers (its schema refuses the nested groups): no 500."""
+    """At the reader's limit the route itself reads the nested groups: no 500."""
     body = json.dumps(nested_items(MAX_JSON_DEPTH)).encode()
     response = routes_client.post(route, data=body, headers={"Content-Type": "application/json"})
-    assert response.status_code == 422, response.data[:300]
+    assert response.status_code == 200, response.data[:300]
 
 
 def test_the_next_question_of_a_deep_extension_is_answered(routes_client):
