@@ -92,6 +92,25 @@ def _read_stream(limit: int | None) -> bytes:
     return b"".join(chunks)
 
 
+def _codings(header: str) -> list[str]:
+    return [c.strip().lower() for c in request.headers.get(header, "").split(",") if c.strip()]
+
+
+def _refuse_codings() -> None:
+    """A body compressed in transit (``Transfer-Encoding: gzip, chunked``; gunicorn undoes only the chunking)
+    or as a representation (``Content-Encoding: gzip``) is never decoded here: refused, not read as JSON."""
+    content = [c for c in _codings("Content-Encoding") if c != "identity"]
+    if content:
+        raise HttpProblem(415, f"The request body is encoded ({_printable(', '.join(content))[:60]}); this server "
+                               "reads JSON bodies unencoded: send it without Content-Encoding.")
+    transfer = [c for c in _codings("Transfer-Encoding") if c != "chunked"]
+    if transfer:
+        # RFC 9112 would have a 501; a client's request is answered as the client's error (a 4xx)
+        raise HttpProblem(400, f"The request body has a transfer coding this server does not decode "
+                               f"({_printable(', '.join(transfer))[:60]}); send it plain or chunked only.",
+                          kind="unsupported-transfer-coding", title="Unsupported transfer coding")
+
+
 def read_json_body() -> Any:
     mimetype = request.mimetype
     if not mimetype:
@@ -101,6 +120,7 @@ def read_json_body() -> Any:
     charset = request.mimetype_params.get("charset", "utf-8").lower().replace("-", "").replace("_", "")
     if charset != "utf8":
         raise HttpProblem(415, "JSON request bodies must be UTF-8 encoded.")
+    _refuse_codings()
     raw = _read_body(current_app.config.get("MAX_CONTENT_LENGTH"))
     try:
         text = raw.decode("utf-8")
