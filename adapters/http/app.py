@@ -15,7 +15,7 @@ from marshmallow import Schema
 from decision_core.app import DecisionCore
 
 from .backend import Backend
-from .config import DEVELOPMENT, load_config
+from .config import DEVELOPMENT, FORWARDED, load_config
 from .errors import log_exception_safely, loggable_path, register_error_handlers
 from .fhir_intake import FactMapper
 from .schemas import report_query_schema, report_request_schema
@@ -117,8 +117,9 @@ def create_app(config: Mapping[str, Any] | None = None, *, backend: Backend | No
     if cfg["TRUST_PROXY"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        hops = cfg["TRUST_PROXY"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
+        # only the headers the deployment names: a client may send any X-Forwarded-* the proxy passes on
+        hops, trusted = cfg["TRUST_PROXY"], cfg["FORWARDED_HEADERS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, **{f"x_{name}": hops if name in trusted else 0 for name in FORWARDED})
 
     development = cfg["ENV"] == DEVELOPMENT
     store = create_store(cfg)
