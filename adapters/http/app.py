@@ -124,7 +124,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, backend: Backend | No
     development = cfg["ENV"] == DEVELOPMENT
     store = create_store(cfg)
     if cfg["REDIS_URL"]:
-        problem = store.unavailable()
+        problem = store.check()  # before any request: a ping, at most REDIS_TIMEOUT
         if problem:  # not fatal: the routes that need it answer 503 until Redis is reachable
             log.warning("the shared state store is not reachable yet (%s); /healthz says degraded", problem)
         else:

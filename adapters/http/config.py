@@ -173,6 +173,9 @@ class HttpConfigSchema(Schema):
         r"^(redis|rediss|unix)://\S+$", error="Must be a redis://, rediss:// or unix:// URL."), metadata={
         "description": "Redis shared by several servers for report links and JWT ids (redis://host:6379/0); "
                        "unset: one machine (memory, or STATE_DB)."})
+    REDIS_TIMEOUT = fields.Float(load_default=0.25, validate=validate.Range(min=0.01, max=10), metadata={
+        "description": "Seconds every Redis call may wait to connect, and to read each answer; a Redis that does "
+                       "not answer in time is not waited on again until it answers a background ping."})
     BENCHMARK_ECHO = _Flag(load_default=False, metadata={"description": "Expose POST /v1/echo (benchmarks only)."})
     LOG_REQUESTS = _Flag(load_default=True)
     LOG_FORMAT = fields.String(load_default="json", validate=validate.OneOf(["json", "text"]), metadata={
