@@ -15,6 +15,7 @@ import json
 import logging
 import re
 import sys
+import threading
 import time
 from typing import Any
 from urllib.parse import unquote
@@ -129,12 +130,25 @@ def formatter(log_format: str) -> logging.Formatter:
 
 
 def configure_logging(log_format: str) -> None:
-    """Every handler of the root logger (the CLI's stderr handler) writes ``log_format`` lines."""
+    """Every handler of the root logger (the CLI's stderr handler) writes ``log_format`` lines; Python's
+    warnings and uncaught exceptions (of any thread) become records too, so nothing else reaches stderr."""
     root = logging.getLogger()
     if not root.handlers:
         root.addHandler(logging.StreamHandler(sys.stderr))
     for handler in root.handlers:
         handler.setFormatter(formatter(log_format))
+    logging.captureWarnings(True)
+    sys.excepthook = _log_uncaught
+    threading.excepthook = lambda args: _log_uncaught(args.exc_type, args.exc_value, args.exc_traceback,
+                                                      getattr(args.thread, "name", "?"))
+
+
+def _log_uncaught(exc_type, exc_value, traceback, thread: str = "main") -> None:
+    if exc_type is not None and issubclass(exc_type, (SystemExit, KeyboardInterrupt)):
+        return
+    # the formatters write the exception as its type and where it was raised, never its message
+    logging.getLogger("decision_core").error("uncaught exception in thread %s", thread,
+                                             exc_info=(exc_type, exc_value, traceback))
 
 
 def gunicorn_logger_class(log_format: str):
