@@ -119,7 +119,9 @@ def main() -> None:
                     print(f"round {round_number}, Redis {phase}:")
                     print(f"  /healthz     {figures(out['healthz'])}  {dict(Counter(out['health']))}")
                     print(f"  evaluations  {figures(out['evaluations'])}")
-                    time.sleep(2)  # back to answering before the next phase
+                    deadline = time.monotonic() + 10  # the next phase starts once /healthz has seen Redis again
+                    while time.monotonic() < deadline and b'"ok"' not in request(port, "GET", "/healthz")[1]:
+                        time.sleep(0.1)
         finally:
             server.terminate()
             server.wait(timeout=30)
