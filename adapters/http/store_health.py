@@ -5,10 +5,9 @@ partitioned network) accepts them and never answers, so each call waits its whol
 timeout. Requests are served one at a time per worker, so a request waiting on the store
 holds every request queued behind it, evaluations included. Hence:
 
-* ``/healthz`` tells what is known (:meth:`StoreHealth.unavailable`): an answer older than
-  ``interval`` is refreshed by a ping in a background thread, whose timeout then tells a hung
-  store; only after a refusal (a dead store, maybe restarted since) it waits for the ping, at
-  most ``wait`` seconds (a store that answers or refuses does so in about a millisecond);
+* ``/healthz`` (:meth:`StoreHealth.unavailable`) pings in a background thread and waits for
+  the answer at most ``wait`` seconds (a store that answers or refuses does so in about a
+  millisecond), else tells what is known; the ping's own timeout then tells a hung store;
 * a store known not to answer (its last call timed out) fails the calls that need it at once
   (:meth:`StoreHealth.may_call` is False: the app answers 503), while a background ping, at most
   one at a time and one per ``interval``, finds out when it answers again;
@@ -22,12 +21,13 @@ import logging
 import os
 import threading
 import time
+import weakref
 from typing import Callable
 
 log = logging.getLogger("decision_core.adapters.http")
 
 UP, REFUSED, SILENT = "up", "refused", "silent"  # silent: it accepted and did not answer in time
-PROBE_INTERVAL = 1.0  # seconds between pings while the store is silent, and before a known state is stale
+PROBE_INTERVAL = 1.0  # seconds between pings while the store is silent
 PROBE_WAIT = 0.025  # seconds /healthz waits for a ping's answer (a store that answers: ~1 ms)
 
 
@@ -43,8 +43,14 @@ class StoreHealth:
         self.wait = wait
         self._clock = clock
         self._lock = threading.Lock()
-        self._state, self._reason, self._known_at = UP, "", float("-inf")
+        self._state, self._reason = UP, ""
         self._probe: tuple[int, threading.Event, float] | None = None  # (pid, done, started) of the ping under way
+        _instances.add(self)
+
+    def _after_fork(self) -> None:
+        # a lock held by a thread of the parent would stay held for good in the child, where no thread runs
+        self._lock = threading.Lock()
+        self._probe = None
 
     # ------------------------------------------------------------- what calls report
 
@@ -69,18 +75,15 @@ class StoreHealth:
     # ------------------------------------------------------------------ /healthz
 
     def unavailable(self) -> str | None:
-        """None while the store answers, else why not. Never waits on a store that may hang: what is known
-        is told (a stale answer is refreshed by a ping in the background, a timed-out one is told as it
-        is); only after a refusal (a dead store, maybe restarted since) it pings and waits at most ``wait``
-        seconds, since a store that answers or refuses does so in about a millisecond."""
+        """None while the store answers, else why not; never waits on a store that may hang. It pings (in
+        a background thread) and waits for the answer at most ``wait`` seconds: a store that answers or
+        refuses does so in about a millisecond. A ping already under way is not waited on again, and a
+        store known to be silent is only pinged once per ``interval``, in the background: what is known
+        is told."""
         with self._lock:
-            state, fresh = self._state, self._clock() - self._known_at < self.interval
-        if state == UP:
-            if not fresh:
-                self._start_probe()
-            return None
-        done = self._start_probe()
-        if state == REFUSED and done is not None:
+            state = self._state
+        done, started = self._start_probe()
+        if state != SILENT and started:
             done.wait(self.wait)
         with self._lock:
             return None if self._state == UP else self._reason
@@ -96,19 +99,18 @@ class StoreHealth:
 
     # ------------------------------------------------------------------ helpers
 
-    def _start_probe(self) -> threading.Event | None:
-        """The ping under way (started now if none is and one is due), or None."""
+    def _start_probe(self) -> tuple[threading.Event | None, bool]:
+        """The ping under way, or one started now when it is due (and whether it was started now)."""
         with self._lock:
             probe = self._probe
-            if probe is not None and probe[0] == os.getpid() and not probe[1].is_set():
-                return probe[1]  # one at a time: a silent store holds one thread, not one per request
-            if self._state == SILENT and probe is not None and probe[0] == os.getpid() \
-                    and self._clock() - probe[2] < self.interval:
-                return None
+            if probe is not None and not probe[1].is_set():
+                return probe[1], False  # one at a time: a silent store holds one thread, not one per request
+            if self._state == SILENT and probe is not None and self._clock() - probe[2] < self.interval:
+                return None, False
             done = threading.Event()
-            self._probe = (os.getpid(), done, self._clock())  # a fork's copy is not this process's ping
+            self._probe = (os.getpid(), done, self._clock())
         threading.Thread(target=self._run_probe, args=(done,), name="store health ping", daemon=True).start()
-        return done
+        return done, True
 
     def _run_probe(self, done: threading.Event) -> None:
         try:
@@ -119,8 +121,19 @@ class StoreHealth:
     def _learn(self, state: str, reason: str) -> None:
         with self._lock:
             before = self._state
-            self._state, self._reason, self._known_at = state, reason or self._reason, self._clock()
+            self._state, self._reason = state, reason or self._reason
         if before == UP and state != UP:
             log.error("%s cannot be reached (%s): answering 503 until it is back", self.where, reason)
         elif before != UP and state == UP:
             log.warning("%s answers again", self.where)
+
+
+_instances: "weakref.WeakSet[StoreHealth]" = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for health in list(_instances):
+        health._after_fork()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
