@@ -80,6 +80,21 @@ def measure(port: int, cases: list[bytes], seconds: float) -> dict[str, list]:
     return out
 
 
+def server_cpu(pid: int) -> float:
+    """CPU seconds used so far by the server's master and workers."""
+    import psutil
+
+    master = psutil.Process(pid)
+    total = 0.0
+    for proc in [master, *master.children(recursive=True)]:
+        try:
+            times = proc.cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
 def figures(times: list[float]) -> str:
     ms = sorted(t * 1000 for t in times)
     p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
@@ -111,12 +126,16 @@ def main() -> None:
                 for phase in ("answering", "frozen"):
                     if phase == "frozen":
                         os.kill(redis.proc.pid, signal.SIGSTOP)
+                    cpu_before = server_cpu(server.pid)
                     try:
                         out = measure(port, cases, args.seconds)
                     finally:
                         if phase == "frozen":
                             os.kill(redis.proc.pid, signal.SIGCONT)
-                    print(f"round {round_number}, Redis {phase}:")
+                    cpu = server_cpu(server.pid) - cpu_before
+                    served = len(out["healthz"]) + len(out["evaluations"])
+                    print(f"round {round_number}, Redis {phase} (load {os.getloadavg()[0]:.1f}; server CPU "
+                          f"{cpu * 1000 / max(1, served):.2f} ms a request):")
                     print(f"  /healthz     {figures(out['healthz'])}  {dict(Counter(out['health']))}")
                     print(f"  evaluations  {figures(out['evaluations'])}")
                     deadline = time.monotonic() + 10  # the next phase starts once /healthz has seen Redis again
