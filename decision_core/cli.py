@@ -35,7 +35,11 @@ class _PluginGroup(click.Group):
     A plugin cannot take one of the group's own names (plugin_manager.CLI_COMMANDS lists them)."""
 
     def _plugin_commands(self) -> dict[str, click.Command]:
-        return {name: cmd for name, (cmd, _plugin) in current_core().commands.items()}
+        from . import startup_log
+
+        with startup_log.held():  # plugins load here, before any command has set up logging
+            core = current_core()
+        return {name: cmd for name, (cmd, _plugin) in core.commands.items()}
 
     def list_commands(self, ctx):
         return sorted(set(super().list_commands(ctx)) | set(self._plugin_commands()))
@@ -51,6 +55,12 @@ def main(verbose: int) -> None:
     """Decision support for hamstring tightness: likely causes, triage and a programme."""
     logging.basicConfig(level=logging.WARNING - 10 * min(verbose, 2), stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
+    from . import startup_log
+
+    ctx = click.get_current_context()
+    command = ctx.command.get_command(ctx, ctx.invoked_subcommand) if ctx.invoked_subcommand else None
+    if not startup_log.releases_itself(command):
+        startup_log.release()
 
 
 def _read_json(stream: IO[str], name: str) -> Any:

@@ -17,6 +17,14 @@ from .messages import indexed, walk
 # service reads Observations coded with it (its default), and the FHIR report writes the answers with it.
 FACT_CODE_SYSTEM = "urn:hamstring-decision-core:intake-fact"
 
+# A free word (an item of a 'list' fact, such as a sport): at most 40 characters, at least one of them
+# visible, no control character. One rule for every way in: the REST facts, and the QuestionnaireResponse's
+# valueString (adapters/http/interview.py shows the same pattern in its schema).
+FREE_WORD_MAX = 40
+FREE_WORD_PATTERN = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
+FREE_WORD_ERROR = (f"Must be a word of at most {FREE_WORD_MAX} characters: at least one visible character, "
+                   "no control characters.")
+
 # Words, yes/no answers and whole numbers already validated, per catalogue:
 # at most this many (name, answer) pairs are remembered.
 MAX_REMEMBERED_ANSWERS = 4096
@@ -88,7 +96,9 @@ def _field_for(fact: Fact) -> fields.Field:
     if fact.type == "choices":
         return fields.List(Word(validate=validate.OneOf(fact.values)), validate=validate.Length(max=fact.max_items), **kw)
     # free list of words: normalised to lower case so "Running" matches "running"
-    return fields.List(Word(validate=validate.Length(min=1, max=40)), validate=validate.Length(max=fact.max_items), **kw)
+    word = Word(validate=[validate.Length(min=1, max=FREE_WORD_MAX),
+                          validate.Regexp(FREE_WORD_PATTERN, error=FREE_WORD_ERROR)])
+    return fields.List(word, validate=validate.Length(max=fact.max_items), **kw)
 
 
 def build_intake_schema(catalogue: Catalogue) -> Schema:

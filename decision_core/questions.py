@@ -6,7 +6,10 @@ it), each unknown fact it reads gets a share of what the rule would change:
 * safety: a triage rule that would raise the level; scored by how far it would
   raise it, shared between the rule's unknown conditions;
 * diagnosis: a cause rule; scored by its weight, doubled when it could list a
-  cause that is not listed yet, shared the same way.
+  cause that is not listed yet, shared the same way. When a finding chained
+  from another cause already supports that cause (sitting switching the glutes
+  off), the rule would also wake that support: it counts as part of the rule's
+  weight, so the cause's own strong test is worth asking next (domain.md 2a).
 
 The two lists are interleaved, safety first, so that with little known the
 first questions cover both the red flags and the strongest discriminators.
@@ -157,7 +160,7 @@ class QuestionPlanner:
         self._base_order = sorted(self._base_diag, key=self._base_key.__getitem__)
 
     def _cause_share(self, rule: _Open, facts, case, skipped, fired, derived, scores, listed,
-                     strong_causes=frozenset()) -> tuple[list[int], float]:
+                     strong_causes=frozenset(), lift=None) -> tuple[list[int], float]:
         """(its unknown facts, the share each gets) of one cause rule that waits on more than one thing."""
         if rule.rule_id in fired:
             return [], 0.0
@@ -182,11 +185,13 @@ class QuestionPlanner:
         value = abs(weight) / len(unknown)
         if weight > 0 and target not in listed and (rule.strong or target in strong_causes) \
                 and scores.get(target, 0.0) + weight >= self._thresholds[target]:
-            value *= 2  # it could list a cause that is not listed yet (a cause needs a strong signal)
+            # it could list a cause that is not listed yet (a cause needs a strong signal), with the
+            # chained support it would wake
+            value = 2 * (weight + (lift or {}).get(target, 0.0)) / len(unknown)
         return unknown, value
 
     def _rescore(self, i: int, diagnosis: dict, masks: dict, share, facts, skipped, listed, strong_causes,
-                 scores) -> None:
+                 scores, lift=None) -> None:
         """Fact i's diagnosis score and causes, summed in the order the rules come in (the same
         floating-point sum every time); ``share(k)``: rule k's share in this case (None: baseline)."""
         total, mask, scored = 0.0, 0, False
@@ -202,7 +207,7 @@ class QuestionPlanner:
             for target, weight, strong in positive:
                 if target not in listed and (strong or target in strong_causes) \
                         and scores.get(target, 0.0) + weight >= self._thresholds[target]:
-                    value += weight  # it could list a cause that is not listed yet
+                    value += weight + 2 * (lift or {}).get(target, 0.0)  # it could list a cause not listed yet
             total += value
             mask |= bits
             scored = True
@@ -211,12 +216,12 @@ class QuestionPlanner:
             masks[i] = mask
 
     def _all_diagnosis(self, diagnosis: dict, masks: dict, facts, case, skipped, fired, derived, scores, listed,
-                       strong_causes) -> None:
+                       strong_causes, lift) -> None:
         """Every fact's diagnosis score, rule by rule (each share added to the facts it waits on, in rule
         order, then the one-fact rules: the same sums as :meth:`_rescore`)."""
         for rule in self._cause_multi:
             unknown, value = self._cause_share(rule, facts, case, skipped, fired, derived, scores, listed,
-                                               strong_causes)
+                                               strong_causes, lift)
             for i in unknown:
                 diagnosis[i] = diagnosis.get(i, 0.0) + value
                 masks[i] = masks.get(i, 0) | rule.cause_bit
@@ -227,7 +232,7 @@ class QuestionPlanner:
             for target, weight, strong in positive:
                 if target not in listed and (strong or target in strong_causes) \
                         and scores.get(target, 0.0) + weight >= thresholds[target]:
-                    value += weight  # it could list a cause that is not listed yet
+                    value += weight + 2 * lift.get(target, 0.0)  # it could list a cause not listed yet
             diagnosis[i] = diagnosis.get(i, 0.0) + value
             masks[i] = masks.get(i, 0) | bits
 
@@ -251,6 +256,8 @@ class QuestionPlanner:
         finding_facts = self._finding_facts
         behind = self._behind
         strong_causes = conclusions.strong
+        # the support a strong answer would wake in a cause that a chained finding feeds
+        lift = {c: max(0.0, scores.get(c, 0.0)) for c in conclusions.fed if c not in listed}
         for rule_id, is_triage, weight, tests, findings, _, target, cause_bit, strong in self._triage_multi:
             if rule_id in fired or weight <= current:
                 continue
@@ -304,7 +311,8 @@ class QuestionPlanner:
         masks: dict[int, int] = {}
         if len(active) * 4 > count:  # most of a small catalogue is reached: every rule, every fact
             redo: set[int] | range = range(count)
-            self._all_diagnosis(diagnosis, masks, facts, case, skipped, fired, derived, scores, listed, strong_causes)
+            self._all_diagnosis(diagnosis, masks, facts, case, skipped, fired, derived, scores, listed, strong_causes,
+                                lift)
         else:
             touched = set(self._always)
             for i in active:
@@ -324,11 +332,11 @@ class QuestionPlanner:
                 got = shares.get(k)
                 if got is None:
                     got = shares[k] = self._cause_share(self._cause_multi[k], facts, case, skipped, fired, derived,
-                                                        scores, listed, strong_causes)
+                                                        scores, listed, strong_causes, lift)
                 return got
 
             for i in redo:
-                self._rescore(i, diagnosis, masks, share, facts, skipped, listed, strong_causes, scores)
+                self._rescore(i, diagnosis, masks, share, facts, skipped, listed, strong_causes, scores, lift)
         # Sums of shares may differ in the last bit with the order they were added in: rounded for ranking.
         safe = sorted((i for i in range(count) if safety_max[i] > 0.0),
                       key=lambda i: (-safety_max[i], -round(safety_sum[i], 9), i))

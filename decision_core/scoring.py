@@ -38,6 +38,7 @@ class ScoredCause:
     evidence: list[Evidence] = field(default_factory=list)
     order: int = 0
     strong_count: int = 0
+    fed: bool = False  # a finding chained from elsewhere (sitting switching the glutes off) supports it
 
     @property
     def listed(self) -> bool:
@@ -58,6 +59,9 @@ class Conclusions:
     triage_reasons: list[Evidence]  # each with its level, most severe first
     findings: dict[str, list[Evidence]]  # finding -> its evidence
     strong: frozenset[str] = frozenset()  # causes a strong signal points at, listed or not
+    # causes a finding chained from another cause supports (domain.md 2a): listed only on a strong
+    # signal of their own, which is then a question worth asking
+    fed: frozenset[str] = frozenset()
 
     def stratum2_input(self) -> Stratum2Input:
         return Stratum2Input(frozenset(c.id for c in self.causes), self.triage_rank)
@@ -114,6 +118,8 @@ def conclude(compiled: CompiledRules, facts: dict[str, Any], fired: list[str]) -
             sc.score += r.weight or 0.0
             if r.strength == "strong":
                 sc.strong_count += 1
+            elif s.findings and (r.weight or 0.0) > 0:
+                sc.fed = True
             sc.sources.update(r.sources)
             sc.evidence.append(evidence(r, fact_values(s, facts, finding_facts), weighed=True))
         elif s.kind == "triage":
@@ -134,4 +140,5 @@ def conclude(compiled: CompiledRules, facts: dict[str, Any], fired: list[str]) -
         triage_reasons=triage_reasons,
         findings=findings,
         strong=frozenset(cid for cid, sc in scored.items() if sc.strong_count),
+        fed=frozenset(cid for cid, sc in scored.items() if sc.fed),
     )

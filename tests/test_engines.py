@@ -194,6 +194,47 @@ def test_stratum_two_rules_on_facts_alone_or_one_end_of_the_triage(stratum_two_v
     assert durable.comparable() == plain.comparable()
 
 
+@pytest.fixture(scope="module")
+def triage_band_variant(tmp_path_factory):
+    """The mini catalogue with a stratum-2 rule on a band of the triage scale (two conditions on the level)."""
+    import shutil
+    from pathlib import Path
+
+    from decision_core.catalogue import load_catalogue
+    from decision_core.evaluator import Evaluator
+
+    target = tmp_path_factory.mktemp("band") / "mini"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "mini", target)
+    (target / "avoid.yaml").write_text("""\
+ruleset: mini_avoid
+version: 1.0.2
+kind: avoid
+title: Mini avoid
+items:
+  - {id: running, name: Running, why: Not now., sources: ["002"]}
+rules:
+  - id: mini_avoid.running_in_the_band
+    when: [triage is at least see_professional, triage is below urgent]
+    then: avoid running
+    because: Reads a band of the triage scale.
+    sources: ["002"]
+""", encoding="utf-8")
+    cat = load_catalogue([(target, "band")])
+    return {name: Evaluator(cat, name) for name in ("durable", "plain")}
+
+
+@pytest.mark.parametrize("facts, avoid", [
+    ({}, []),  # below the band
+    ({"places": ["c"]}, ["running"]),  # see_professional: in the band (durable-rules matched each condition
+    # against a different triage fact, of which there is one, and never fired)
+    ({"red": True}, []),  # above it
+])
+def test_a_rule_on_a_band_of_the_triage_scale(triage_band_variant, facts, avoid):
+    durable, plain = both(triage_band_variant, facts)
+    assert [a.id for a in durable.avoid] == avoid
+    assert durable.comparable() == plain.comparable()
+
+
 # ------------------------------------------------------------ triage override
 
 

@@ -198,6 +198,18 @@ def test_the_desk_worker_gets_one_glute_exercise_a_stretch_and_two_everyday_chan
     assert result.recommendation_ids == [r.id for r in evaluator.evaluate(DESK_WORKER).recommendations]
 
 
+def test_a_dynamic_stretch_moves_and_never_gets_a_hold(evaluator, builtin_catalogue):
+    """004's toe touches and nerve flossing are repetitions: a starting dose never adds a static hold to them."""
+    result = evaluator.evaluate({"toe_touch_tension_behind_knee_or_low_back": True, "tightness_duration_weeks": 20,
+                                 "stretching_response": "no_change", "stretching_is_painful": True,
+                                 "symptoms_change_with_neck_flexion": True})
+    dynamic = {i.id for i in builtin_catalogue.recommendations.values() if "dynamic_stretch" in i.tags}
+    chosen = [item for phase in result.programme.phases for item in phase.items if item.id in dynamic]
+    assert {item.id for item in chosen} == {"nerve_flossing", "toe_touch_progression", "supine_alternate_toe_touch"}
+    for item in chosen:
+        assert "hold_seconds" not in item.dose and item.dose["reps"] and item.dose["frequency"], item
+
+
 def test_lifts_come_after_the_simple_exercises_and_only_with_every_safety_question_answered(evaluator):
     cat = evaluator.catalogue
     open_questions = evaluator.evaluate(LIFTER)

@@ -27,6 +27,8 @@ NOT_A_CLEARANCE = "Nothing in your answers needs a doctor"
 RED_FLAG_BOOLS = ("bladder_or_bowel_changes", "calf_swelling_redness", "leg_weakness", "fever_or_unwell",
                   "sharp_pain", "numbness_or_tingling", "night_pain", "unexplained_weight_loss", "popping_sensation",
                   "bruising", "pain_when_walking", "stretching_is_painful", "onset_during_sprint_or_kick")
+# seed 004's answer to painful stretching: its dynamic, pain-free stretches (domain.md 2a)
+DYNAMIC_ANSWER = ("toe_touch_progression", "supine_alternate_toe_touch", "nerve_flossing")
 
 
 def risky_facts(catalogue):
@@ -81,6 +83,15 @@ def check_result(catalogue, facts, result):
         assert result.programme_on_hold
     if level == "emergency":
         assert all("emergency_care" in t for t in recs.values()), recs
+        # emergency care takes the place of the assessment referral
+        assert "emergency_care" in recs and "professional_assessment" not in recs, recs
+    # urgent: relative rest for every trigger, with ice and compression only for a suspected strain
+    if level == "urgent":
+        rest = [i for i in recs if i in ("relative_rest", "relative_rest_ice_compression")]
+        assert len(rest) == 1, recs
+        assert (rest[0] == "relative_rest_ice_compression") == ("acute_strain" in result.cause_ids), recs
+    if "relative_rest_ice_compression" in recs:
+        assert "acute_strain" in result.cause_ids
     # sharp pain: no exercise at all, and stretching into pain is avoided
     if facts.get("sharp_pain") is True:
         assert not [r.id for r in result.recommendations if r.kind == "exercise" or "exercise" in r.tags]
@@ -93,9 +104,19 @@ def check_result(catalogue, facts, result):
     if "acute_strain" in result.cause_ids:
         assert not [i for i, t in recs.items() if t & {"soft_tissue", "stretch", "loaded"}]
         assert "high_intensity_running" in avoid
-    # stretching that hurts or makes it worse: no stretch
+    # stretching that hurts or makes it worse: no static or hard stretch; the seed's dynamic,
+    # pain-free stretches stay, each with its stop rule, unless a stronger line withholds them
     if facts.get("stretching_is_painful") is True or facts.get("stretching_response") == "worse":
-        assert not [i for i, t in recs.items() if "stretch" in t]
+        assert not [i for i, t in recs.items() if t & {"static_stretch", "aggressive_stretch"}], recs
+        stronger = (rank[level] >= rank["see_professional"] or facts.get("sharp_pain") is True
+                    or {"acute_strain", "proximal_tendinopathy"} & set(result.cause_ids))
+        for w in result.withheld:
+            if w.id in DYNAMIC_ANSWER:
+                assert stronger, (w.id, w.policy, level)
+    for rec in result.recommendations:
+        if rec.id in DYNAMIC_ANSWER:
+            assert rec.stop_if and "back off" in rec.stop_if.text
+            assert any("NO PAIN" in (c.quote or "") for c in rec.stop_if.citations)
     # in pain: no high-intensity running
     if known(facts, "pain_level") and facts["pain_level"] >= 7:
         assert "high_intensity_running" in avoid

@@ -1,5 +1,5 @@
-"""Every worked case of ../shared/vignettes/public.json and safety.json, on both
-engines, with the expectations of ../shared/tools/check_vignettes.py; and that
+"""Every worked case of ../shared/vignettes/public.json, safety.json and
+changes.json (the contract changes of 2026-12-05), on both engines, with the expectations of ../shared/tools/check_vignettes.py; and that
 checker itself, run against the installed ``decision-core evaluate --batch -``."""
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import pytest
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 PUBLIC = SHARED / "vignettes" / "public.json"
 SAFETY = SHARED / "vignettes" / "safety.json"
+CHANGES = SHARED / "vignettes" / "changes.json"
 CHECKER = SHARED / "tools" / "check_vignettes.py"
 
 
@@ -59,7 +60,7 @@ def failed_expectations(expect: dict, result: dict) -> list[str]:
 
 
 @pytest.mark.parametrize("engine", ["durable", "plain"])
-@pytest.mark.parametrize("case", _cases(PUBLIC) + _cases(SAFETY))
+@pytest.mark.parametrize("case", _cases(PUBLIC) + _cases(SAFETY) + _cases(CHANGES))
 def test_worked_case(case, engine, builtin_evaluators):
     result = builtin_evaluators[engine].evaluate(case["facts"]).to_dict()
     assert failed_expectations(case["expect"], result) == []
@@ -90,11 +91,12 @@ def _installed_command() -> str:
     return found
 
 
-@pytest.mark.parametrize("vignettes", [PUBLIC, SAFETY], ids=["public", "safety"])
-def test_check_vignettes_passes_against_the_installed_command(shared_dir, builtin_catalogue, vignettes):
+@pytest.mark.parametrize("engine", ["durable", "plain"])
+@pytest.mark.parametrize("vignettes", [PUBLIC, SAFETY, CHANGES], ids=["public", "safety", "changes"])
+def test_check_vignettes_passes_against_the_installed_command(shared_dir, builtin_catalogue, vignettes, engine):
     if not CHECKER.is_file() or not vignettes.is_file():
         pytest.skip(f"{CHECKER} or {vignettes} is not there")
-    command = f"{shlex.quote(_installed_command())} evaluate --batch -"
+    command = f"{shlex.quote(_installed_command())} evaluate --engine {engine} --batch -"
     done = subprocess.run([sys.executable, str(CHECKER), str(vignettes), "--cmd", command],
                           capture_output=True, text=True, timeout=300)
     cases = len(json.loads(vignettes.read_text(encoding="utf-8"))["cases"])

@@ -110,7 +110,7 @@ def _report_request(body: Any) -> tuple[Any, dict[str, Any]]:
     return data["facts"], options
 
 
-@bp.get("/reports/<report_id>")
+@bp.get("/reports/<report_id>", merge_slashes=False)  # its canonical path only: no 308 to it from "//" forms
 @operation(
     summary="A stored report (the link on a CDS Hooks card)",
     description="Reports behind CDS card links are kept for REPORT_TTL_SECONDS. The random id is the only "

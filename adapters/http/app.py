@@ -15,7 +15,7 @@ from marshmallow import Schema
 from decision_core.app import DecisionCore
 
 from .backend import Backend
-from .config import DEVELOPMENT, load_config
+from .config import DEVELOPMENT, FORWARDED, load_config
 from .errors import log_exception_safely, loggable_path, register_error_handlers
 from .fhir_intake import FactMapper
 from .record_hooks import build_recorder
@@ -120,13 +120,14 @@ def create_app(config: Mapping[str, Any] | None = None, *, backend: Backend | No
     if cfg["TRUST_PROXY"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        hops = cfg["TRUST_PROXY"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
+        # only the headers the deployment names: a client may send any X-Forwarded-* the proxy passes on
+        hops, trusted = cfg["TRUST_PROXY"], cfg["FORWARDED_HEADERS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, **{f"x_{name}": hops if name in trusted else 0 for name in FORWARDED})
 
     development = cfg["ENV"] == DEVELOPMENT
     store = create_store(cfg)
     if cfg["REDIS_URL"]:
-        problem = store.unavailable()
+        problem = store.check()  # before any request: a ping, at most REDIS_TIMEOUT
         if problem:  # not fatal: the routes that need it answer 503 until Redis is reachable
             log.warning("the shared state store is not reachable yet (%s); /healthz says degraded", problem)
         else:

@@ -45,6 +45,13 @@ class _Words(fields.Field):
         raise self.make_error("invalid")
 
 
+class _LowerWords(_Words):
+    """Words, in lower case (names that are not case-sensitive)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return [w.lower() for w in super()._deserialize(value, attr, data, **kwargs)]
+
+
 class _Paths(fields.Field):
     """A list of paths, or one string of paths separated by os.pathsep (environment form)."""
 
@@ -97,6 +104,18 @@ def _asymmetric_only(algorithms: list[str]) -> None:
         raise ValidationError("name at least one algorithm")
 
 
+# The X-Forwarded-* headers a proxy may vouch for (werkzeug's ProxyFix); by default the two the nginx
+# configuration of docs/http.md sets. Host, port and prefix would move the JWT audience and the links.
+FORWARDED = ("for", "proto", "host", "port", "prefix")
+DEFAULT_FORWARDED = ("for", "proto")
+
+
+def _forwarded_only(names: list[str]) -> None:
+    bad = [n for n in names if n not in FORWARDED]
+    if bad:
+        raise ValidationError(f"not an X-Forwarded-* header: {', '.join(bad)} (choose from {', '.join(FORWARDED)})")
+
+
 def _positive(**kw) -> fields.Integer:
     return fields.Integer(strict=False, validate=validate.Range(min=1), **kw)
 
@@ -122,6 +141,9 @@ class HttpConfigSchema(Schema):
                        "PUBLIC_BASE_URL, links and the JWT audience come from the Host, so production needs one of the two."})
     TRUST_PROXY = fields.Integer(strict=False, load_default=0, validate=validate.Range(min=0, max=5),
                                  metadata={"description": "How many reverse proxies set X-Forwarded-* headers."})
+    FORWARDED_HEADERS = _LowerWords(load_default=lambda: list(DEFAULT_FORWARDED), validate=_forwarded_only, metadata={
+        "description": "The X-Forwarded-* headers trusted from those proxies (for, proto, host, port, prefix): only "
+                       "the ones the proxy sets or clears, since a client may send any of them."})
     ENGINE = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["durable", "plain"]))
     CATALOGUE_DIRS = _Paths(load_default=list, metadata={
         "description": "Serve exactly these ruleset folders instead of the installed plugins' catalogue."})
@@ -166,6 +188,9 @@ class HttpConfigSchema(Schema):
         "description": "Records older than this many days are purged (default: kept until erased)."})
     ADMIN_KEYS = _Words(load_default=list, metadata={
         "description": "Keys for reading the record, analytics and erasure (never the evaluation keys)."})
+    REDIS_TIMEOUT = fields.Float(load_default=0.25, validate=validate.Range(min=0.01, max=10), metadata={
+        "description": "Seconds every Redis call may wait to connect, and to read each answer; a Redis that does "
+                       "not answer in time is not waited on again until it answers a background ping."})
     BENCHMARK_ECHO = _Flag(load_default=False, metadata={"description": "Expose POST /v1/echo (benchmarks only)."})
     LOG_REQUESTS = _Flag(load_default=True)
     LOG_FORMAT = fields.String(load_default="json", validate=validate.OneOf(["json", "text"]), metadata={

@@ -13,7 +13,7 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from decision_core.adaptive import next_question
 from decision_core.i18n import UnknownLanguage, available_languages, get_translator
-from decision_core.intake import FACT_CODE_SYSTEM, InvalidFacts
+from decision_core.intake import FACT_CODE_SYSTEM, FREE_WORD_MAX, FREE_WORD_PATTERN, InvalidFacts
 from decision_core.interview import Interview, Step
 from decision_core.questionnaire import (GROUP_PREFIX, HELP_SUFFIX, QUESTIONNAIRE_ID, QUESTIONNAIRE_URL,
                                          build_questionnaire, value_system)
@@ -52,7 +52,8 @@ def _answer_schema(fact) -> dict[str, Any]:
                                                     "system": {"type": "string", "enum": [value_system(fact.name)]},
                                                     "display": {"type": "string"}}}
     else:
-        key, value = "valueString", {"type": "string", "pattern": r"^\s*\S[^\x00]{0,38}$", "maxLength": 40}
+        # the intake's one rule for a free word (REST facts are checked by the same)
+        key, value = "valueString", {"type": "string", "pattern": FREE_WORD_PATTERN, "maxLength": FREE_WORD_MAX}
     return {"type": "object", "required": [key], "additionalProperties": False, "properties": {key: value}}
 
 

@@ -5,9 +5,9 @@ the default) or as text with every control character escaped (``LOG_FORMAT=text`
 a request path with ``%0d%0a`` cannot start a line of its own. Both carry the
 request id of the request being served. Exceptions are written as their type and
 where they were raised, never their message, which may quote the request. The
-same holds for gunicorn's error and access logs (:class:`GunicornLogger`), whose
-access lines also have a stored report's id redacted (it is that report's only
-credential).
+same holds for gunicorn's error and access logs (:class:`GunicornLogger`). Every
+line of every logger, at every level, has a stored report's id redacted (it is that
+report's only credential), however the path to it is written.
 """
 from __future__ import annotations
 
@@ -15,13 +15,17 @@ import json
 import logging
 import re
 import sys
+import threading
 import time
 from typing import Any
+from urllib.parse import unquote
 
 LOG_FORMATS = ("json", "text")
 # C0 and C1 controls (CR, LF, ESC...), the Unicode line and paragraph separators, lone surrogates
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
-_REPORT_ID = re.compile(r"(/v1/reports/)[^/?\s\"]+")
+# A path as a log line holds it: up to white space or a quote (an access line quotes its request).
+_TOKEN = re.compile(r"[^\s\"'<>]+")
+REDACTED = "<redacted>"
 
 
 def escape(text: str) -> str:
@@ -30,8 +34,39 @@ def escape(text: str) -> str:
 
 
 def redact(text: str) -> str:
-    """``/v1/reports/<id>`` with the id replaced: whoever reads the log must not be able to open it."""
-    return _REPORT_ID.sub(r"\1<redacted>", text)
+    """``text`` with every path to a stored report written ``/v1/reports/<redacted>``: whoever reads
+    the log must not be able to open the report. A path is judged as the router would see it,
+    normalised (percent-decoded, ``//``, ``.`` and ``..`` resolved, any case), so ``/v1//reports/<id>``,
+    ``/v1/./reports/<id>`` and gunicorn's raw ``/v1/%72eports/<id>`` are redacted too."""
+    if "/" not in text and "%" not in text and "\\" not in text:
+        return text
+    return _TOKEN.sub(_redact_token, text)
+
+
+def _redact_token(match: re.Match) -> str:
+    path = _report_path(match[0])
+    return match[0] if path is None else path
+
+
+def _report_path(token: str) -> str | None:
+    """``token`` normalised, ending ``reports/<redacted>``, when a segment after ``reports`` may be an id."""
+    decoded = token
+    for _ in range(3):  # %252F -> %2F -> /
+        once = unquote(decoded)
+        if once == decoded:
+            break
+        decoded = once
+    segments: list[str] = []
+    for segment in decoded.split("?", 1)[0].split("#", 1)[0].replace("\\", "/").split("/"):
+        if segment == "..":
+            if segments:
+                segments.pop()
+        elif segment not in ("", "."):
+            segments.append(segment)
+    for i, segment in enumerate(segments[:-1]):
+        if segment.split(";", 1)[0].casefold() == "reports":
+            return "/" + "".join(s + "/" for s in segments[:i]) + "reports/" + REDACTED
+    return None
 
 
 def _request_id(record: logging.LogRecord) -> str | None:
@@ -62,13 +97,13 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         out: dict[str, Any] = {"time": _timestamp(record), "level": record.levelname, "logger": record.name,
-                               "message": record.getMessage(), "pid": record.process}
+                               "message": redact(record.getMessage()), "pid": record.process}
         rid = _request_id(record)
         if rid:
             out["request_id"] = rid
         event = getattr(record, "event", None)
         if isinstance(event, dict):
-            out.update({k: v for k, v in event.items() if k not in out})
+            out.update({k: redact(v) if isinstance(v, str) else v for k, v in event.items() if k not in out})
         exception = _exception(record)
         if exception:
             out["exception"] = exception
@@ -80,7 +115,7 @@ class TextFormatter(logging.Formatter):
     """``time LEVEL logger: message [request id]`` with control characters escaped."""
 
     def format(self, record: logging.LogRecord) -> str:
-        line = f"{_timestamp(record)} {record.levelname} {record.name}: {record.getMessage()}"
+        line = f"{_timestamp(record)} {record.levelname} {record.name}: {redact(record.getMessage())}"
         rid = _request_id(record)
         if rid and rid not in line:
             line += f" [{rid}]"
@@ -95,12 +130,25 @@ def formatter(log_format: str) -> logging.Formatter:
 
 
 def configure_logging(log_format: str) -> None:
-    """Every handler of the root logger (the CLI's stderr handler) writes ``log_format`` lines."""
+    """Every handler of the root logger (the CLI's stderr handler) writes ``log_format`` lines; Python's
+    warnings and uncaught exceptions (of any thread) become records too, so nothing else reaches stderr."""
     root = logging.getLogger()
     if not root.handlers:
         root.addHandler(logging.StreamHandler(sys.stderr))
     for handler in root.handlers:
         handler.setFormatter(formatter(log_format))
+    logging.captureWarnings(True)
+    sys.excepthook = _log_uncaught
+    threading.excepthook = lambda args: _log_uncaught(args.exc_type, args.exc_value, args.exc_traceback,
+                                                      getattr(args.thread, "name", "?"))
+
+
+def _log_uncaught(exc_type, exc_value, traceback, thread: str = "main") -> None:
+    if exc_type is not None and issubclass(exc_type, (SystemExit, KeyboardInterrupt)):
+        return
+    # the formatters write the exception as its type and where it was raised, never its message
+    logging.getLogger("decision_core").error("uncaught exception in thread %s", thread,
+                                             exc_info=(exc_type, exc_value, traceback))
 
 
 def gunicorn_logger_class(log_format: str):

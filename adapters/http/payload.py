@@ -6,7 +6,8 @@ empty, not UTF-8, not JSON, NaN/Infinity, nested too deeply, a key given twice, 
 chunked body whose framing is broken, a lone surrogate (``"\\ud800"``) in a key or
 string, or an integer too long for Python to read (over 4,300 digits) (400). The
 last two name where they are. Duplicate keys are refused because which value would
-count is ambiguous.
+count is ambiguous. Every failure of the parser is handled in one place (:func:`_parse`),
+so a body with several defects at once is a 400 too, never a 500.
 """
 from __future__ import annotations
 
@@ -91,6 +92,25 @@ def _read_stream(limit: int | None) -> bytes:
     return b"".join(chunks)
 
 
+def _codings(header: str) -> list[str]:
+    return [c.strip().lower() for c in request.headers.get(header, "").split(",") if c.strip()]
+
+
+def _refuse_codings() -> None:
+    """A body compressed in transit (``Transfer-Encoding: gzip, chunked``; gunicorn undoes only the chunking)
+    or as a representation (``Content-Encoding: gzip``) is never decoded here: refused, not read as JSON."""
+    content = [c for c in _codings("Content-Encoding") if c != "identity"]
+    if content:
+        raise HttpProblem(415, f"The request body is encoded ({_printable(', '.join(content))[:60]}); this server "
+                               "reads JSON bodies unencoded: send it without Content-Encoding.")
+    transfer = [c for c in _codings("Transfer-Encoding") if c != "chunked"]
+    if transfer:
+        # RFC 9112 would have a 501; a client's request is answered as the client's error (a 4xx)
+        raise HttpProblem(400, f"The request body has a transfer coding this server does not decode "
+                               f"({_printable(', '.join(transfer))[:60]}); send it plain or chunked only.",
+                          kind="unsupported-transfer-coding", title="Unsupported transfer coding")
+
+
 def read_json_body() -> Any:
     mimetype = request.mimetype
     if not mimetype:
@@ -100,6 +120,7 @@ def read_json_body() -> Any:
     charset = request.mimetype_params.get("charset", "utf-8").lower().replace("-", "").replace("_", "")
     if charset != "utf8":
         raise HttpProblem(415, "JSON request bodies must be UTF-8 encoded.")
+    _refuse_codings()
     raw = _read_body(current_app.config.get("MAX_CONTENT_LENGTH"))
     try:
         text = raw.decode("utf-8")
@@ -110,20 +131,14 @@ def read_json_body() -> Any:
         text = text[1:]
     if not text.strip():
         raise HttpProblem(400, "The request body is empty; send a JSON object.", kind="malformed-json", title="Malformed JSON")
-    try:
-        data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
-    except json.JSONDecodeError as exc:
-        detail = f"The request body is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
-    except _DuplicateKey as exc:
-        detail = f"The request body gives the key '{_printable(str(exc))[:80]}' twice in one object; give each key once."
-    except _NotJsonConstant as exc:
-        detail = f"The request body is not valid JSON: {exc} is not a JSON value."
-    except RecursionError:
-        detail = "The request body is nested too deeply."
-    except ValueError:  # an integer past Python's limit on digits: find where, to say so
-        _refuse_unreadable(_unreadable(json.loads(text, object_pairs_hook=_no_duplicates, parse_int=_int_or_marker)))
-        detail = "The request body holds a number too long to read."
-    else:
+    data, detail = _parse(text)
+    if data is _LONG_INTEGER:
+        # an integer past Python's limit on digits: read again with a marker in its place, to say where
+        data, detail = _parse(text, parse_int=_int_or_marker)
+        if detail is None:
+            _refuse_unreadable(_unreadable(data))
+            detail = "The request body holds a number too long to read."
+    if detail is None:
         # A lone surrogate can only arrive as a \uD800-\uDFFF escape (UTF-8 cannot carry one): look only then.
         if _SURROGATE_ESCAPE.search(text):
             _refuse_unreadable(_unreadable(data))
@@ -133,8 +148,31 @@ def read_json_body() -> Any:
     raise HttpProblem(400, detail, kind="malformed-json", title="Malformed JSON")
 
 
-# Python 3.11's parser gives up near 1,000 levels (RecursionError), 3.13's only near 10,000: one limit for all.
-MAX_JSON_DEPTH = 512
+def _parse(text: str, parse_int=None) -> tuple[Any, str | None]:
+    """The body's value and None, or None and why it cannot be read. Every failure of the parser is
+    handled here, whichever comes first in the text: a body may hold several defects at once."""
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants,
+                          parse_int=parse_int), None
+    except json.JSONDecodeError as exc:
+        return None, f"The request body is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
+    except _DuplicateKey as exc:
+        return None, f"The request body gives the key '{_printable(str(exc))[:80]}' twice in one object; give each key once."
+    except _NotJsonConstant as exc:
+        return None, f"The request body is not valid JSON: {exc} is not a JSON value."
+    except RecursionError:
+        return None, "The request body is nested too deeply."
+    except ValueError:  # Python's limit on an integer's digits (json raises nothing more specific)
+        return _LONG_INTEGER, None
+
+
+_LONG_INTEGER = object()
+
+
+# Python 3.11's parser gives up near 1,000 levels (RecursionError), 3.13's only near 10,000; and code
+# that walks a body recursively (copy.deepcopy, two frames a level) ran out of stack near 500. No FHIR
+# resource or intake nests near 100 levels: one limit for all, with room to spare below it.
+MAX_JSON_DEPTH = 100
 
 
 def _deeper_than(value: Any, limit: int) -> bool:

@@ -8,27 +8,29 @@ trimmed in the same Lua script that stores the report); a JWT id is claimed with
 one atomic ``SET NX EX`` that expires with the token.
 
 When Redis cannot be reached every call raises :class:`StoreUnavailable` (the
-app answers 503) and the next call simply tries again: redis-py reconnects on
-demand, so service resumes by itself when Redis is back. Connections are never
-shared across a fork: redis-py's pool notices a new process id and starts afresh.
+app answers 503). Every call waits at most ``REDIS_TIMEOUT`` (to connect, and to
+read an answer), and a Redis known not to answer is not waited on at all
+(:mod:`.store_health`): a hung Redis holds no worker, so nothing queued behind a
+call, evaluations included, waits on it. A Redis that refused is simply tried again
+by the next call: redis-py reconnects on demand, so service resumes by itself when
+Redis is back. Connections are never shared across a fork: redis-py's pool notices
+a new process id and starts afresh.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import math
 import re
 import time
 from typing import Any, Callable
 
 from .store import StoreUnavailable, new_report_id
+from .store_health import StoreHealth
 
-log = logging.getLogger("decision_core.adapters.http")
 
 PREFIX = "decision-core:"
-CONNECT_TIMEOUT = 0.5  # seconds: a Redis that is down must not hold a worker
-COMMAND_TIMEOUT = 2.0
+TIMEOUT = 0.25  # seconds to connect, and to read each answer (REDIS_TIMEOUT): a hung Redis must not hold a worker
 _REPORT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # store.new_report_id: 32 URL-safe characters
 
 # KEYS: the report's key, the index; ARGV: id, body, ttl (ms), most reports kept, key prefix.
@@ -64,7 +66,7 @@ def describe_url(url: str) -> str:
 
 class RedisStore:
     def __init__(self, url: str, ttl: float, max_reports: int, clock: Callable[[], float] = time.time,
-                 prefix: str = PREFIX):
+                 prefix: str = PREFIX, timeout: float = TIMEOUT):
         import redis
         from redis.backoff import NoBackoff
         from redis.retry import Retry
@@ -75,13 +77,15 @@ class RedisStore:
         self.prefix = prefix
         self.where = describe_url(url)
         self._errors = (redis.RedisError,)
-        # One retry, at once: a pooled connection that died with a restarted Redis is replaced by a new one.
+        # One retry, at once, for a pooled connection that died with a restarted Redis (a ConnectionError);
+        # never for a timeout, which would wait twice. No idle-connection health check: it is one more wait.
         self.client = redis.Redis.from_url(
-            url, socket_connect_timeout=CONNECT_TIMEOUT, socket_timeout=COMMAND_TIMEOUT,
-            retry=Retry(NoBackoff(), 1), retry_on_error=[redis.ConnectionError, redis.TimeoutError],
-            health_check_interval=30, client_name="decision-core")
+            url, socket_connect_timeout=timeout, socket_timeout=timeout,
+            retry=Retry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,)),
+            health_check_interval=0, client_name="decision-core")
         self._put = self.client.register_script(_PUT_REPORT)
-        self._down = False
+        self.health = StoreHealth(self.client.ping, f"Redis at {self.where}", errors=self._errors,
+                                  timeout_errors=(redis.TimeoutError,))
 
     # ------------------------------------------------------------- the store
 
@@ -107,26 +111,24 @@ class RedisStore:
                                nx=True, ex=seconds))
 
     def unavailable(self) -> str | None:
-        """None while Redis answers; otherwise what is wrong (for /healthz)."""
-        try:
-            self._call("checking health", self.client.ping)
-        except StoreUnavailable as exc:
-            return str(exc)
-        return None
+        """None while Redis answers; otherwise what is wrong (for /healthz, which must not wait on it)."""
+        problem = self.health.unavailable()
+        return None if problem is None else f"redis at {self.where}: {problem}"
+
+    def check(self) -> str | None:
+        """A ping now (start-up): None, or what is wrong."""
+        problem = self.health.check()
+        return None if problem is None else f"redis at {self.where}: {problem}"
 
     # ---------------------------------------------------------------- helpers
 
     def _call(self, doing: str, func, *args, **kwargs):
+        if not self.health.may_call():  # known not to answer: no worker waits on it
+            raise StoreUnavailable(f"redis at {self.where}: not answering")
         try:
             result = func(*args, **kwargs)
         except self._errors as exc:
             # the error's type only: a message could quote a key (a report id is a credential)
-            if not self._down:
-                log.error("Redis at %s cannot be reached (%s while %s): answering 503 until it is back",
-                          self.where, type(exc).__name__, doing)
-            self._down = True
-            raise StoreUnavailable(f"redis at {self.where}: {type(exc).__name__}") from None
-        if self._down:
-            log.warning("Redis at %s answers again", self.where)
-            self._down = False
+            raise StoreUnavailable(f"redis at {self.where}: {self.health.failed(exc, doing)}") from None
+        self.health.succeeded()
         return result

@@ -157,7 +157,7 @@ def create_store(config: dict[str, Any]) -> StateStore:
     if config.get("REDIS_URL"):
         from .redis_store import RedisStore
 
-        return RedisStore(config["REDIS_URL"], ttl, size)
+        return RedisStore(config["REDIS_URL"], ttl, size, timeout=config.get("REDIS_TIMEOUT") or 0.25)
     if config.get("STATE_DB"):
         return SqliteStore(config["STATE_DB"], ttl, size)
     return MemoryStore(ttl, size)

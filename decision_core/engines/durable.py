@@ -173,16 +173,21 @@ def translate(compiled: CompiledRules, groups: list[tuple] | None = None,
         elements: list[dict] = []
         if rule.fact_conditions:
             elements.append({"c": _element_for_case(rule.fact_conditions, plan.shard_of.get(index))})
+        triage: list[dict] = []  # one triage fact: every condition on the level tests it together
         for j, cond in enumerate(c for c in rule.when if not c.on_fact):
             if cond.op == "finding":
                 test = {"$and": [{"t": "finding"}, {"id": cond.subject}]}
             elif cond.op == "cause":
                 test = {"$and": [{"t": "conclusion"}, {"cause": cond.subject}]}
             elif cond.op == "triage_at_least":
-                test = {"$and": [{"t": "triage"}, {"$gte": {"rank": rank[cond.subject]}}]}
+                triage.append({"$gte": {"rank": rank[cond.subject]}})
+                continue
             else:
-                test = {"$and": [{"t": "triage"}, {"$lt": {"rank": rank[cond.subject]}}]}
+                triage.append({"$lt": {"rank": rank[cond.subject]}})
+                continue
             elements.append({f"d{j}": test})
+        if triage:
+            elements.append({"tr": {"$and": [{"t": "triage"}, *triage]}})
         definition[f"g{index}"] = {"all": elements}
     # consumes every case fact (one per shard), so none is left unhandled
     definition["catch_all"] = {"all": [{"c": {"t": "case"}}], "pri": CATCH_ALL_PRIORITY}
@@ -316,13 +321,20 @@ def _engine_failures() -> Iterator[None]:
 
 
 def _triage_ranks_read(compiled: CompiledRules) -> frozenset[int]:
+    """The triage ranks some stratum-2 rule accepts: a rule's conditions on the level hold together."""
     ranks = set()
+    levels = compiled.level_rank
     for rule in compiled.stratum2:
+        accepted = None
         for c in rule.when:
             if c.op == "triage_at_least":
-                ranks.update(r for r in compiled.level_rank.values() if r >= compiled.level_rank[c.subject])
+                these = {r for r in levels.values() if r >= levels[c.subject]}
             elif c.op == "triage_below":
-                ranks.update(r for r in compiled.level_rank.values() if r < compiled.level_rank[c.subject])
+                these = {r for r in levels.values() if r < levels[c.subject]}
+            else:
+                continue
+            accepted = these if accepted is None else accepted & these
+        ranks.update(accepted or ())
     return frozenset(ranks)
 
 
