@@ -34,11 +34,13 @@ class Source:
     origin: str
     quotes_required: bool = True
     author: str | None = None  # who wrote it, where the article says
+    patient_title: str | None = None  # what a patient's list calls a source in our own words (the policy)
 
     def to_dict(self) -> dict:
         return {"id": self.id, "title": self.title, "publisher": self.publisher, "kind": self.kind,
                 "description": self.description, "quotes_required": self.quotes_required,
-                "ruleset": self.ruleset, "plugin": self.origin, "author": self.author}
+                "ruleset": self.ruleset, "plugin": self.origin, "author": self.author,
+                "patient_title": self.patient_title}
 
 
 class SourceEntrySchema(Schema):
@@ -54,8 +56,10 @@ class SourceEntrySchema(Schema):
     # the title is the source's own (never translated); who published it is described in our words
     publisher = fields.String(required=True, validate=validate.Length(min=2, max=300), metadata={"translate": True})
     author = fields.String(validate=validate.Length(min=2, max=300), metadata={"translate": True})
+    # a source that is ours (the policy) may say in plain words what it is, for a patient's list
+    patient_title = fields.String(validate=validate.Length(min=3, max=300), metadata={"translate": True})
     kind = fields.String(required=True, validate=validate.OneOf(SOURCE_KINDS))
-    description = fields.String(required=True, validate=validate.Length(min=3, max=600))
+    description = fields.String(required=True, validate=validate.Length(min=3, max=600), metadata={"translate": True})
     quotes_required = fields.Boolean()
 
     @post_load
@@ -67,7 +71,7 @@ class SourceEntrySchema(Schema):
 def make_source(entry: dict, ruleset: str, origin: str) -> Source:
     return Source(entry["id"], entry["title"].strip(), entry["publisher"].strip(), entry["kind"],
                   " ".join(entry["description"].split()), ruleset, origin, entry["quotes_required"],
-                  entry.get("author"))
+                  entry.get("author"), entry.get("patient_title"))
 
 
 def cited(doc: "RulesetDocument") -> Iterator[tuple[str, tuple[Citation, ...]]]:

@@ -79,14 +79,21 @@ def test_the_handout_names_clinic_patient_and_clinician_and_prints_the_local_dat
 def test_clinic_defaults_fill_what_the_sources_leave_out_and_overrides_win(profile):
     clinic = load_clinic_profile(profile)
     result = decision_core.evaluate(DESK)
+    items = {i.id: i for i in build_view(result, clinic=clinic).exercises}
+    # the clinic's default replaces the product's starting dose (the source's figures still come first)
+    assert items["glute_bridge"].dose.sets == 3 and items["glute_bridge"].dose.basis["sets"] == "clinic"
+    assert "your clinic" in items["glute_bridge"].basis and not items["glute_bridge"].starting_dose
+    # a practitioner's dose for an alternative swaps it in, in the place of the chosen item doing the same job
+    assert "clamshell" in {a.id for a in result.programme.alternatives}
     view = build_view(result, clinic=clinic, doses={"clamshell": parse_spec("1x20@2/week")})
     items = {i.id: i for i in view.exercises}
-    assert items["glute_bridge"].dose.sets == 3 and items["glute_bridge"].dose.basis["sets"] == "clinic"
-    assert "your clinic" in items["glute_bridge"].basis
+    assert "clamshell" in items and "glute_bridge" not in items
+    assert "glute_bridge" in {a.id for a in view.programme.alternatives}
     assert items["clamshell"].dose.reps == 20 and items["clamshell"].dose.basis["reps"] == "practitioner"
     assert not items["clamshell"].dose.per_side, "an override replaces the clinic's dose"
-    plain = build_view(result)
-    assert {i.id: i.blanks for i in plain.exercises}["glute_bridge"], "no profile: a marked blank, not a number"
+    plain = {i.id: i for i in build_view(result).exercises}
+    assert not plain["glute_bridge"].blanks and plain["glute_bridge"].starting_dose, \
+        "no profile: the product's starting dose, marked as one"
 
 
 def test_emergency_handout_gives_the_clinic_emergency_number(profile):

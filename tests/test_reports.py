@@ -167,7 +167,10 @@ def test_each_exercise_has_its_full_dose_or_a_marked_blank_and_numbered_steps(ca
     result = result_for(case["facts"])
     html = render(result, "html", generated_at=WHEN).decode()
     cards = re.findall(r'<article class="exercise">.*?</article>', html, flags=re.S)
-    exercises = [r for r in result["recommendations"] if r["kind"] == "exercise"]
+    # the patient part shows the programme's exercises (issue 19), each with the programme's dose
+    recs = {r["id"]: r for r in result["recommendations"]}
+    chosen = [item for phase in result["programme"]["phases"] for item in phase["items"]]
+    exercises = [dict(recs[i["id"]], dose=i["dose"]) for i in chosen]
     if result["triage"]["level"] in ACUTE or not exercises:
         assert not cards and 'class="sheet"' not in html
         return
@@ -176,6 +179,7 @@ def test_each_exercise_has_its_full_dose_or_a_marked_blank_and_numbered_steps(ca
         text = " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", card)).split())
         assert rec["name"] in text
         dose = read_dose(rec["dose"])
+        assert not dose.missing("exercise"), "every exercise of the programme has a full dose"
         for figure in figure_texts(dose).values():
             assert figure in text, f"{rec['id']}: {figure} missing"
         # sets, how much each set and how often: a figure or a line to write on, never a dash
@@ -286,9 +290,15 @@ def test_text_report_fits_a_terminal():
     result = result_for({"sitting_hours_per_day": 10, "glute_bridge_hamstring_cramp": True, "activity_level": "sedentary"})
     text = render(result, "text", generated_at=WHEN).decode()
     assert max(len(line) for line in text.splitlines()) <= 78
-    # red-flag questions are open: no tick, and the open questions are named
+    # red-flag questions are open: no tick, and the open red flags are named as a checklist
     assert banner_line(text, result).startswith("? SELF-CARE AT HOME")
-    assert "Safety questions still open" in text and "Nothing in your answers needs a doctor" not in text
+    assert result["open_red_flags"] and "Nothing in your answers needs a doctor" not in text
+    assert "If any of these is true, do not start" in text
+    view = build_view(result, generated_at=WHEN)
+    shown = [q for g in view.red_flags for q in g.questions]
+    assert shown and view.red_flags_also, "yes/no red flags ticked, the others to answer"
+    for line in shown + [view.red_flags_also]:
+        assert line in " ".join(text.split())
 
 
 def test_self_care_gets_its_tick_only_when_every_red_flag_is_answered(builtin_catalogue):

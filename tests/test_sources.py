@@ -341,4 +341,5 @@ def test_the_sources_command_lists_the_registry(builtin_catalogue):
     assert policy == {"id": "policy", "title": "Safety policy of this product (domain contract §2a)",
                       "publisher": builtin_catalogue.sources["policy"].publisher, "kind": "policy",
                       "description": builtin_catalogue.sources["policy"].description, "quotes_required": False,
-                      "ruleset": "sources", "plugin": "decision_core", "author": None}
+                      "ruleset": "sources", "plugin": "decision_core", "author": None,
+                      "patient_title": builtin_catalogue.sources["policy"].patient_title}

@@ -15,11 +15,14 @@ import uuid
 from typing import Any, Callable
 
 from decision_core.catalogue_model import Presentation
+from decision_core.dose import Dose
+from decision_core.result_programme import Alternative
 from decision_core.markdown import strict as md  # an EHR renders the detail: its dialect is unknown
 from decision_core.result import Evidence, Result
-from decision_core.wording import (ASSESSMENT_HEADING, dose_phrase, once_red_flags, percent, programme_heading,
-                                   questions_shown, red_flag_call, red_flag_checklist, red_flags_also, red_flags_open,
-                                   yes_no)
+from decision_core.wording import (ASSESSMENT_HEADING, alternatives_line, dose_phrase, everyday_heading,
+                                   once_red_flags, percent, programme_heading, programme_length, questions_shown,
+                                   red_flag_call, red_flag_checklist, red_flags_also, red_flags_open,
+                                   starting_dose_note, yes_no)
 
 from .record_hooks import card_members
 
@@ -105,7 +108,10 @@ def detail(result: Result, catalogue: Any = None, gettext: Callable[[str], str] 
             lines.extend("   " + _evidence_line(ev).lstrip() for ev in cause.evidence)
     else:
         lines += ["", "No single cause stands out from what is known."]
-    if result.recommendations:
+    chosen = programme_lines(result, catalogue, gettext)
+    if chosen:
+        lines += ["", f"**{programme_heading(result.programme_on_hold)}**", *chosen]
+    elif result.recommendations:
         lines += ["", f"**{programme_heading(result.programme_on_hold)}**"]
         for rec in result.recommendations:
             dose = dose_phrase(rec.dose_value(), escape=md)
@@ -121,6 +127,44 @@ def detail(result: Result, catalogue: Any = None, gettext: Callable[[str], str] 
         lines.extend(f"- {q.question} (`{q.fact}`)" for q in result.open_assessment_questions)
     lines += ["", f"_{result.disclaimer}_"]
     return "\n".join(lines)
+
+
+def programme_lines(result: Result, catalogue: Any = None, gettext: Callable[[str], str] = str) -> list[str]:
+    """The result's selected programme for the detail (issue 19): what leads (a referral), each phase's
+    items with their doses, the everyday changes, the length and review, and the alternatives with why;
+    [] when the result has no programme or it is on hold (then the detail lists what to do now)."""
+    programme = getattr(result, "programme", None)
+    data = programme.to_dict() if hasattr(programme, "to_dict") else programme
+    if not isinstance(data, dict) or data.get("on_hold") or not (data.get("phases") or data.get("lifestyle")):
+        return []
+    recs = {r.id: r for r in result.recommendations}
+    names = {r.id: r.name for r in result.recommendations}
+
+    def line(item: dict[str, Any]) -> str:
+        dose = dose_phrase(Dose.from_dict(item.get("dose") or {}), escape=md) if item.get("dose") else ""
+        note = f" ({starting_dose_note(gettext)})" if item.get("starting_dose") else ""
+        return f"- {md(names.get(item['id'], item['id']))}" + (f": {dose}{note}" if dose else "")
+
+    out = [f"- {md(r.name)} ({r.kind})" for r in result.recommendations if r.leads]
+    for phase in data.get("phases") or ():
+        out.append(f"_{md(phase.get('name') or phase.get('id', ''))}_")
+        out.extend(line(item) for item in phase.get("items") or ())
+    lifestyle = [item for item in data.get("lifestyle") or () if not (recs.get(item["id"]) and recs[item["id"]].leads)]
+    if lifestyle:
+        out.append(f"_{everyday_heading(False, gettext)}_")
+        out.extend(line(item) for item in lifestyle)
+    if data.get("weeks"):
+        length = programme_length(data["weeks"], data.get("review_in_weeks") or data["weeks"], gettext)
+        out.append(md(upper_first(length)) + ".")
+    alternatives = [Alternative.from_dict(a) for a in data.get("alternatives") or ()]
+    if alternatives:
+        out.append(f"Alternatives (not chosen; a dose on the report swaps one in): "
+                   f"{md(alternatives_line(alternatives, names, catalogue, gettext))}.")
+    return out
+
+
+def upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _referral(result: Result, context: dict[str, Any], shown: Presentation) -> dict[str, Any] | None:

@@ -84,6 +84,8 @@ class SourceInfoSchema(OpenSchema):
     author = fields.String(required=True, allow_none=True, metadata={"description": "Who wrote it, where the article says (null: not named)."})
     kind = fields.String(required=True, metadata={"description": "article | policy"})
     description = fields.String(required=True)
+    patient_title = fields.String(allow_none=True, metadata={"description": "What a patient's list calls it, in "
+                                                                          "plain words (null: its title)."})
     quotes_required = fields.Boolean(required=True, metadata={"description": "Citations of it carry a verbatim quote."})
     ruleset = fields.String(required=True, metadata={"description": "The sources ruleset that registered it."})
     plugin = fields.String(required=True, metadata={"description": "The plugin it came from ('decision_core': built in)."})

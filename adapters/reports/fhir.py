@@ -19,8 +19,11 @@ Every patient-specific resource has the subject (``fhir_parties``). The bundle h
   severe level (``fhir_triage``), and a ServiceRequest per exercise with its
   structured Timing and typed dose (``fhir_dose``);
 * a **RequestGroup** (intent ``proposal``, status ``active``) with one action per
-  recommendation, the exercises' and referrals' pointing at their
-  ServiceRequests; left out when nothing is recommended, never empty.
+  item shown (the programme's, when the result has one), the exercises' and referrals'
+  pointing at their ServiceRequests; left out when nothing is recommended, never empty;
+* a **CarePlan** for the home programme, its period ending on the review date, its
+  activities the chosen items; the alternatives are a note and ``alternative``
+  parameters, never activities (``fhir_programme``).
 
 No ``meta.profile`` is claimed: the published profiles that could apply (CPG on
 FHIR's cpg-* profiles for GuidanceResponse, RequestGroup and ServiceRequest)
@@ -45,6 +48,7 @@ from .fhir_codes import (CAUSE_SYSTEM, FACT_SYSTEM, FOR_CAUSE_EXTENSION, KIND_SY
                          RULESET_SYSTEM, TRIAGE_SYSTEM, Entries, level_fhir, prune, ref)
 from .fhir_dose import dose_extension, timing
 from .fhir_parties import Parties, fact_observations
+from .fhir_programme import alternative_parameters, care_plan
 from .fhir_triage import EMERGENCY_DEPARTMENT, detected_issues, service_requests
 from .formats import ReportOptionError, _view
 from .view import ItemView, ReportView, as_result
@@ -147,13 +151,16 @@ def build_bundle(result: Any, view: ReportView, options: Mapping[str, Any] | Non
     recs = {r.id: r for r in res.recommendations}
     causes = {c.id: c.name for c in view.causes}
     actions = []
+    exercise_requests: dict[str, dict[str, str]] = {}
     for item in view.do_now + view.exercises + view.other_advice:
         rec = recs.get(item.id)
         resource = requests.get(item.id)
         if item.kind == "exercise" and not view.acute:
             resource = entries.add(prune(_exercise_request(item, rec, causes, subject, parties.author, stamp,
                                                            observations)))
+            exercise_requests[item.id] = resource
         actions.append(_action(item, view, resource))
+    care_plan(entries, view, subject, parties.author, stamp, exercise_requests)
     if "" in requests:  # the emergency-department request the rulesets did not raise themselves
         actions.insert(0, {"title": EMERGENCY_DEPARTMENT, "description": view.advice, "resource": requests[""]})
 
@@ -185,6 +192,7 @@ def build_bundle(result: Any, view: ReportView, options: Mapping[str, Any] | Non
             parameters.append({"name": "withheld", "part": [
                 {"name": "id", "valueCode": w.id}, {"name": "reason", "valueString": w.reason},
             ]})
+    parameters += alternative_parameters(view)
     parameters.append({"name": "disclaimer", "valueString": view.disclaimer})
     entries.add({"resourceType": "Parameters", "parameter": parameters}, outputs_id)
 

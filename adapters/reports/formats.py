@@ -32,6 +32,7 @@ from decision_core.i18n import get_translator
 from decision_core.i18n_jinja import gettext_context, i18n_environment
 from decision_core.result import Result
 
+from . import once
 from .clinic import ClinicProfile, Patient
 from .levels import ShownLevels
 from .view import ReportView, build_view
@@ -65,7 +66,8 @@ def _environment(autoescape: bool) -> Environment:
         keep_trailing_newline=True,
     )
     # our own documents: the readable markdown escaper (decision_core.markdown says why there are two)
-    env.filters.update(md=markdown.inline, cell=markdown.cell, wrap=_wrap, zip=_zip)
+    env.filters.update(md=markdown.inline, cell=markdown.cell, wrap=_wrap, zip=_zip, words=once.word_list,
+                       lower_first=once.lower_first)
     return env
 
 

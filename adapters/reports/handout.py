@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Callable, Mapping
 
 from decision_core.dose import Dose, resolve
@@ -64,6 +64,7 @@ class Header:
     birth_date_text: str | None
     programme_weeks: int | None
     review_date_text: str | None
+    review_date: date | None = None
 
 
 def sentences(text: str) -> list[str]:
@@ -73,13 +74,34 @@ def sentences(text: str) -> list[str]:
 
 
 def resolved_doses(recommendations, clinic: ClinicProfile | None,
-                   overrides: Mapping[str, Dose] | None) -> dict[str, Dose]:
-    """Each item's dose: the practitioner's override, else the source's figures, else the clinic's default."""
+                   overrides: Mapping[str, Dose] | None, chosen: Mapping[str, object] | None = None) -> dict[str, Dose]:
+    """Each item's dose: the practitioner's override, else the source's figures (or, for an item the
+    programme chose, the programme's dose: the source's figures and the product's starting defaults),
+    the clinic's default filling what they leave out."""
     clinic_doses = clinic.doses if clinic else {}
     overrides = overrides or {}
-    return {r.id: resolve(read_dose(r.dose), clinic_doses.get(r.id),
-                          overrides.get(r.id))
+    chosen = chosen or {}
+    return {r.id: resolve(_under_clinic(read_dose(chosen.get(r.id) or r.dose), clinic_doses.get(r.id)),
+                          clinic_doses.get(r.id), overrides.get(r.id))
             for r in recommendations}
+
+
+_AMOUNTS = ("reps", "hold_seconds", "duration_seconds")
+
+
+def _under_clinic(dose: Dose, clinic: Dose | None) -> Dose:
+    """The dose without the product's starting defaults the clinic's own default replaces (a source's
+    figure still comes first); a default amount (reps, a hold, a time) goes when the clinic gives any."""
+    if clinic is None or "default" not in dose.basis.values():
+        return dose
+    given = set(clinic.given())
+    dropped = {f for f, basis in dose.basis.items() if basis == "default"
+               and (f in given or (f in _AMOUNTS and given & set(_AMOUNTS)))}
+    if not dropped:
+        return dose
+    values = {f: getattr(dose, f) for f in dose.given() if f not in dropped}
+    return Dose(**values, detail=dose.detail, basis={f: b for f, b in dose.basis.items() if f not in dropped},
+                citations=dose.citations)
 
 
 def dose_slots(dose: Dose, kind: str, gettext: Gettext) -> list[DoseSlot]:
@@ -101,33 +123,36 @@ def dose_slots(dose: Dose, kind: str, gettext: Gettext) -> list[DoseSlot]:
 
 
 def basis_text(dose: Dose, numbers: Mapping[str, int], gettext: Gettext) -> str:
-    """Where the figures came from, in words: the source's number, 'your clinic' or 'your practitioner'."""
+    """Where the figures came from, in words, then the patient part's numbers of what the dose cites once:
+    'the source and a standard starting dose [1, 5]', 'your clinic', 'your practitioner'."""
     _ = gettext
-    bases = list(dict.fromkeys(dose.basis.values()))
-    parts = []
-    for basis in bases:
-        if basis == "source":
-            cited = sorted({numbers[c.source] for c in dose.citations if c.source in numbers})
-            parts.append(_("the source") + (" " + " ".join(f"[{n}]" for n in cited) if cited else ""))
-        elif basis == "clinic":
-            parts.append(_("your clinic"))
-        elif basis == "practitioner":
-            parts.append(_("your practitioner"))
-    return ", ".join(parts)
+    words = {"source": _("the source"), "default": _("a standard starting dose"), "clinic": _("your clinic"),
+             "practitioner": _("your practitioner")}
+    parts = [words[b] for b in dict.fromkeys(dose.basis.values()) if b in words]
+    if not parts:
+        return ""
+    from .once import word_list
+
+    text = word_list(parts, _lang_of(gettext))
+    cited = sorted({numbers[c.source] for c in dose.citations if c.source in numbers})
+    return f"{text} [{', '.join(map(str, cited))}]" if cited else text
 
 
-def sessions_per_week(dose: Dose) -> int | None:
-    if dose.frequency is None:
+def _lang_of(gettext: Gettext) -> str:
+    """The language of a translator's gettext (its bound Translator), for list words; English otherwise."""
+    return getattr(getattr(gettext, "__self__", None), "lang", "en")
+
+
+def tick_lines(dose: Dose) -> list[int] | None:
+    """One week of a tick sheet as lines of boxes: a line of seven (a box a day) for each time a day,
+    one line with a box per session for two to seven times a week, no box for once a week or less.
+    None: no frequency given (the practitioner writes it in)."""
+    freq = dose.frequency
+    if freq is None:
         return None
-    return dose.frequency.times * 7 if dose.frequency.per == "day" else dose.frequency.times
-
-
-def tick_boxes(dose: Dose) -> str | None:
-    """One week of a tick sheet: a box per day for a daily exercise, a box per session otherwise."""
-    if dose.frequency is None:
-        return None
-    boxes = 7 if dose.frequency.per == "day" else min(dose.frequency.times, 7)
-    return "\u2610" * boxes
+    if freq.per == "day":
+        return [7] * min(max(freq.times, 1), 3)
+    return [min(freq.times, 7)] if freq.times > 1 else []
 
 
 def safety_net(level, clinic: ClinicProfile | None, gettext: Gettext) -> list[SafetyNetLine]:
@@ -137,15 +162,23 @@ def safety_net(level, clinic: ClinicProfile | None, gettext: Gettext) -> list[Sa
         return []
     lines = []
     for says, contact in level.seek_care_if:
-        if contact == "emergency":
-            number = clinic.emergency_number if clinic and clinic.emergency_number else None
-            call = (_("Call {number} now").format(number=number) if number
-                    else _("Call your local emergency number now"))
-        else:
-            call = (_("Call us on {phone}").format(phone=clinic.phone) if clinic and clinic.phone
-                    else _("Contact your physiotherapist or doctor"))
+        call = emergency_line(clinic, gettext) if contact == "emergency" else clinic_line(clinic, gettext)
         lines.append(SafetyNetLine(gettext(says), call, contact == "emergency"))
     return lines
+
+
+def emergency_line(clinic: ClinicProfile | None, gettext: Gettext) -> str:
+    """Whom to call in an emergency, with the clinic's emergency number when its profile gives one."""
+    _ = gettext
+    number = clinic.emergency_number if clinic and clinic.emergency_number else None
+    return _("Call {number} now").format(number=number) if number else _("Call your local emergency number now")
+
+
+def clinic_line(clinic: ClinicProfile | None, gettext: Gettext) -> str:
+    """Whom to call otherwise: the clinic's phone when its profile gives one."""
+    _ = gettext
+    return (_("Call us on {phone}").format(phone=clinic.phone) if clinic and clinic.phone
+            else _("Contact your physiotherapist or doctor"))
 
 
 def emergency_call(clinic: ClinicProfile | None, gettext: Gettext) -> str:
@@ -165,19 +198,21 @@ def local_text(moment: datetime, lang: str) -> str:
 
 
 def header(clinic: ClinicProfile | None, patient: Patient | None, clinician: str | None, generated_at: datetime,
-           programme_weeks: int | None, lang: str) -> Header:
+           programme_weeks: int | None, lang: str, review_weeks: int | None = None) -> Header:
     from babel.dates import format_date
 
     from zoneinfo import ZoneInfo
 
     zone = clinic.zone if clinic else ZoneInfo("UTC")
     prepared = generated_at.astimezone(zone)
-    review = None
-    if programme_weeks:
-        review = format_date(prepared.date() + timedelta(weeks=programme_weeks), "long", locale=_locale(lang))
+    review = review_on = None
+    review_weeks = review_weeks or programme_weeks
+    if review_weeks:
+        review_on = prepared.date() + timedelta(weeks=review_weeks)
+        review = format_date(review_on, "long", locale=_locale(lang))
     birth = format_date(patient.birth_date, "long", locale=_locale(lang)) if patient and patient.birth_date else None
     return Header(clinic, patient if patient else None, clinician or None, prepared, local_text(prepared, lang),
-                  birth, programme_weeks, review)
+                  birth, programme_weeks, review, review_on)
 
 
 def programme_weeks(clinic: ClinicProfile | None, doses: Mapping[str, Dose], exercise_ids: list[str]) -> int | None:
@@ -188,30 +223,60 @@ def programme_weeks(clinic: ClinicProfile | None, doses: Mapping[str, Dose], exe
     return max(weeks) if weeks else None
 
 
-def number_sources(cited: list[str], titles: Mapping[str, Mapping[str, str]]) -> list[PatientSource]:
-    """The patient part's sources, numbered in the order first cited."""
+def number_sources(cited: list[str], titles: Mapping[str, Mapping[str, str]],
+                   gettext: Gettext = str) -> list[PatientSource]:
+    """The patient part's sources, numbered in the order first cited: an article by its own title (never
+    translated) and who wrote it (in the reader's words); a source of ours (the safety policy) in plain
+    words, translated, without a publisher."""
     out = []
     for n, sid in enumerate(cited, start=1):
         entry = titles.get(sid, {})
-        out.append(PatientSource(n, sid, entry.get("title", sid), entry.get("author") or entry.get("publisher", "")))
+        if entry.get("patient_title"):
+            out.append(PatientSource(n, sid, gettext(entry["patient_title"]), ""))
+            continue
+        by = entry.get("author") or entry.get("publisher", "")
+        out.append(PatientSource(n, sid, entry.get("title", sid), gettext(by) if by else ""))
     return out
+
+
+WEEKS_PER_TABLE = 4  # week columns side by side: a line of seven boxes stays on one line in each
+
+
+@dataclass
+class SheetRow:
+    name: str
+    how_often: str
+    lines: list[int] | None  # boxes per line in one week's cell; [] nothing to tick; None a blank to fill in
+    note: str = ""  # said instead of boxes (once a week or less)
+
+    def boxes(self, box: str = "\u2610") -> list[str]:
+        return [box * n for n in self.lines or ()]
 
 
 @dataclass
 class Sheet:
     weeks: int
     known_length: bool
-    rows: list[tuple[str, str | None, str]] = field(default_factory=list)  # (name, boxes, how often)
+    rows: list[SheetRow] = field(default_factory=list)
+    columns: int = WEEKS_PER_TABLE
+
+    @property
+    def tables(self) -> list[list[int]]:
+        """The week numbers of each table: four weeks side by side, then the next four below."""
+        weeks = list(range(1, self.weeks + 1))
+        return [weeks[i:i + WEEKS_PER_TABLE] for i in range(0, len(weeks), WEEKS_PER_TABLE)]
 
 
 def sheet(exercises, weeks: int | None, gettext: Gettext) -> Sheet | None:
-    """The tick sheet: a row per exercise, a column per week, a box per session."""
+    """The tick sheet: a row per exercise, a column per week, the boxes its frequency needs."""
     if not exercises:
         return None
     out = Sheet(weeks or DEFAULT_SHEET_WEEKS, bool(weeks))
     for item in exercises:
-        how_often = next((s.text for s in item.slots if s.label == gettext("How often")), None)
-        out.rows.append((item.name, tick_boxes(item.dose), how_often or ""))
+        how_often = next((s.text for s in item.slots if s.label == gettext("How often")), None) or ""
+        lines = tick_lines(item.dose)
+        note = gettext("Nothing to tick: just do it {how_often}.").format(how_often=how_often) if lines == [] else ""
+        out.rows.append(SheetRow(item.name, how_often, lines, note))
     return out
 
 

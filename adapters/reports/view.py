@@ -10,26 +10,27 @@ report reads like a programme.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from decision_core.dose import Dose, dose_text
 from decision_core.i18n import get_translator
-from decision_core.i18n_result import N_, translate_result
+from decision_core.i18n_result import WHY_RAISE, N_, translate_result
 from decision_core.result import Evidence as ResultEvidence
 from decision_core.result import Reason, Recommendation, Result
-from decision_core.wording import level_label, percent, yes_no
+from decision_core.wording import starting_dose_note, yes_no
 
-from . import handout
+from . import handout, once
+from . import programme_view as pv
 from .clinic import ClinicProfile, Patient
 from .levels import ShownLevels, installed_levels
+from .view_types import (AvoidView, CauseView, Evidence, ItemView, QuestionView, ReportView, SourceView,
+                         WithheldView, confidence_words)
 
 log = logging.getLogger(__name__)
 
 KIND_LABELS = {"exercise": N_("Exercise"), "lifestyle": N_("Everyday change"), "self_care": N_("Self-care"),
                "referral": N_("Referral")}
-LIKELIHOOD = (0.8, N_("very likely")), (0.65, N_("likely")), (0.0, N_("possible"))
 
 
 class InvalidResult(ValueError):
@@ -43,7 +44,8 @@ def source_titles(core=None) -> dict[str, dict[str, str]]:
 
     catalogue = catalogue_or_none(core, log, "source titles")
     registry = {} if catalogue is None else catalogue.sources
-    return {s.id: {"title": s.title, "publisher": s.publisher, "author": s.author or ""} for s in registry.values()}
+    return {s.id: {"title": s.title, "publisher": s.publisher, "author": s.author or "",
+                   "patient_title": s.patient_title or ""} for s in registry.values()}
 
 
 def humanise(identifier: str) -> str:
@@ -60,174 +62,6 @@ def fact_value_text(value: Any) -> str:
     return str(value).replace("_", " ") if isinstance(value, str) else str(value)
 
 
-def confidence_words(confidence: float, gettext=str) -> str:
-    return gettext(next(words for floor, words in LIKELIHOOD if confidence >= floor))
-
-
-@dataclass
-class Evidence:
-    because: str
-    rule: str
-    sources: list[str]
-    facts: list[tuple[str, str]]
-    against: bool
-    strength: str | None
-
-    @property
-    def facts_text(self) -> str:
-        return "; ".join(f"{name} = {value}" for name, value in self.facts)
-
-
-@dataclass
-class CauseView:
-    id: str
-    name: str
-    rank: int
-    score: float
-    confidence: float
-    why: str
-    fix: str | None  # None while the programme is on hold
-    evidence: list[Evidence]
-    sources: list[str]
-
-    likelihood: str = ""  # the confidence in words, in the report's language
-
-    @property
-    def confidence_words(self) -> str:
-        return self.likelihood or confidence_words(self.confidence)
-
-    @property
-    def confidence_text(self) -> str:
-        return f"{self.confidence_words} ({percent(self.confidence)})"
-
-    @property
-    def supporting(self) -> list[Evidence]:
-        return [e for e in self.evidence if not e.against]
-
-    @property
-    def opposing(self) -> list[Evidence]:
-        return [e for e in self.evidence if e.against]
-
-
-@dataclass
-class ItemView:
-    """One recommendation as the patient and practitioner read it."""
-
-    id: str
-    name: str
-    kind: str
-    dose: Dose  # resolved: the practitioner's override, the source's figures, the clinic's default
-    dose_text: str  # the whole dose in one phrase ('' when it has no figure)
-    slots: list[handout.DoseSlot]  # the patient's view of the dose, with marked blanks
-    basis: str  # where the figures came from, in words
-    detail: str
-    instructions: str
-    steps: list[str]
-    progression: str | None
-    stop_if: str | None
-    serves: list[str]
-    serves_ids: list[str]
-    for_triage: str | None
-    intensity: str | None
-    sources: list[str]
-    reasons: list[Evidence]
-
-    kind_label: str = ""  # the kind in words, in the report's language
-
-    @property
-    def blanks(self) -> list[str]:
-        return [s.label for s in self.slots if s.blank]
-
-    @property
-    def serves_text(self) -> str:
-        return ", ".join(self.serves)
-
-
-@dataclass
-class AvoidView:
-    id: str
-    name: str
-    why: str
-    sources: list[str]
-    reasons: list[Evidence]
-
-
-@dataclass
-class WithheldView:
-    id: str
-    name: str
-    kind: str
-    reason: str
-
-
-@dataclass
-class QuestionView:
-    fact: str
-    question: str
-    why: str
-    kind: str
-
-
-@dataclass
-class SourceView:
-    id: str
-    title: str
-    publisher: str
-
-
-@dataclass
-class ReportView:
-    level: str
-    level_name: str
-    advice: str
-    acute: bool
-    reasons: list[Evidence]
-    reason_levels: list[str]
-    causes: list[CauseView]
-    do_now: list[ItemView]
-    exercises: list[ItemView]
-    other_advice: list[ItemView]
-    avoid: list[AvoidView]
-    withheld: list[WithheldView]
-    withheld_exercise_count: int
-    next_questions: list[QuestionView]
-    open_safety_questions: list[QuestionView]
-    facts: list[tuple[str, str]]
-    rulesets: list[dict[str, Any]]
-    sources: list[SourceView]
-    disclaimer: str
-    engine: str
-    generated_at: datetime
-    header: handout.Header | None = None
-    safety_net: list[handout.SafetyNetLine] = field(default_factory=list)
-    emergency_call: str = ""
-    sheet: handout.Sheet | None = None
-    patient_sources: list[handout.PatientSource] = field(default_factory=list)
-    lang: str = "en"
-    title: str = N_("Hamstring tightness: decision support report")
-    dropped_exercises: list[str] = field(default_factory=list)
-    levels: ShownLevels = field(default_factory=lambda: ShownLevels(()))  # how each triage level is shown
-
-    @property
-    def mark(self) -> str:
-        """The banner's sign (never a tick while safety questions are open: unknown is not 'no')."""
-        return self.levels.mark(self.level, bool(self.open_safety_questions))
-
-    def cite(self, ids) -> str:
-        """The patient part's numbers for these source ids: '[1, 3]' ('' when none)."""
-        numbers = sorted({s.number for s in self.patient_sources if s.id in set(ids)})
-        return f"[{', '.join(map(str, numbers))}]" if numbers else ""
-
-    @property
-    def level_label(self) -> str:
-        return level_label(self.level)
-
-    @property
-    def dose_gaps(self) -> bool:
-        """Whether any exercise's dose has a blank for the practitioner to fill in."""
-        return any(e.blanks for e in self.exercises)
-
-
 def _evidence(ev: ResultEvidence | Reason) -> Evidence:
     strength = getattr(ev, "strength", None)
     return Evidence(
@@ -237,6 +71,7 @@ def _evidence(ev: ResultEvidence | Reason) -> Evidence:
         facts=[(name, fact_value_text(v)) for name, v in (ev.facts or {}).items()],
         against=isinstance(ev, ResultEvidence) and ev.against,
         strength=strength,
+        raw_facts=dict(ev.facts or {}),
     )
 
 
@@ -310,15 +145,22 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
     if tr.lang != "en":
         res = translate_result(res, tr)
     gettext = tr.gettext
+    levels = levels if levels is not None else installed_levels(core)
     triage = res.triage
     level_name = triage.name or humanise(triage.level)
     # The safety policy decides when the home programme is on hold; the report follows it.
     acute = res.programme_on_hold
     cause_names = {c.id: c.name for c in res.causes}
-    resolved = handout.resolved_doses(res.recommendations, clinic, doses)
+    catalogue = _catalogue(core)
+    # a dose the practitioner gives an alternative puts it into the programme
+    programme = None if acute else pv.with_practitioner_doses(res, catalogue, doses)
+    resolved = handout.resolved_doses(res.recommendations, clinic, doses, pv.programme_doses(programme))
     shown = [r for r in res.recommendations if not (acute and r.kind == "exercise")]
+    if programme is not None:  # the patient part shows what the programme chose (and what leads)
+        chosen = set(pv.chosen_ids(programme))
+        shown = [r for r in shown if r.id in chosen or r.leads]
     titles = source_titles(core)
-    patient_sources = handout.number_sources(handout.patient_citations(res, shown, resolved), titles)
+    patient_sources = handout.number_sources(handout.patient_citations(res, shown, resolved), titles, gettext)
     numbers = {s.id: s.number for s in patient_sources}
 
     causes = [
@@ -342,6 +184,12 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
         do_now = [i for i in items if i.id in leads]
         exercises = [i for i in items if i.kind == "exercise" and i.id not in leads]
         other = [i for i in items if i.kind != "exercise" and i.id not in leads]
+    chosen_view = None
+    if programme is not None:
+        chosen_view = pv.build(programme, {i.id: i for i in items}, {i.id for i in do_now},
+                               clinic.programme_weeks if clinic else None, gettext, catalogue)
+        exercises = [i for phase in chosen_view.phases for i in phase.items]
+        other = chosen_view.lifestyle
 
     withheld_exercises = sum(1 for w in res.withheld if w.kind == "exercise") + len(dropped)
     withheld = [] if acute else [WithheldView(w.id, w.name, w.kind, w.reason) for w in res.withheld]
@@ -356,9 +204,13 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
         for s in sorted(set(cited))
     ]
     weeks = handout.programme_weeks(clinic, resolved, [i.id for i in exercises])
+    review = None
+    if chosen_view is not None:
+        weeks, review = chosen_view.weeks, chosen_view.review_in_weeks
     level = handout.catalogue_level(triage.level, core)
-    return ReportView(
-        levels=levels if levels is not None else installed_levels(core),
+    red_flags, red_flags_also = pv.red_flag_calls(res, catalogue, clinic, gettext)
+    view = ReportView(
+        levels=levels,
         level=triage.level,
         level_name=level_name,
         advice=triage.advice.strip(),
@@ -375,7 +227,7 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
         withheld_exercise_count=withheld_exercises,
         next_questions=[QuestionView(q.fact, q.question, q.why, q.kind) for q in res.next_questions],
         open_safety_questions=[QuestionView(q.fact, q.question,
-                                            gettext("could raise the triage to {level}").format(level=q.could_raise_to),
+                                            _raises(q.could_raise_to, levels, gettext),
                                             "safety") for q in res.open_safety_questions],
         facts=[(k, fact_value_text(v)) for k, v in sorted(res.facts.items())],
         rulesets=[r.to_dict() for r in res.rulesets],
@@ -383,7 +235,8 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
         disclaimer=res.disclaimer,
         engine=res.engine,
         generated_at=generated_at or datetime.now(timezone.utc),
-        header=handout.header(clinic, patient, clinician, generated_at or datetime.now(timezone.utc), weeks, lang),
+        header=handout.header(clinic, patient, clinician, generated_at or datetime.now(timezone.utc), weeks, lang,
+                              review),
         safety_net=handout.safety_net(level, clinic, gettext),
         emergency_call=handout.emergency_call(clinic, gettext),
         sheet=handout.sheet(exercises, weeks, gettext),
@@ -391,4 +244,28 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
         lang=lang,
         title=title or gettext(ReportView.title),
         dropped_exercises=dropped,
+        programme=chosen_view,
+        red_flags=red_flags,
+        red_flags_also=red_flags_also,
+        assessment_questions=_questions(pv.assessment_questions(res), levels, gettext),
+        starting_note=once.upper_first(starting_dose_note(gettext)),
     )
+    return once.say_once(view, triage.reasons, {} if catalogue is None else catalogue.facts, tr)
+
+
+def _raises(level_id: str, levels: ShownLevels, gettext) -> str:
+    """'could raise the triage to See a doctor ...': the level by its name, never its id."""
+    return gettext(WHY_RAISE).format(level=gettext(levels.name(level_id)))
+
+
+def _questions(found, levels: ShownLevels, gettext) -> list[QuestionView] | None:
+    if found is None:
+        return None
+    return [QuestionView(q["fact"], gettext(q["question"]), _raises(q["could_raise_to"], levels, gettext), "safety")
+            for q in found]
+
+
+def _catalogue(core):
+    from decision_core.app import catalogue_or_none
+
+    return catalogue_or_none(core, log, "fact labels and red-flag contacts")

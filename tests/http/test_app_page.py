@@ -92,10 +92,24 @@ def wait_for_triage(page, name: str) -> None:
                                                               timeout=10_000)
 
 
+def wait_for_result(page, backend, facts: dict) -> dict:
+    """Wait until the panel shows the triage of these facts as the page words it; the result."""
+    result = expected(backend, facts)
+    expect(page.locator("#triage .triage-name")).to_have_text(shown_title(backend, result), timeout=10_000)
+    return result
+
+
 def declared_title(backend, triage: dict) -> str:
     shown = backend.catalogue.level(triage["level"]).presentation
     mark = shown.mark_while_unconfirmed if not triage["confirmed"] and shown.mark_while_unconfirmed else shown.mark
     return f"{mark} {triage['name']}"
+
+
+def shown_title(backend, result: dict) -> str:
+    """The panel's triage: 'Not yet known' while red flags are open and no rule raised it, else the level."""
+    if result["open_red_flags"] and not result["triage"]["reasons"]:
+        return "Not yet known"
+    return declared_title(backend, result["triage"])
 
 
 def no_sideways_scroll(page) -> dict:
@@ -112,13 +126,17 @@ def test_the_triage_follows_the_answers_and_unknown_stays_unknown(page, dev_serv
 
     answer(page, CASE)
     calm = expected(installed_backend, CASE)
-    wait_for_triage(page, calm["triage"]["name"])
+    expect(page.locator("#triage .triage-name")).to_have_text(shown_title(installed_backend, calm), timeout=10_000)
     expect(page.locator("#result-status")).to_have_text(re.compile("^4 answers"))
     assert page.evaluations[-1] == CASE  # the debounced call carries exactly what was answered
     assert calm["triage"]["advice"] in page.inner_text("#triage")
     calm_severity = page.get_attribute("#triage", "data-severity")
-    # the same sign as the handout: never a tick while red-flag questions are open
-    assert page.inner_text("#triage .triage-name") == declared_title(installed_backend, calm["triage"])
+    # red flags open and none reached: "not yet known", with the level so far and the red flags to ask
+    assert calm["open_red_flags"] and page.inner_text("#triage .triage-name") == "Not yet known"
+    assert f"So far: {declared_title(installed_backend, calm['triage'])}" in page.inner_text("#triage")
+    flags = page.inner_text("#triage .red-flag-list")
+    assert all(q["question"] in flags for q in calm["open_red_flags"])
+    assert not any(q["question"] in flags for q in calm["open_assessment_questions"])
     if not calm["triage"]["confirmed"]:  # not a clearance: drawn neutral and dashed, never the reassuring colour
         assert page.eval_on_selector("#triage", "e => getComputedStyle(e).borderTopStyle") == "dashed"
     causes = page.inner_text(".causes")
@@ -128,12 +146,12 @@ def test_the_triage_follows_the_answers_and_unknown_stays_unknown(page, dev_serv
     urgent = expected(installed_backend, {**CASE, RED_FLAG: True})
     assert urgent["triage"]["level"] == "urgent"
     wait_for_triage(page, urgent["triage"]["name"])
-    assert page.inner_text("#triage .triage-name") == declared_title(installed_backend, urgent["triage"])
+    assert page.inner_text("#triage .triage-name") == shown_title(installed_backend, urgent)
     assert int(page.get_attribute("#triage", "data-severity")) > int(calm_severity)
     assert urgent["triage"]["reasons"][0]["because"] in page.inner_text("#triage")
     # Back to "unknown": the fact is dropped again, not sent as false.
     page.check(f"#f-{RED_FLAG}-unknown")
-    wait_for_triage(page, calm["triage"]["name"])
+    expect(page.locator("#triage .triage-name")).to_have_text(shown_title(installed_backend, calm), timeout=10_000)
     assert RED_FLAG not in page.evaluations[-1]
 
 
@@ -164,8 +182,7 @@ def test_a_number_out_of_range_is_marked_and_not_sent(page, dev_server):
 def test_the_next_questions_are_marked_and_a_link_focuses_one(page, dev_server, installed_backend):
     open_page(page, dev_server)
     answer(page, CASE)
-    result = expected(installed_backend, CASE)
-    wait_for_triage(page, result["triage"]["name"])
+    result = wait_for_result(page, installed_backend, CASE)
     expect(page.locator("#result-status")).to_have_text(re.compile("^4 answers"))
     marked = page.eval_on_selector_all(".question.is-next", "els => els.map(e => e.id.slice(2))")
     assert sorted(marked) == sorted(q["fact"] for q in result["next_questions"])
@@ -239,7 +256,7 @@ def test_production_asks_for_the_key_once_per_session(page, prod_server, install
     page.wait_for_selector(READY, timeout=15_000)
     assert page.is_hidden("#key-prompt")
     answer(page, {RED_FLAG: True})
-    wait_for_triage(page, expected(installed_backend, {RED_FLAG: True})["triage"]["name"])
+    wait_for_result(page, installed_backend, {RED_FLAG: True})
     assert page.evaluate("sessionStorage.getItem('decision-core-api-key')") == API_KEY
     page.reload()
     page.wait_for_selector(READY, timeout=15_000)
@@ -284,6 +301,45 @@ def test_the_page_fits_phone_and_desktop_widths(page, dev_server, width):
         page.screenshot(path=str(Path(SHOTS) / f"app-{width}-form.png"))
 
 
+def test_the_panel_shows_the_programme_and_a_dosed_alternative_goes_to_the_handout(page, dev_server,
+                                                                                  installed_backend):
+    open_page(page, dev_server)
+    answer(page, CASE)
+    expect(page.locator("#result-status")).to_have_text(re.compile("^4 answers"))
+    result = wait_for_result(page, installed_backend, CASE)
+    programme = result["programme"]
+    names = {r["id"]: r["name"] for r in result["recommendations"]}
+    chosen = [i["id"] for p in programme["phases"] for i in p["items"]] + [i["id"] for i in programme["lifestyle"]]
+    alternatives = [a["id"] for a in programme["alternatives"]]
+    assert chosen and alternatives
+    shown = page.inner_text("section[aria-labelledby=programme-title]")
+    for phase in programme["phases"]:
+        assert phase["name"] in shown
+    assert all(names[i] in shown for i in chosen)
+    assert not any(names[a] in shown for a in alternatives), "an alternative is not part of the programme"
+    assert f"{programme['weeks']} weeks; review in {programme['review_in_weeks']} weeks" in shown
+    practitioner = page.inner_text("section[aria-labelledby=practitioner-title]")
+    assert all(names[a] in practitioner for a in alternatives)
+    questions = page.inner_text("section[aria-labelledby=practitioner-title] .assessment")
+    assert all(q["question"] in questions for q in result["open_assessment_questions"])
+    # a dose typed for an alternative goes with the handout request, and survives the next evaluation
+    swap = alternatives[0]
+    page.fill(f"#swap-{swap}", "3x10@daily")
+    answer(page, {"age": 40})
+    expect(page.locator("#result-status")).to_have_text(re.compile("^5 answers"))
+    assert page.input_value(f"#swap-{swap}") == "3x10@daily"
+    with page.expect_request(lambda r: "/reports" in r.url) as sent:
+        page.click("#print-handout")
+    assert json.loads(sent.value.post_data)["doses"] == {swap: "3x10@daily"}
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        for width in (1280, 390):
+            page.set_viewport_size({"width": width, "height": 900})
+            assert no_sideways_scroll(page)["scroll"] <= width
+            page.evaluate("document.querySelector('section[aria-labelledby=programme-title]').scrollIntoView()")
+            page.screenshot(path=str(Path(SHOTS) / f"app-programme-{width}.png"))
+
+
 SCREEN = "red-flag-screen"
 
 
@@ -299,7 +355,7 @@ def test_the_red_flag_screen_comes_first_and_answers_its_red_flags(page, dev_ser
     page.wait_for_selector("#q-fever_or_unwell", state="hidden")  # asked once: on the screen
     expect(page.locator("#result-status")).to_have_text(re.compile("^1 answer"))
     assert page.evaluations[-1] == {"fever_or_unwell": True}  # ticked: yes; unticked: unknown, not sent
-    wait_for_triage(page, expected(installed_backend, {"fever_or_unwell": True})["triage"]["name"])
+    wait_for_result(page, installed_backend, {"fever_or_unwell": True})
     # a red flag the result asks next is marked on the screen, and its link focuses its box there
     result = expected(installed_backend, {"fever_or_unwell": True})
     flag = next(q["fact"] for q in result["next_questions"] if q["fact"] in listed)
@@ -313,7 +369,7 @@ def test_the_red_flag_screen_comes_first_and_answers_its_red_flags(page, dev_ser
     assert page.evaluations[-1] == {name: False for name in listed}  # "None of these": each one no
     page.check(f"#f-{SCREEN}-leg_weakness")  # and a red flag unticks "None of these"
     assert not page.is_checked(f"#f-{SCREEN}-none")
-    wait_for_triage(page, expected(installed_backend, {"leg_weakness": True})["triage"]["name"])
+    wait_for_result(page, installed_backend, {"leg_weakness": True})
     assert page.evaluations[-1] == {"leg_weakness": True}
     page.uncheck(f"#f-{SCREEN}-leg_weakness")  # nothing ticked: unanswered again, the questions come back
     page.wait_for_selector("#q-leg_weakness", state="visible")

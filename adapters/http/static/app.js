@@ -2,6 +2,7 @@
 // change (debounced), and makes the handout (PDF) and the FHIR record from the same answers.
 import {Api, ApiError} from './api.js';
 import {IntakeForm} from './form.js';
+import {swapDoses} from './programme.js';
 import {renderResult, renderTriage} from './result.js';
 
 const DEBOUNCE_MS = 300;
@@ -55,7 +56,7 @@ async function evaluate(facts) {
   try {
     const result = await api.json(settings.evaluations, facts);
     if (mine !== sequence) return;  // a later answer is already on its way
-    renderTriage($('triage'), $('triage-bar'), result, settings.levels, settings.marks);
+    renderTriage($('triage'), $('triage-bar'), result, settings.levels, settings.marks, fact => form.focus(fact));
     renderResult($('result-body'), result, form);
     form.highlight((result.next_questions || []).map(q => q.fact));
     const count = Object.keys(facts).length;
@@ -80,6 +81,8 @@ function reportBody() {
   const clinician = $('clinician').value.trim();
   if (patient) body.patient = {name: patient};
   if (clinician) body.clinician = clinician;
+  const doses = swapDoses($('result-body'));  // alternatives swapped into the programme
+  if (Object.keys(doses).length) body.doses = doses;
   return body;
 }
 

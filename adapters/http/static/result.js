@@ -2,6 +2,8 @@
 // programme with what the safety policy holds back, and the questions to ask next. No triage level
 // or cause is named here: a level is styled by its position among the levels the rulesets declare.
 
+import {practitionerBox, programmeBox, redFlagList, redFlagsOpen} from './programme.js';
+
 const SHOWN_NEXT = 5;  // the rest behind a disclosure: the list is long while little is known
 
 function el(tag, className, text) {
@@ -36,26 +38,36 @@ export function severity(level, levels) {
 }
 
 /** The triage box, and the bar that keeps its name in sight on a phone while the form is filled. */
-export function renderTriage(box, bar, result, levels, marks = {}) {
+export function renderTriage(box, bar, result, levels, marks = {}, focus = null) {
   const triage = result.triage;
   box.replaceChildren();
   box.dataset.severity = bar.dataset.severity = severity(triage.level, levels);
   // the level's sign, as on the handout; while red-flag questions are open, its unconfirmed sign (never a tick)
   const shown = marks[triage.level] || {};
-  const mark = (!triage.confirmed && shown.unconfirmed) || shown.mark || '';
-  const title = mark ? `${mark} ${triage.name}` : triage.name;
+  const unknown = redFlagsOpen(result);  // a red flag unanswered: the triage is not yet known
+  const unconfirmed = unknown || (!Array.isArray(result.open_red_flags) && !triage.confirmed);
+  const mark = (unconfirmed && shown.unconfirmed) || shown.mark || '';
+  const declared = mark ? `${mark} ${triage.name}` : triage.name;
+  // no red flag reached yet: not yet known; a rule already raised it: at least that level
+  const title = unknown && !(triage.reasons || []).length ? 'Not yet known' : declared;
   bar.textContent = `Triage: ${title}`;
   bar.hidden = false;
-  box.classList.toggle('is-unconfirmed', !triage.confirmed);
+  box.classList.toggle('is-unconfirmed', unconfirmed);
+  box.classList.toggle('is-unknown', unknown);
   const name = el('p', 'triage-name', title);
-  box.append(el('p', 'triage-label', 'Triage'), name, el('p', 'triage-advice', triage.advice));
+  box.append(el('p', 'triage-label', 'Triage'), name);
+  if (unknown) {
+    box.append(el('p', 'triage-so-far', title === declared ? 'At least this: not yet known until the red flags are answered.'
+                                                           : `So far: ${declared}`), redFlagList(result, focus));
+  }
+  box.append(el('p', 'triage-advice', triage.advice));
   if (triage.reasons && triage.reasons.length) {
     const list = el('ul', 'triage-reasons');
     for (const reason of triage.reasons) list.append(el('li', null, reason.because));
     box.append(el('p', 'triage-because', 'Because:'), list);
   }
   const open = result.open_safety_questions || [];
-  if (!triage.confirmed && open.length) {
+  if (!Array.isArray(result.open_red_flags) && !triage.confirmed && open.length) {
     box.append(el('p', 'triage-open', `Not confirmed: ${open.length} safety question${open.length > 1 ? 's are' : ' is'} still unanswered.`));
   }
 }
@@ -165,7 +177,9 @@ function programme(result) {
 
 export function renderResult(body, result, form) {
   const open = new Set([...body.querySelectorAll('details[open]')].map(d => d.dataset.key));
-  body.replaceChildren(nextQuestions(result, form), causes(result), programme(result),
-                       el('p', 'disclaimer', result.disclaimer));
+  const kept = new Map([...body.querySelectorAll('input[data-swap-dose]')].map(i => [i.dataset.swapDose, i.value]));
+  const parts = [nextQuestions(result, form), causes(result), programmeBox(result, section) || programme(result),
+                 practitionerBox(result, section, kept), el('p', 'disclaimer', result.disclaimer)];
+  body.replaceChildren(...parts.filter(Boolean));
   for (const details of body.querySelectorAll('details')) details.open = open.has(details.dataset.key);
 }
