@@ -28,7 +28,7 @@ def red_flag_lines(result: Result, catalogue: Any = None, gettext: Callable[[str
     lines = []
     groups, also = red_flag_checklist(result, catalogue)
     for contact, flags in groups:
-        lines.append("  " + red_flag_call(contact, gettext))
+        lines.append("  " + red_flag_call(contact, gettext, held=result.programme_on_hold))
         lines.extend(f"    [ ] {q.question}" for q in flags)
     if also:
         lines.append("  " + red_flags_also(also, catalogue, gettext))

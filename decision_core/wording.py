@@ -122,6 +122,17 @@ RED_FLAGS_CALL_NUMBER = {
 }
 RED_FLAGS_CALL_ANY = N_("If any of these is true, do not start: call your physiotherapist or doctor today, or your "
                         "local emergency number if it cannot wait.")
+# While the programme is on hold there is nothing to start: the same calls without "do not start"
+RED_FLAGS_CALL_HELD = {
+    "emergency": N_("If any of these is true: call your local emergency number now."),
+    "clinic": N_("If any of these is true: call your physiotherapist or doctor today."),
+}
+RED_FLAGS_CALL_NUMBER_HELD = {
+    "emergency": N_("If any of these is true: call {number} now."),
+    "clinic": N_("If any of these is true: call us on {number} today."),
+}
+RED_FLAGS_CALL_ANY_HELD = N_("If any of these is true: call your physiotherapist or doctor today, or your local "
+                             "emergency number if it cannot wait.")
 RED_FLAGS_ALSO = N_("To rule them out, also answer: {questions}")
 ASSESSMENT_HEADING = N_("Questions for the assessment (not red flags)")
 TRIAGE_SO_FAR = N_("Triage so far: {level}.")
@@ -180,14 +191,15 @@ def red_flags_also(questions: list, catalogue: Any, gettext: Callable[[str], str
     return gettext(RED_FLAGS_ALSO).format(questions="; ".join(names))
 
 
-def red_flag_call(contact: str | None, gettext: Callable[[str], str] = str, number: str | None = None) -> str:
+def red_flag_call(contact: str | None, gettext: Callable[[str], str] = str, number: str | None = None,
+                  held: bool = False) -> str:
     """'If any of these is true, do not start: call …' for a group's contact; ``number``: the clinic's phone or
-    emergency number (the clinic profile), when known."""
+    emergency number (the clinic profile), when known; ``held``: the programme is on hold (nothing to start)."""
     if contact is None:
-        return gettext(RED_FLAGS_CALL_ANY)
+        return gettext(RED_FLAGS_CALL_ANY_HELD if held else RED_FLAGS_CALL_ANY)
     if number:
-        return gettext(RED_FLAGS_CALL_NUMBER[contact]).format(number=number)
-    return gettext(RED_FLAGS_CALL[contact])
+        return gettext((RED_FLAGS_CALL_NUMBER_HELD if held else RED_FLAGS_CALL_NUMBER)[contact]).format(number=number)
+    return gettext((RED_FLAGS_CALL_HELD if held else RED_FLAGS_CALL)[contact])
 
 
 def triage_status(result: Any, gettext: Callable[[str], str] = str) -> str:

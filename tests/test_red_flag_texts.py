@@ -110,6 +110,19 @@ def test_the_cli_summary_lists_the_red_flags_as_a_checklist(ev):
     assert "Safety questions still open" not in text
 
 
+def test_on_hold_the_red_flags_say_whom_to_call_and_nothing_about_starting(ev):
+    """Urgent: there is no programme to start, so the checklist only says whom to call."""
+    sprinter = {"onset": "sudden", "onset_during_sprint_or_kick": True, "popping_sensation": True, "pain_level": 6}
+    result = ev.evaluate(sprinter)
+    assert result.programme_on_hold and result.open_red_flags
+    text = summarise(result, ev.catalogue)
+    assert "  If any of these is true: call your local emergency number now." in text.splitlines()
+    assert "do not start" not in text
+    es = get_translator("es")
+    spanish = summarise(translate_result(result, es), ev.catalogue, es.gettext)
+    assert "Si alguna de estas cosas le ocurre: llame ahora al número de emergencias de su zona." in spanish
+
+
 def test_the_cli_summary_in_spanish(ev):
     es = get_translator("es")
     text = summarise(translate_result(ev.evaluate(DESK), es), ev.catalogue, es.gettext)

@@ -95,7 +95,7 @@ def detail(result: Result, catalogue: Any = None, gettext: Callable[[str], str] 
         lines.append(_evidence_line(reason))
     groups, also = red_flag_checklist(result, catalogue)  # the red flags only: a checklist, by whom to call
     for contact, flags in groups:
-        lines += ["", f"**{red_flag_call(contact, gettext)}**"]
+        lines += ["", f"**{red_flag_call(contact, gettext, held=result.programme_on_hold)}**"]
         lines.extend(f"- {q.question} (`{q.fact}`)" for q in flags)
     if also:
         lines += ["", red_flags_also(also, catalogue, gettext)]

@@ -132,7 +132,7 @@ def red_flag_calls(res, catalogue, clinic, gettext) -> tuple[list[RedFlagCall] |
         number = None
         if clinic is not None:
             number = clinic.emergency_number if contact == "emergency" else clinic.phone if contact else None
-        call = red_flag_call(contact, gettext, number)
+        call = red_flag_call(contact, gettext, number, held=res.programme_on_hold)
         out.append(RedFlagCall(call, contact == "emergency", list(dict.fromkeys(gettext(q.question) for q in questions))))
     return out, red_flags_also(others, catalogue, gettext) if others else ""
 
