@@ -11,9 +11,10 @@ stays unknown, and an interview does not ask it again.
 **The red-flag screen** (linkId ``red-flag-screen``, :mod:`decision_core.screen`)
 answers several facts at once: a ticked option (``valueCoding``, code = the fact)
 is true, "None of these" makes each listed fact false, and what is left unticked
-stays unknown (skipped: asked, not answered). "None of these" with a ticked
-option, or a fact's own item that says otherwise than the screen, is an
-:class:`InvalidResponse` naming the item.
+stays unknown (skipped: asked, not answered). Where answers about a red flag
+disagree, its "yes" wins, as a red flag always does: "None of these" beside a
+ticked option reads as the ticked ones (the rest stay unknown), and a fact's own
+item and the screen that say otherwise than each other read as "yes".
 
 Groups, help and display items (``group-*``, ``*.help``, ``interview-*``) are
 read through, never as answers. Anything else wrong -- an item that is not a
@@ -30,7 +31,7 @@ from typing import Any
 from .catalogue import Catalogue
 from .intake import FACT_CODE_SYSTEM
 from .questionnaire import GROUP_PREFIX, HELP_SUFFIX, QUESTIONNAIRE_URL, value_system
-from .screen import NONE_CODE, SCREEN_LINK_ID, SCREEN_SYSTEM, ScreenConflict, read_screen, screen_facts
+from .screen import NONE_CODE, SCREEN_LINK_ID, SCREEN_SYSTEM, read_screen, screen_facts
 
 STATUS_PREFIX = "interview-"
 VALUE_KEYS = ("valueBoolean", "valueInteger", "valueDecimal", "valueString", "valueCoding", "valueQuantity",
@@ -114,17 +115,12 @@ def _apply_screen(where: str, answers: list, catalogue: Catalogue, out: Answers,
             codes.append(code)
     if errors:
         return
-    try:
-        facts, unknown = read_screen(listed, codes)
-    except ScreenConflict as exc:
-        errors[f"{where}.answer"] = [f"linkId {SCREEN_LINK_ID!r}: 'None of these' cannot be ticked together with "
-                                     f"{', '.join(exc.ticked)}: untick one or the other."]
-        return
+    facts, unknown = read_screen(listed, codes)
     for name, value in facts.items():
         if name in out.paths and name not in out.skipped and out.facts.get(name) != value:
-            errors[f"{where}.answer"] = [f"linkId {SCREEN_LINK_ID!r} says {name} is {str(value).lower()}, but its own "
-                                         f"item {out.paths[name]} says otherwise."]
-            continue
+            if value is True:  # the screen's "yes" wins over the fact's own "no": a red flag always wins
+                out.facts[name] = True
+            continue  # the fact's own "yes" wins over the screen's "None of these"
         if name not in out.paths or name in out.skipped:
             out.facts[name] = value
             out.paths[name] = where

@@ -17,8 +17,9 @@ What an answer means (:func:`read_screen`):
 * anything left unticked, or the screen left unanswered: unknown (never "no").
   The facts it lists count as asked: the interview does not ask them again.
 
-"None of these" together with a ticked option is a contradiction, refused
-(:class:`ScreenConflict`), never guessed at.
+"None of these" together with a ticked option (a form that does not honour
+optionExclusive) reads as the ticked options only: a red flag's "yes" always
+wins, and the rest stay unknown rather than "no".
 """
 from __future__ import annotations
 
@@ -36,15 +37,6 @@ SCREEN_LABEL = N_("Warning signs")
 SCREEN_HELP = N_("Tick each one you have, or \u201cNone of these\u201d. Anything you leave unticked stays unknown.")
 NONE_TEXT = N_("None of these")
 SCREEN_WHY = N_("any of these could raise the triage")
-
-
-class ScreenConflict(ValueError):
-    """An answer to the screen that contradicts itself ("None of these" and a ticked red flag)."""
-
-    def __init__(self, ticked: list[str]):
-        self.ticked = ticked
-        super().__init__("'None of these' cannot be ticked together with a red flag ("
-                         + ", ".join(ticked) + ").")
 
 
 def _raising_findings(catalogue: Catalogue) -> set[str]:
@@ -65,17 +57,18 @@ def screen_facts(catalogue: Catalogue) -> tuple[str, ...]:
 def read_screen(listed: Iterable[str], codes: Iterable[str]) -> tuple[dict[str, bool], list[str]]:
     """An answer to the screen (the codes ticked) as (facts, facts left unknown).
 
-    Raises ScreenConflict for "None of these" with a ticked fact, ValueError for a code it does not list."""
+    "None of these" with a ticked fact reads as the ticked facts only; ValueError for a code it does not list."""
     listed, codes = tuple(listed), list(codes)
     unknown = [c for c in codes if c != NONE_CODE and c not in listed]
     if unknown:
         raise ValueError(f"not an option of the screen: {', '.join(map(str, unknown))} "
                          f"(its options: {', '.join(listed)}, {NONE_CODE}).")
     ticked = [name for name in listed if name in codes]
-    if NONE_CODE in codes:
-        if ticked:
-            raise ScreenConflict(ticked)
+    if NONE_CODE in codes and not ticked:
         return {name: False for name in listed}, []
+    # "None of these" beside a ticked option (a form that does not honour optionExclusive, as LHC-Forms 40
+    # does not) contradicts itself: a red flag's "yes" always wins, and what was left unticked is not known
+    # to be "no", so it stays unknown.
     return {name: True for name in ticked}, [name for name in listed if name not in ticked]
 
 

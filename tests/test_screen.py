@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from decision_core.interview import Interview, Outcome
 from decision_core.questionnaire import build_questionnaire, item_count
 from decision_core.questionnaire_response import InvalidResponse, facts_to_items, read_response
-from decision_core.screen import (NONE_CODE, OPTION_EXCLUSIVE, SCREEN_LINK_ID, ScreenConflict, read_screen,
+from decision_core.screen import (NONE_CODE, OPTION_EXCLUSIVE, SCREEN_LINK_ID, read_screen,
                                   screen_codes, screen_facts)
 
 PUBLIC = Path(__file__).resolve().parents[2] / "shared" / "vignettes" / "public.json"
@@ -134,19 +134,37 @@ def test_an_unanswered_screen_leaves_every_red_flag_unknown(builtin_catalogue):
 
 
 @pytest.mark.parametrize("items, where, says", [
-    ([screen_answer(["fever_or_unwell", NONE_CODE])], "item[0].answer", "'None of these' cannot be ticked together"),
     ([screen_answer(["shoe_size"])], "item[0].answer[0].valueCoding.code", "is not one of its options"),
     ([{"linkId": SCREEN_LINK_ID, "answer": [{"valueBoolean": True}]}], "item[0].answer[0]", "valueCoding"),
-    ([{"linkId": "sharp_pain", "answer": [{"valueBoolean": False}]}, screen_answer(["sharp_pain"])],
-     "item[1].answer", "its own item item[0] says otherwise"),
 ])
-def test_a_contradictory_or_bad_screen_answer_names_the_item(items, where, says, builtin_catalogue):
+def test_a_bad_screen_answer_names_the_item(items, where, says, builtin_catalogue):
     with pytest.raises(InvalidResponse) as info:
         read_response(response(*items), builtin_catalogue)
     assert says in " ".join(info.value.errors.get(where, [])), info.value.errors
     assert SCREEN_LINK_ID in " ".join(info.value.errors[where])
-    with pytest.raises(ScreenConflict):
-        read_screen(screen_facts(builtin_catalogue), ["leg_weakness", NONE_CODE])
+
+
+@pytest.mark.parametrize("items, facts", [
+    # "None of these" beside a ticked option: the ticked one is "yes", the rest not known to be "no"
+    ([screen_answer(["fever_or_unwell", NONE_CODE])], {"fever_or_unwell": True}),
+    # the screen and a fact's own item disagree, in either order: the "yes" wins
+    ([{"linkId": "sharp_pain", "answer": [{"valueBoolean": False}]}, screen_answer(["sharp_pain"])],
+     {"sharp_pain": True}),
+    ([screen_answer(["sharp_pain"]), {"linkId": "sharp_pain", "answer": [{"valueBoolean": False}]}],
+     {"sharp_pain": True}),
+    ([screen_answer([NONE_CODE]), {"linkId": "leg_weakness", "answer": [{"valueBoolean": True}]}],
+     "leg_weakness"),
+])
+def test_where_answers_about_a_red_flag_disagree_the_yes_wins(items, facts, builtin_catalogue):
+    answers = read_response(response(*items), builtin_catalogue)
+    if isinstance(facts, str):  # "None of these" and the fact's own "yes": that one yes, every other one no
+        listed = screen_facts(builtin_catalogue)
+        assert answers.facts == {name: name == facts for name in listed}
+    else:
+        assert answers.facts == facts
+        assert all(name not in answers.facts for name in answers.skipped)
+    read, unknown = read_screen(screen_facts(builtin_catalogue), ["leg_weakness", NONE_CODE])
+    assert read == {"leg_weakness": True} and "fever_or_unwell" in unknown
 
 
 def test_a_red_flag_answered_alike_on_the_screen_and_its_own_item_is_read(builtin_catalogue):

@@ -172,13 +172,14 @@ def test_lhc_forms_renders_and_exports_the_red_flag_screen(lhc_page, server):
     assert via_response.json() == requests.post(f"{server}/v1/evaluations", json=facts, timeout=30).json()
 
     # LHC-Forms 40.1.3 does not honour optionExclusive: "None of these" stays ticked beside the fever and both are
-    # exported. We refuse that answer, naming the item, rather than guess.
+    # exported. A red flag's "yes" wins: the fever counts, and the others are not known to be "no".
     page.click(screen_box(SCREEN_SYSTEM, NONE_CODE))
     both = page.evaluate(EXPORT)
-    refused = requests.post(f"{server}/v1/evaluations/from-questionnaire-response", json=both, timeout=30)
-    assert refused.status_code == 422, refused.text
-    assert list(refused.json()["errors"]) == ["item[0].answer"]
-    assert "None of these" in refused.json()["errors"]["item[0].answer"][0]
+    assert {a["valueCoding"]["code"] for a in next(i for i in both["item"] if i["linkId"] == SCREEN)["answer"]} \
+        == {"fever_or_unwell", NONE_CODE}
+    read = requests.post(f"{server}/v1/evaluations/from-questionnaire-response", json=both, timeout=30)
+    assert read.status_code == 200, read.text
+    assert read.json() == requests.post(f"{server}/v1/evaluations", json=facts, timeout=30).json()
 
     # "None of these" alone: every red flag it lists is "no".
     page.click(screen_box(FACT_CODE_SYSTEM, "fever_or_unwell"))
