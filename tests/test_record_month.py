@@ -94,17 +94,15 @@ def test_replay_without_the_rule_lists_exactly_the_affected_records(month, tmp_p
     assert set(json.loads(cli.output)["changed_records"]) == expected
 
 
-def test_html_report_charts_render(month, tmp_path):
-    from browser_support import launch_chromium
-
+def test_html_report_charts_render(month, tmp_path, chromium_browser):
     url, made = month
     out = tmp_path / "report.html"
     assert CliRunner().invoke(main, ["record", "report", "--database", url, "--format", "html", "-o", str(out)]).exit_code == 0
     html = out.read_text(encoding="utf-8")
     assert html.count("<svg") == 2 and made["target_rule"] in html
-    manager, browser = launch_chromium()
+    # the session's one browser (conftest): a second Playwright in the same process refuses to start
+    page = chromium_browser.new_page(viewport={"width": 1100, "height": 900})
     try:
-        page = browser.new_page(viewport={"width": 1100, "height": 900})
         page.goto(out.as_uri())
         boxes = page.eval_on_selector_all("svg", "els => els.map(e => e.getBoundingClientRect().height)")
         assert len(boxes) == 2 and all(h > 60 for h in boxes)
@@ -115,5 +113,4 @@ def test_html_report_charts_render(month, tmp_path):
         if os.environ.get("RECORD_SCREENSHOTS"):
             page.screenshot(path=os.path.join(os.environ["RECORD_SCREENSHOTS"], "record-report.png"), full_page=True)
     finally:
-        browser.close()
-        manager.__exit__(None, None, None)
+        page.close()

@@ -148,7 +148,8 @@ def test_sources_list_the_registry(client, mini_backend, make_app, installed_bac
     assert [s["id"] for s in listing["sources"]] == ["000", "002", "004", "policy"]
     assert listing["sources"][-1] == {"id": "policy", "title": "Mini policy", "publisher": "Test", "kind": "policy",
                                       "description": "A fixture policy.", "quotes_required": False,
-                                      "ruleset": "mini_sources", "plugin": "local", "author": None}
+                                      "ruleset": "mini_sources", "plugin": "local", "author": None,
+                                      "patient_title": None}
     installed = make_app(backend=installed_backend).test_client().get("/v1/sources").json["sources"]
     assert {s["id"]: s["kind"] for s in installed} == {"000": "article", "001": "article", "002": "article",
                                                       "003": "article", "004": "article", "policy": "policy",
