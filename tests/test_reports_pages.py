@@ -1,7 +1,8 @@
 """How long the patient part of a PDF handout is (issue 19 §5), measured from the PDF itself for every
 worked case (../shared/vignettes: public, safety, changes) in English and Spanish: with a home
 programme, at most 3 A4 pages with its tick sheet; while the programme is on hold (urgent, emergency),
-at most 2, with everything the patient must do now on the first page. One PDF per case and language."""
+at most 2, with everything the patient must do now on the first page. One PDF per case and language;
+a home programme's again with the clinic's follow-up link (issue 20), which must not cost a page."""
 from __future__ import annotations
 
 import html as html_lib
@@ -14,18 +15,23 @@ from pypdf import PdfReader
 
 import decision_core
 from decision_core.adapters.reports import render
+from decision_core.adapters.reports.clinic import ClinicProfile
 from decision_core.adapters.reports.view import build_view
 
 from patient_part import LANGS, practitioner_heading, worked_cases
 
 HOME_PROGRAMME_PAGES = 3
 ON_HOLD_PAGES = 2
+# a clinic that names itself and links its follow-up form, and a record id: the longest line a clinic makes
+FOLLOW_UP = ClinicProfile(name="Riverside Physiotherapy", follow_up_url="https://riverside-physio.example/follow-up")
+RECORD_ID = "0123456789abcdef0123456789abcdef"
 
 
 @lru_cache(maxsize=None)
-def _pages(facts_key: tuple, lang: str) -> tuple[str, ...]:
+def _pages(facts_key: tuple, lang: str, follow_up: bool = False) -> tuple[str, ...]:
     facts = dict(facts_key)
-    pdf = render(decision_core.evaluate(facts), "pdf", lang=lang, paper="a4")
+    result = decision_core.evaluate(facts).to_dict() | ({"record_id": RECORD_ID} if follow_up else {})
+    pdf = render(result, "pdf", lang=lang, paper="a4", clinic=FOLLOW_UP if follow_up else None)
     return tuple(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages)
 
 
@@ -90,3 +96,15 @@ def test_no_heading_stands_alone_at_a_page_foot(case, lang):
     shown = headings(case["facts"], lang)
     for number, page in enumerate(pages[:patient_pages(pages, lang)], start=1):
         assert last_line(page).upper() not in shown, f"page {number} ends with the heading {last_line(page)!r}"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("case", worked_cases())
+def test_the_follow_up_link_costs_no_page(case, lang):
+    result = decision_core.evaluate(case["facts"])
+    if result.programme_on_hold:
+        pytest.skip("no follow-up line while the programme is on hold")
+    pages = _pages(_key(case["facts"]), lang, follow_up=True)
+    assert RECORD_ID in "".join("".join(pages).split()), "the handout carries the follow-up link"
+    used = patient_pages(pages, lang)
+    assert used <= HOME_PROGRAMME_PAGES, f"with the follow-up link the patient part takes {used} pages"

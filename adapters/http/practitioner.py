@@ -42,11 +42,24 @@ def page():
     settings = {"questionnaire": url_for("interview.questionnaire"), "evaluations": url_for("api.evaluations"),
                 "reports": url_for("api.reports"), "levels": levels, "marks": marks,
                 "keyHeader": None if st.development else API_KEY_HEADER}
+    if st.recorder is not None:  # results are kept: the page offers agree / override on each
+        settings["verdicts"] = _verdict_settings()
     html = render_template("app.html", settings=json.dumps(settings), languages=_language_names())
     response = current_app.response_class(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = PAGE_CSP
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def _verdict_settings() -> dict:
+    """Where the page sends a clinician's agree / override (RECORD_ID is replaced by the result's record id),
+    and the coded override reasons, each with its label and the kinds of item it fits."""
+    from decision_core.record.feedback import OVERRIDE_REASONS, REASONS_FOR
+
+    return {"url": url_for("records.record_feedback", record_id="RECORD_ID"),
+            "reasons": [{"code": code, "label": label, "for": [kind for kind, codes in REASONS_FOR.items()
+                                                                if code in codes]}
+                        for code, label in OVERRIDE_REASONS.items()]}
 
 
 def _language_names() -> list[tuple[str, str]]:

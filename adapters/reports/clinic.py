@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Mapping
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -24,6 +25,7 @@ from decision_core.messages import dotted, walk
 PROFILE_ENV = "DECISION_CORE_CLINIC_PROFILE"
 LOGO_TYPES = {"image/png", "image/jpeg", "image/svg+xml"}
 LOGO_MAX_BYTES = 512 * 1024
+FOLLOW_UP_PARAMETER = "record"  # the query parameter that carries the record id to the clinic's follow-up form
 
 
 class ClinicProfileError(ValueError):
@@ -41,6 +43,18 @@ class ClinicProfile:
     language: str | None = None
     doses: Mapping[str, Dose] = field(default_factory=dict)
     programme_weeks: int | None = None  # the default length of a home programme, and so its review date
+    # the clinic's own follow-up form (it hosts it); the handout links it with ?record=<record id>
+    follow_up_url: str | None = None
+
+    def follow_up_link(self, record_id: str | None) -> str | None:
+        """The follow-up form's address for this record (``?record=<id>`` added to the clinic's URL, its
+        own query kept), or None without a record id or a follow-up URL."""
+        if not (record_id and self.follow_up_url):
+            return None
+        parts = urlsplit(self.follow_up_url)
+        query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != FOLLOW_UP_PARAMETER]
+        query.append((FOLLOW_UP_PARAMETER, record_id))
+        return urlunsplit(parts._replace(query=urlencode(query)))
 
     @property
     def zone(self) -> ZoneInfo:
@@ -97,6 +111,7 @@ class ClinicProfileSchema(Schema):
     doses = fields.Dict(keys=fields.String(validate=validate.Length(min=1)), values=_DoseField("clinic"),
                         load_default=dict)
     programme_weeks = fields.Integer(validate=validate.Range(min=1, max=52), strict=True)
+    follow_up_url = fields.Url(schemes={"https", "http"}, require_tld=False, validate=validate.Length(max=300))
 
 
 def _flatten(messages: Any) -> list[str]:

@@ -84,7 +84,7 @@ def _make(result: dict, fmt, core, options: dict[str, Any]) -> bytes:
 @click.option("--patient-reference", default=None, help="FHIR subject reference, e.g. Patient/123 (fhir format).")
 @click.option("--clinic-profile", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="The clinic profile YAML (name, phone, emergency number, logo, time zone, language, default "
-                   "doses); default: $DECISION_CORE_CLINIC_PROFILE.")
+                   "doses, follow-up form URL); default: $DECISION_CORE_CLINIC_PROFILE.")
 @click.option("--patient-name", default=None, help="The patient's name, printed on the handout.")
 @click.option("--patient-birth-date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="The patient's date of birth, YYYY-MM-DD.")

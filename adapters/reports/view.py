@@ -249,6 +249,8 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
         red_flags_also=red_flags_also,
         assessment_questions=_questions(pv.assessment_questions(res), levels, gettext),
         starting_note=once.upper_first(starting_dose_note(gettext)),
+        # "how are you getting on?": not while the programme is on hold (that handout says what to do now)
+        follow_up=None if acute or clinic is None else clinic.follow_up_link(res.record_id),
     )
     return once.say_once(view, triage.reasons, {} if catalogue is None else catalogue.facts, tr)
 

@@ -174,6 +174,7 @@ class ReportView:
     starting_note: str = ""  # 'Starting dose: your practitioner may change it', in the reader's language
     red_flags_also: str = ""  # the other open red flags, to answer too ('To rule them out, also answer: ...')
     assessment_questions: list[QuestionView] | None = None  # the other open questions: the practitioner's
+    follow_up: str | None = None  # the clinic's follow-up form for this record (with a home programme only)
     # the patient part says each thing once (see ``once``)
     patient_reasons: list[str] = field(default_factory=list)  # one line per conclusion
     calls: list[CallGroup] = field(default_factory=list)  # the seek-care lines by whom to call

@@ -22,6 +22,13 @@ OVERRIDE_REASONS = {
 }
 REST_VERDICTS = {"agree": "accepted", "override": "overridden"}
 REST_TARGETS = ("triage", "cause", "recommendation")
+# The reasons that fit an answer about each kind of item (what a form offers; the API accepts any):
+# disagreeing with the triage is no reason to override a cause, nor the cause one to override the triage.
+REASONS_FOR = {
+    "triage": tuple(code for code in OVERRIDE_REASONS if code != "disagree-cause"),
+    "cause": tuple(code for code in OVERRIDE_REASONS if code != "disagree-triage"),
+    "recommendation": tuple(code for code in OVERRIDE_REASONS if code != "disagree-triage"),
+}
 
 
 def override_reasons() -> list[dict[str, str]]:

@@ -4,6 +4,7 @@ import {Api, ApiError} from './api.js';
 import {IntakeForm} from './form.js';
 import {swapDoses} from './programme.js';
 import {renderResult, renderTriage} from './result.js';
+import {configureVerdicts, verdictControls} from './verdict.js';
 
 const DEBOUNCE_MS = 300;
 const settings = JSON.parse(document.getElementById('app').dataset.settings);
@@ -36,6 +37,7 @@ function askForKey(message) {
 }
 
 const api = new Api(settings.keyHeader, askForKey);
+configureVerdicts(api, settings.verdicts);  // absent when the server keeps no record: no controls
 
 // ------------------------------------------------------------------ evaluating
 
@@ -58,6 +60,9 @@ async function evaluate(facts) {
     if (mine !== sequence) return;  // a later answer is already on its way
     renderTriage($('triage'), $('triage-bar'), result, settings.levels, settings.marks, fact => form.focus(fact));
     renderResult($('result-body'), result, form);
+    const verdict = verdictControls(result, 'triage', result.triage.level, `Triage: ${result.triage.name}`,
+                                   'Your view of the triage');
+    $('triage-verdict').replaceChildren(...(verdict ? [verdict] : []));
     form.highlight((result.next_questions || []).map(q => q.fact));
     const count = Object.keys(facts).length;
     $('result-status').textContent = `${count} answer${count === 1 ? '' : 's'} evaluated.`;

@@ -3,6 +3,7 @@
 // known" while any is open, the programme's phases with each exercise's dose, the everyday changes,
 // its length and review, and, for the practitioner, the alternatives with a dose field to swap one in.
 // Every field is read as the server sends it; a result without them is shown as before (result.js).
+import {verdictControls} from './verdict.js';
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -68,7 +69,7 @@ export function redFlagList(result, focus) {
   return box;
 }
 
-function chosenItem(item, rec) {
+function chosenItem(result, item, rec) {
   const node = el('li', 'programme-item');
   node.dataset.id = item.id;
   const head = el('p', 'rec-name', rec ? rec.name : item.id);
@@ -78,6 +79,8 @@ function chosenItem(item, rec) {
   if (item.starting_dose) node.append(el('p', 'starting', 'Starting dose: the practitioner may change it.'));
   const stop = rec && rec.stop_if && (rec.stop_if.text || rec.stop_if);
   if (typeof stop === 'string' && stop) node.append(el('p', 'rec-stop', `Stop if: ${stop.replace(/^Stop if /i, '')}`));
+  const verdict = rec && verdictControls(result, 'recommendation', rec.id, rec.name);  // only what the result lists
+  if (verdict) node.append(verdict);
   return node;
 }
 
@@ -90,17 +93,17 @@ export function programmeBox(result, section) {
   const leads = result.recommendations.filter(r => r.leads);
   if (leads.length) {
     const first = el('ul', 'programme');
-    for (const rec of leads) first.append(chosenItem({id: rec.id, dose: rec.dose}, rec));
+    for (const rec of leads) first.append(chosenItem(result, {id: rec.id, dose: rec.dose}, rec));
     box.append(el('h4', null, 'First'), first);
   }
   for (const phase of p.phases || []) {
     const list = el('ol', 'programme phase');
-    for (const item of phase.items || []) list.append(chosenItem(item, recs.get(item.id)));
+    for (const item of phase.items || []) list.append(chosenItem(result, item, recs.get(item.id)));
     box.append(el('h4', null, phase.name || phase.id), list);
   }
   if ((p.lifestyle || []).length) {
     const list = el('ul', 'programme lifestyle');
-    for (const item of p.lifestyle) list.append(chosenItem(item, recs.get(item.id)));
+    for (const item of p.lifestyle) list.append(chosenItem(result, item, recs.get(item.id)));
     box.append(el('h4', null, 'Everyday changes'), list);
   }
   if (p.weeks) {

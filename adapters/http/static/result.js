@@ -3,6 +3,7 @@
 // or cause is named here: a level is styled by its position among the levels the rulesets declare.
 
 import {practitionerBox, programmeBox, redFlagList, redFlagsOpen} from './programme.js';
+import {verdictControls} from './verdict.js';
 
 const SHOWN_NEXT = 5;  // the rest behind a disclosure: the list is long while little is known
 
@@ -117,6 +118,8 @@ function causes(result) {
     const head = el('p', 'cause-name', cause.name);
     head.append(el('span', 'confidence', ` ${Math.round(cause.confidence * 100)}%`));
     item.append(head, el('p', 'cause-why', cause.why));
+    const verdict = verdictControls(result, 'cause', cause.id, cause.name);
+    if (verdict) item.append(verdict);
     if (cause.evidence && cause.evidence.length) {
       const details = disclosure(`evidence-${cause.id}`, 'Evidence');
       const evidence = el('ul');
@@ -149,6 +152,8 @@ function programme(result) {
       if (when) head.append(el('span', 'dose', ` (${when})`));
       item.append(head);
       if (rec.instructions) item.append(el('p', 'rec-text', rec.instructions));
+      const verdict = verdictControls(result, 'recommendation', rec.id, rec.name);
+      if (verdict) item.append(verdict);
       list.append(item);
     }
     box.append(list);
