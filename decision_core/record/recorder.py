@@ -32,6 +32,7 @@ FLUSH_INTERVAL = 0.5  # seconds between attempts to drain the spool
 PURGE_INTERVAL = 24 * 3600
 QUEUE_LIMIT = 10_000  # entries waiting for the writer; past that they go to the spool
 STUCK_AFTER = 1.0  # seconds one database call may take before new entries go to the spool
+BATCH_LIMIT = 200  # entries the writer takes from the queue for one transaction
 
 
 class Recorder:
@@ -149,12 +150,17 @@ class Recorder:
         last_flush = time.monotonic()
         while True:
             try:
-                entry = self._queue.get(timeout=FLUSH_INTERVAL)
+                batch = [self._queue.get(timeout=FLUSH_INTERVAL)]
             except queue.Empty:
-                entry = None
+                batch = []
+            while batch and len(batch) < BATCH_LIMIT:  # what else is waiting: one transaction for all of it
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
             try:
-                if entry is not None:
-                    self._write(entry)
+                if batch:
+                    self._write_batch(batch)
                 if time.monotonic() - last_flush >= FLUSH_INTERVAL:
                     last_flush = time.monotonic()
                     self._timed(self.flush)
@@ -167,6 +173,30 @@ class Recorder:
             return call(*args)
         finally:
             self._busy_since = 0.0
+
+    def _write_batch(self, batch: list[dict[str, Any]]) -> None:
+        """Entries in queue order: to the database in one transaction, or all to the spool."""
+        try:
+            if not self._spooling:
+                try:
+                    self._timed(self.store.insert_many, batch)
+                    return
+                except StoreError as exc:
+                    self._spooling = True
+                    log.warning("the record's database is not reachable (%s): spooling records until it is",
+                                type(exc).__name__)
+                except Exception as exc:  # a bug must not cost the records: the spool keeps them
+                    self._spooling = True
+                    log.error("writing records failed (%s): spooling them", type(exc).__name__)
+            for entry in batch:
+                try:
+                    self.spool.append(entry)
+                except OSError as exc:
+                    log.error("a record could not be spooled either (%s): it is lost",
+                              exc.strerror or type(exc).__name__)
+        finally:
+            for entry in batch:
+                self._queued_ids.discard(entry["id"])
 
     def _write(self, entry: dict[str, Any]) -> None:
         try:

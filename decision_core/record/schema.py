@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
+import orjson
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
@@ -23,13 +24,18 @@ log = logging.getLogger("decision_core.record")
 MIGRATION_LOCK = 7_300_020  # the PostgreSQL advisory lock key for migrations
 
 
+def _json_text(value) -> str:
+    """The JSON columns' text, written with orjson: the writer serialises every item's rules, ~15 a record."""
+    return orjson.dumps(value).decode()
+
+
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 2.0})
+        engine = create_engine(url, connect_args={"timeout": 2.0}, json_serializer=_json_text)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
@@ -43,6 +49,7 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")  # psycopg 3, not psycopg2
     return create_engine(parsed, pool_pre_ping=True, pool_size=2, max_overflow=2, pool_timeout=2,
+                         json_serializer=_json_text,
                          connect_args={"connect_timeout": 2, "options": "-c statement_timeout=5000"})
 
 

@@ -7,6 +7,7 @@ import threading
 from datetime import datetime, timezone
 from typing import Any, Iterator
 
+import orjson
 from sqlalchemy import Engine, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -15,6 +16,17 @@ from .entry import patient_hash
 from .schema import make_engine, upgrade
 
 StoreError = SQLAlchemyError  # what a database that is away or refusing raises
+
+
+def _insert_plain(connection, table, rows: list[dict[str, Any]]) -> None:
+    """Many rows through the driver's own executemany, values already in their column form (JSON as its
+    text): ~15 item rows a record, where SQLAlchemy's per-value processing cost more than the database."""
+    compiled = insert(table).compile(dialect=connection.dialect, column_keys=list(rows[0]))
+    if compiled.positional:
+        params: list = [tuple(row[key] for key in compiled.positiontup) for row in rows]
+    else:
+        params = rows
+    connection.exec_driver_sql(str(compiled), params)
 
 
 def _when(value: Any) -> datetime:
@@ -90,6 +102,53 @@ class RecordStore:
         except IntegrityError:  # written meanwhile by another process: the same record, once
             return False
         return True
+
+    def insert_many(self, entries: list[dict[str, Any]]) -> int:
+        """Write several entries in one transaction (the writer thread's batch); how many were new. Entries
+        already there, or whose patient was erased after they were made, are skipped, as ``insert`` does."""
+        if len(entries) == 1:
+            return int(self.insert(entries[0]))
+        self.ensure_schema()
+        try:
+            with self.engine.begin() as connection:
+                ids = [e["id"] for e in entries]
+                present = set(connection.execute(select(m.records.c.id).where(m.records.c.id.in_(ids))).scalars())
+                refs = {e["patient_ref"] for e in entries if e.get("patient_ref")}
+                erased: dict[str, datetime] = {}
+                if refs:
+                    hashes = {patient_hash(r): r for r in refs}
+                    for row in connection.execute(select(m.erasures.c.patient_hash, m.erasures.c.erased_at)
+                                                  .where(m.erasures.c.patient_hash.in_(list(hashes)))):
+                        ref, when = hashes[row[0]], _when(row[1])
+                        erased[ref] = max(erased.get(ref, when), when)
+                fresh, seen = [], set(present)
+                for entry in entries:
+                    created = _when(entry["created_at"])
+                    ref = entry.get("patient_ref")
+                    if entry["id"] in seen or (ref and ref in erased and erased[ref] >= created):
+                        continue
+                    seen.add(entry["id"])
+                    fresh.append((entry, created))
+                if not fresh:
+                    return 0
+                connection.execute(insert(m.records), [{
+                    "id": e["id"], "created_at": created, "source": e["source"], "patient_ref": e.get("patient_ref"),
+                    "creator": e.get("creator"), "engine": e["engine"], "rulesets": e["rulesets"],
+                    "facts": e["facts"], "triage": e["triage"], "triage_rules": e["triage_rules"],
+                    "fired_rules": e["fired_rules"]} for e, created in fresh])
+                items = [{"record_id": e["id"], "kind": i["kind"], "item_id": i["item_id"], "rank": i.get("rank"),
+                          "confidence": i.get("confidence"), "policy": i.get("policy"),
+                          "rules": orjson.dumps(i["rules"]).decode()}
+                         for e, _ in fresh for i in e["items"]]
+                if items:
+                    _insert_plain(connection, m.record_items, items)
+                cards = [{"uuid": c["uuid"], "record_id": e["id"], "kind": c["kind"]}
+                         for e, _ in fresh for c in e.get("cards") or ()]
+                if cards:
+                    connection.execute(insert(m.record_cards), cards)
+                return len(fresh)
+        except IntegrityError:  # another process wrote one of them meanwhile: one at a time, each once
+            return sum(self.insert(e) for e in entries)
 
     def add_feedback(self, rows: list[dict[str, Any]]) -> None:
         self.ensure_schema()

@@ -169,6 +169,7 @@ def test_database_away_spools_then_lands_in_order(app, monkeypatch):
         raise OperationalError("INSERT", {}, Exception("database is away"))
 
     monkeypatch.setattr(recorder.store, "insert", down)
+    monkeypatch.setattr(recorder.store, "insert_many", down)
     ids = [_evaluate(client)["record_id"] for _ in range(5)]
     assert all(ids)
     health = client.get("/healthz").get_json()
@@ -178,6 +179,7 @@ def test_database_away_spools_then_lands_in_order(app, monkeypatch):
         {"about": "triage", "id": "self_care", "verdict": "agree"}]})
     assert response.status_code == 503 and response.headers["Retry-After"]
     monkeypatch.setattr(recorder.store, "insert", real_insert)
+    monkeypatch.undo()
     assert recorder.flush()
     assert client.get("/healthz").get_json()["status"] == "ok"
     landed = sorted(recorder.store.rows(m.records), key=lambda r: r["created_at"])
@@ -195,13 +197,18 @@ def test_a_database_call_that_hangs_never_holds_up_an_answer(app, monkeypatch):
 
     client = app.test_client()
     recorder = app.extensions["decision_core"].recorder
-    real_insert, frozen = recorder.store.insert, threading.Event()
+    real_insert, real_many, frozen = recorder.store.insert, recorder.store.insert_many, threading.Event()
 
     def hanging(entry):
         frozen.wait(30)
         return real_insert(entry)
 
+    def hanging_many(entries):
+        frozen.wait(30)
+        return real_many(entries)
+
     monkeypatch.setattr(recorder.store, "insert", hanging)
+    monkeypatch.setattr(recorder.store, "insert_many", hanging_many)
     started = time.monotonic()
     ids = [client.post("/v1/evaluations", json=FACTS, headers=_h(KEY)).get_json()["record_id"] for _ in range(3)]
     time.sleep(1.2)  # past STUCK_AFTER: new entries go to the spool
@@ -223,3 +230,25 @@ def test_no_record_content_in_the_log(app, caplog):
     text = caplog.text
     # the record id may appear in a request path (an id, not content; reading it takes an admin key)
     assert CANARY not in text and "sitting_hours_per_day" not in text and "self_care" not in text
+
+
+def test_a_batch_is_written_once_in_one_go_skipping_what_is_there_and_the_erased(tmp_path):
+    """The writer thread's batches: each record once, in one transaction; a record already written (a
+    replayed spool line) and one whose patient was erased after it was made are skipped, as one at a time."""
+    from datetime import datetime, timedelta, timezone
+
+    import decision_core
+    from decision_core.record.entry import build_entry
+    from decision_core.record.store import RecordStore
+
+    store = RecordStore(f"sqlite:///{tmp_path}/batch.sqlite3")
+    result = decision_core.evaluate(FACTS)
+    then = datetime.now(timezone.utc) - timedelta(minutes=5)
+    entries = [build_entry(result, "rest", patient_ref=f"p-{n}", now=then) for n in range(5)]
+    assert store.insert(entries[0])
+    store.erase_patient("p-3")  # after the entries were made: theirs never land
+    assert store.insert_many(entries + [entries[1]]) == 3  # 1, 2 and 4: 0 was there, 3 erased, 1 twice
+    assert sorted(store.record_ids()) == sorted(e["id"] for e in (entries[0], entries[1], entries[2], entries[4]))
+    items = [r for r in store.rows(m.record_items) if r["record_id"] == entries[2]["id"]]
+    assert len(items) == len(entries[2]["items"])
+    store.close()
