@@ -87,11 +87,14 @@ class DeadlineWorker(GeventWorker):
     header_timeout = 10.0
     body_timeout = 30.0
     max_body = 256 * 1024
-    # Close each connection after its response (as the sync workers did): a kept-alive connection
-    # stays with the worker that accepted it, so with a few busy connections one worker queues
-    # requests while another idles (p99 at 8 connections: 43-49 ms kept alive, 19 ms closed;
-    # docs/http.md). Kept alive, clients that reuse connections get more throughput.
-    keep_alive = False
+    # Connections are kept open between requests. A kept-alive connection stays with the worker that
+    # accepted it, so with a few busy connections one worker could queue requests while another
+    # idles (p99 at 8 connections: 31-52 ms, docs/http.md). Hence ``hand_back``: a request that
+    # finds its worker busy (another request in the application or waiting for it) is answered with
+    # "Connection: close", and the client's next request goes back to the one listen queue, where
+    # an idle worker (one waiting in accept, not running the application) takes it first.
+    keep_alive = True
+    hand_back = True
 
     def patch(self):
         # Only the listening sockets become gevent sockets (the accepted ones follow): no monkey-patching.
@@ -100,6 +103,7 @@ class DeadlineWorker(GeventWorker):
 
     def init_process(self):
         self.receiving: dict = {}  # greenlet -> the timeout of the request it is receiving
+        self.in_hand = 0  # requests whole (body read) and not yet answered: in the application or waiting for it
         super().init_process()
 
     def load_wsgi(self):
@@ -130,7 +134,13 @@ class DeadlineWorker(GeventWorker):
                 except OSError:
                     pass
             raise StopIteration()  # gunicorn closes the connection
-        return super().handle_request(listener_name, req, sock, addr)
+        if self.in_hand and self.hand_back:
+            req.must_close = True  # this worker is busy: the client's next request goes to the listen queue
+        self.in_hand += 1
+        try:
+            return super().handle_request(listener_name, req, sock, addr)
+        finally:
+            self.in_hand -= 1
 
     def _read_body(self, req, sock) -> bool:
         """Read the whole body into the request's buffer; False when it was late.
@@ -183,8 +193,8 @@ class _ReadBody:
 
 
 def worker_class(header_timeout: float, body_timeout: float, max_body: int,
-                 keep_alive: bool = False) -> type[DeadlineWorker]:
+                 keep_alive: bool = True, hand_back: bool = True) -> type[DeadlineWorker]:
     """A :class:`DeadlineWorker` with these limits (inherited by the forked workers)."""
     return type("DecisionCoreWorker", (DeadlineWorker,), {
         "header_timeout": float(header_timeout), "body_timeout": float(body_timeout), "max_body": int(max_body),
-        "keep_alive": bool(keep_alive), "__module__": __name__})
+        "keep_alive": bool(keep_alive), "hand_back": bool(hand_back), "__module__": __name__})
