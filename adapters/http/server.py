@@ -62,7 +62,7 @@ def gunicorn_options(bind: tuple[str, ...], workers: int, timeout: int, preload:
                      log_level: str, log_format: str = "json", *, header_timeout: float = HEADER_TIMEOUT,
                      body_timeout: float = BODY_TIMEOUT, max_body: int = 256 * 1024,
                      worker_connections: int = WORKER_CONNECTIONS, keep_alive: bool = True,
-                     hand_back: bool = True) -> dict[str, Any]:
+                     hand_back: int = 2) -> dict[str, Any]:
     from .logs import gunicorn_logger_class
     from .worker import worker_class
 
@@ -112,9 +112,10 @@ def _cannot_start(why: str, log_format: str):
               show_default=True, help="Open connections per worker; more wait in the listen queue.")
 @click.option("--keep-alive/--no-keep-alive", default=True, show_default=True,
               help="Keep connections open between requests (--no-keep-alive: close each after its response).")
-@click.option("--hand-back/--no-hand-back", default=True, show_default=True,
-              help="Kept alive: answer a request that found its worker busy with 'Connection: close', so that "
-                   "the client's next request goes to an idle worker (docs/http.md).")
+@click.option("--hand-back", type=click.IntRange(0, 10_000), default=2, show_default=True,
+              help="Kept alive: answer a request that finds this many requests of other connections waiting in "
+                   "its worker with 'Connection: close', so that the client's next request goes to an idle "
+                   "worker (0: never; docs/http.md).")
 @click.option("--timeout", type=click.IntRange(5, 600), default=30, show_default=True,
               help="Seconds before a silent worker is restarted.")
 @click.option("--preload/--no-preload", default=True, show_default=True,
