@@ -61,15 +61,14 @@ def _gunicorn_app(load: Callable[[], Any], options: dict[str, Any]):
 def gunicorn_options(bind: tuple[str, ...], workers: int, timeout: int, preload: bool, access_log: bool,
                      log_level: str, log_format: str = "json", *, header_timeout: float = HEADER_TIMEOUT,
                      body_timeout: float = BODY_TIMEOUT, max_body: int = 256 * 1024,
-                     worker_connections: int = WORKER_CONNECTIONS, keep_alive: bool = True,
-                     hand_back: int = 2) -> dict[str, Any]:
+                     worker_connections: int = WORKER_CONNECTIONS, keep_alive: bool = False) -> dict[str, Any]:
     from .logs import gunicorn_logger_class
     from .worker import worker_class
 
     options: dict[str, Any] = {
         "bind": list(bind),
         "workers": workers,
-        "worker_class": worker_class(header_timeout, body_timeout, max_body, keep_alive, hand_back),
+        "worker_class": worker_class(header_timeout, body_timeout, max_body, keep_alive),
         "worker_connections": worker_connections,
         "timeout": timeout,
         "graceful_timeout": min(timeout, 30),
@@ -110,12 +109,9 @@ def _cannot_start(why: str, log_format: str):
               help="Seconds a request has to send its whole body once its head is in; then 408 and closed.")
 @click.option("--worker-connections", type=click.IntRange(1, 100_000), default=WORKER_CONNECTIONS,
               show_default=True, help="Open connections per worker; more wait in the listen queue.")
-@click.option("--keep-alive/--no-keep-alive", default=True, show_default=True,
-              help="Keep connections open between requests (--no-keep-alive: close each after its response).")
-@click.option("--hand-back", type=click.IntRange(0, 10_000), default=2, show_default=True,
-              help="Kept alive: answer a request that finds this many requests of other connections waiting in "
-                   "its worker with 'Connection: close', so that the client's next request goes to an idle "
-                   "worker (0: never; docs/http.md).")
+@click.option("--keep-alive/--no-keep-alive", default=False, show_default=True,
+              help="Keep connections open between requests (more throughput for clients that reuse them; "
+                   "closed, requests spread evenly over the workers: a shorter tail, docs/http.md).")
 @click.option("--timeout", type=click.IntRange(5, 600), default=30, show_default=True,
               help="Seconds before a silent worker is restarted.")
 @click.option("--preload/--no-preload", default=True, show_default=True,
@@ -126,8 +122,8 @@ def _cannot_start(why: str, log_format: str):
               help="gunicorn's access log on stderr (paths only, never query strings or bodies).")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info",
               show_default=True)
-def serve(bind, workers, threads, header_timeout, body_timeout, worker_connections, keep_alive, hand_back, timeout,
-          preload, config_file, access_log, log_level):
+def serve(bind, workers, threads, header_timeout, body_timeout, worker_connections, keep_alive, timeout, preload,
+          config_file, access_log, log_level):
     """Serve the REST API, OpenAPI document and CDS Hooks services over HTTP (gunicorn)."""
     from decision_core.catalogue import RulesetError
     from decision_core.plugin_manager import PluginError
@@ -179,7 +175,7 @@ def serve(bind, workers, threads, header_timeout, body_timeout, worker_connectio
         options = gunicorn_options(bind, workers or default_workers(), timeout, preload, access_log, log_level,
                                    config["LOG_FORMAT"], header_timeout=header_timeout, body_timeout=body_timeout,
                                    max_body=config["MAX_CONTENT_LENGTH"], worker_connections=worker_connections,
-                                   keep_alive=keep_alive, hand_back=hand_back)
+                                   keep_alive=keep_alive)
         log.info("decision-core serving on %s with %d worker(s) (%s mode); API page at /docs", ", ".join(bind),
                  options["workers"], config["ENV"])
         _gunicorn_app((lambda: app) if app is not None else build, options).run()

@@ -26,7 +26,6 @@ holding at most one request head (gunicorn's ``limit_request_*``) and one body.
 from __future__ import annotations
 
 import io
-import select
 import socket
 
 import gevent
@@ -88,14 +87,11 @@ class DeadlineWorker(GeventWorker):
     header_timeout = 10.0
     body_timeout = 30.0
     max_body = 256 * 1024
-    # Connections are kept open between requests. A kept-alive connection stays with the worker that
-    # accepted it, so with a few busy connections one worker could queue requests while another
-    # idles (p99 at 8 connections: 31-52 ms, docs/http.md). Hence ``hand_back``: a request that
-    # finds at least that many requests of other connections waiting in its worker is answered with
-    # "Connection: close", and the client's next request goes back to the one listen queue, where an
-    # idle worker (one waiting in accept, not running the application) takes it first. 0: never.
-    keep_alive = True
-    hand_back = 2
+    # Close each connection after its response (as the sync workers did): a kept-alive connection
+    # stays with the worker that accepted it, so with a few busy connections one worker queues
+    # requests while another idles (p99 at 8 connections: 43-49 ms kept alive, 19 ms closed;
+    # docs/http.md). Kept alive, clients that reuse connections get more throughput.
+    keep_alive = False
 
     def patch(self):
         # Only the listening sockets become gevent sockets (the accepted ones follow): no monkey-patching.
@@ -104,7 +100,6 @@ class DeadlineWorker(GeventWorker):
 
     def init_process(self):
         self.receiving: dict = {}  # greenlet -> the timeout of the request it is receiving
-        self.connections: set[int] = set()  # the file descriptors of this worker's open connections
         super().init_process()
 
     def load_wsgi(self):
@@ -135,28 +130,7 @@ class DeadlineWorker(GeventWorker):
                 except OSError:
                     pass
             raise StopIteration()  # gunicorn closes the connection
-        if self.keep_alive and self.hand_back and self._waiting(sock.fileno()) >= self.hand_back:
-            req.must_close = True  # this worker is busy: the client's next request goes to the listen queue
         return super().handle_request(listener_name, req, sock, addr)
-
-    def handle(self, listener, client, addr):
-        fd = client.fileno()
-        self.connections.add(fd)
-        try:
-            super().handle(listener, client, addr)
-        finally:  # the connection is closed by now, and nothing else ran since: fd is not yet anyone else's
-            self.connections.discard(fd)
-
-    def _waiting(self, own: int) -> int:
-        """How many of this worker's other connections have something to read: a request waiting for
-        this worker to finish the one in hand (every greenlet of a worker runs on its one thread)."""
-        others = [fd for fd in self.connections if fd != own]
-        if not others:
-            return 0
-        poller = select.poll()
-        for fd in others:
-            poller.register(fd, select.POLLIN)
-        return len(poller.poll(0))
 
     def _read_body(self, req, sock) -> bool:
         """Read the whole body into the request's buffer; False when it was late.
@@ -209,8 +183,8 @@ class _ReadBody:
 
 
 def worker_class(header_timeout: float, body_timeout: float, max_body: int,
-                 keep_alive: bool = True, hand_back: int = 2) -> type[DeadlineWorker]:
+                 keep_alive: bool = False) -> type[DeadlineWorker]:
     """A :class:`DeadlineWorker` with these limits (inherited by the forked workers)."""
     return type("DecisionCoreWorker", (DeadlineWorker,), {
         "header_timeout": float(header_timeout), "body_timeout": float(body_timeout), "max_body": int(max_body),
-        "keep_alive": bool(keep_alive), "hand_back": int(hand_back), "__module__": __name__})
+        "keep_alive": bool(keep_alive), "__module__": __name__})
