@@ -177,6 +177,8 @@ def stage_breakdown(evaluator, cases: list[dict], repeats: int = 5) -> dict[str,
         (evaluator.policy, "judge", "safety policy (judge)"),
         (evaluator_module, "build_programme", "programme (with the policy applied)"),
         (evaluator.planner, "plan", "next questions"),
+        *([(evaluator.selector, "select", "programme selection (prescription)")]
+          if hasattr(evaluator, "selector") else []),
     ]
     originals = [(owner, attr, getattr(owner, attr), owner is evaluator_module) for owner, attr, _ in patches]
     best: tuple[int, dict] | None = None
@@ -210,6 +212,8 @@ def stage_breakdown(evaluator, cases: list[dict], repeats: int = 5) -> dict[str,
         "json.loads of the line": lambda: [json.loads(line) for line in lines],
         # as the batch command writes it (orjson)
         "to_dict + orjson of the result": lambda: [orjson.dumps(r.to_dict()) for r in results],
+        **({"to_json() of the result (the batch's and HTTP's way)": lambda: [r.to_json() for r in results]}
+           if hasattr(results[0], "to_json") else {}),
     }.items():
         per[f"batch only: {name}"] = min(_elapsed_ns(stage) for _ in range(repeats)) / len(cases) / 1000
     return per

@@ -116,7 +116,7 @@ def main() -> None:
         port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("DECISION_CORE_")}
         env.update(DECISION_CORE_API_KEYS=API_KEY, DECISION_CORE_REDIS_URL=redis.url, TMPDIR=tmp)
-        command = [sys.executable, "-m", "decision_core.cli", "serve", "--bind", f"127.0.0.1:{port}",
+        command = [sys.executable, "-P", "-m", "decision_core.cli", "serve", "--bind", f"127.0.0.1:{port}",
                    *(["--workers", str(args.workers)] if args.workers else []), "--log-level", "warning"]
         server = wait_until_serving(subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                                                      stderr=subprocess.PIPE, text=True), port)

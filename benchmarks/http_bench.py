@@ -64,7 +64,9 @@ def start_server(port: int, workers: int | None, catalogue_dir: str | None,
         env["DECISION_CORE_DATABASE_URL"] = f"sqlite:///{folder}/record.sqlite3"
     if catalogue_dir:
         env["DECISION_CORE_CATALOGUE_DIRS"] = catalogue_dir
-    command = [sys.executable, "-m", "decision_core.cli", "serve", "--bind", f"127.0.0.1:{port}",
+    # -P: the installation of this Python, never a checkout that happens to be the working directory
+    # (run from a repository's root, ``-m`` would import the checkout's code, whichever venv runs it)
+    command = [sys.executable, "-P", "-m", "decision_core.cli", "serve", "--bind", f"127.0.0.1:{port}",
                *(["--workers", str(workers)] if workers else []),
                "--log-level", "warning", "--preload" if preload else "--no-preload", *extra]
     return wait_until_serving(subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,

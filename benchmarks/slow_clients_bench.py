@@ -51,7 +51,7 @@ SLOW_BODY_HEAD = (f"POST /v1/evaluations HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Ke
 def start_server(port: int, serve_options: list[str]) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DECISION_CORE_")}
     env.update({"DECISION_CORE_ENV": "production", "DECISION_CORE_API_KEYS": API_KEY})
-    command = [sys.executable, "-m", "decision_core.cli", "serve", "--bind", f"127.0.0.1:{port}",
+    command = [sys.executable, "-P", "-m", "decision_core.cli", "serve", "--bind", f"127.0.0.1:{port}",
                "--log-level", "error", *serve_options]
     return wait_until_serving(subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                                                stderr=subprocess.PIPE, text=True), port)

@@ -57,8 +57,8 @@ def output_lines(evaluator, lines: Iterable[str], first_line: int = 1) -> bytes:
     out = []
     for number, outcome in evaluate_lines(evaluator, lines):
         number += first_line - 1
-        row = dict(error_object(outcome), line=number) if isinstance(outcome, Exception) else outcome.to_dict()
-        out.append(orjson.dumps(row))
+        out.append(orjson.dumps(dict(error_object(outcome), line=number)) if isinstance(outcome, Exception)
+                   else outcome.to_json())
     return b"".join(row + b"\n" for row in out)
 
 

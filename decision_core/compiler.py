@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from .catalogue import Catalogue, Rule
 from .conditions import Condition
+from .dose import dict_json
 
 YES, NO = "yes", "no"
 
@@ -84,6 +85,8 @@ class CompiledRules:
         self.cause_order = {cid: i for i, cid in enumerate(catalogue.causes)}
         self.recommendation_order = {rid: i for i, rid in enumerate(catalogue.recommendations)}
         self.avoid_order = {aid: i for i, aid in enumerate(catalogue.avoid)}
+        # each item's dose as JSON (None: not one JSON gives back as it is), for a result's own copy
+        self.dose_json = {rid: dict_json(rec.dose.to_dict()) for rid, rec in catalogue.recommendations.items()}
         items: dict[str, set[str]] = {}
         conditions = [c for r in self.rules for c in r.fact_conditions]
         conditions += [c for line in catalogue.policy for c in line.when if c.on_fact]

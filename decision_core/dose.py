@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Callable, Mapping
 
+import orjson
+
 from .citations import Citation
 
 Number = int | float
@@ -347,6 +349,28 @@ def dose_text(dose: Dose, gettext: Callable[[str], str] = str) -> str:
 def same_figures(a: Dose, b: Dose) -> bool:
     """Whether two doses prescribe the same (figures and detail; not where they came from)."""
     return replace(a, citations=()) == replace(b, citations=())
+
+
+def dict_json(data: dict[str, Any]) -> bytes | None:
+    """A dose's dictionary form as JSON from which ``orjson.loads`` gives back an equal dictionary of
+    the same types (None when it would not: a value JSON cannot hold as it is). Each evaluation
+    gives its result such a copy of its own, a third of the time copying the dictionary takes."""
+    try:
+        data_json = orjson.dumps(data)
+    except TypeError:
+        return None
+    back = orjson.loads(data_json)
+    return data_json if back == data and _same_types(back, data) else None
+
+
+def _same_types(a: Any, b: Any) -> bool:
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same_types(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return all(_same_types(x, y) for x, y in zip(a, b))
+    return True
 
 
 def dose_fields() -> tuple[str, ...]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import orjson
+
 from .compiler import CompiledRules
 from .policy import PolicyVerdict
 from .result import Avoid, Guidance, Reason, Recommendation, Withheld
@@ -71,7 +73,9 @@ def build_programme(compiled: CompiledRules, facts: dict, conclusions: Conclusio
             continue
         for_causes = sorted(entry.causes, key=lambda c: cause_rank.get(c, unranked))
         lead_rank = verdict.lead_rank(item)
-        rec = Recommendation(item.id, item.name, item.kind, list(item.sorted_tags), item.dose.to_dict(),
+        dose_json = compiled.dose_json.get(rec_id)
+        rec = Recommendation(item.id, item.name, item.kind, list(item.sorted_tags),
+                             item.dose.to_dict() if dose_json is None else orjson.loads(dose_json),
                              item.instructions, for_causes, entry.reasons, list(item.sources), list(item.citations),
                              item.intensity, level if entry.by_triage else None, lead_rank < len(verdict.lead_with),
                              list(item.steps), _guidance(item.progression), _guidance(item.stop_if))

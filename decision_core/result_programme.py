@@ -4,6 +4,9 @@ recommendations, in phases, with the everyday changes, the length, the review an
 Each item names an entry of ``Result.recommendations`` by its id (its name, steps, stop rule and
 citations are there); the programme adds what was chosen, in which phase, and the dose to give.
 Chosen by :mod:`decision_core.prescription`.
+
+Plain dataclasses (no slots), each one's dictionary form its fields in order: orjson writes them
+natively, from their ``__dict__`` (:mod:`decision_core.result_json`).
 """
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from typing import Any, Mapping
 from .dose import Dose
 
 
-@dataclass(slots=True)
+@dataclass
 class ProgrammeItem:
     """One chosen item: a recommendation's id and the dose to give (figures with their basis)."""
 
@@ -32,7 +35,7 @@ class ProgrammeItem:
         return cls(d["id"], dict(d.get("dose") or {}), bool(d.get("starting_dose", False)))
 
 
-@dataclass(slots=True)
+@dataclass
 class Phase:
     """A phase of the programme ("start with", "when that is easy"), with its items in order."""
 
@@ -48,7 +51,7 @@ class Phase:
         return cls(d["id"], d["name"], [ProgrammeItem.from_dict(i) for i in d.get("items", ())])
 
 
-@dataclass(slots=True)
+@dataclass
 class Alternative:
     """An allowed item that was not chosen, and why (a code: same_job, limit, fit_running, ...)."""
 
@@ -63,7 +66,7 @@ class Alternative:
         return cls(d["id"], d["why"])
 
 
-@dataclass(slots=True)
+@dataclass
 class Programme:
     on_hold: bool  # as Result.programme_on_hold: the phases are empty while it is on hold
     phases: list[Phase]

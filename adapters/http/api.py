@@ -18,7 +18,7 @@ from . import result_schemas, schemas
 from .app import state
 from .errors import HttpProblem
 from .openapi import PUBLIC, operation, report_media_types
-from .payload import errors_by_field, json_response, load_query, read_json_body
+from .payload import errors_by_field, json_response, load_query, read_json_body, result_response
 from .record_hooks import PATIENT_PARAMETER, keep, request_patient
 
 log = logging.getLogger("decision_core.adapters.http")
@@ -57,7 +57,7 @@ def evaluations():
     patient = request_patient()
     result = state().backend.evaluator.evaluate(facts)  # InvalidFacts -> 422 naming each field
     keep(result, "rest", patient_ref=patient)
-    return json_response(result.to_dict())
+    return result_response(result)
 
 
 @bp.post("/reports")
@@ -231,7 +231,7 @@ def render_report(fmt, result: Result, **options) -> Response:
     with report options (formats ignore the ones they do not use); the clinic is the configured one, the
     triage levels the served catalogue's, the rest (sources, translations) the backend's installation's."""
     if fmt is None:
-        return json_response(result.to_dict())
+        return result_response(result)
     backend = state().backend
     options = {"clinic": state().clinic, "levels": ShownLevels(backend.catalogue.levels), "core": backend.core,
                **options}

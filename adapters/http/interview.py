@@ -24,7 +24,7 @@ from . import result_schemas
 from .app import state
 from .errors import HttpProblem, invalid_facts
 from .openapi import operation
-from .payload import json_response, load_query, read_json_body
+from .payload import json_response, load_query, read_json_body, result_response
 from .record_hooks import keep, request_patient
 
 log = logging.getLogger("decision_core.adapters.http")
@@ -332,4 +332,4 @@ def from_questionnaire_response():
                                         for name in exc.errors if name.split(".")[0].split("[")[0] in answers.paths}) from None
     result = backend.evaluator.evaluate_valid(facts)
     keep(result, "questionnaire", patient_ref=request_patient())
-    return json_response(result.to_dict())
+    return result_response(result)

@@ -274,6 +274,11 @@ def errors_by_field(messages: Any) -> dict[str, list[str]]:
     return out
 
 
+def result_response(result, status: int = 200) -> Response:
+    """A result as JSON: ``Result.to_json()``, the same bytes as its dictionary form, written faster."""
+    return current_app.response_class(result.to_json(), status=status, mimetype=JSON_MEDIA_TYPE)
+
+
 def json_response(data: Any, status: int = 200) -> Response:
     try:
         body = orjson.dumps(data)
