@@ -33,6 +33,7 @@ PURGE_INTERVAL = 24 * 3600
 QUEUE_LIMIT = 10_000  # entries waiting for the writer; past that they go to the spool
 STUCK_AFTER = 1.0  # seconds one database call may take before new entries go to the spool
 BATCH_LIMIT = 200  # entries the writer takes from the queue for one transaction
+GATHER_SECONDS = 0.05  # the writer's pause after a transaction: under load, one transaction carries dozens
 
 
 class Recorder:
@@ -161,6 +162,8 @@ class Recorder:
             try:
                 if batch:
                     self._write_batch(batch)
+                    # a transaction costs more than the rows in it: let the next few records gather first
+                    time.sleep(GATHER_SECONDS)
                 if time.monotonic() - last_flush >= FLUSH_INTERVAL:
                     last_flush = time.monotonic()
                     self._timed(self.flush)
