@@ -57,7 +57,8 @@ def programme_issues(catalogue: Catalogue, target_ids: set[str], docs: list[Rule
                                  f"starting doses give it {', '.join(missing)}: it would never be chosen; add a starting "
                                  f"dose (doses: - item: {item.id} ... in a programme ruleset)", _path(catalogue, item),
                                  f"item {item.id}", "dose"))
-    exercises = [i for i in items if selector.section(i, i.policy_tags) == EXERCISES]
+    # what a starting dose is for: the exercises, in the phases or in the everyday list (a warm-up)
+    exercises = [i for i in items if selector.section(i, i.policy_tags) == EXERCISES or i.kind == "exercise"]
     for doc in parts:
         out.extend(_part_issues(doc, rules, items, exercises, carried))
     return out
@@ -109,7 +110,6 @@ def _part_issues(doc: RulesetDocument, rules, items, exercises, carried: set[str
             yield Issue(WARNING, "unused_fit_rule", f"fit rule '{rule.id}': no item carries its tags "
                         f"({', '.join(rule.tags)})", path, f"fit {rule.id}", "tags", origin)
     for entry in part.doses:
-        # a starting dose is for the exercises (the items that go into the phases)
         matching = [i for i in exercises if i.id == entry.item or (entry.tag is not None and entry.tag in i.policy_tags)]
         if not matching:
             yield Issue(WARNING, "unused_starting_dose", f"starting dose for {entry.key}: no exercise it applies to",
@@ -125,7 +125,8 @@ def _fills(item, entry_dose: Dose, rules) -> bool:
     from .dose import with_defaults
 
     dose = item.dose
-    for entry in [e for e in rules.doses if e.item == item.id] + \
+    # as the selection applies them: the item's own entry alone, else its tags' entries in order
+    for entry in [e for e in rules.doses if e.item == item.id] or \
             [e for e in rules.doses if e.tag is not None and e.tag in item.policy_tags]:
         if entry.dose is entry_dose:
             return with_defaults(dose, entry_dose).given() != dose.given()

@@ -111,7 +111,7 @@ class ProgrammeSelector:
     def _item_static(self, item, tags: frozenset[str], declared, dose: Dose) -> _Static:
         section = self.section(item, tags)
         full, starting, dose_dict = True, False, None
-        if section == EXERCISES:
+        if section == EXERCISES or item.kind == "exercise":  # a warm-up in the everyday list is dosed too
             dose, starting = self._dose(item.id, tags, dose)
             full, dose_dict = not dose.missing("exercise"), dose.to_dict()
         return _Static(tags, section, self.phase(tags), tags & self.rules.jobs, declared[0] if declared else None,
@@ -164,8 +164,9 @@ class ProgrammeSelector:
 
     def _dose(self, item_id: str, tags: frozenset[str], dose: Dose) -> tuple[Dose, bool]:
         """The item's dose with the starting doses filling what its sources leave out; and whether any was."""
-        entries = [e for e in self.rules.doses if e.item == item_id]
-        entries += [e for e in self.rules.doses if e.tag is not None and e.tag in tags]
+        # an entry for the item itself is the whole of its starting dose; else the entries for its tags
+        entries = [e for e in self.rules.doses if e.item == item_id] or \
+            [e for e in self.rules.doses if e.tag is not None and e.tag in tags]
         for entry in entries:
             dose = with_defaults(dose, entry.dose)
         return dose, "default" in dose.basis.values()

@@ -63,6 +63,12 @@ def check_programme(result, catalogue) -> Counter:
                 assert item.dose[name] == source[name], (item.id, name)
         seen["starting_dose" if item.starting_dose else "source_dose"] += 1
 
+    # an exercise in the everyday list (a warm-up tied to a run) still says how much: sets and an amount
+    for item in programme.lifestyle:
+        if recs[item.id].kind == "exercise":
+            missing = Dose.from_dict(item.dose).missing("exercise")
+            assert not set(missing) - {"frequency"}, (item.id, item.dose)
+
     # no two chosen items do the same job
     jobs = catalogue.programme.jobs
     done = [t for i in chosen for t in set(recs[i].tags) & jobs]
