@@ -17,7 +17,7 @@ from typing import Iterable
 from .catalogue_model import Catalogue, RulesetDocument
 from .dose import Dose
 from .lint_issues import ERROR, WARNING, Issue
-from .prescription import EXERCISES, WHY_CODES, ProgrammeSelector
+from .prescription import EXERCISES, WHY_CODES, ProgrammeSelector, starting_dose_entries
 
 _KINDS = ("exercise", "lifestyle", "self_care", "referral")
 
@@ -125,9 +125,7 @@ def _fills(item, entry_dose: Dose, rules) -> bool:
     from .dose import with_defaults
 
     dose = item.dose
-    # as the selection applies them: the item's own entry alone, else its tags' entries in order
-    for entry in [e for e in rules.doses if e.item == item.id] or \
-            [e for e in rules.doses if e.tag is not None and e.tag in item.policy_tags]:
+    for entry in starting_dose_entries(rules, item.id, item.policy_tags):
         if entry.dose is entry_dose:
             return with_defaults(dose, entry_dose).given() != dose.given()
         dose = with_defaults(dose, entry.dose)

@@ -164,10 +164,7 @@ class ProgrammeSelector:
 
     def _dose(self, item_id: str, tags: frozenset[str], dose: Dose) -> tuple[Dose, bool]:
         """The item's dose with the starting doses filling what its sources leave out; and whether any was."""
-        # an entry for the item itself is the whole of its starting dose; else the entries for its tags
-        entries = [e for e in self.rules.doses if e.item == item_id] or \
-            [e for e in self.rules.doses if e.tag is not None and e.tag in tags]
-        for entry in entries:
+        for entry in starting_dose_entries(self.rules, item_id, tags):
             dose = with_defaults(dose, entry.dose)
         return dose, "default" in dose.basis.values()
 
@@ -333,6 +330,13 @@ def _by_cause(cands: list[_Candidate], listed: list[str], limit: int, per_cause:
         if c.id not in taken_ids:
             why.setdefault(c.id, LIMIT)
     return chosen
+
+
+def starting_dose_entries(rules, item_id: str, tags) -> list:
+    """The starting-dose entries that apply to an item, in order: an entry for the item itself is the whole
+    of its starting dose; else the entries for its tags (the selection and lint both read them so)."""
+    return [e for e in rules.doses if e.item == item_id] or \
+        [e for e in rules.doses if e.tag is not None and e.tag in tags]
 
 
 def _item(c: _Candidate) -> ProgrammeItem:
