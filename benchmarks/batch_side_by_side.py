@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_core import generate_cases  # noqa: E402  (same folder)
 
-from decision_core.catalogue import load_builtin_catalogue  # noqa: E402
+from decision_core.catalogue.loading import load_builtin_catalogue  # noqa: E402
 
 
 def together(commands: list[str], path: Path) -> list[float]:

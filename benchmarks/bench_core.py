@@ -46,8 +46,8 @@ from pathlib import Path
 
 import orjson
 
-from decision_core.catalogue import load_builtin_catalogue
-from decision_core.evaluator import Evaluator
+from decision_core.catalogue.loading import load_builtin_catalogue
+from decision_core.evaluation.evaluator import Evaluator
 from decision_core.testing import random_facts
 
 from raw_durable import RawDurable, stage_raw, what_durable_is_sent  # same folder
@@ -144,8 +144,7 @@ def stage_breakdown(evaluator, cases: list[dict], repeats: int = 5) -> dict[str,
     measured in place: each stage the evaluator calls is wrapped with a clock for
     the run (and unwrapped after), so caches and interleaving are as in service.
     Figures are from the fastest of ``repeats`` passes over all cases."""
-    from decision_core import evaluator as evaluator_module
-
+    from decision_core.evaluation import evaluator as evaluator_module
     clock = time.perf_counter_ns
     spent: dict[str, int] = {}
 

@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_core import generate_cases  # noqa: E402  (same folder)
 
-from decision_core.catalogue import load_builtin_catalogue  # noqa: E402
-from decision_core.evaluator import Evaluator  # noqa: E402
+from decision_core.catalogue.loading import load_builtin_catalogue  # noqa: E402
+from decision_core.evaluation.evaluator import Evaluator  # noqa: E402
 from decision_core.record.entry import build_entry  # noqa: E402
 from decision_core.record.feedback import OVERRIDE_REASONS, rest_rows  # noqa: E402
 from decision_core.record.followup import follow_up_row  # noqa: E402

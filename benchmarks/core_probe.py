@@ -19,8 +19,8 @@ from bench_core import generate_cases  # noqa: E402  (same folder)
 
 import orjson  # noqa: E402
 
-from decision_core.catalogue import load_builtin_catalogue  # noqa: E402
-from decision_core.evaluator import Evaluator  # noqa: E402
+from decision_core.catalogue.loading import load_builtin_catalogue  # noqa: E402
+from decision_core.evaluation.evaluator import Evaluator  # noqa: E402
 
 
 def fastest_pass_us(function, items, passes: int) -> float:

@@ -108,7 +108,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None)
     args = parser.parse_args()
 
-    from decision_core.catalogue import load_builtin_catalogue
+    from decision_core.catalogue.loading import load_builtin_catalogue
 
     cases = [json.dumps(c).encode() for c in generate_cases(load_builtin_catalogue(), 2000)]
     with tempfile.TemporaryDirectory(prefix="frozen-redis-") as tmp:
@@ -116,7 +116,7 @@ def main() -> None:
         port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("DECISION_CORE_")}
         env.update(DECISION_CORE_API_KEYS=API_KEY, DECISION_CORE_REDIS_URL=redis.url, TMPDIR=tmp)
-        command = [sys.executable, "-P", "-m", "decision_core.cli", "serve", "--bind", f"127.0.0.1:{port}",
+        command = [sys.executable, "-P", "-m", "decision_core.cli.main", "serve", "--bind", f"127.0.0.1:{port}",
                    *(["--workers", str(args.workers)] if args.workers else []), "--log-level", "warning"]
         server = wait_until_serving(subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                                                      stderr=subprocess.PIPE, text=True), port)

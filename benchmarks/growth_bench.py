@@ -35,8 +35,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from decision_core.catalogue import builtin_rulesets_dir, load_builtin_catalogue, load_catalogue
-from decision_core.evaluator import Evaluator
+from decision_core.catalogue.loading import builtin_rulesets_dir, load_builtin_catalogue, load_catalogue
+from decision_core.evaluation.evaluator import Evaluator
 from decision_core.testing import random_facts
 
 REPO = Path(__file__).resolve().parent.parent

@@ -66,7 +66,7 @@ def start_server(port: int, workers: int | None, catalogue_dir: str | None,
         env["DECISION_CORE_CATALOGUE_DIRS"] = catalogue_dir
     # -P: the installation of this Python, never a checkout that happens to be the working directory
     # (run from a repository's root, ``-m`` would import the checkout's code, whichever venv runs it)
-    command = [sys.executable, "-P", "-m", "decision_core.cli", "serve", "--bind", f"127.0.0.1:{port}",
+    command = [sys.executable, "-P", "-m", "decision_core.cli.main", "serve", "--bind", f"127.0.0.1:{port}",
                *(["--workers", str(workers)] if workers else []),
                "--log-level", "warning", "--preload" if preload else "--no-preload", *extra]
     return wait_until_serving(subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
@@ -233,7 +233,7 @@ def main(argv=None) -> int:
     parser.add_argument("--json", action="store_true", help="end with the figures as one JSON line")
     args = parser.parse_args(argv)
 
-    from decision_core.catalogue import load_builtin_catalogue, load_catalogue
+    from decision_core.catalogue.loading import load_builtin_catalogue, load_catalogue
 
     catalogue = load_catalogue([(args.catalogue_dir, "local")]) if args.catalogue_dir else load_builtin_catalogue()
     bodies = [json.dumps(facts).encode() for facts in generate_cases(catalogue, args.patients, seed=7)]

@@ -19,9 +19,9 @@ import time
 from pathlib import Path
 
 from decision_core import get_evaluator
-from decision_core.interview import Interview, Outcome
-from decision_core.questionnaire import item_count
-from decision_core.screen import SCREEN_LINK_ID, screen_codes
+from decision_core.interview.flow import Interview, Outcome
+from decision_core.interview.questionnaire import item_count
+from decision_core.interview.screen import SCREEN_LINK_ID, screen_codes
 
 log = logging.getLogger("interview_bench")
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "vignettes" / "public.json"

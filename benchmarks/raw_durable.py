@@ -12,7 +12,7 @@ class RawDurable:
     def __init__(self, compiled):
         from durable import engine as dr  # the benchmark's baseline, outside the decision core
 
-        from decision_core.engines.durable import rule_groups, translate
+        from decision_core.engine.durable import rule_groups, translate
 
         groups = rule_groups(compiled)
         definition = translate(compiled, groups)
@@ -60,7 +60,7 @@ def _nothing(c):
 
 def what_durable_is_sent(evaluator, facts) -> tuple[dict, list[dict]]:
     """The encoded case and the stratum-2 facts our durable engine posts for these facts."""
-    from decision_core.engines.durable import _parseable
+    from decision_core.engine.durable import _parseable
 
     engine = evaluator.engine
     compiled = evaluator.compiled

@@ -53,7 +53,7 @@ PUBLIC = f"http://127.0.0.1:{LB_PORT}"  # the two-instance nginx: PUBLIC_BASE_UR
 def start_instance(port: int, workers: int | None, env_extra: dict[str, str]) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DECISION_CORE_")}
     env.update(env_extra)
-    command = [sys.executable, "-P", "-m", "decision_core.cli", "serve", "--bind", f"127.0.0.1:{port}",
+    command = [sys.executable, "-P", "-m", "decision_core.cli.main", "serve", "--bind", f"127.0.0.1:{port}",
                *(["--workers", str(workers)] if workers else []), "--log-level", "warning"]
     return wait_until_serving(subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                                                stderr=subprocess.PIPE, text=True), port)
@@ -123,7 +123,7 @@ def main(argv=None) -> int:
     parser.add_argument("--tokens", type=int, default=30_000, help="JWTs signed up front (one per CDS call)")
     args = parser.parse_args(argv)
 
-    from decision_core.catalogue import load_builtin_catalogue
+    from decision_core.catalogue.loading import load_builtin_catalogue
 
     cases = generate_cases(load_builtin_catalogue(), 2000, seed=7)
     bodies = [json.dumps(facts).encode() for facts in cases]

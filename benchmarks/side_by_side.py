@@ -75,7 +75,7 @@ def main() -> int:
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
     from bench_core import generate_cases
-    from decision_core.catalogue import load_builtin_catalogue
+    from decision_core.catalogue.loading import load_builtin_catalogue
 
     pythons = {"ours": args.ours, "other": args.other}
     figures: dict[str, dict[str, list[float]]] = {"ours": {}, "other": {}}

@@ -51,7 +51,7 @@ SLOW_BODY_HEAD = (f"POST /v1/evaluations HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Ke
 def start_server(port: int, serve_options: list[str]) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DECISION_CORE_")}
     env.update({"DECISION_CORE_ENV": "production", "DECISION_CORE_API_KEYS": API_KEY})
-    command = [sys.executable, "-P", "-m", "decision_core.cli", "serve", "--bind", f"127.0.0.1:{port}",
+    command = [sys.executable, "-P", "-m", "decision_core.cli.main", "serve", "--bind", f"127.0.0.1:{port}",
                "--log-level", "error", *serve_options]
     return wait_until_serving(subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                                                stderr=subprocess.PIPE, text=True), port)
@@ -218,7 +218,7 @@ def main(argv=None) -> int:
                         help="an option for decision-core serve, e.g. --serve-option=--workers=2 (repeatable)")
     args = parser.parse_args(argv)
 
-    from decision_core.catalogue import load_builtin_catalogue
+    from decision_core.catalogue.loading import load_builtin_catalogue
 
     bodies = [json.dumps(facts).encode() for facts in generate_cases(load_builtin_catalogue(), 2000, seed=7)]
     port = free_port()

@@ -1,7 +1,7 @@
 """Decision support for hamstring tightness: facts in, an explained decision out.
 
 Importing this package has no side effects: rulesets and plugins load on the
-first evaluation. :class:`decision_core.app.DecisionCore` is one installation
+first evaluation. :class:`decision_core.installation.DecisionCore` is one installation
 (registry and evaluators) to create and pass on; :func:`evaluate` and
 :func:`get_evaluator` use the process default.
 """
@@ -15,23 +15,23 @@ __version__ = "0.1.0"
 
 def get_evaluator(engine: str | None = None):
     """The process default's evaluator for the installed catalogue (built once per engine)."""
-    from .app import default_core
+    from decision_core.installation import default_core
 
     return default_core().evaluator(engine)
 
 
 def reset() -> None:
-    """Deprecated: ``decision_core.app.set_default_core(None)``. Forgets the process default, so
+    """Deprecated: ``decision_core.installation.set_default_core(None)``. Forgets the process default, so
     that the next evaluation loads the plugins afresh (after installing one into a running process)."""
-    from .app import set_default_core
+    from decision_core.installation import set_default_core
 
-    warnings.warn("decision_core.reset() is deprecated; use decision_core.app.set_default_core(None), "
-                  "or build a decision_core.app.DecisionCore", DeprecationWarning, stacklevel=2)
+    warnings.warn("decision_core.reset() is deprecated; use decision_core.installation.set_default_core(None), "
+                  "or build a decision_core.installation.DecisionCore", DeprecationWarning, stacklevel=2)
     set_default_core(None)
 
 
 def evaluate(facts: Any, *, engine: str | None = None):
-    """Evaluate one patient's facts; returns a :class:`decision_core.result.Result`.
+    """Evaluate one patient's facts; returns a :class:`decision_core.result.model.Result`.
 
     Raises :class:`decision_core.intake.InvalidFacts` naming every bad field.
     """
@@ -40,7 +40,7 @@ def evaluate(facts: Any, *, engine: str | None = None):
 
 def __getattr__(name: str):
     if name == "Result":
-        from .result import Result
+        from decision_core.result.model import Result
 
         return Result
     if name == "InvalidFacts":
@@ -48,7 +48,7 @@ def __getattr__(name: str):
 
         return InvalidFacts
     if name == "DecisionCore":
-        from .app import DecisionCore
+        from decision_core.installation import DecisionCore
 
         return DecisionCore
     raise AttributeError(name)

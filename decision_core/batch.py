@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 import orjson
 
-from .result import Result
+from decision_core.result.model import Result
 
 log = logging.getLogger(__name__)
 

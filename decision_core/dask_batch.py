@@ -33,7 +33,7 @@ def rulesets_fingerprint(evaluator) -> tuple[tuple[str, str, str], ...]:
 def _worker_evaluator(engine: str | None):
     evaluator = _EVALUATORS.get(engine)
     if evaluator is None:
-        from .app import default_core
+        from decision_core.installation import default_core
 
         evaluator = _EVALUATORS[engine] = default_core().evaluator(engine)
     return evaluator

@@ -54,7 +54,7 @@ def register_output_formats(register):
     ``register(name, media_type, extension, render, description="", binary=False)``.
 
     ``render(result, **options)`` returns ``str`` (or ``bytes`` when
-    ``binary``) from a typed :class:`decision_core.result.Result`.
+    ``binary``) from a typed :class:`decision_core.result.model.Result`.
     ``name`` is lower-case letters, digits, ``-`` or ``_``.
     """
 

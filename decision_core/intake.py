@@ -10,8 +10,8 @@ from typing import Any, Mapping
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from .catalogue import Catalogue, Fact
-from .messages import indexed, walk
+from decision_core.catalogue.loading import Catalogue, Fact
+from decision_core.catalogue.messages import indexed, walk
 
 # The code system of the intake facts in FHIR (Observation.code: code = the fact name). The CDS Hooks
 # service reads Observations coded with it (its default), and the FHIR report writes the answers with it.

@@ -54,8 +54,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from .scenario_checks import ScenarioFailure, assert_scenario, check_result, run_scenario, run_scenario_files
-from .scenario_files import SCENARIO_SUFFIXES, Scenario, ScenarioFileError, load_scenarios, scenario_files
+from decision_core.scenarios.checks import ScenarioFailure, assert_scenario, check_result, run_scenario, run_scenario_files
+from decision_core.scenarios.files import SCENARIO_SUFFIXES, Scenario, ScenarioFileError, load_scenarios, scenario_files
 
 ENGINE_OPTION = "--decision-core-engine"
 
@@ -100,7 +100,7 @@ def fake_distribution(directory: Path | str, name: str, target: str | None = Non
     """Write ``<distribution>-<version>.dist-info`` with an entry point ``name = target`` in group
     ``decision_core`` into ``directory``. With ``directory`` on ``sys.path`` (or ``PYTHONPATH``),
     ``importlib.metadata`` -- and so decision-core -- sees the plugin as installed."""
-    from .plugin_loading import ENTRY_POINT_GROUP
+    from decision_core.plugins.loading import ENTRY_POINT_GROUP
 
     distribution = distribution or name.replace("_", "-")
     info = Path(directory) / f"{distribution.replace('-', '_')}-{version}.dist-info"
@@ -122,7 +122,7 @@ def installed_plugin(name: str, target: str | None = None, *, source_dir: Path |
     comes back after it; modules imported from the plugin are forgotten on exit, so the next test
     starts clean. ``DecisionCore.load()`` within the block builds an installation of one's own.
     """
-    from .app import fresh_default_core
+    from decision_core.installation import fresh_default_core
 
     top = (target or name).split(":")[0].split(".")[0]
     before = set(sys.modules)
@@ -171,7 +171,7 @@ if pytest is not None:
     def _session_core(config):
         """The installation scenario items run against: the installed catalogue, loaded once per
         test session (an object of the session's own, apart from the process default)."""
-        from .app import DecisionCore
+        from decision_core.installation import DecisionCore
 
         if _CORE not in config.stash:
             config.stash[_CORE] = DecisionCore.load()
@@ -198,7 +198,7 @@ if pytest is not None:
             self.scenario, self.engine = scenario, engine
 
         def runtest(self):
-            from .engines import durable_unavailable
+            from decision_core.engine.engines import durable_unavailable
 
             if self.engine == "durable" and durable_unavailable():  # Python 3.13+: durable-rules is not there
                 pytest.skip(f"the durable engine cannot run here: {durable_unavailable()}")

@@ -22,7 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from decision_core.catalogue import load_builtin_catalogue
+from decision_core.catalogue.loading import load_builtin_catalogue
 from decision_core.testing import random_facts
 
 REPO = Path(__file__).resolve().parent.parent

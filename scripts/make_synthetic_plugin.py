@@ -155,7 +155,7 @@ def write_plugin(out: Path, rules: int, facts: int) -> dict:
 
 def write_scaled_plugin(out: Path, scale: float = 10) -> dict:
     """A plugin that makes the catalogue ``scale`` x the built-in one in rules and facts."""
-    from decision_core.catalogue import load_builtin_catalogue
+    from decision_core.catalogue.loading import load_builtin_catalogue
 
     builtin = load_builtin_catalogue()
     return write_plugin(out, round((scale - 1) * len(builtin.rules)), round((scale - 1) * len(builtin.facts)))

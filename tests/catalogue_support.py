@@ -4,7 +4,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from decision_core.compiler import MAX_TESTS_PER_RULESET_NODE
+from decision_core.engine.compiler import MAX_TESTS_PER_RULESET_NODE
 
 MINI = Path(__file__).resolve().parent / "fixtures" / "mini"
 MANY = MAX_TESTS_PER_RULESET_NODE + 5  # more thresholds on one fact than durable-rules holds under one node

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from hypothesis import strategies as st
 
-from decision_core.catalogue import load_builtin_catalogue, load_catalogue
-from decision_core.engines import durable_unavailable
-from decision_core.evaluator import Evaluator
+from decision_core.catalogue.loading import load_builtin_catalogue, load_catalogue
+from decision_core.engine.engines import durable_unavailable
+from decision_core.evaluation.evaluator import Evaluator
 from decision_core.testing import random_facts
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from decision_core.i18n import get_translator
+from decision_core.i18n.translations import get_translator
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 SETS = ("public", "safety", "changes")

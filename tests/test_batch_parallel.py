@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from decision_core import batch
 from decision_core.batch import chunks, in_order_windowed
-from decision_core.catalogue import load_builtin_catalogue
-from decision_core.cli import main
+from decision_core.catalogue.loading import load_builtin_catalogue
+from decision_core.cli.main import main
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from bench_core import generate_cases  # noqa: E402

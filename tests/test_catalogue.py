@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from decision_core.catalogue import RulesetError, load_catalogue, load_ruleset_file
-from decision_core.compiler import MAX_CASE_PROPERTIES, CompiledRules
-from decision_core.engines.shards import distinct_case_tests, plan_shards
+from decision_core.catalogue.loading import RulesetError, load_catalogue, load_ruleset_file
+from decision_core.engine.compiler import MAX_CASE_PROPERTIES, CompiledRules
+from decision_core.engine.shards import distinct_case_tests, plan_shards
 
 MINI_DIR = Path(__file__).parent / "fixtures" / "mini"
 

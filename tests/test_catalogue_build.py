@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from decision_core.catalogue import (
+from decision_core.catalogue.loading import (
     CatalogueBuilder,
     RulesetError,
     load_documents,

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from decision_core import get_evaluator
-from decision_core.engines import engine_name
-from decision_core.cli import PROGRESS_MIN_LINES, main
+from decision_core.engine.engines import engine_name
+from decision_core.cli.main import PROGRESS_MIN_LINES, main
 
 REPO = Path(__file__).resolve().parent.parent
 DESK_WORKER = {"age": 38, "activity_level": "sedentary", "sitting_hours_per_day": 10, "uses_standing_desk": False,
@@ -49,7 +49,7 @@ def test_evaluate_a_file_prints_a_readable_summary(runner, case_file, builtin_ca
 
 
 def test_the_summary_shows_the_programme_with_doses_and_the_alternatives_in_one_line(runner, case_file):
-    from decision_core.dose import dose_text
+    from decision_core.catalogue.dose import dose_text
 
     out = invoke(runner, ["evaluate", str(case_file)]).stdout
     result = get_evaluator().evaluate(DESK_WORKER)
@@ -183,13 +183,13 @@ def test_causes_lists_the_catalogue(runner, builtin_catalogue):
 
 def test_the_plugin_core_knows_the_command_line_s_own_commands():
     # plugin_manager refuses a plugin command named like one of these without importing the CLI
-    from decision_core.plugin_manager import CLI_COMMANDS
+    from decision_core.plugins.registry import CLI_COMMANDS
 
     assert set(main.commands) == CLI_COMMANDS
 
 
 def test_a_command_works_on_the_installation_it_is_given(runner):
-    from decision_core.app import DecisionCore
+    from decision_core.installation import DecisionCore
 
     core = DecisionCore.load()
     done = runner.invoke(main, ["evaluate", "--json", "--engine", "plain", "-"], input=json.dumps(SPRINTER), obj=core)
@@ -202,7 +202,7 @@ def test_a_command_works_on_the_installation_it_is_given(runner):
 
 def test_the_installed_command_in_a_subprocess(builtin_catalogue, tmp_path):
     script = Path(sys.executable).parent / "decision-core"
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "decision_core.cli"]
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "decision_core.cli.main"]
     cases = [DESK_WORKER, {"pain_level": "high"}, SPRINTER]
     done = subprocess.run(command + ["evaluate", "--batch", "-"], input="".join(json.dumps(c) + "\n" for c in cases),
                           capture_output=True, text=True, timeout=120, cwd=tmp_path)

@@ -165,8 +165,8 @@ def test_a_supporting_answer_counts_no_more_for_a_cause_without_a_strong_signal(
     # A runner at competitive level has 2 of overloading's 3 points, all supporting. Not warming up
     # would add the third, but supporting signals alone list no cause, so that answer cannot list
     # overloading (the planner's "could list a new cause" bonus is for strong signals, or causes with one).
-    from decision_core.questions import QuestionPlanner
-    from decision_core.scoring import conclude
+    from decision_core.evaluation.questions import QuestionPlanner
+    from decision_core.evaluation.scoring import conclude
 
     evaluator = builtin_evaluators["plain"]
     facts = evaluator.validate({"activity_level": "competitive", "sports": ["running"]})

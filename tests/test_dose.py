@@ -1,12 +1,12 @@
-"""The dose model (decision_core/dose.py): reading doses and short specs, ranges, the three layers
+"""The dose model (decision_core/catalogue/dose.py): reading doses and short specs, ranges, the three layers
 (source, clinic, practitioner) with a basis per figure, what a full dose still lacks, and its text."""
 from __future__ import annotations
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from decision_core.citations import Citation
-from decision_core.dose import (
+from decision_core.catalogue.citations import Citation
+from decision_core.catalogue.dose import (
     AMOUNT_FIELDS,
     FIGURES,
     Dose,

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from decision_core.catalogue import RulesetError, load_ruleset_file, parse_ruleset
-from decision_core.dose import Frequency
+from decision_core.catalogue.loading import RulesetError, load_ruleset_file, parse_ruleset
+from decision_core.catalogue.dose import Frequency
 
 PLUGIN_RULESETS = (Path(__file__).parent.parent / "plugins" / "hamstring-strength-deficit"
                    / "hamstring_strength_deficit" / "rulesets")

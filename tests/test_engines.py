@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from decision_core.engines import EngineError, create_engine, engine_name
-from decision_core.policy import withholding_line
+from decision_core.engine.engines import EngineError, create_engine, engine_name
+from decision_core.policy.safety import withholding_line
 
 ORACLE = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -153,8 +153,8 @@ def stratum_two_variant(tmp_path_factory):
     import shutil
     from pathlib import Path
 
-    from decision_core.catalogue import load_catalogue
-    from decision_core.evaluator import Evaluator
+    from decision_core.catalogue.loading import load_catalogue
+    from decision_core.evaluation.evaluator import Evaluator
 
     target = tmp_path_factory.mktemp("variant") / "mini"
     shutil.copytree(Path(__file__).parent / "fixtures" / "mini", target)
@@ -200,8 +200,8 @@ def triage_band_variant(tmp_path_factory):
     import shutil
     from pathlib import Path
 
-    from decision_core.catalogue import load_catalogue
-    from decision_core.evaluator import Evaluator
+    from decision_core.catalogue.loading import load_catalogue
+    from decision_core.evaluation.evaluator import Evaluator
 
     target = tmp_path_factory.mktemp("band") / "mini"
     shutil.copytree(Path(__file__).parent / "fixtures" / "mini", target)
@@ -380,11 +380,11 @@ def test_durable_sessions_are_deleted_when_an_evaluation_fails(mini_evaluators):
                                                (KeyboardInterrupt(), KeyboardInterrupt)])
 def test_a_failing_action_fails_the_evaluation_loudly(mini_catalogue, failure, expected):
     # durable-rules swallows what an action raises; the engine must not
-    from decision_core.evaluator import Evaluator
+    from decision_core.evaluation.evaluator import Evaluator
 
     ev = Evaluator(mini_catalogue, "durable")  # its own engine: the patch below stays local
     loaded = ev.engine.host.get_ruleset(ev.engine.ruleset)
-    from decision_core.engines.durable import rule_groups
+    from decision_core.engine.durable import rule_groups
 
     index = next(i for i, g in enumerate(rule_groups(ev.compiled)) if any(r.id == "glutes.cramp" for r in g))
     actions = getattr(loaded, "_lean", None)

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from decision_core.catalogue import load_catalogue
-from decision_core.compiler import MAX_TESTS_PER_RULESET_NODE
-from decision_core.evaluator import Evaluator
-from decision_core.app import DecisionCore
+from decision_core.catalogue.loading import load_catalogue
+from decision_core.engine.compiler import MAX_TESTS_PER_RULESET_NODE
+from decision_core.evaluation.evaluator import Evaluator
+from decision_core.installation import DecisionCore
 from decision_core.testing import installed_plugin, random_facts
 
 from catalogue_support import mini_with_many_thresholds

@@ -14,8 +14,8 @@ import decision_core
 from decision_core.adapters.reports import render
 from decision_core.adapters.reports.clinic import ClinicProfileError, Patient, load_clinic_profile
 from decision_core.adapters.reports.view import build_view
-from decision_core.cli import main
-from decision_core.dose import parse_spec
+from decision_core.cli.main import main
+from decision_core.catalogue.dose import parse_spec
 
 DESK = {"sitting_hours_per_day": 10, "glute_bridge_hamstring_cramp": True, "activity_level": "sedentary"}
 WHEN = datetime(2026, 11, 30, 23, 30, tzinfo=timezone.utc)

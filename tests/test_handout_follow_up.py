@@ -13,7 +13,7 @@ from pypdf import PdfReader
 import decision_core
 from decision_core.adapters.reports import render
 from decision_core.adapters.reports.clinic import ClinicProfile, ClinicProfileError, load_clinic_profile
-from decision_core.i18n import get_translator
+from decision_core.i18n.translations import get_translator
 
 DESK = {"sitting_hours_per_day": 10, "glute_bridge_hamstring_cramp": True, "activity_level": "sedentary"}
 URGENT = {"leg_weakness": True}

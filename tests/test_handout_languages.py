@@ -14,8 +14,8 @@ from click.testing import CliRunner
 
 import decision_core
 from decision_core.adapters.reports import ReportError, render
-from decision_core.cli import main
-from decision_core.i18n import get_translator
+from decision_core.cli.main import main
+from decision_core.i18n.translations import get_translator
 
 LOCALE = Path(decision_core.__file__).parent / "locale"
 PUBLIC = json.loads((Path(__file__).parents[2] / "shared/vignettes/public.json").read_text())["cases"]

@@ -15,15 +15,15 @@ from babel.messages.pofile import read_po, write_po
 from click.testing import CliRunner
 
 import decision_core
-from decision_core.app import DecisionCore, default_core, fresh_default_core
-from decision_core import i18n
-from decision_core import result as result_module
-from decision_core.catalogue import builtin_rulesets_dir
-from decision_core.cli import main as cli
-from decision_core.i18n import UnknownLanguage, available_languages, get_translator, translate_result
-from decision_core.i18n_extract import builtin_templates, ruleset_messages
-from decision_core.i18n_result import NOT_WALKED, PYTHON_MESSAGES, result_texts, text_field_names
-from decision_core.lint import lint_installed, lint_paths
+from decision_core.installation import DecisionCore, default_core, fresh_default_core
+from decision_core.i18n import translations as i18n
+from decision_core.result import model as result_module
+from decision_core.catalogue.loading import builtin_rulesets_dir
+from decision_core.cli.main import main as cli
+from decision_core.i18n.translations import UnknownLanguage, available_languages, get_translator, translate_result
+from decision_core.i18n.extract import builtin_templates, ruleset_messages
+from decision_core.i18n.result_texts import NOT_WALKED, PYTHON_MESSAGES, result_texts, text_field_names
+from decision_core.lint.linter import lint_installed, lint_paths
 from decision_core.testing import installed_plugin
 
 REPO = Path(__file__).resolve().parent.parent

@@ -9,9 +9,9 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import write_po
 from jinja2 import DictLoader
 
-from decision_core.i18n import Translator, load_translator
-from decision_core.i18n_extract import core_pot
-from decision_core.i18n_jinja import gettext_context, i18n_environment
+from decision_core.i18n.translations import Translator, load_translator
+from decision_core.i18n.extract import core_pot
+from decision_core.i18n.jinja import gettext_context, i18n_environment
 
 TEMPLATE = """\
 <h1>{% trans %}Your home programme{% endtrans %}</h1>
@@ -83,7 +83,7 @@ def test_template_strings_are_extracted_into_the_decision_core_domain(tmp_path):
     (folder / "templates").mkdir(parents=True)
     (folder / "templates" / "t.j2").write_text(TEMPLATE, encoding="utf-8")
     (folder / "templates" / "part.j2").write_text(PART, encoding="utf-8")
-    (folder / "view.py").write_text('from decision_core.i18n_result import N_\nLABEL = N_("Sets")\n', encoding="utf-8")
+    (folder / "view.py").write_text('from decision_core.i18n.result_texts import N_\nLABEL = N_("Sets")\n', encoding="utf-8")
     pot = core_pot([folder])
     ids = {m.id for m in pot if m.id}
     assert {"Your home programme", "Hello %(name)s", ("One week", "%(count)s weeks"), "Call us", "Sets"} <= ids

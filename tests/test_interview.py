@@ -1,5 +1,5 @@
 """The interview: the intake as a FHIR Questionnaire, reading QuestionnaireResponses, the stopping
-rule (decision_core.interview, docs/interview.md), and ``decision-core questionnaire`` / ``interview``."""
+rule (decision_core.interview.flow, docs/interview.md), and ``decision-core questionnaire`` / ``interview``."""
 from __future__ import annotations
 
 import json
@@ -12,19 +12,19 @@ import pytest
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
-from decision_core.catalogue import RulesetError, parse_ruleset
-from decision_core.i18n import get_translator
-from decision_core.interview import Interview, Outcome
-from decision_core.plugin_manager import get_registry
-from decision_core.questionnaire import QUESTIONNAIRE_URL, build_questionnaire
-from decision_core.questionnaire_response import InvalidResponse, facts_to_items, read_response
+from decision_core.catalogue.loading import RulesetError, parse_ruleset
+from decision_core.i18n.translations import get_translator
+from decision_core.interview.flow import Interview, Outcome
+from decision_core.plugins.registry import get_registry
+from decision_core.interview.questionnaire import QUESTIONNAIRE_URL, build_questionnaire
+from decision_core.interview.questionnaire_response import InvalidResponse, facts_to_items, read_response
 from decision_core.intake import FACT_CODE_SYSTEM
-from decision_core.screen import screen_codes
+from decision_core.interview.screen import screen_codes
 
 REPO = Path(__file__).resolve().parent.parent
 PUBLIC = REPO.parent / "shared" / "vignettes" / "public.json"
 CASES = json.loads(PUBLIC.read_text())["cases"] if PUBLIC.exists() else []
-CLI = [sys.executable, "-m", "decision_core.cli"]
+CLI = [sys.executable, "-m", "decision_core.cli.main"]
 
 
 def validate(model, resource):
@@ -90,7 +90,7 @@ FACTS_FILE = {"ruleset": "x_facts", "version": "1.0.0", "kind": "facts", "title"
 
 
 def _facts_problems(*facts):
-    from decision_core.catalogue import CatalogueBuilder, builtin_rulesets_dir, load_documents, ruleset_files
+    from decision_core.catalogue.loading import CatalogueBuilder, builtin_rulesets_dir, load_documents, ruleset_files
 
     builder = CatalogueBuilder()
     for doc in load_documents((p, "decision_core") for p in ruleset_files(builtin_rulesets_dir())):

@@ -14,11 +14,11 @@ import pytest
 from click.testing import CliRunner
 
 import decision_core
-from decision_core.app import fresh_default_core
-from decision_core.catalogue import ruleset_files
-from decision_core.cli import main as cli
-from decision_core.compiler import MAX_TESTS_PER_RULESET_NODE
-from decision_core.lint import lint_installed, lint_paths
+from decision_core.installation import fresh_default_core
+from decision_core.catalogue.loading import ruleset_files
+from decision_core.cli.main import main as cli
+from decision_core.engine.compiler import MAX_TESTS_PER_RULESET_NODE
+from decision_core.lint.linter import lint_installed, lint_paths
 
 from catalogue_support import mini_with_many_thresholds
 
@@ -320,7 +320,7 @@ def test_a_catalogue_past_durable_rules_limits_is_sharded_not_refused(tmp_path):
 
 
 def test_a_catalogue_no_shard_plan_can_run_is_an_error(monkeypatch):
-    from decision_core.engines import shards
+    from decision_core.engine import shards
     monkeypatch.setattr(shards, "MAX_ENGINE_RULES", 3)  # durable-rules takes 4096 rules a ruleset
     report = lint_paths([MINI])
     limits = [i for i in report.errors if i.code == "engine_limit"]
@@ -328,7 +328,7 @@ def test_a_catalogue_no_shard_plan_can_run_is_an_error(monkeypatch):
 
 
 def test_engine_limits_are_counted_where_durable_rules_does_not_import():
-    code = ("import sys; sys.modules['durable'] = None; from decision_core.lint import lint_paths\n"  # as on 3.13
+    code = ("import sys; sys.modules['durable'] = None; from decision_core.lint.linter import lint_paths\n"  # as on 3.13
             f"s = lint_paths([{str(MINI)!r}]).stats; print(s['case_shards'], s['distinct_case_tests'], s['case_properties'])")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.stdout.split() == ["1", "6", "8"], done.stderr

@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from decision_core.catalogue import Fact
-from decision_core.conditions import parse_condition
-from decision_core.lint_reach import satisfiable
+from decision_core.catalogue.loading import Fact
+from decision_core.catalogue.conditions import parse_condition
+from decision_core.lint.reach import satisfiable
 
 OPS = ("gte", "gt", "lte", "lt", "eq", "ne", "in")
 TEXT = {"gte": ">=", "gt": ">", "lte": "<=", "lt": "<"}

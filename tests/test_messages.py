@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from decision_core.messages import dotted, indexed, walk
+from decision_core.catalogue.messages import dotted, indexed, walk
 
 
 class Item(Schema):

@@ -18,11 +18,11 @@ import pytest
 from click.testing import CliRunner
 
 import decision_core
-from decision_core.app import DecisionCore, default_core
-from decision_core.catalogue import BUILTIN_ORIGIN, CatalogueBuilder
-from decision_core.cli import main as cli
+from decision_core.installation import DecisionCore, default_core
+from decision_core.catalogue.loading import BUILTIN_ORIGIN, CatalogueBuilder
+from decision_core.cli.main import main as cli
 from decision_core.intake import InvalidFacts
-from decision_core.plugin_manager import PluginError
+from decision_core.plugins.registry import PluginError
 from decision_core.testing import installed_plugin
 
 REPO = Path(__file__).resolve().parent.parent
@@ -57,8 +57,8 @@ def plugin(core: DecisionCore, name: str):
 
 
 def test_importing_the_package_loads_nothing():
-    code = ("import sys, decision_core, decision_core.app as app; "
-            "print(app._default is None, 'durable' in sys.modules, 'decision_core.builtin' in sys.modules)")
+    code = ("import sys, decision_core, decision_core.installation as app; "
+            "print(app._default is None, 'durable' in sys.modules, 'decision_core.plugins.builtin' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["True", "False", "False"]
 
@@ -79,7 +79,7 @@ def test_the_process_default_loads_lazily_and_once(tmp_path, monkeypatch):
 
 def test_builtins_come_in_through_the_same_hooks():
     core = DecisionCore.load()
-    info = plugin(core, "decision_core.builtin")
+    info = plugin(core, "decision_core.plugins.builtin")
     assert info.builtin and info.status == "ok"
     assert {"register_rulesets", "register_commands"} <= set(info.hooks)
     assert {"plugins", "lint"} <= set(info.registered["commands"])
@@ -171,7 +171,7 @@ def test_the_environment_variable_restricts_installed_plugins(monkeypatch, allow
         core = DecisionCore.load()
         assert plugin(core, "gated").status == ("ok" if loads else "disabled")
         assert ("good_cause" in core.catalogue.causes) is loads
-        assert plugin(core, "decision_core.builtin").status == "ok"  # built-ins always load
+        assert plugin(core, "decision_core.plugins.builtin").status == "ok"  # built-ins always load
 
 
 def test_a_listed_plugin_that_is_not_installed_is_a_failure(monkeypatch):

@@ -7,7 +7,7 @@ import copy
 
 import pytest
 
-from decision_core.catalogue import (
+from decision_core.catalogue.loading import (
     BUILTIN_ORIGIN,
     CatalogueBuilder,
     RulesetError,
@@ -16,12 +16,12 @@ from decision_core.catalogue import (
     parse_ruleset,
     ruleset_files,
 )
-from decision_core.dose import Dose, parse_spec, resolve, with_defaults
-from decision_core.evaluator import Evaluator
-from decision_core.lint import lint_paths
-from decision_core.prescription import SwapError, select_programme
-from decision_core.result import Result
-from decision_core.summary import summarise
+from decision_core.catalogue.dose import Dose, parse_spec, resolve, with_defaults
+from decision_core.evaluation.evaluator import Evaluator
+from decision_core.lint.linter import lint_paths
+from decision_core.evaluation.prescription import SwapError, select_programme
+from decision_core.result.model import Result
+from decision_core.cli.summary import summarise
 
 DESK_WORKER = {"age": 38, "activity_level": "sedentary", "sitting_hours_per_day": 10, "uses_standing_desk": False,
                "tightness_side": "both", "onset": "gradual", "pain_level": 2, "sharp_pain": False,
@@ -307,7 +307,7 @@ def test_the_summary_names_the_hold_and_lists_what_to_do_now(evaluator):
 
 
 def test_the_summary_speaks_spanish_when_asked(evaluator):
-    from decision_core.i18n import get_translator, translate_result
+    from decision_core.i18n.translations import get_translator, translate_result
 
     tr = get_translator("es")
     result = evaluator.evaluate(DESK_WORKER)

@@ -16,7 +16,7 @@ from collections import Counter
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from decision_core.dose import BASES, Dose
+from decision_core.catalogue.dose import BASES, Dose
 from decision_core.testing import random_facts
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

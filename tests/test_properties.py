@@ -7,7 +7,7 @@ import json
 import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
-from decision_core.catalogue import Catalogue
+from decision_core.catalogue.loading import Catalogue
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -47,12 +47,12 @@ class Env:
     def evaluate(self, facts: dict, **env) -> tuple[int, dict]:
         path = self.root / "facts.json"
         path.write_text(json.dumps(facts), encoding="utf-8")
-        out = self.run("-m", "decision_core.cli", "evaluate", "--json", str(path), env=env, check=False)
+        out = self.run("-m", "decision_core.cli.main", "evaluate", "--json", str(path), env=env, check=False)
         assert out.returncode in (0, 2), out.stderr
         return out.returncode, json.loads(out.stdout)
 
     def plugins(self) -> dict[str, dict]:
-        out = self.run("-m", "decision_core.cli", "plugins", "--json")
+        out = self.run("-m", "decision_core.cli.main", "plugins", "--json")
         return {p["name"]: p for p in json.loads(out.stdout)}
 
 
@@ -90,7 +90,7 @@ def test_installing_the_plugin_changes_results_and_uninstalling_restores_them(ve
     assert info["registered"]["causes"] == ["hamstring_strength_deficit"]
     # its Spanish catalogue is installed with it (package data) and merged with the core's
     assert info["registered"]["translations"] == ["es"]
-    stats = json.loads(venv.run("-m", "decision_core.cli", "translations", "stats", "--json").stdout)
+    stats = json.loads(venv.run("-m", "decision_core.cli.main", "translations", "stats", "--json").stdout)
     assert stats["es"]["missing"] == [] and stats["es"]["total"] > 400
 
     code, with_core_facts = venv.evaluate(CORE_FACTS)

@@ -12,9 +12,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from decision_core.catalogue import builtin_rulesets_dir, load_builtin_catalogue, load_catalogue
-from decision_core.cli import main
-from decision_core.evaluator import Evaluator
+from decision_core.catalogue.loading import builtin_rulesets_dir, load_builtin_catalogue, load_catalogue
+from decision_core.cli.main import main
+from decision_core.evaluation.evaluator import Evaluator
 from decision_core.record import models as m
 from decision_core.record.replay import replay
 from decision_core.record.store import RecordStore

@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 
 from decision_core.adapters.http.cards import build_card, summary
-from decision_core.adaptive import next_question
-from decision_core.i18n import get_translator, translate_result
-from decision_core.interview import Interview
-from decision_core.lint import lint_paths
-from decision_core.summary import summarise
+from decision_core.interview.adaptive import next_question
+from decision_core.i18n.translations import get_translator, translate_result
+from decision_core.interview.flow import Interview
+from decision_core.lint.linter import lint_paths
+from decision_core.cli.summary import summarise
 
 REPO = Path(__file__).resolve().parent.parent
-CLI = [sys.executable, "-m", "decision_core.cli"]
+CLI = [sys.executable, "-m", "decision_core.cli.main"]
 DESK = {"age": 38, "activity_level": "sedentary", "sitting_hours_per_day": 10, "uses_standing_desk": False,
         "tightness_side": "both", "onset": "gradual", "pain_level": 2, "sharp_pain": False,
         "glute_bridge_hamstring_cramp": True}  # the public worked case desk-worker-sleepy-glutes

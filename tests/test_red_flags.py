@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from decision_core.adapters.http.cards import detail, summary
-from decision_core.summary import summarise
-from decision_core.wording import triage_status
+from decision_core.cli.summary import summarise
+from decision_core.i18n.wording import triage_status
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 FEW = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from decision_core.adapters.reports.saved_dose import read_dose
-from decision_core.dose import figure_texts
+from decision_core.catalogue.dose import figure_texts
 
 import decision_core
 from decision_core.adapters.reports import InvalidResult, ReportError, UnknownFormat, available_formats, get_format, render
 from decision_core.adapters.reports.view import build_view
-from decision_core.plugin_manager import get_registry
+from decision_core.plugins.registry import get_registry
 
 PUBLIC = Path(__file__).resolve().parent.parent.parent / "shared" / "vignettes" / "public.json"
 BUILTIN_FORMATS = ("json", "markdown", "text", "html", "pdf", "fhir")

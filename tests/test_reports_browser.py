@@ -91,7 +91,7 @@ def assert_fits(m: dict, where: str) -> None:
 
 def languages() -> list[str]:
     """Every installed handout language (longer words in some, so each gets its own check)."""
-    from decision_core.i18n import available_languages
+    from decision_core.i18n.translations import available_languages
 
     return available_languages() or ["en"]
 

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from decision_core.adapters.reports import output as output_module
 from decision_core.adapters.reports.output import OutputError, write_atomically
-from decision_core.cli import main
+from decision_core.cli.main import main
 
 DESK = {"activity_level": "sedentary", "sitting_hours_per_day": 10, "uses_standing_desk": False,
         "glute_bridge_hamstring_cramp": True}

@@ -1,4 +1,4 @@
-"""Reports read the installation they are given (decision_core.app.DecisionCore): its output
+"""Reports read the installation they are given (decision_core.installation.DecisionCore): its output
 formats, its catalogue (source titles, fact labels) and its translations, through the app
 factory, the CLI and render(); not the process default's."""
 from __future__ import annotations
@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from decision_core.adapters.http import create_app
 from decision_core.adapters.reports import UnknownFormat, render
-from decision_core.app import DecisionCore
-from decision_core.cli import main
+from decision_core.installation import DecisionCore
+from decision_core.cli.main import main
 from decision_core.testing import installed_plugin
 
 PLUGINS = Path(__file__).resolve().parent / "plugins"

@@ -16,12 +16,12 @@ from pydantic import BaseModel
 
 import decision_core
 from decision_core.adapters.reports.clinic import ClinicProfile, Patient
-from decision_core.adapters.http.fhir_intake import FactMapper
+from decision_core.fhir.intake import FactMapper
 from decision_core.adapters.reports import ReportError, render
-from decision_core.adapters.reports.fhir_codes import EXERCISE_DOSE_EXTENSION, FACT_SYSTEM
-from decision_core.dose import Dose, Frequency, parse_spec
+from decision_core.fhir.codes import EXERCISE_DOSE_EXTENSION, FACT_SYSTEM
+from decision_core.catalogue.dose import Dose, Frequency, parse_spec
 from decision_core.intake import FACT_CODE_SYSTEM
-from decision_core.plugin_manager import get_registry
+from decision_core.plugins.registry import get_registry
 
 from test_reports import ACUTE_WITH_WITHHELD, PUBLIC, PUBLIC_CASES, WHEN
 

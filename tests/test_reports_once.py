@@ -10,8 +10,8 @@ import decision_core
 from decision_core.adapters.reports import render
 from decision_core.adapters.reports.handout import sheet, tick_lines
 from decision_core.adapters.reports.view import build_view
-from decision_core.dose import Dose, Frequency
-from decision_core.i18n import get_translator
+from decision_core.catalogue.dose import Dose, Frequency
+from decision_core.i18n.translations import get_translator
 
 from patient_part import LANGS, patient_html_text, patient_markdown, repeated, sentences, worked_cases
 

@@ -15,7 +15,7 @@ import decision_core
 from decision_core.adapters.reports import render
 from decision_core.adapters.reports.clinic import ClinicProfile
 from decision_core.adapters.reports.view import build_view
-from decision_core.result_programme import Programme
+from decision_core.result.programme import Programme
 
 from patient_part import patient_html_text, patient_markdown
 
@@ -86,7 +86,7 @@ def test_a_default_dose_is_marked_as_a_starting_dose_the_practitioner_may_change
 def test_the_clinic_default_replaces_the_products_starting_dose():
     result = with_programme()
     first = result.programme.to_dict()["phases"][0]["items"][0]["id"]
-    from decision_core.dose import parse_spec
+    from decision_core.catalogue.dose import parse_spec
 
     clinic = ClinicProfile(name="Clinic", doses={first: parse_spec("3x12@daily")})
     view = build_view(result, clinic=clinic)
@@ -118,8 +118,8 @@ def test_the_patient_part_opens_with_the_red_flags_only(lang):
     for q in view.assessment_questions:
         assert q.question not in patient and q.question not in html, "an assessment question is the practitioner's"
         assert q.question in practitioner
-    from decision_core.i18n import get_translator
-    from decision_core.wording import RED_FLAGS_CALL
+    from decision_core.i18n.translations import get_translator
+    from decision_core.i18n.wording import RED_FLAGS_CALL
 
     heading = get_translator(lang).gettext(RED_FLAGS_CALL["emergency"])
     assert heading in patient

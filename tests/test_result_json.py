@@ -1,4 +1,4 @@
-"""``Result.to_json()`` (decision_core.result_json) writes exactly ``orjson.dumps(result.to_dict())``:
+"""``Result.to_json()`` (decision_core.result.json_writer) writes exactly ``orjson.dumps(result.to_dict())``:
 the public JSON contract, byte for byte, on generated cases and both engines."""
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import dataclasses
 import orjson
 import pytest
 
-from decision_core import result_json
-from decision_core.citations import Citation
-from decision_core.i18n import get_translator, translate_result
+from decision_core.result import json_writer as result_json
+from decision_core.catalogue.citations import Citation
+from decision_core.i18n.translations import get_translator, translate_result
 from decision_core.intake import InvalidFacts
-from decision_core.result import Result
+from decision_core.result.model import Result
 
 
 def _results(evaluator, cases):

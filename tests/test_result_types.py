@@ -5,7 +5,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from decision_core.adapters.http import result_schemas as schemas
-from decision_core.result import RESULT_CLASSES, Result, dict_keys
+from decision_core.result.model import RESULT_CLASSES, Result, dict_keys
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from decision_core.catalogue import builtin_rulesets_dir, load_builtin_catalogue, ruleset_files
-from decision_core.scoring import conclude
+from decision_core.catalogue.loading import builtin_rulesets_dir, load_builtin_catalogue, ruleset_files
+from decision_core.evaluation.scoring import conclude
 
 # Collected from the catalogue itself: a broken catalogue fails collection loudly.
 CATALOGUE = load_builtin_catalogue() if ruleset_files(builtin_rulesets_dir()) else None

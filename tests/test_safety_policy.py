@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from decision_core.adapters.http.cards import build_card
 from decision_core.adapters.reports import render
-from decision_core.policy import withholding_line
+from decision_core.policy.safety import withholding_line
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 FORMAT_SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))

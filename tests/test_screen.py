@@ -1,4 +1,4 @@
-"""The red-flag screen (decision_core.screen, docs/interview.md): which facts it lists (from the catalogue), the
+"""The red-flag screen (decision_core.interview.screen, docs/interview.md): which facts it lists (from the catalogue), the
 Questionnaire item, what a ticked, unticked or "None of these" answer means (properties over generated
 answers), a contradictory answer refused, and the interview asking it first: on the public cases it ends
 as direct evaluation does, showing few screens."""
@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from decision_core.interview import Interview, Outcome
-from decision_core.questionnaire import build_questionnaire, item_count
-from decision_core.questionnaire_response import InvalidResponse, facts_to_items, read_response
-from decision_core.screen import (NONE_CODE, OPTION_EXCLUSIVE, SCREEN_LINK_ID, read_screen,
+from decision_core.interview.flow import Interview, Outcome
+from decision_core.interview.questionnaire import build_questionnaire, item_count
+from decision_core.interview.questionnaire_response import InvalidResponse, facts_to_items, read_response
+from decision_core.interview.screen import (NONE_CODE, OPTION_EXCLUSIVE, SCREEN_LINK_ID, read_screen,
                                   screen_codes, screen_facts)
 
 PUBLIC = Path(__file__).resolve().parents[2] / "shared" / "vignettes" / "public.json"

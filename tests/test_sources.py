@@ -17,11 +17,11 @@ import pytest
 from click.testing import CliRunner
 
 import decision_core
-from decision_core.app import fresh_default_core
-from decision_core.catalogue import RulesetError, builtin_rulesets_dir, load_catalogue
-from decision_core.cli import main as cli
-from decision_core.lint import lint_installed, lint_paths
-from decision_core.lint_sources import load_source_texts, normalise
+from decision_core.installation import fresh_default_core
+from decision_core.catalogue.loading import RulesetError, builtin_rulesets_dir, load_catalogue
+from decision_core.cli.main import main as cli
+from decision_core.lint.linter import lint_installed, lint_paths
+from decision_core.lint.sources import load_source_texts, normalise
 
 REPO = Path(__file__).resolve().parent.parent
 MINI = REPO / "tests" / "fixtures" / "mini"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from decision_core.engines import durable_unavailable
+from decision_core.engine.engines import durable_unavailable
 from decision_core.testing import (
     ScenarioFailure,
     ScenarioFileError,

@@ -6,8 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from decision_core import yaml_text
-
+from decision_core.catalogue import yaml_text
 REPO = Path(__file__).resolve().parent.parent
 YAML_FILES = sorted(p for d in ("rulesets", "plugins", "examples", "tests") for p in (REPO / d).rglob("*.y*ml"))
 

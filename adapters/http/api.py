@@ -10,9 +10,9 @@ from marshmallow import ValidationError
 
 from decision_core.adapters.reports import render_bytes
 from decision_core.adapters.reports.formats import ReportOptionError
-from decision_core.adapters.reports.levels import ShownLevels
+from decision_core.catalogue.levels import ShownLevels
 
-from decision_core.result import Result
+from decision_core.result.model import Result
 
 from . import result_schemas, schemas
 from .app import state
@@ -87,7 +87,7 @@ def _report_request(body: Any) -> tuple[Any, dict[str, Any]]:
     if not (isinstance(body, dict) and isinstance(body.get("facts"), dict)):
         return body, options
     from decision_core.adapters.reports.clinic import Patient
-    from decision_core.dose import DoseError, parse_spec
+    from decision_core.catalogue.dose import DoseError, parse_spec
 
     try:
         data = state().report_request().load(body)

@@ -12,12 +12,12 @@ from typing import Any, Mapping
 from flask import Flask, current_app, g, request
 from marshmallow import Schema
 
-from decision_core.app import DecisionCore
+from decision_core.installation import DecisionCore
 
 from .backend import Backend
 from .config import DEVELOPMENT, FORWARDED, load_config
 from .errors import log_exception_safely, loggable_path, register_error_handlers
-from .fhir_intake import FactMapper
+from decision_core.fhir.intake import FactMapper
 from .record_hooks import build_recorder
 from .schemas import report_query_schema, report_request_schema
 from .security import ApiKeyAuth, CdsJwtAuth
@@ -79,7 +79,7 @@ def state() -> AppState:
 
 def report_languages(core: DecisionCore | None = None) -> list[str]:
     try:
-        from decision_core.i18n import available_languages
+        from decision_core.i18n.translations import available_languages
     except ImportError:  # translations not installed: English only
         return ["en"]
     return available_languages(core)
@@ -104,7 +104,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, backend: Backend | No
 
     ``config``: keys as in :mod:`decision_core.adapters.http.config` (they override
     the file and the environment). ``backend``: what to serve; by default ``core``'s
-    catalogue (an installation, :class:`decision_core.app.DecisionCore`; default: the
+    catalogue (an installation, :class:`decision_core.installation.DecisionCore`; default: the
     process default), or ``CATALOGUE_DIRS``, loaded now, before any request.
     """
     cfg = load_config(config)

@@ -6,10 +6,10 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from decision_core.app import DecisionCore, default_core
-from decision_core.catalogue import Catalogue, load_catalogue
-from decision_core.evaluator import Evaluator
-from decision_core.plugin_manager import OutputFormat, PluginInfo
+from decision_core.installation import DecisionCore, default_core
+from decision_core.catalogue.loading import Catalogue, load_catalogue
+from decision_core.evaluation.evaluator import Evaluator
+from decision_core.plugins.registry import OutputFormat, PluginInfo
 
 log = logging.getLogger("decision_core.adapters.http")
 

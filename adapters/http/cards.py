@@ -14,12 +14,12 @@ from __future__ import annotations
 import uuid
 from typing import Any, Callable
 
-from decision_core.catalogue_model import Presentation
-from decision_core.dose import Dose
-from decision_core.result_programme import Alternative
+from decision_core.catalogue.model import Presentation
+from decision_core.catalogue.dose import Dose
+from decision_core.result.programme import Alternative
 from decision_core.markdown import strict as md  # an EHR renders the detail: its dialect is unknown
-from decision_core.result import Evidence, Result
-from decision_core.wording import (ASSESSMENT_HEADING, alternatives_line, dose_phrase, everyday_heading,
+from decision_core.result.model import Evidence, Result
+from decision_core.i18n.wording import (ASSESSMENT_HEADING, alternatives_line, dose_phrase, everyday_heading,
                                    once_red_flags, percent, programme_heading, programme_length, questions_shown,
                                    red_flag_call, red_flag_checklist, red_flags_also, red_flags_open,
                                    starting_dose_note, yes_no)

@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, g, request
 
 from decision_core.intake import InvalidFacts
-from decision_core.result import Result
+from decision_core.result.model import Result
 
 from . import prefetch as fhir_prefetch
 from . import cds_schemas
 from .app import state
 from .cards import build_card
 from .errors import HttpProblem, invalid_facts, invalid_request
-from .fhir_intake import FACTS_EXTENSION
+from decision_core.fhir.intake import FACTS_EXTENSION
 from .openapi import CDS_SECURITY, operation
 from .payload import json_response, load_with, read_json_body
 from .record_hooks import card_uuids, keep, reserve

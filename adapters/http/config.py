@@ -17,7 +17,7 @@ import yaml
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from decision_core.intake import FACT_CODE_SYSTEM
-from decision_core.ruleset_schema import flatten_messages
+from decision_core.catalogue.schema import flatten_messages
 
 ENV_PREFIX = "DECISION_CORE_"
 CONFIG_FILE_ENV = "DECISION_CORE_CONFIG"

@@ -34,7 +34,7 @@ RETRY_AFTER_SECONDS = 5  # a 503 while the shared store (Redis) is down
 
 class HttpProblem(Exception):
     """Raise to answer with an RFC 9457 problem document (an HTTP error; a ruleset's error is
-    ``decision_core.catalogue_model.Problem``)."""
+    ``decision_core.catalogue.model.Problem``)."""
 
     def __init__(self, status: int, detail: str, *, kind: str | None = None, title: str | None = None,
                  headers: dict[str, str] | None = None, **extensions: Any):

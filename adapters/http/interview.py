@@ -11,14 +11,14 @@ from typing import Any
 from flask import Blueprint, Response, request
 from marshmallow import RAISE, Schema, fields, validate
 
-from decision_core.adaptive import next_question
-from decision_core.i18n import UnknownLanguage, available_languages, get_translator
+from decision_core.interview.adaptive import next_question
+from decision_core.i18n.translations import UnknownLanguage, available_languages, get_translator
 from decision_core.intake import FACT_CODE_SYSTEM, FREE_WORD_MAX, FREE_WORD_PATTERN, InvalidFacts
-from decision_core.interview import Interview, Step
-from decision_core.questionnaire import (GROUP_PREFIX, HELP_SUFFIX, QUESTIONNAIRE_ID, QUESTIONNAIRE_URL,
+from decision_core.interview.flow import Interview, Step
+from decision_core.interview.questionnaire import (GROUP_PREFIX, HELP_SUFFIX, QUESTIONNAIRE_ID, QUESTIONNAIRE_URL,
                                          build_questionnaire, value_system)
-from decision_core.questionnaire_response import STATUS_PREFIX, InvalidResponse, read_response
-from decision_core.screen import NONE_CODE, SCREEN_LINK_ID, SCREEN_SYSTEM, screen_facts
+from decision_core.interview.questionnaire_response import STATUS_PREFIX, InvalidResponse, read_response
+from decision_core.interview.screen import NONE_CODE, SCREEN_LINK_ID, SCREEN_SYSTEM, screen_facts
 
 from . import result_schemas
 from .app import state

@@ -22,7 +22,7 @@ from flask import Response, current_app, request
 from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from decision_core.ruleset_schema import flatten_messages
+from decision_core.catalogue.schema import flatten_messages
 
 from .errors import HttpProblem
 

@@ -11,7 +11,7 @@ from decision_core.record.entry import PATIENT_REF, build_entry, creator_hash, n
 from decision_core.record.feedback import override_reasons
 from decision_core.record.recorder import Recorder
 from decision_core.record.settings import RecordSettings
-from decision_core.result import Result
+from decision_core.result.model import Result
 
 from .errors import HttpProblem
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate
 
-from decision_core.dose import BASES
+from decision_core.catalogue.dose import BASES
 
 from .schemas import AnyValue, OpenSchema
 

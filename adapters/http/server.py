@@ -125,8 +125,8 @@ def _cannot_start(why: str, log_format: str):
 def serve(bind, workers, threads, header_timeout, body_timeout, worker_connections, keep_alive, timeout, preload,
           config_file, access_log, log_level):
     """Serve the REST API, OpenAPI document and CDS Hooks services over HTTP (gunicorn)."""
-    from decision_core.catalogue import RulesetError
-    from decision_core.plugin_manager import PluginError
+    from decision_core.catalogue.loading import RulesetError
+    from decision_core.plugins.registry import PluginError
 
     from decision_core import startup_log
 

@@ -5,7 +5,7 @@ plugin; :func:`render` looks formats up in the plugin registry.
     from decision_core.adapters.reports import render
     pdf = render(decision_core.evaluate(facts), "pdf", paper="letter")
 
-Every function here takes ``core``, the installation (``decision_core.app.DecisionCore``)
+Every function here takes ``core``, the installation (``decision_core.installation.DecisionCore``)
 whose formats, catalogue (levels, sources, facts) and translations the report reads;
 None, the default, means the process default.
 """
@@ -28,7 +28,7 @@ class UnknownFormat(ReportError):
 
 
 def _formats(core) -> dict:
-    from decision_core.app import core_or_default
+    from decision_core.installation import core_or_default
 
     return core_or_default(core).formats
 

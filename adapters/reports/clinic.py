@@ -2,7 +2,7 @@
 writes once) and the patient and clinician of one report.
 
 The profile is validated with marshmallow; an error names the key that is wrong
-and why. Its ``doses`` fill what the sources leave out (see decision_core.dose).
+and why. Its ``doses`` fill what the sources leave out (see decision_core.catalogue.dose).
 """
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from decision_core.dose import Dose, DoseError, parse_spec
-from decision_core.messages import dotted, walk
+from decision_core.catalogue.dose import Dose, DoseError, parse_spec
+from decision_core.catalogue.messages import dotted, walk
 
 PROFILE_ENV = "DECISION_CORE_CLINIC_PROFILE"
 LOGO_TYPES = {"image/png", "image/jpeg", "image/svg+xml"}
@@ -136,7 +136,7 @@ def _logo_uri(value: str, folder: Path) -> str:
 
 
 def _recommendation_ids(core) -> set[str] | None:
-    from decision_core.app import catalogue_or_none
+    from decision_core.installation import catalogue_or_none
 
     catalogue = catalogue_or_none(core)
     return None if catalogue is None else set(catalogue.recommendations)
@@ -175,7 +175,7 @@ def load_clinic_profile(path: str | os.PathLike, core=None) -> ClinicProfile:
 
 def _check_language(lang: str, path: Path, core) -> None:
     try:
-        from decision_core.i18n import UnknownLanguage, get_translator
+        from decision_core.i18n.translations import UnknownLanguage, get_translator
     except ImportError:  # translations not installed: English only
         if lang != "en":
             raise ClinicProfileError(f"clinic profile {path}: language: only 'en' is available") from None

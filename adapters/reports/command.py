@@ -8,7 +8,7 @@ from typing import IO, Any
 
 import click
 
-from decision_core.cli import _evaluator, _read_json, current_core, error_object
+from decision_core.cli.main import _evaluator, _read_json, current_core, error_object
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def _options(core, paper: str | None, title: str | None, patient_reference: str 
 def _people(core, clinic_profile: Path | None, patient_name: str | None, patient_birth_date, patient_id: str | None,
             clinician: str | None, dose: tuple[str, ...], lang: str | None) -> dict[str, Any]:
     """The clinic profile, the patient, the clinician, dose overrides and the language, checked."""
-    from decision_core.dose import DoseError, parse_spec
+    from decision_core.catalogue.dose import DoseError, parse_spec
 
     from .clinic import ClinicProfileError, Patient, load_clinic_profile, profile_from_environment
 

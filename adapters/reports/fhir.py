@@ -42,14 +42,14 @@ import uuid
 from datetime import timezone
 from typing import Any, Mapping
 
-from decision_core.wording import ruleset_ref
+from decision_core.i18n.wording import ruleset_ref
 
-from .fhir_codes import (CAUSE_SYSTEM, FACT_SYSTEM, FOR_CAUSE_EXTENSION, KIND_SYSTEM, RECOMMENDATION_SYSTEM,
+from decision_core.fhir.codes import (CAUSE_SYSTEM, FACT_SYSTEM, FOR_CAUSE_EXTENSION, KIND_SYSTEM, RECOMMENDATION_SYSTEM,
                          RULESET_SYSTEM, TRIAGE_SYSTEM, Entries, level_fhir, prune, ref)
-from .fhir_dose import dose_extension, timing
-from .fhir_parties import Parties, fact_observations
-from .fhir_programme import alternative_parameters, care_plan
-from .fhir_triage import EMERGENCY_DEPARTMENT, detected_issues, service_requests
+from decision_core.fhir.dose import dose_extension, timing
+from decision_core.fhir.parties import Parties, fact_observations
+from decision_core.fhir.programme import alternative_parameters, care_plan
+from decision_core.fhir.triage import EMERGENCY_DEPARTMENT, detected_issues, service_requests
 from .formats import ReportOptionError, _view
 from .view import ItemView, ReportView, as_result
 

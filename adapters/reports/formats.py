@@ -8,7 +8,7 @@ Options understood (others are ignored, so one option set can serve every format
 * ``title``: the report title
 * ``paper``: ``a4`` or ``letter`` (html and pdf; the PDF defaults to A4)
 * ``levels``: how triage levels are shown (``levels.ShownLevels``; default: the catalogue's)
-* ``core``: the installation (``decision_core.app.DecisionCore``) whose catalogue (levels, sources,
+* ``core``: the installation (``decision_core.installation.DecisionCore``) whose catalogue (levels, sources,
   seek-care lines) and translations the report reads (default: the process default)
 """
 from __future__ import annotations
@@ -26,15 +26,15 @@ from typing import Any, Mapping
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from decision_core import markdown
-from decision_core.app import DecisionCore
-from decision_core.dose import Dose
-from decision_core.i18n import get_translator
-from decision_core.i18n_jinja import gettext_context, i18n_environment
-from decision_core.result import Result
+from decision_core.installation import DecisionCore
+from decision_core.catalogue.dose import Dose
+from decision_core.i18n.translations import get_translator
+from decision_core.i18n.jinja import gettext_context, i18n_environment
+from decision_core.result.model import Result
 
 from . import once
 from .clinic import ClinicProfile, Patient
-from .levels import ShownLevels
+from decision_core.catalogue.levels import ShownLevels
 from .view import ReportView, build_view
 
 log = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ def _view(result: Result, options: dict[str, Any]) -> ReportView:
         raise ReportOptionError(f"core must be a DecisionCore, not {type(options['core']).__name__}")
     doses = options.get("doses") or {}
     if not isinstance(doses, Mapping) or not all(isinstance(d, Dose) for d in doses.values()):
-        raise ReportOptionError("doses must map recommendation ids to Dose values (decision_core.dose.parse_spec)")
+        raise ReportOptionError("doses must map recommendation ids to Dose values (decision_core.catalogue.dose.parse_spec)")
     try:
         return build_view(result, generated_at=generated_at, title=options.get("title"), clinic=options.get("clinic"),
                           patient=options.get("patient"), clinician=options.get("clinician"), doses=doses,

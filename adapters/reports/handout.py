@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Callable, Mapping
 
-from decision_core.dose import Dose, resolve
+from decision_core.catalogue.dose import Dose, resolve
 
 from .clinic import ClinicProfile, Patient
 from .saved_dose import read_dose
@@ -106,7 +106,7 @@ def _under_clinic(dose: Dose, clinic: Dose | None) -> Dose:
 
 def dose_slots(dose: Dose, kind: str, gettext: Gettext) -> list[DoseSlot]:
     """The parts of an exercise's dose in reading order, with a blank for each missing one."""
-    from decision_core.dose import figure_texts
+    from decision_core.catalogue.dose import figure_texts
 
     _ = gettext
     texts = figure_texts(dose, gettext)
@@ -303,7 +303,7 @@ def patient_citations(res, leads_and_items, doses: Mapping[str, Dose]) -> list[s
 def catalogue_level(level_id: str, core=None):
     """The triage level (its seek-care lines) of ``core``'s catalogue (default: the process default's),
     or None for a level it does not know."""
-    from decision_core.app import catalogue_or_none
+    from decision_core.installation import catalogue_or_none
 
     catalogue = catalogue_or_none(core)
     try:

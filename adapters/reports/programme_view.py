@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
-from decision_core.wording import not_chosen_reason
+from decision_core.i18n.wording import not_chosen_reason
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +124,7 @@ def red_flag_calls(res, catalogue, clinic, gettext) -> tuple[list[RedFlagCall] |
     not split its open questions."""
     if getattr(res, "open_red_flags", None) is None:
         return None, ""
-    from decision_core.wording import red_flag_call, red_flag_checklist, red_flags_also
+    from decision_core.i18n.wording import red_flag_call, red_flag_checklist, red_flags_also
 
     groups, others = red_flag_checklist(res, catalogue)
     out = []
@@ -153,7 +153,7 @@ def with_practitioner_doses(res, catalogue, doses) -> Mapping[str, Any] | None:
     wanted = [i for i in doses if i in alternatives]
     if not wanted:
         return programme
-    from decision_core.prescription import SwapError, select_programme
+    from decision_core.evaluation.prescription import SwapError, select_programme
 
     rules = getattr(catalogue, "programme", None)
     jobs = rules.jobs if rules is not None else frozenset()

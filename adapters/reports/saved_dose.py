@@ -11,7 +11,7 @@ import logging
 import re
 from typing import Any, Mapping
 
-from decision_core.dose import Dose, DoseError, Frequency, amount, frequency
+from decision_core.catalogue.dose import Dose, DoseError, Frequency, amount, frequency
 
 log = logging.getLogger(__name__)
 

@@ -13,17 +13,17 @@ import logging
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
-from decision_core.dose import Dose, dose_text
-from decision_core.i18n import get_translator
-from decision_core.i18n_result import WHY_RAISE, N_, translate_result
-from decision_core.result import Evidence as ResultEvidence
-from decision_core.result import Reason, Recommendation, Result
-from decision_core.wording import starting_dose_note, yes_no
+from decision_core.catalogue.dose import Dose, dose_text
+from decision_core.i18n.translations import get_translator
+from decision_core.i18n.result_texts import WHY_RAISE, N_, translate_result
+from decision_core.result.model import Evidence as ResultEvidence
+from decision_core.result.model import Reason, Recommendation, Result
+from decision_core.i18n.wording import starting_dose_note, yes_no
 
 from . import handout, once
 from . import programme_view as pv
 from .clinic import ClinicProfile, Patient
-from .levels import ShownLevels, installed_levels
+from decision_core.catalogue.levels import ShownLevels, installed_levels
 from .view_types import (AvoidView, CauseView, Evidence, ItemView, QuestionView, ReportView, SourceView,
                          WithheldView, confidence_words)
 
@@ -40,7 +40,7 @@ class InvalidResult(ValueError):
 def source_titles(core=None) -> dict[str, dict[str, str]]:
     """Titles and publishers by source id, from the source registry of ``core``'s catalogue (default:
     the process default's; ``kind: sources`` rulesets: the built-ins' and every plugin's)."""
-    from decision_core.app import catalogue_or_none
+    from decision_core.installation import catalogue_or_none
 
     catalogue = catalogue_or_none(core, log, "source titles")
     registry = {} if catalogue is None else catalogue.sources
@@ -268,6 +268,6 @@ def _questions(found, levels: ShownLevels, gettext) -> list[QuestionView] | None
 
 
 def _catalogue(core):
-    from decision_core.app import catalogue_or_none
+    from decision_core.installation import catalogue_or_none
 
     return catalogue_or_none(core, log, "fact labels and red-flag contacts")

@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from decision_core.dose import Dose
-from decision_core.i18n_result import N_
-from decision_core.wording import level_label, percent
+from decision_core.catalogue.dose import Dose
+from decision_core.i18n.result_texts import N_
+from decision_core.i18n.wording import level_label, percent
 
 from . import handout
-from .levels import ShownLevels
+from decision_core.catalogue.levels import ShownLevels
 from .once import CallGroup, Shared
 from .programme_view import ProgrammeView, RedFlagCall
 

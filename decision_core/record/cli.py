@@ -52,7 +52,7 @@ def record_command() -> None:
 def report(since: str | None, url: str | None, fmt: str, output: Path | None) -> None:
     """Per rule, recommendation, cause and ruleset version: fired, shown, accepted, overridden, the
     override rate with its reasons and interval, and the follow-ups."""
-    from decision_core.cli import current_core
+    from decision_core.cli.main import current_core
 
     from .analytics import analyse
     from .report_render import render
@@ -75,9 +75,9 @@ def report(since: str | None, url: str | None, fmt: str, output: Path | None) ->
 def replay_cmd(since: str | None, url: str | None, rulesets: tuple[str, ...], engine: str | None, as_json: bool) -> None:
     """Evaluate the recorded facts again with the current (or a candidate) catalogue: which past
     patients would now be told something different."""
-    from decision_core.catalogue import load_catalogue
-    from decision_core.cli import current_core
-    from decision_core.evaluator import Evaluator
+    from decision_core.catalogue.loading import load_catalogue
+    from decision_core.cli.main import current_core
+    from decision_core.evaluation.evaluator import Evaluator
 
     from .replay import replay, replay_text
 

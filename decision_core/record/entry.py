@@ -8,7 +8,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
-from decision_core.result import Result
+from decision_core.result.model import Result
 
 SOURCES = ("rest", "report", "cds", "interview", "questionnaire", "cli")
 # A pseudonymous patient reference: the client's own, short, printable; never a name.

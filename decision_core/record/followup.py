@@ -1,7 +1,7 @@
 """The follow-up questionnaire: how the patient did (FHIR R4 Questionnaire, SDC style).
 
 Its questions are facts of their own, made into items and read back by the same SDC machinery
-as the intake (``decision_core.questionnaire.fact_item``, ``questionnaire_response.read_response``):
+as the intake (``decision_core.interview.questionnaire.fact_item``, ``questionnaire_response.read_response``):
 the Global Rating of Change (-7..+7), the pain numeric rating (0-10), adherence to the
 programme (all, some, none) and a free comment.
 """
@@ -11,9 +11,9 @@ from datetime import datetime, timezone
 from types import SimpleNamespace
 from typing import Any
 
-from decision_core.catalogue_model import Fact
-from decision_core.questionnaire import fact_item, value_system
-from decision_core.questionnaire_response import InvalidResponse, read_response
+from decision_core.catalogue.model import Fact
+from decision_core.interview.questionnaire import fact_item, value_system
+from decision_core.interview.questionnaire_response import InvalidResponse, read_response
 
 FOLLOW_UP_ID = "hamstring-follow-up"
 FOLLOW_UP_URL = f"urn:hamstring-decision-core:questionnaire:{FOLLOW_UP_ID}"

@@ -1,7 +1,7 @@
 """``decision-core lint --record URL``: rules the clinic keeps overriding, from the record."""
 from __future__ import annotations
 
-from decision_core.lint_issues import WARNING, Issue
+from decision_core.lint.issues import WARNING, Issue
 
 OVERRIDE_RATE = 0.30  # warn about a rule overridden in 30 % or more ...
 MIN_RESPONSES = 20  # ... of at least 20 responses

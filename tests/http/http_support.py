@@ -120,7 +120,7 @@ def start_server(tmp_path: Path, env_extra: dict, workers: int = 2, args=()) -> 
     log_path = tmp_path / "server.log"
     log_file = open(log_path, "wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "decision_core.cli", "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+        [sys.executable, "-m", "decision_core.cli.main", "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
          "--log-level", "warning", *args],
         stdout=log_file, stderr=subprocess.STDOUT, env=env, cwd=tmp_path)
     log_file.close()

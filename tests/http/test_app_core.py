@@ -1,11 +1,11 @@
-"""The app factory serves the installation it is given (decision_core.app.DecisionCore),
+"""The app factory serves the installation it is given (decision_core.installation.DecisionCore),
 else the process default."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from decision_core.adapters.http import create_app
-from decision_core.app import DecisionCore
+from decision_core.installation import DecisionCore
 from decision_core.testing import installed_plugin
 
 PLUGINS = Path(__file__).resolve().parent.parent / "plugins"

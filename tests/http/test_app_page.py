@@ -344,7 +344,7 @@ SCREEN = "red-flag-screen"
 
 
 def test_the_red_flag_screen_comes_first_and_answers_its_red_flags(page, dev_server, installed_backend):
-    from decision_core.screen import screen_facts
+    from decision_core.interview.screen import screen_facts
 
     listed = screen_facts(installed_backend.catalogue)
     open_page(page, dev_server)

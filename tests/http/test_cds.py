@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 
 from decision_core.adapters.http.cards import build_card, md, summary
 from decision_core.adapters.http.config import DEFAULT_FACT_CODE_SYSTEM
-from decision_core.catalogue_model import Presentation
+from decision_core.catalogue.model import Presentation
 from decision_core.adapters.http.cds_schemas import CdsResponseSchema, DiscoverySchema
 from decision_core.adapters.http.store import MemoryStore, SqliteStore
-from decision_core.result import Result
+from decision_core.result.model import Result
 
 PV = "/cds-services/hamstring-patient-view"
 ES = "/cds-services/hamstring-encounter-start"
@@ -328,7 +328,7 @@ JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_
 @given(context=st.dictionaries(st.sampled_from(["patientId", "extension", "x"]), JSON, max_size=3),
        prefetch=st.dictionaries(st.text(max_size=5), JSON, max_size=3))
 def test_any_json_in_context_or_prefetch_is_read_or_refused_never_crashes(mini_backend, context, prefetch):
-    from decision_core.adapters.http.fhir_intake import FactMapper
+    from decision_core.fhir.intake import FactMapper
 
     mapper = FactMapper(mini_backend.catalogue, DEFAULT_FACT_CODE_SYSTEM)
     try:

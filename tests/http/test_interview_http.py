@@ -11,10 +11,10 @@ import pytest
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
-from decision_core.interview import Outcome
-from decision_core.questionnaire import QUESTIONNAIRE_URL
-from decision_core.questionnaire_response import answer_value, facts_to_items, read_response
-from decision_core.screen import SCREEN_LINK_ID, screen_codes, screen_facts
+from decision_core.interview.flow import Outcome
+from decision_core.interview.questionnaire import QUESTIONNAIRE_URL
+from decision_core.interview.questionnaire_response import answer_value, facts_to_items, read_response
+from decision_core.interview.screen import SCREEN_LINK_ID, screen_codes, screen_facts
 
 PUBLIC = Path(__file__).resolve().parents[3] / "shared" / "vignettes" / "public.json"
 CASES = json.loads(PUBLIC.read_text())["cases"] if PUBLIC.exists() else []

@@ -147,7 +147,7 @@ def screen_box(option_system: str, code: str) -> str:
 
 def test_lhc_forms_renders_and_exports_the_red_flag_screen(lhc_page, server):
     from decision_core.intake import FACT_CODE_SYSTEM
-    from decision_core.screen import NONE_CODE, SCREEN_SYSTEM
+    from decision_core.interview.screen import NONE_CODE, SCREEN_SYSTEM
 
     page = lhc_page
     questionnaire = requests.get(f"{server}/fhir/Questionnaire/hamstring-intake", timeout=10).json()

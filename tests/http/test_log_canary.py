@@ -95,6 +95,6 @@ def test_no_report_id_key_or_fact_in_any_log_line_and_json_lines_only_in_json_mo
                 pytest.fail(f"not a JSON line in JSON mode: {line[:200]}")
         failures = [r for r in records if r["level"] == "ERROR" and "usurper" in r["message"]]
         assert failures and "\n" in failures[0]["message"], "the several-line plugin failure is one record"
-        assert {r["logger"] for r in records} >= {"gunicorn.error", "gunicorn.access", "decision_core.plugin_manager"}
+        assert {r["logger"] for r in records} >= {"gunicorn.error", "gunicorn.access", "decision_core.plugins.registry"}
         if mode[1] == "debug":
             assert any(r["level"] == "DEBUG" and r["logger"].startswith("gunicorn") for r in records)

@@ -14,7 +14,7 @@ import requests
 from http_support import start_server, stop_server
 from postgres_support import Postgres
 
-from decision_core.catalogue import load_builtin_catalogue
+from decision_core.catalogue.loading import load_builtin_catalogue
 from decision_core.testing import random_facts
 
 KEY = "pg-record-key"

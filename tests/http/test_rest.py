@@ -9,8 +9,8 @@ import pytest
 from marshmallow import ValidationError
 
 from decision_core.adapters.http import result_schemas, schemas
-from decision_core.adapters.reports.levels import ShownLevels
-from decision_core.plugin_manager import PluginInfo
+from decision_core.catalogue.levels import ShownLevels
+from decision_core.plugins.registry import PluginInfo
 
 from http_support import TEST_FORMAT, shout
 
@@ -162,7 +162,7 @@ def test_failed_plugins_are_listed(make_app, mini_backend):
 
     failed = PluginInfo("broken-plugin", "0.1", False, status="failed", error="plugin broken-plugin failed to import")
     backend = Backend(mini_backend.catalogue, mini_backend.evaluator, dict(mini_backend.formats),
-                      [PluginInfo("decision_core.builtin", "0.1.0", True), failed])
+                      [PluginInfo("decision_core.plugins.builtin", "0.1.0", True), failed])
     listing = make_app(backend=backend).test_client().get("/v1/rulesets").json
     assert [p["name"] for p in listing["failed_plugins"]] == ["broken-plugin"]
     assert listing["failed_plugins"][0]["error"] == "plugin broken-plugin failed to import"

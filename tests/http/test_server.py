@@ -228,19 +228,19 @@ def test_cds_report_links_are_shared_by_all_workers(tmp_path, signer, jwks_file)
 
 def test_serve_refuses_to_start_on_bad_configuration(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "DECISION_CORE_MAX_CONTENT_LENGTH": "lots", "DECISION_CORE_CORS_MAX_AGE": "-1"}
-    run = subprocess.run([sys.executable, "-m", "decision_core.cli", "serve", "--bind", "127.0.0.1:1"],
+    run = subprocess.run([sys.executable, "-m", "decision_core.cli.main", "serve", "--bind", "127.0.0.1:1"],
                          capture_output=True, text=True, env=env, timeout=60, cwd=tmp_path)
     assert run.returncode == 1
     assert "DECISION_CORE_MAX_CONTENT_LENGTH: Not a valid integer." in run.stderr
     assert "DECISION_CORE_CORS_MAX_AGE: Must be greater than or equal to 1." in run.stderr
     assert "Traceback" not in run.stderr
     env = {"PATH": "/usr/bin:/bin", "DECISION_CORE_CATALOGUE_DIRS": str(tmp_path / "missing")}
-    run = subprocess.run([sys.executable, "-m", "decision_core.cli", "serve", "--bind", "127.0.0.1:1"],
+    run = subprocess.run([sys.executable, "-m", "decision_core.cli.main", "serve", "--bind", "127.0.0.1:1"],
                          capture_output=True, text=True, env=env, timeout=60, cwd=tmp_path)
     assert run.returncode == 1 and "cannot start" in run.stderr and "Traceback" not in run.stderr
     # CDS Hooks in production: the JWT audience must not come from the Host header
     env = {"PATH": "/usr/bin:/bin", "DECISION_CORE_CDS_TRUSTED_ISSUERS": '{"https://ehr.example": "/keys.json"}'}
-    run = subprocess.run([sys.executable, "-m", "decision_core.cli", "serve", "--bind", "127.0.0.1:1"],
+    run = subprocess.run([sys.executable, "-m", "decision_core.cli.main", "serve", "--bind", "127.0.0.1:1"],
                          capture_output=True, text=True, env=env, timeout=60, cwd=tmp_path)
     assert run.returncode == 1 and "Traceback" not in run.stderr
     assert "DECISION_CORE_PUBLIC_BASE_URL: required in production when DECISION_CORE_CDS_TRUSTED_ISSUERS" in run.stderr

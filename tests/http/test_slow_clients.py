@@ -204,7 +204,7 @@ def test_deadlines_are_checked_at_start(tmp_path, option):
     import subprocess
     import sys
 
-    run = subprocess.run([sys.executable, "-m", "decision_core.cli", "serve", "--bind", "127.0.0.1:1", option, "0"],
+    run = subprocess.run([sys.executable, "-m", "decision_core.cli.main", "serve", "--bind", "127.0.0.1:1", option, "0"],
                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert run.returncode == 2 and option in run.stderr
 

@@ -113,7 +113,7 @@ export function programmeBox(result, section) {
   return box;
 }
 
-// Why an alternative was not chosen: the selection's codes (decision_core.prescription) and the built-in
+// Why an alternative was not chosen: the selection's codes (decision_core.evaluation.prescription) and the built-in
 // fit rules' (rulesets/programme.yaml); a plugin's own code is shown in words made from it.
 const WHY = {
   same_job: 'same job as a chosen item',

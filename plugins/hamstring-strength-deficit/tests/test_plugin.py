@@ -4,8 +4,8 @@ decision_core.testing's pytest plugin."""
 from __future__ import annotations
 
 import hamstring_strength_deficit as plugin
-from decision_core.lint import lint_paths
-from decision_core.plugin_manager import get_registry
+from decision_core.lint.linter import lint_paths
+from decision_core.plugins.registry import get_registry
 
 
 def test_the_plugin_loads_and_registers_its_cause():

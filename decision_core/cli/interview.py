@@ -1,0 +1,230 @@
+"""``decision-core questionnaire`` and ``decision-core interview`` (a question at a time, in a terminal or piped).
+
+The interview reads one answer a line: Enter skips, ``back`` goes back to the
+previous question, ``quit`` ends early. Yes/no questions take y/n (s/n in
+Spanish too), choices their number or value, several choices numbers or values
+separated by commas, lists words separated by commas. It ends with the summary
+and offers the handout (``--report FILE.pdf``).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from decision_core.i18n.result_texts import N_
+
+log = logging.getLogger("decision_core.cli.main")
+
+YES = {"y", "yes", "s", "si", "sí", "true", "1"}
+NO = {"n", "no", "false", "0"}
+PROMPT_HINT = N_("Enter skips, 'back' goes back, 'quit' stops.")
+ANSWER_YES_NO = N_("Answer y (yes) or n (no).")
+YES_NO = N_("y / n")
+
+
+def _setup(lang: str | None, engine: str | None):
+    from decision_core.cli.main import current_core
+    from decision_core.i18n.translations import UnknownLanguage, get_translator
+    from decision_core.plugins.registry import PluginError
+
+    try:
+        core = current_core()
+        return core.evaluator(engine), get_translator(lang, core)
+    except (PluginError, UnknownLanguage, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.command("questionnaire")
+@click.option("--lang", default=None, help="Language of the question texts (default: English).")
+def questionnaire(lang: str | None) -> None:
+    """Print the intake as a FHIR R4 Questionnaire (JSON)."""
+    from decision_core.interview.questionnaire import build_questionnaire
+
+    evaluator, translator = _setup(lang, None)
+    click.echo(json.dumps(build_questionnaire(evaluator.catalogue, translator), indent=2, ensure_ascii=False))
+
+
+def parse_answer(fact, text: str) -> Any:
+    """An answer typed for a fact: its value, or ValueError saying what is expected."""
+    text = text.strip()
+    if fact.type == "bool":
+        if text.lower() in YES:
+            return True
+        if text.lower() in NO:
+            return False
+        raise ValueError(ANSWER_YES_NO)
+    if fact.type in ("int", "number"):
+        try:
+            value = float(text.replace(",", "."))
+        except ValueError:
+            raise ValueError(N_("Answer with a number.")) from None
+        return int(value) if fact.type == "int" and value.is_integer() else value
+    if fact.type in ("choice", "choices"):
+        picked = []
+        for part in (text.split(",") if fact.type == "choices" else [text]):
+            part = part.strip()
+            if part.isdigit() and 1 <= int(part) <= len(fact.values):
+                picked.append(fact.values[int(part) - 1])
+            elif part in fact.values:
+                picked.append(part)
+            elif part:
+                raise ValueError(N_("Answer with the number of an option."))
+        return picked if fact.type == "choices" else picked[0]
+    return [w.strip() for w in text.split(",") if w.strip()]
+
+
+NONE_WORDS = {"none", "ninguno", "ninguna", "n", "no"}
+SCREEN_CONFLICT = N_("'None of these' cannot go with another answer: choose one or the other.")
+
+
+def parse_screen(listed: tuple[str, ...], text: str) -> list[str]:
+    """The options ticked on the red-flag screen: numbers separated by commas ("None of these" is the last
+    number, or 'none'/'n'); ValueError saying what is expected."""
+    from decision_core.interview.screen import NONE_CODE
+
+    codes = []
+    for part in (p.strip() for p in text.split(",")):
+        if part.isdigit() and 1 <= int(part) <= len(listed):
+            codes.append(listed[int(part) - 1])
+        elif (part.isdigit() and int(part) == len(listed) + 1) or part.lower() in NONE_WORDS:
+            codes.append(NONE_CODE)
+        elif part:
+            raise ValueError(N_("Answer with the number of an option."))
+    if NONE_CODE in codes and len(set(codes)) > 1:
+        raise ValueError(SCREEN_CONFLICT)
+    return codes
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _show_screen(catalogue, listed: tuple[str, ...], gettext, number: int) -> None:
+    from decision_core.interview.screen import NONE_TEXT, SCREEN_HELP, SCREEN_TEXT
+
+    click.echo("")
+    click.echo(f"{number}. {gettext(SCREEN_TEXT)}")
+    click.echo("   " + gettext(SCREEN_HELP))
+    for i, name in enumerate(listed, start=1):
+        click.echo(f"   {i}) {gettext(catalogue.facts[name].label)}")
+    click.echo(f"   {len(listed) + 1}) {gettext(NONE_TEXT)}")
+    click.echo("   " + gettext(N_("Several: numbers separated by commas.")))
+
+
+def _show(question, fact, gettext, number: int) -> None:
+    click.echo("")
+    question, help_text = _words(fact.question), _words(fact.help or "")
+    click.echo(f"{number}. {gettext(question)}")
+    if help_text:
+        click.echo("   " + gettext(help_text))
+    if fact.type == "bool":
+        click.echo("   " + gettext(YES_NO))
+    for i, value in enumerate(fact.values, start=1):
+        click.echo(f"   {i}) {gettext(fact.value_label(value))}")
+    if fact.type == "choices":
+        click.echo("   " + gettext(N_("Several: numbers separated by commas.")))
+    if fact.unit:
+        click.echo(f"   ({gettext(fact.unit)})")
+
+
+@click.command("interview")
+@click.option("--lang", default=None, help="Language of the questions and the summary (default: English).")
+@click.option("--report", "report", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the handout here at the end (the format from the extension: .pdf, .html, .md, .txt).")
+@click.option("--json", "as_json", is_flag=True, help="End with the result as JSON instead of the summary.")
+@click.option("--engine", type=click.Choice(["durable", "plain"]), default=None, help="Rule engine.")
+def interview(lang: str | None, report: Path | None, as_json: bool, engine: str | None) -> None:
+    """Ask the intake questions one at a time until the answer is clear (see docs/interview.md)."""
+    from decision_core.interview.flow import STOP_LEVEL, Interview
+    from decision_core.interview.questionnaire import item_count
+
+    evaluator, translator = _setup(lang, engine)
+    gettext = translator.gettext
+    catalogue = evaluator.catalogue
+    iv = Interview(evaluator)
+    facts: dict[str, Any] = {}
+    history: list[str] = []  # the questions asked, in order (answered or skipped)
+    skipped: list[str] = []
+    click.echo(gettext(PROMPT_HINT))
+    while True:
+        step = iv.next_step(facts, skipped)
+        if step.done:
+            break
+        name = step.question.fact
+        fact = catalogue.facts.get(name)
+        if step.screen:
+            _show_screen(catalogue, step.screen, gettext, len(history) + 1)
+        else:
+            _show(step.question, fact, gettext, len(history) + 1)
+        line = sys.stdin.readline()
+        if not line:  # end of input: stop here with what is known
+            click.echo("")
+            break
+        text = line.strip()
+        if text.lower() in ("quit", "q", "salir"):
+            break
+        if text.lower() in ("back", "b", "atrás", "atras"):
+            if history:
+                last = history.pop()
+                for closed in (last,) if last in catalogue.facts else iv.screen:  # the screen: all it closed
+                    facts.pop(closed, None)
+                    if closed in skipped:
+                        skipped.remove(closed)
+            continue
+        history.append(name)
+        if step.screen:
+            try:
+                facts, skipped = iv.answer_screen(parse_screen(step.screen, text), facts, skipped)
+            except ValueError as exc:
+                history.pop()
+                click.echo("   " + gettext(str(exc)))
+            continue
+        if not text:
+            skipped.append(name)
+            continue
+        try:
+            facts = evaluator.validate({**facts, name: parse_answer(fact, text)})
+        except ValueError as exc:  # a typo, or a value the intake refuses: ask again
+            history.pop()
+            message = exc.errors.get(name, [str(exc)]) if hasattr(exc, "errors") else [str(exc)]
+            click.echo("   " + " ".join(gettext(m) for m in message))
+    _finish(evaluator.evaluate_valid(facts), step if step.done else None, translator, report, as_json, lang,
+            STOP_LEVEL, len(history), item_count(catalogue), catalogue)
+
+
+def _finish(result, step, translator, report: Path | None, as_json: bool, lang: str | None, stop_level: str,
+            asked: int, total: int, catalogue=None) -> None:
+    from decision_core.i18n.translations import translate_result
+    from decision_core.cli.summary import summarise
+    from decision_core.i18n.wording import triage_status
+
+    gettext = translator.gettext
+    click.echo("")
+    if step is not None and step.reason == stop_level:
+        click.echo(gettext(N_("Stop here: {advice}")).format(advice=gettext(result.triage.advice)))
+    click.echo(gettext(N_("{asked} of {total} questions asked.")).format(asked=asked, total=total))
+    click.echo(triage_status(result, gettext))  # not yet known while red flags are open
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(summarise(translate_result(result, translator), catalogue, gettext), nl=False)
+    if report is None:
+        if sys.stdin.isatty():
+            click.echo(gettext(N_("For the handout, run again with --report handout.pdf.")))
+        return
+    from decision_core.adapters.reports import ReportError, UnknownFormat, render
+    from decision_core.cli.main import current_core
+
+    fmt = {".pdf": "pdf", ".html": "html", ".htm": "html", ".md": "markdown", ".json": "fhir"}.get(
+        report.suffix.lower(), "text")
+    try:
+        data = render(result, fmt, core=current_core(), **({"lang": lang} if lang and fmt in ("pdf", "html") else {}))
+    except (ReportError, UnknownFormat) as exc:
+        raise click.ClickException(str(exc)) from exc
+    report.write_bytes(data)
+    click.echo(gettext(N_("Handout written to {path}")).format(path=str(report)))
