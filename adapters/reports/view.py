@@ -15,7 +15,8 @@ from typing import Any, Mapping
 
 from decision_core.catalogue.dose import Dose, dose_text
 from decision_core.i18n.translations import get_translator
-from decision_core.i18n.result_texts import WHY_RAISE, N_, translate_result
+from decision_core.i18n.result_texts import N_, translate_result
+from decision_core.presentation.phrases import PeopleNames, raises_triage, render
 from decision_core.result.model import Evidence as ResultEvidence
 from decision_core.result.model import Reason, Recommendation, Result
 from decision_core.i18n.wording import starting_dose_note, yes_no
@@ -142,8 +143,9 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
     res = as_result(result)
     lang = lang or (clinic.language if clinic else None) or "en"
     tr = get_translator(lang, core)  # UnknownLanguage (a ValueError) names the installed ones
-    if tr.lang != "en":
-        res = translate_result(res, tr)
+    catalogue = _catalogue(core)
+    # in the reader's language, and what the core composed said from its phrases (names, never ids)
+    res = translate_result(res, tr, catalogue)
     gettext = tr.gettext
     levels = levels if levels is not None else installed_levels(core)
     triage = res.triage
@@ -151,7 +153,6 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
     # The safety policy decides when the home programme is on hold; the report follows it.
     acute = res.programme_on_hold
     cause_names = {c.id: c.name for c in res.causes}
-    catalogue = _catalogue(core)
     # a dose the practitioner gives an alternative puts it into the programme
     programme = None if acute else pv.with_practitioner_doses(res, catalogue, doses)
     resolved = handout.resolved_doses(res.recommendations, clinic, doses, pv.programme_doses(programme))
@@ -257,7 +258,14 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
 
 def _raises(level_id: str, levels: ShownLevels, gettext) -> str:
     """'could raise the triage to See a doctor ...': the level by its name, never its id."""
-    return gettext(WHY_RAISE).format(level=gettext(levels.name(level_id)))
+    return render(raises_triage(level_id), PeopleNames(_Levels(levels), gettext))
+
+
+class _Levels:
+    """The shown levels as the names a phrase reads (their catalogue's, or the most severe's for one it lacks)."""
+
+    def __init__(self, levels: ShownLevels):
+        self.levels = list(levels.levels.values())
 
 
 def _questions(found, levels: ShownLevels, gettext) -> list[QuestionView] | None:
