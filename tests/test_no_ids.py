@@ -14,6 +14,7 @@ import pytest
 
 import decision_core
 from decision_core.adapters.http.cards import detail, summary
+from decision_core.adapters.reports.page import page_view
 from decision_core.adapters.reports import render
 from decision_core.cli.summary import summarise
 from decision_core.i18n.translations import available_languages, get_translator, translate_result
@@ -139,3 +140,22 @@ def test_interview_texts_name_things_in_words(case, catalogue):
         shown = json.dumps([asked.get("text"), [o.get("valueCoding", {}).get("display")
                                                 for o in asked.get("answerOption", ())]], ensure_ascii=False)
         assert not ids_in(shown), f"{name} {lang} interview question: {shown}"
+
+
+def _said(node, key=None):
+    """Every text of the page's view, but its codes (``id``, ``fact``)."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k not in ("id", "fact"):
+                yield from _said(v, k)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _said(v, key)
+    elif isinstance(node, str):
+        yield node
+
+
+def test_the_pages_words_name_things_in_words(case):
+    name, lang, result = case
+    texts = " | ".join(_said(page_view(result, lang)))
+    assert texts and not ids_in(texts), f"{name} {lang} page view"
