@@ -41,9 +41,9 @@ def test_evaluate_a_file_prints_a_readable_summary(runner, case_file, builtin_ca
     done = invoke(runner, ["evaluate", str(case_file)])
     assert done.exit_code == 0, done.output
     expected = get_evaluator().evaluate(DESK_WORKER)
-    assert done.stdout.startswith(f"TRIAGE: {expected.triage_level.upper().replace('_', ' ')}")
+    assert done.stdout.startswith(f"TRIAGE: {expected.triage.name.upper()}")  # the level's name, not its id
     for cause in expected.causes:
-        assert f"({cause.id})" in done.stdout
+        assert f"{cause.name} [{cause.id}]" in done.stdout
     assert "Programme (for 4 weeks, then a review):" in done.stdout and "not a diagnosis" in done.stdout
     assert not done.stdout.lstrip().startswith("{")
 

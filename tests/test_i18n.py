@@ -30,7 +30,8 @@ REPO = Path(__file__).resolve().parent.parent
 PLUGIN = REPO / "plugins" / "hamstring-strength-deficit"
 PLUGIN_PKG = PLUGIN / "hamstring_strength_deficit"
 PUBLIC = REPO.parent / "shared" / "vignettes" / "public.json"
-COMPOSED = {"reason", "why", "because", "disclaimer"}  # composed in Python: frames translated, ids kept
+COMPOSED = {"reason", "why", "because", "disclaimer"}  # composed by the core: said from their phrases
+ID = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")  # a snake_case id
 
 
 
@@ -91,38 +92,73 @@ def test_spanish_result_of_every_public_case_has_no_english_patient_text(engine)
             assert msgstr, f"{case['id']} {path}: no Spanish for {text!r}"
             assert translated[path].strip() == msgstr, f"{case['id']} {path}: {translated[path]!r}"
         # composed strings: their frames are Spanish, their ids as they were
+        # composed strings: Spanish frames, naming what they are about (never by id)
         for w in spanish.withheld:
-            assert w.reason.startswith("retirado"), w.reason
+            assert w.reason.startswith("retirado") and not ID.search(w.reason), w.reason
         for q in spanish.next_questions:
             assert not q.why or q.why.startswith(("podría elevar", "ayudaría a confirmar")), q.why
+            assert not ID.search(q.why), q.why
         for rec in spanish.recommendations:
             for reason in rec.reasons:
                 assert not reason.because.startswith("recommended for "), reason.because
+                assert not ID.search(reason.because), reason.because
         assert spanish.disclaimer == es[result_module.DISCLAIMER]
         # ids, facts, citations (verbatim English quotes), numbers: untouched
         assert strip_texts(spanish.to_dict()) == strip_texts(before)
 
 
-def test_withheld_reasons_and_question_reasons_keep_their_ids():
+def test_withheld_reasons_and_question_reasons_are_said_from_their_phrases_naming_causes_and_levels():
     facts = {"sharp_pain": True, "tightness_side": "left", "sitting_hours_per_day": 9}
     result = decision_core.evaluate(facts, engine="plain")
-    spanish = translate_result(result, get_translator("es"))
+    tr = get_translator("es")
+    spanish = translate_result(result, tr)
+    catalogue = default_core().catalogue
     assert result.withheld, "the case should withhold something"
     for en, es in zip(result.withheld, spanish.withheld):
-        assert (en.id, en.policy) == (es.id, es.policy)
+        assert (en.id, en.policy, en.reason_code) == (es.id, es.policy, es.reason_code)
         assert es.reason != en.reason
-        if en.reason.startswith("withheld by the safety policy: "):
-            says = en.reason.split(": ", 1)[1]
-            assert es.reason == "retirado por la política de seguridad: " + get_translator("es").gettext(says)
+        if en.reason_code["code"] == "withheld_by_policy":
+            says = next(p.says for p in catalogue.policy if p.id == en.reason_code["policy"])
+            assert es.reason == "retirado por la política de seguridad: " + tr.gettext(" ".join(says.split()))
+    asked = [q for q in result.next_questions if q.why_codes]
+    assert any(p["code"] == "confirms" for q in asked for p in q.why_codes), "some question should name causes"
     for en, es in zip(result.next_questions, spanish.next_questions):
-        ids = re.findall(r"[a-z]+_[a-z_]+", en.why)
-        assert all(i in es.why for i in ids), (en.why, es.why)
+        assert en.why_codes == es.why_codes
+        expected = []
+        for phrase in en.why_codes:
+            if phrase["code"] == "raises_triage":
+                expected.append("podría elevar el triaje a " + tr.gettext(catalogue.level(phrase["level"]).name))
+            else:
+                names = ", ".join(tr.gettext(catalogue.causes[c].name) for c in phrase["causes"])
+                expected.append("ayudaría a confirmar o descartar " + names)
+        assert es.why == "; ".join(expected)
+        assert not re.search(r"\b[a-z]+(_[a-z0-9]+)+\b", es.why), es.why  # never an id
 
 
-def test_english_is_the_source_language_and_changes_nothing():
+def test_the_english_text_fields_of_the_json_are_said_from_the_same_phrases():
+    """``why``, ``reason`` and ``because`` keep reading as they always have (ids: a machine's field)."""
+    result = decision_core.evaluate({"sharp_pain": True, "stretching_response": "worse"}, engine="plain")
+    for q in result.next_questions:
+        parts = []
+        for phrase in q.why_codes:
+            parts.append(f"could raise the triage to {phrase['level']}" if phrase["code"] == "raises_triage"
+                         else "would help confirm or rule out " + ", ".join(phrase["causes"]))
+        assert q.why == "; ".join(parts)
+    for rec in result.recommendations:
+        for reason in rec.reasons:
+            if reason.because_code:
+                assert reason.because == f"recommended for {reason.because_code['cause']}"
+
+
+def test_english_is_the_source_language_and_changes_nothing_but_what_the_core_composed():
     result = decision_core.evaluate(public_cases()[0]["facts"], engine="plain")
     assert get_translator(None) is get_translator("en") is get_translator("EN")
-    assert translate_result(result, get_translator(None)).to_dict() == result.to_dict()
+    english = translate_result(result, get_translator(None))
+    assert strip_texts(english.to_dict()) == strip_texts(result.to_dict())
+    assert dict(result_texts(english)) == dict(result_texts(result))
+    # what the core composed names causes and levels for a person: "Anterior pelvic tilt", not its id
+    assert [q.why_codes for q in english.next_questions] == [q.why_codes for q in result.next_questions]
+    assert any(q.why != e.why for q, e in zip(result.next_questions, english.next_questions))
     assert get_translator("en").gettext("Glute bridge") == "Glute bridge"
 
 

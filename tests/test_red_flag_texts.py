@@ -106,7 +106,7 @@ def test_the_cli_summary_lists_the_red_flags_as_a_checklist(ev):
     assert head[-1] == "  To rule them out, also answer: Where it hurts"
     assert sum(line.startswith("    [ ] ") for line in head) == 8
     practitioner = text.split("Questions for the assessment (not red flags):\n")[1]
-    assert "  ? Have you lost weight recently without trying?  (unexplained_weight_loss)" in practitioner
+    assert "  ? Have you lost weight recently without trying?  [unexplained_weight_loss]" in practitioner
     assert "Safety questions still open" not in text
 
 

@@ -181,7 +181,7 @@ def test_the_cli_summary_and_the_card_name_the_red_flags_and_no_assessment_quest
         assert f"[ ] {q.question}" in safety if facts[q.fact].type == "bool" else facts[q.fact].label in also
     for q in result.open_assessment_questions:
         assert q.question not in safety
-        assert f"? {q.question}  ({q.fact})" in text.split("Questions for the assessment", 1)[1]
+        assert f"? {q.question}  [{q.fact}]" in text.split("Questions for the assessment", 1)[1]
     card_summary = summary(result, builtin_catalogue)
     assert len(card_summary) < 140
     flags = result.open_red_flags

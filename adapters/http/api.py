@@ -57,7 +57,20 @@ def evaluations():
     patient = request_patient()
     result = state().backend.evaluator.evaluate(facts)  # InvalidFacts -> 422 naming each field
     keep(result, "rest", patient_ref=patient)
+    if request.args.get("view"):  # the page: the result in words too (adapters/reports/page.py)
+        return result_response(result, view=_page_view(result, request.args["view"]))
     return result_response(result)
+
+
+def _page_view(result: Result, lang: str) -> dict[str, Any]:
+    from decision_core.adapters.reports.page import page_view
+    from decision_core.i18n.translations import UnknownLanguage
+
+    try:
+        return page_view(result, lang, state().backend.core)
+    except UnknownLanguage as exc:
+        raise HttpProblem(400, f"The query parameters are not valid: view ({exc}).", kind="invalid-query",
+                          title="Invalid query", errors={"view": [str(exc)]}) from None
 
 
 @bp.post("/reports")

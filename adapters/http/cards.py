@@ -22,19 +22,17 @@ from decision_core.result.model import Evidence, Result
 from decision_core.i18n.wording import (ASSESSMENT_HEADING, alternatives_line, dose_phrase, everyday_heading,
                                    once_red_flags, percent, programme_heading, programme_length, questions_shown,
                                    red_flag_call, red_flag_checklist, red_flags_also, red_flags_open,
-                                   starting_dose_note, yes_no)
+                                   starting_dose_note, kind_label)
+from decision_core.presentation.values import fact_value
 
 from .record_hooks import card_members
 
 SUMMARY_MAX = 139  # the spec: a summary of fewer than 140 characters
 
 
-def _value(value: Any) -> str:
-    if isinstance(value, bool):
-        return yes_no(value)
-    if isinstance(value, list):
-        return ", ".join(md(v) for v in value)
-    return md(value)
+def _value(name: str, value: Any, catalogue: Any = None, gettext: Callable[[str], str] = str) -> str:
+    """An answer in words (its value label, in the reader's language), escaped for markdown."""
+    return md(fact_value(name, value, catalogue, gettext))
 
 
 def _clip(text: str, limit: int = SUMMARY_MAX) -> str:
@@ -79,8 +77,8 @@ def _label(q, catalogue, gettext: Callable[[str], str]) -> str:
     return gettext(fact.label) if fact is not None and fact.label else q.question
 
 
-def _evidence_line(ev: Evidence) -> str:
-    facts = ", ".join(f"`{name}` = {_value(v)}" for name, v in ev.facts.items())
+def _evidence_line(ev: Evidence, catalogue: Any = None, gettext: Callable[[str], str] = str) -> str:
+    facts = ", ".join(f"`{name}` = {_value(name, v, catalogue, gettext)}" for name, v in ev.facts.items())
     sources = ", ".join(ev.sources)
     line = f"  - {'against: ' if ev.against else ''}{ev.because}"
     if facts:
@@ -92,7 +90,7 @@ def detail(result: Result, catalogue: Any = None, gettext: Callable[[str], str] 
     triage = result.triage
     lines = [f"**Triage: {triage.name}.** {triage.advice}"]
     for reason in triage.reasons:
-        lines.append(_evidence_line(reason))
+        lines.append(_evidence_line(reason, catalogue, gettext))
     groups, also = red_flag_checklist(result, catalogue)  # the red flags only: a checklist, by whom to call
     for contact, flags in groups:
         lines += ["", f"**{red_flag_call(contact, gettext, held=result.programme_on_hold)}**"]
@@ -105,17 +103,17 @@ def detail(result: Result, catalogue: Any = None, gettext: Callable[[str], str] 
         for cause in result.causes:
             lines.append(f"{cause.rank}. **{cause.name}** (`{cause.id}`), confidence "
                          f"{percent(cause.confidence)}; sources {', '.join(cause.sources)}")
-            lines.extend("   " + _evidence_line(ev).lstrip() for ev in cause.evidence)
+            lines.extend("   " + _evidence_line(ev, catalogue, gettext).lstrip() for ev in cause.evidence)
     else:
         lines += ["", "No single cause stands out from what is known."]
     chosen = programme_lines(result, catalogue, gettext)
     if chosen:
-        lines += ["", f"**{programme_heading(result.programme_on_hold)}**", *chosen]
+        lines += ["", f"**{programme_heading(result.programme_on_hold, gettext)}**", *chosen]
     elif result.recommendations:
-        lines += ["", f"**{programme_heading(result.programme_on_hold)}**"]
+        lines += ["", f"**{programme_heading(result.programme_on_hold, gettext)}**"]
         for rec in result.recommendations:
-            dose = dose_phrase(rec.dose_value(), escape=md)
-            lines.append(f"- {rec.name} ({rec.kind})" + (f": {dose}" if dose else ""))
+            dose = dose_phrase(rec.dose_value(), escape=md, gettext=gettext)
+            lines.append(f"- {rec.name} ({kind_label(rec.kind, gettext)})" + (f": {dose}" if dose else ""))
     if result.avoid:
         lines += ["", "**Avoid**"]
         lines.extend(f"- {a.name}: {a.why}" for a in result.avoid)
@@ -141,11 +139,11 @@ def programme_lines(result: Result, catalogue: Any = None, gettext: Callable[[st
     names = {r.id: r.name for r in result.recommendations}
 
     def line(item: dict[str, Any]) -> str:
-        dose = dose_phrase(Dose.from_dict(item.get("dose") or {}), escape=md) if item.get("dose") else ""
+        dose = dose_phrase(Dose.from_dict(item.get("dose") or {}), escape=md, gettext=gettext) if item.get("dose") else ""
         note = f" ({starting_dose_note(gettext)})" if item.get("starting_dose") else ""
         return f"- {md(names.get(item['id'], item['id']))}" + (f": {dose}{note}" if dose else "")
 
-    out = [f"- {md(r.name)} ({r.kind})" for r in result.recommendations if r.leads]
+    out = [f"- {md(r.name)} ({kind_label(r.kind, gettext)})" for r in result.recommendations if r.leads]
     for phase in data.get("phases") or ():
         out.append(f"_{md(phase.get('name') or phase.get('id', ''))}_")
         out.extend(line(item) for item in phase.get("items") or ())

@@ -54,12 +54,28 @@ class CauseSchema(OpenSchema):
     citations = _citations()
 
 
+class PhraseSchema(OpenSchema):
+    """A sentence the product composes, as a code and what it is about (ids); its words are made in the
+    reader's language from the message catalogues. Codes: raises_triage (level), confirms (causes),
+    withheld_by_policy (policy), withheld_by_avoid (avoid), withheld_by_cause (causes), recommended_for (cause),
+    screen_raises."""
+
+    code = fields.String(required=True)
+    level = fields.String()
+    cause = fields.String()
+    causes = fields.List(fields.String())
+    policy = fields.String()
+    avoid = fields.String()
+
+
 class ReasonSchema(OpenSchema):
     rule = fields.String(required=True)
     because = fields.String(required=True)
     sources = fields.List(fields.String(), required=True)
     citations = _citations()
     facts = fields.Dict(keys=fields.String(), values=AnyValue(allow_none=True))
+    because_code = fields.Nested(PhraseSchema, metadata={
+        "description": "``because`` as a phrase, when the product composed it (recommended_for)."})
 
 
 class AmountValue(fields.Raw):
@@ -137,6 +153,7 @@ class WithheldSchema(OpenSchema):
     reason = fields.String(required=True)
     policy = fields.String(required=True, metadata={
         "description": "The safety policy line that withheld it (avoid.<id>: an avoid item forbids it)."})
+    reason_code = fields.Nested(PhraseSchema, allow_none=True, metadata={"description": "``reason`` as a phrase."})
 
 
 class AvoidSchema(OpenSchema):
@@ -169,6 +186,8 @@ class QuestionSchema(OpenSchema):
     kind = fields.String(required=True, metadata={"description": "safety | diagnosis"})
     why = fields.String(required=True)
     score = fields.Float(required=True)
+    why_codes = fields.List(fields.Nested(PhraseSchema), metadata={
+        "description": "``why`` as phrases: raises_triage (level), confirms (causes)."})
 
 
 class FindingSchema(OpenSchema):

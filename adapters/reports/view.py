@@ -15,10 +15,12 @@ from typing import Any, Mapping
 
 from decision_core.catalogue.dose import Dose, dose_text
 from decision_core.i18n.translations import get_translator
-from decision_core.i18n.result_texts import WHY_RAISE, N_, translate_result
+from decision_core.i18n.result_texts import N_, translate_result
+from decision_core.presentation.phrases import PeopleNames, raises_triage, render
 from decision_core.result.model import Evidence as ResultEvidence
 from decision_core.result.model import Reason, Recommendation, Result
-from decision_core.i18n.wording import starting_dose_note, yes_no
+from decision_core.i18n.wording import kind_label, starting_dose_note
+from decision_core.presentation.values import fact_value
 
 from . import handout, once
 from . import programme_view as pv
@@ -29,8 +31,6 @@ from .view_types import (AvoidView, CauseView, Evidence, ItemView, QuestionView,
 
 log = logging.getLogger(__name__)
 
-KIND_LABELS = {"exercise": N_("Exercise"), "lifestyle": N_("Everyday change"), "self_care": N_("Self-care"),
-               "referral": N_("Referral")}
 
 
 class InvalidResult(ValueError):
@@ -52,23 +52,31 @@ def humanise(identifier: str) -> str:
     return identifier.replace("_", " ").strip().capitalize()
 
 
-def fact_value_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return yes_no(value)
-    if isinstance(value, (list, tuple)):
-        return ", ".join(fact_value_text(v) for v in value) if value else "none"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).replace("_", " ") if isinstance(value, str) else str(value)
+def fact_value_text(value: Any, name: str = "", catalogue: Any = None, gettext=str) -> str:
+    """An answer in words, in the reader's language (decision_core.presentation.values)."""
+    return fact_value(name, value, catalogue, gettext)
 
 
-def _evidence(ev: ResultEvidence | Reason) -> Evidence:
+class _Answers:
+    """The answers in words for one view: its catalogue's value labels, in its language."""
+
+    def __init__(self, catalogue: Any, gettext):
+        self.catalogue, self.gettext = catalogue, gettext
+
+    def __call__(self, facts: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+        return [(name, fact_value(name, v, self.catalogue, self.gettext)) for name, v in (facts or {}).items()]
+
+
+_AS_GIVEN = _Answers(None, str)
+
+
+def _evidence(ev: ResultEvidence | Reason, answers: _Answers = _AS_GIVEN) -> Evidence:
     strength = getattr(ev, "strength", None)
     return Evidence(
         because=ev.because,
         rule=ev.rule,
         sources=list(ev.sources),
-        facts=[(name, fact_value_text(v)) for name, v in (ev.facts or {}).items()],
+        facts=answers(ev.facts),
         against=isinstance(ev, ResultEvidence) and ev.against,
         strength=strength,
         raw_facts=dict(ev.facts or {}),
@@ -88,7 +96,7 @@ def _said(value: Any) -> str | None:
 
 
 def _item(rec: Recommendation, cause_names: dict[str, str], level_name: str, dose: Dose,
-          numbers: Mapping[str, int], gettext) -> ItemView:
+          numbers: Mapping[str, int], gettext, answers: _Answers = _AS_GIVEN) -> ItemView:
     serves = [cause_names.get(c, humanise(c)) for c in rec.for_causes]
     if rec.for_triage:
         serves.insert(0, gettext("your triage level ({level})").format(level=level_name))
@@ -107,13 +115,13 @@ def _item(rec: Recommendation, cause_names: dict[str, str], level_name: str, dos
         steps=steps,
         progression=_said(getattr(rec, "progression", None)),
         stop_if=_said(getattr(rec, "stop_if", None)),
-        kind_label=gettext(KIND_LABELS[rec.kind]) if rec.kind in KIND_LABELS else humanise(rec.kind),
+        kind_label=kind_label(rec.kind, gettext),
         serves=serves,
         serves_ids=list(rec.for_causes),
         for_triage=rec.for_triage,
         intensity=rec.intensity,
         sources=list(rec.sources),
-        reasons=[_evidence(r) for r in rec.reasons],
+        reasons=[_evidence(r, answers) for r in rec.reasons],
     )
 
 
@@ -142,16 +150,17 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
     res = as_result(result)
     lang = lang or (clinic.language if clinic else None) or "en"
     tr = get_translator(lang, core)  # UnknownLanguage (a ValueError) names the installed ones
-    if tr.lang != "en":
-        res = translate_result(res, tr)
+    catalogue = _catalogue(core)
+    # in the reader's language, and what the core composed said from its phrases (names, never ids)
+    res = translate_result(res, tr, catalogue)
     gettext = tr.gettext
+    answers = _Answers(catalogue, gettext)
     levels = levels if levels is not None else installed_levels(core)
     triage = res.triage
     level_name = triage.name or humanise(triage.level)
     # The safety policy decides when the home programme is on hold; the report follows it.
     acute = res.programme_on_hold
     cause_names = {c.id: c.name for c in res.causes}
-    catalogue = _catalogue(core)
     # a dose the practitioner gives an alternative puts it into the programme
     programme = None if acute else pv.with_practitioner_doses(res, catalogue, doses)
     resolved = handout.resolved_doses(res.recommendations, clinic, doses, pv.programme_doses(programme))
@@ -165,11 +174,11 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
 
     causes = [
         CauseView(id=c.id, name=c.name, rank=c.rank, score=c.score, confidence=c.confidence, why=c.why.strip(),
-                  fix=None if acute or not c.fix else c.fix.strip(), evidence=[_evidence(e) for e in c.evidence],
+                  fix=None if acute or not c.fix else c.fix.strip(), evidence=[_evidence(e, answers) for e in c.evidence],
                   sources=list(c.sources), likelihood=confidence_words(c.confidence, gettext))
         for c in res.causes
     ]
-    items = [_item(r, cause_names, level_name, resolved[r.id], numbers, gettext) for r in res.recommendations]
+    items = [_item(r, cause_names, level_name, resolved[r.id], numbers, gettext, answers) for r in res.recommendations]
     dropped: list[str] = []
     if acute:
         # Defence in depth: the policy already withholds exercises while the programme is on hold.
@@ -215,13 +224,13 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
         level_name=level_name,
         advice=triage.advice.strip(),
         acute=acute,
-        reasons=[_evidence(r) for r in triage.reasons],
+        reasons=[_evidence(r, answers) for r in triage.reasons],
         reason_levels=[r.level or triage.level for r in triage.reasons],
         causes=causes,
         do_now=do_now,
         exercises=exercises,
         other_advice=other,
-        avoid=[AvoidView(a.id, a.name, a.why.strip(), list(a.sources), [_evidence(r) for r in a.reasons])
+        avoid=[AvoidView(a.id, a.name, a.why.strip(), list(a.sources), [_evidence(r, answers) for r in a.reasons])
                for a in res.avoid],
         withheld=withheld,
         withheld_exercise_count=withheld_exercises,
@@ -229,7 +238,7 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
         open_safety_questions=[QuestionView(q.fact, q.question,
                                             _raises(q.could_raise_to, levels, gettext),
                                             "safety") for q in res.open_safety_questions],
-        facts=[(k, fact_value_text(v)) for k, v in sorted(res.facts.items())],
+        facts=answers(dict(sorted(res.facts.items()))),
         rulesets=[r.to_dict() for r in res.rulesets],
         sources=sources,
         disclaimer=res.disclaimer,
@@ -257,7 +266,14 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
 
 def _raises(level_id: str, levels: ShownLevels, gettext) -> str:
     """'could raise the triage to See a doctor ...': the level by its name, never its id."""
-    return gettext(WHY_RAISE).format(level=gettext(levels.name(level_id)))
+    return render(raises_triage(level_id), PeopleNames(_Levels(levels), gettext))
+
+
+class _Levels:
+    """The shown levels as the names a phrase reads (their catalogue's, or the most severe's for one it lacks)."""
+
+    def __init__(self, levels: ShownLevels):
+        self.levels = list(levels.levels.values())
 
 
 def _questions(found, levels: ShownLevels, gettext) -> list[QuestionView] | None:

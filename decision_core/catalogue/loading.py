@@ -15,6 +15,7 @@ from typing import Any, Iterable
 import yaml
 from marshmallow import ValidationError
 
+from decision_core.presentation.phrases import english_text, recommended_for
 from decision_core.catalogue import yaml_text
 from decision_core.catalogue.model import (  # noqa: F401  (re-exported: the catalogue's public names)
     BUILTIN_ORIGIN,
@@ -172,7 +173,7 @@ def parse_ruleset(raw: Any, name: str, origin: str = BUILTIN_ORIGIN) -> RulesetD
             doc.rules.append(Rule(
                 f"{rid}.{rec.id}.for.{cause_id}", (Condition("cause", cause_id, None, f"cause {cause_id}"),),
                 Conclusion("recommend", rec.id, f"recommend {rec.id}"),
-                f"recommended for {cause_id}", rec.sources, rid, citations=rec.citations, generated_from=rec.id))
+                english_text(recommended_for(cause_id)), rec.sources, rid, citations=rec.citations, generated_from=rec.id))
     if problems:
         raise RulesetError(problems)
     return doc

@@ -5,8 +5,11 @@ from typing import Any, Callable
 
 from decision_core.catalogue.dose import Dose, dose_text
 from decision_core.result.model import Result
+from decision_core.i18n.result_texts import N_
 from decision_core.i18n.wording import (
     ASSESSMENT_HEADING,
+    cause_names,
+    kind_label,
     alternatives_line,
     dose_phrase,
     everyday_heading,
@@ -39,7 +42,7 @@ def assessment_lines(result: Result, gettext: Callable[[str], str] = str) -> lis
     """The practitioner's part: the open questions that cannot raise the triage to a red-flag level."""
     if not result.open_assessment_questions:
         return []
-    return ["", gettext(ASSESSMENT_HEADING) + ":"] + [f"  ? {q.question}  ({q.fact})"
+    return ["", gettext(ASSESSMENT_HEADING) + ":"] + [f"  ? {q.question}  [{q.fact}]"
                                                       for q in result.open_assessment_questions]
 
 
@@ -49,14 +52,14 @@ def summarise(result: Result, catalogue: Any = None, gettext: Callable[[str], st
     words this module makes (the result's own texts are translated before)."""
     lines: list[str] = []
     tri = result.triage
-    lines.append(f"TRIAGE: {level_label(tri.level)} - {tri.advice}")
+    lines.append(f"TRIAGE: {level_label(tri.name)} - {tri.advice}")
     for r in tri.reasons:
         lines.append(f"  because {r.because} [{r.rule}]")
     lines.extend(red_flag_lines(result, catalogue, gettext))
     lines.append("")
     lines.append("Likely causes:" if result.causes else "Likely causes: none stands out from what is known.")
     for c in result.causes:
-        lines.append(f"  {c.rank}. {c.name} ({c.id}), confidence {percent(c.confidence)}")
+        lines.append(f"  {c.rank}. {c.name} [{c.id}], confidence {percent(c.confidence)}")
         for e in c.evidence:
             lines.append(f"     {'-' if e.against else '+'} {e.because} [{e.rule}; sources {', '.join(e.sources)}]")
     if result.programme is not None:
@@ -66,21 +69,22 @@ def summarise(result: Result, catalogue: Any = None, gettext: Callable[[str], st
         lines.append(programme_heading(result.programme_on_hold, gettext) + ":")
         for r in result.recommendations:
             dose = dose_phrase(r.dose_value(), gettext=gettext)
-            serves = ", ".join(r.for_causes) or r.for_triage or ""
-            lines.append(f"  - {r.name} [{r.kind}]" + (f": {dose}" if dose else "") + (f"  (for {serves})" if serves else ""))
+            serves = cause_names(r.for_causes, result, catalogue, gettext) or (tri.name if r.for_triage else "")
+            lines.append(f"  - {r.name} ({kind_label(r.kind, gettext)})" + (f": {dose}" if dose else "")
+                         + (f"  (for {serves})" if serves else ""))
     if result.avoid:
         lines.append("")
-        lines.append("Avoid:")
+        lines.append(gettext(N_("Avoid")) + ":")
         for a in result.avoid:
             lines.append(f"  - {a.name}: {a.why}")
     if result.next_questions:
         lines.append("")
-        lines.append("Worth asking next:")
+        lines.append(gettext(N_("Worth asking next")) + ":")
         for q in questions_shown(result):
-            lines.append(f"  ? {q.question}  ({q.fact})")
+            lines.append(f"  ? {q.question}  [{q.fact}]")
     lines.extend(assessment_lines(result, gettext))
     lines.append("")
-    lines.append("Rulesets: " + ", ".join(ruleset_ref(r.id, r.version) for r in result.rulesets))
+    lines.append(gettext(N_("Rulesets")) + ": [" + ", ".join(ruleset_ref(r.id, r.version) for r in result.rulesets) + "]")
     lines.append(result.disclaimer)
     return "\n".join(lines) + "\n"
 

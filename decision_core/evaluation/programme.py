@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import orjson
 
 from decision_core.engine.compiler import CompiledRules
+from decision_core.presentation import phrases
 from decision_core.policy.safety import PolicyVerdict
 from decision_core.result.model import Avoid, Guidance, Reason, Recommendation, Withheld
 from decision_core.evaluation.scoring import Conclusions, fact_values
@@ -45,6 +46,8 @@ def build_programme(compiled: CompiledRules, facts: dict, conclusions: Conclusio
         # a for_causes rule cites what its item cites: the item carries those citations once
         own = shape.kind != "recommend" or rule.citations != cat.recommendations[shape.target].citations
         reason = Reason(rule.id, rule.because, list(rule.sources), list(rule.citations) if own else [])
+        if rule.generated_from is not None:  # a for_causes rule: its reason is the core's words, not an author's
+            reason.because_code = phrases.recommended_for(rule.when[0].subject)
         if shape.reads:
             reason.facts = fact_values(shape, facts, {}) or None
         if shape.kind == "recommend":
@@ -67,9 +70,10 @@ def build_programme(compiled: CompiledRules, facts: dict, conclusions: Conclusio
     ranked: list[tuple[tuple, Recommendation]] = []
     for rec_id, entry in merged.items():
         item = cat.recommendations[rec_id]
-        why = _withheld_why(item, verdict, forbidden, cause_rank, cat)
+        why = _withheld_why(item, verdict, forbidden, cause_rank)
         if why:
-            out.withheld.append(Withheld(item.id, item.name, item.kind, why[1], why[0]))
+            out.withheld.append(Withheld(item.id, item.name, item.kind, phrases.english_text(why[1], cat), why[0],
+                                         why[1]))
             continue
         for_causes = sorted(entry.causes, key=lambda c: cause_rank.get(c, unranked))
         lead_rank = verdict.lead_rank(item)
@@ -93,17 +97,16 @@ def _guidance(note) -> Guidance | None:
     return None if note is None else Guidance(note.text, list(note.citations))
 
 
-def _withheld_why(item, verdict: PolicyVerdict, forbidden, cause_rank, cat) -> tuple[str, str] | None:
-    """(what withheld it, why in words) when the item must not be recommended."""
+def _withheld_why(item, verdict: PolicyVerdict, forbidden, cause_rank) -> tuple[str, dict] | None:
+    """(what withheld it, why as a phrase) when the item must not be recommended."""
     line = verdict.withholds(item)
     if line is not None:
-        return line.id, f"withheld by the safety policy: {line.says.strip()}"
+        return line.id, phrases.withheld_by_policy(line.id)
     tags = item.policy_tags
     for avoid_item, forbids in forbidden:
         if tags & forbids:
-            return f"avoid.{avoid_item.id}", f"withheld: it would go against '{avoid_item.name}', which you should avoid"
+            return f"avoid.{avoid_item.id}", phrases.withheld_by_avoid(avoid_item.id)
     clash = [c for c in item.not_with_causes if c in cause_rank]
     if clash:
-        return f"{item.id}.not_with_causes", ("withheld because of " + ", ".join(cat.causes[c].name for c in clash)
-                                              + " (" + ", ".join(clash) + "): it would work against that cause")
+        return f"{item.id}.not_with_causes", phrases.withheld_by_cause(clash)
     return None

@@ -21,6 +21,7 @@ from itertools import islice
 from typing import Any, NamedTuple
 
 from decision_core.engine.compiler import CompiledRules, fact_test
+from decision_core.presentation import phrases
 from decision_core.result.model import Question, SafetyQuestion
 from decision_core.evaluation.scoring import Conclusions
 
@@ -100,7 +101,7 @@ class QuestionPlanner:
         # what a question says of its fact, whatever the case
         self._asked = [{"fact": n, "question": f.question, "label": f.label, "type": f.type}
                        for n, f in self.facts.items()]
-        self._why: dict[tuple[int, int], str] = {}
+        self._why: dict[tuple[int, int], tuple[str, tuple[dict, ...]]] = {}
 
     def _prepare_baseline(self, compiled: CompiledRules) -> None:
         """What cause rules give each fact's diagnosis score in a case where nothing is known.
@@ -393,21 +394,22 @@ class QuestionPlanner:
 
     def _question(self, i: int, safety: float, diagnosis: float | None, top_rank: int, causes_mask: int) -> Question:
         asked = self._asked[i]
+        text, codes = self._why_of(top_rank, causes_mask)
         return Question(asked["fact"], asked["question"], asked["label"], asked["type"],
-                        "safety" if safety else "diagnosis", self._why_text(top_rank, causes_mask),
-                        round(safety * 10 + (diagnosis or 0.0), 3))
+                        "safety" if safety else "diagnosis", text,
+                        round(safety * 10 + (diagnosis or 0.0), 3), [dict(p) for p in codes])
 
-    def _why_text(self, top_rank: int, causes_mask: int) -> str:
+    def _why_of(self, top_rank: int, causes_mask: int) -> tuple[str, tuple[dict, ...]]:
+        """Why a question is worth asking: its English text (the JSON's) and its phrases."""
         key = (top_rank, causes_mask)
-        text = self._why.get(key)
-        if text is None:
-            parts = []
+        got = self._why.get(key)
+        if got is None:
+            codes = []
             if top_rank >= 0:
-                parts.append(f"could raise the triage to {self._level_of_rank[top_rank]}")
+                codes.append(phrases.raises_triage(self._level_of_rank[top_rank]))
             if causes_mask:
-                ids = [c for bit, c in enumerate(self._cause_ids) if causes_mask >> bit & 1]
-                parts.append("would help confirm or rule out " + ", ".join(ids))
-            text = "; ".join(parts)
+                codes.append(phrases.confirms(c for bit, c in enumerate(self._cause_ids) if causes_mask >> bit & 1))
+            got = phrases.english_texts(codes), tuple(codes)
             if len(self._why) < 65536:  # bounded: at most one entry per (level, set of causes) seen
-                self._why[key] = text
-        return text
+                self._why[key] = got
+        return got

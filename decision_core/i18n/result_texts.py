@@ -5,15 +5,16 @@ The text fields are the ones the ruleset schemas declare (``metadata=TEXT`` in
 a result field of the same name holds that text, whatever class it is on, so a
 field another module adds (a recommendation's ``steps``, a dose's ``detail``) is
 translated as soon as its ruleset field is declared. A few strings are composed
-in Python from ruleset text and ids (why an item was withheld, why a question is
-asked); their frames are Python messages here, and only their text parts are
-translated. Ids, fact names and values, citations (verbatim quotes of English
-sources), numbers and the engine's bookkeeping are never touched.
+by the core (why an item was withheld, why a question is asked): the result
+carries them as phrases (codes with ids), and they are said again from those by
+:mod:`decision_core.presentation.phrases`, naming what they are about. Ids, fact
+names and values, citations (verbatim quotes of English sources), numbers and the
+engine's bookkeeping are never touched.
 """
 from __future__ import annotations
 
 import copy
-import re
+import logging
 from dataclasses import fields, is_dataclass
 from functools import lru_cache
 from typing import Any, Callable, Iterator
@@ -21,36 +22,11 @@ from typing import Any, Callable, Iterator
 from marshmallow import Schema
 from marshmallow import fields as mfields
 
+from decision_core.presentation.phrases import N_, PYTHON_FRAMES, PeopleNames, render, render_all
 from decision_core.result.model import DISCLAIMER
 
-
-def N_(text: str) -> str:
-    """Marks a Python string for extraction (``decision-core translations extract``); translated later."""
-    return text
-
-
-# Frames of the strings the core composes (decision_core.evaluation.programme, .questions, .catalogue).
-WITHHELD_BY_POLICY = N_("withheld by the safety policy: {says}")
-WITHHELD_BY_AVOID = N_("withheld: it would go against '{name}', which you should avoid")
-WITHHELD_BY_CAUSE = N_("withheld because of {names} ({ids}): it would work against that cause")
-WHY_RAISE = N_("could raise the triage to {level}")
-WHY_CONFIRM = N_("would help confirm or rule out {causes}")
-RECOMMENDED_FOR = N_("recommended for {cause}")
-PYTHON_MESSAGES = (WITHHELD_BY_POLICY, WITHHELD_BY_AVOID, WITHHELD_BY_CAUSE, WHY_RAISE, WHY_CONFIRM,
-                   RECOMMENDED_FOR, DISCLAIMER)
-
-_WITHHELD = (
-    (re.compile(r"withheld by the safety policy: (?P<says>.*)", re.S), WITHHELD_BY_POLICY),
-    (re.compile(r"withheld: it would go against '(?P<name>.*)', which you should avoid", re.S), WITHHELD_BY_AVOID),
-    (re.compile(r"withheld because of (?P<names>.*) \((?P<ids>[a-z0-9_, ]*)\): it would work against that cause",
-                re.S), WITHHELD_BY_CAUSE),
-)
-_WHY = (
-    (re.compile(r"could raise the triage to (?P<level>[a-z0-9_]+)"), WHY_RAISE),
-    (re.compile(r"would help confirm or rule out (?P<causes>[a-z0-9_, ]+)"), WHY_CONFIRM),
-)
-_RECOMMENDED_FOR = re.compile(r"recommended for (?P<cause>[a-z0-9_]+)")
-_IDS = ("ids", "level", "causes", "cause")  # placeholders that hold ids: never translated
+log = logging.getLogger(__name__)
+PYTHON_MESSAGES = PYTHON_FRAMES + (DISCLAIMER,)  # the composed phrases' frames, and the disclaimer
 
 
 def has_words(text: str) -> bool:
@@ -111,35 +87,38 @@ def text_field_names() -> tuple[frozenset[str], frozenset[str]]:
 NOT_WALKED = frozenset({"facts", "citations", "rulesets", "fired_rules", "sources", "tags", "for_causes"})
 
 
-def _frame(text: str, patterns, gettext: Callable[[str], str]) -> str:
-    for pattern, frame in patterns:
-        m = pattern.fullmatch(text)
-        if m:
-            parts = {k: (v if k in _IDS else ", ".join(gettext(p) for p in v.split(", ")) if k == "names"
-                         else gettext(v)) for k, v in m.groupdict().items()}
-            return gettext(frame).format(**parts)
-    return gettext(text)
+# (class name, field) -> how a composed string is said to a person: rendered from its phrases
+# (decision_core.presentation.phrases), never parsed back out of the English
+def _withheld_reason(obj, names) -> str:
+    return render(obj.reason_code or saved_withheld_code(obj), names)
 
 
-def _withheld_reason(text: str, gettext) -> str:
-    return _frame(text, _WITHHELD, gettext)
+def _question_why(obj, names) -> str:
+    return render_all(obj.why_codes, names)  # a question saved before its phrases: no why (never its ids)
 
 
-def _question_why(text: str, gettext) -> str:
-    return "; ".join(_frame(part, _WHY, gettext) for part in text.split("; ")) if text else text
+def _because(obj, names) -> str:
+    return render(obj.because_code, names) if obj.because_code else names.gettext(obj.because)
 
 
-def _because(text: str, gettext) -> str:
-    return _frame(text, ((_RECOMMENDED_FOR, RECOMMENDED_FOR),), gettext)
-
-
-# (class name, field) -> how a composed string is translated
-_COMPOSED: dict[tuple[str, str], Callable[[str, Callable[[str], str]], str]] = {
+_COMPOSED: dict[tuple[str, str], Callable[[Any, PeopleNames], str]] = {
     ("Withheld", "reason"): _withheld_reason,
     ("Question", "why"): _question_why,
     ("Reason", "because"): _because,
-    ("Alternative", "why"): lambda code, gettext: code,  # a code (same_job, limit...), not words
+    ("Alternative", "why"): lambda obj, names: obj.why,  # a code (same_job, limit...), not words
 }
+
+
+def saved_withheld_code(withheld) -> dict[str, Any] | None:
+    """The phrase of a withheld item saved before results carried it, from what withheld it (``policy``)."""
+    from decision_core.presentation import phrases
+
+    policy = withheld.policy or ""
+    if policy.startswith("avoid."):
+        return phrases.withheld_by_avoid(policy[len("avoid."):])
+    if policy.endswith(".not_with_causes"):
+        return None  # which causes is not kept: said without them
+    return phrases.withheld_by_policy(policy) if policy else None
 
 
 def _text(value: Any, gettext) -> Any:
@@ -150,8 +129,9 @@ def _text(value: Any, gettext) -> Any:
     return value
 
 
-def _walk(obj: Any, gettext, texts: frozenset[str], containers: frozenset[str]) -> None:
+def _walk(obj: Any, names: PeopleNames, texts: frozenset[str], containers: frozenset[str]) -> None:
     """Translate a dataclass in place (a copy: see translate_result)."""
+    gettext = names.gettext
     kind = type(obj).__name__
     for f in fields(obj):
         name = f.name
@@ -162,16 +142,16 @@ def _walk(obj: Any, gettext, texts: frozenset[str], containers: frozenset[str]) 
             continue
         composed = _COMPOSED.get((kind, name))
         if composed is not None and isinstance(value, str):
-            new = composed(value, gettext)
+            new = composed(obj, names)
         elif name in texts:
             new = _text(value, gettext)
         elif is_dataclass(value):
-            _walk(value, gettext, texts, containers)
+            _walk(value, names, texts, containers)
             continue
         elif isinstance(value, list):
             for item in value:
                 if is_dataclass(item):
-                    _walk(item, gettext, texts, containers)
+                    _walk(item, names, texts, containers)
             continue
         elif isinstance(value, dict) and name in containers:
             new = {k: _text(v, gettext) if k in texts else v for k, v in value.items()}
@@ -180,11 +160,17 @@ def _walk(obj: Any, gettext, texts: frozenset[str], containers: frozenset[str]) 
         object.__setattr__(obj, name, new)  # also through frozen dataclasses: every object here is a copy
 
 
-def translate_result(result, translator):
-    """A translated copy of ``result``; the result itself is left as it is."""
+def translate_result(result, translator, catalogue: Any = None):
+    """A copy of ``result`` in the translator's language for a person: its texts translated, and what the core
+    composed (why a question, why withheld) said from its phrases, naming causes and levels by their names
+    (``catalogue``'s, else the result's own), never by id. The result itself is left as it is."""
+    if catalogue is None:  # the process default's (the installation that evaluated it, as a rule)
+        from decision_core.installation import catalogue_or_none
+
+        catalogue = catalogue_or_none(None, log, "cause and level names")
     out = copy.deepcopy(result)
     texts, containers = text_field_names()
-    _walk(out, translator.gettext, texts, containers)
+    _walk(out, PeopleNames(catalogue, translator.gettext, result), texts, containers)
     out.disclaimer = translator.gettext(result.disclaimer)
     return out
 

@@ -237,12 +237,12 @@ def get_translator(lang: str | None, core: "DecisionCore | None" = None) -> Tran
 _ENGLISH = Translator(SOURCE_LANGUAGE)
 
 
-def translate_result(result, translator: Translator):
-    """A translated copy of a typed :class:`~decision_core.result.model.Result` (see
-    :mod:`decision_core.i18n.result_texts`)."""
+def translate_result(result, translator: Translator, catalogue=None):
+    """A translated copy of a typed :class:`~decision_core.result.model.Result`, for a person (see
+    :mod:`decision_core.i18n.result_texts`); ``catalogue`` names the causes and levels it mentions."""
     from decision_core.i18n.result_texts import translate_result as _translate
 
-    return _translate(result, translator)
+    return _translate(result, translator, catalogue)
 
 
 __all__ = ["Translator", "UnknownLanguage", "get_translator", "available_languages", "translate_result",

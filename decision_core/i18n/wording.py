@@ -29,13 +29,35 @@ def level_label(level_id: str) -> str:
     return level_id.replace("_", " ").upper()
 
 
+# What each kind of recommendation is called (a kind's id never reaches a person)
+KIND_LABELS = {"exercise": N_("Exercise"), "lifestyle": N_("Everyday change"), "self_care": N_("Self-care"),
+               "referral": N_("Referral")}
+
+
+def kind_label(kind: str, gettext: Callable[[str], str] = str) -> str:
+    """'Self-care' for ``self_care``: a recommendation's kind in words."""
+    return gettext(KIND_LABELS[kind]) if kind in KIND_LABELS else kind.replace("_", " ").strip().capitalize()
+
+
+def cause_names(ids, result: Any = None, catalogue: Any = None, gettext: Callable[[str], str] = str) -> str:
+    """Causes by their names ('Sleepy glutes, Prolonged sitting'): the result's (already in the reader's
+    language), else the catalogue's translated."""
+    from decision_core.presentation.phrases import PeopleNames
+
+    listed = {c.id: c.name for c in getattr(result, "causes", ())}
+    names = PeopleNames(catalogue, gettext)
+    return ", ".join(listed.get(c) or names.cause(c) for c in ids)
+
+
 def percent(fraction: float) -> str:
     """A confidence as a whole percentage: 0.72 -> '72%'."""
     return f"{fraction:.0%}"
 
 
-def yes_no(value: bool) -> str:
-    return "yes" if value else "no"
+def yes_no(value: bool, gettext: Callable[[str], str] = str) -> str:
+    from decision_core.presentation.values import yes_no as said
+
+    return said(value, gettext)
 
 
 def programme_heading(on_hold: bool, gettext: Callable[[str], str] = str) -> str:

@@ -36,6 +36,7 @@ from typing import Any, Callable, Iterable
 from decision_core.catalogue.loading import Catalogue, Fact
 from decision_core.catalogue.conditions import Condition
 from decision_core.result.model import Question, Result
+from decision_core.presentation import phrases
 from decision_core.interview.screen import SCREEN_LABEL, SCREEN_LINK_ID, SCREEN_TEXT, SCREEN_WHY, read_screen, screen_facts
 
 log = logging.getLogger(__name__)
@@ -159,14 +160,15 @@ class Interview:
         safety = [s for s in full.open_safety_questions if open_(s.fact)]
         if any(s.fact in self.screen for s in safety):
             step.done, step.reason, step.screen = False, ASKING, self.screen
-            step.question = Question(SCREEN_LINK_ID, SCREEN_TEXT, SCREEN_LABEL, "screen", "safety", SCREEN_WHY, 0.0)
+            step.question = Question(SCREEN_LINK_ID, SCREEN_TEXT, SCREEN_LABEL, "screen", "safety", SCREEN_WHY, 0.0,
+                                     [phrases.screen_raises()])
             return step
         if safety:
             # the most severe first; at one level, red flags before the facts they combine with (a "no" or a
             # skip to the red flag can make its partner moot); else in the evaluator's order
             first = min(safety, key=lambda s: (-self._rank[s.could_raise_to], not self.catalogue.facts[s.fact].red_flag))
             step.done, step.reason, step.question = False, ASKING, by_fact.get(first.fact) or _question(
-                self.catalogue.facts[first.fact], "safety", f"could raise the triage to {first.could_raise_to}")
+                self.catalogue.facts[first.fact], "safety", [phrases.raises_triage(first.could_raise_to)])
             return step
         now = Outcome.of(full)
         for q in full.next_questions:
@@ -204,5 +206,5 @@ class Interview:
                 facts.update(self.evaluator.validate({**facts, name: value}))
 
 
-def _question(fact: Fact, kind: str, why: str) -> Question:
-    return Question(fact.name, fact.question, fact.label, fact.type, kind, why, 0.0)
+def _question(fact: Fact, kind: str, why: list[dict]) -> Question:
+    return Question(fact.name, fact.question, fact.label, fact.type, kind, phrases.english_texts(why), 0.0, why)

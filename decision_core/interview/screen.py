@@ -27,6 +27,7 @@ from typing import Any, Iterable
 
 from decision_core.catalogue.loading import Catalogue
 from decision_core.i18n.result_texts import N_
+from decision_core.presentation.phrases import FRAMES, SCREEN_RAISES
 
 SCREEN_LINK_ID = "red-flag-screen"  # not a fact name (fact names are words with underscores)
 SCREEN_SYSTEM = "urn:hamstring-decision-core:red-flag-screen"
@@ -36,7 +37,7 @@ SCREEN_TEXT = N_("Do you have any of these?")
 SCREEN_LABEL = N_("Warning signs")
 SCREEN_HELP = N_("Tick each one you have, or \u201cNone of these\u201d. Anything you leave unticked stays unknown.")
 NONE_TEXT = N_("None of these")
-SCREEN_WHY = N_("any of these could raise the triage")
+SCREEN_WHY = FRAMES[SCREEN_RAISES]  # its phrase: decision_core.presentation.phrases.screen_raises
 
 
 def _raising_findings(catalogue: Catalogue) -> set[str]:

@@ -74,6 +74,8 @@ def reason(r) -> dict[str, Any]:
     out = {"rule": r.rule, "because": r.because, "sources": r.sources, "citations": citations(r.citations)}
     if r.facts:
         out["facts"] = r.facts
+    if r.because_code:
+        out["because_code"] = r.because_code
     return out
 
 

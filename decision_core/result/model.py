@@ -151,13 +151,16 @@ class Withheld:
     kind: str
     reason: str
     policy: str  # the policy line that withheld it (or avoid.<id>: an avoid item forbids it)
+    # why, as a phrase (decision_core.presentation.phrases): {"code": "withheld_by_policy", "policy": ...}
+    reason_code: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "kind": self.kind, "reason": self.reason, "policy": self.policy}
+        return {"id": self.id, "name": self.name, "kind": self.kind, "reason": self.reason, "policy": self.policy,
+                "reason_code": self.reason_code}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Withheld":
-        return cls(d["id"], d["name"], d["kind"], d["reason"], d["policy"])
+        return cls(d["id"], d["name"], d["kind"], d["reason"], d["policy"], d.get("reason_code"))
 
 
 @dataclass(slots=True)
@@ -188,14 +191,18 @@ class Question:
     kind: str  # safety | diagnosis
     why: str
     score: float
+    # why, as phrases (decision_core.presentation.phrases): [{"code": "raises_triage", "level": ...},
+    # {"code": "confirms", "causes": [...]}]; ``why`` is their English
+    why_codes: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"fact": self.fact, "question": self.question, "label": self.label, "type": self.type,
-                "kind": self.kind, "why": self.why, "score": self.score}
+                "kind": self.kind, "why": self.why, "score": self.score, "why_codes": self.why_codes}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Question":
-        return cls(d["fact"], d["question"], d["label"], d["type"], d["kind"], d["why"], d["score"])
+        return cls(d["fact"], d["question"], d["label"], d["type"], d["kind"], d["why"], d["score"],
+                   list(d.get("why_codes") or ()))
 
 
 @dataclass  # no slots: orjson writes a plain dataclass as fast as a dict, from its __dict__ (result_json)

@@ -75,14 +75,20 @@ class Reason:
     sources: list[str]
     citations: list[Citation] = field(default_factory=list)
     facts: dict[str, Any] | None = None
+    # ``because`` as a phrase, when the core composed it rather than a rule's author wrote it
+    # (decision_core.presentation.phrases): {"code": "recommended_for", "cause": ...}
+    because_code: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = {"rule": self.rule, "because": self.because, "sources": self.sources,
                "citations": citation_dicts(self.citations)}
         if self.facts:
             out["facts"] = self.facts
+        if self.because_code:
+            out["because_code"] = self.because_code
         return out
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Reason":
-        return cls(d["rule"], d["because"], list(d["sources"]), read_citations(d.get("citations")), d.get("facts"))
+        return cls(d["rule"], d["because"], list(d["sources"]), read_citations(d.get("citations")), d.get("facts"),
+                   d.get("because_code"))

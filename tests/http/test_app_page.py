@@ -16,6 +16,8 @@ import pytest
 from http_support import API_KEY, serve_app
 
 from decision_core.adapters.http import create_app
+from decision_core.adapters.reports.view import build_view
+from decision_core.i18n.wording import programme_length
 
 READY = "body[data-ready]"
 SHOTS = os.environ.get("APP_SCREENSHOTS")
@@ -53,7 +55,7 @@ def page(browser_context):
             if msg.type == "error" and "status of 401" not in msg.text else None)
     page.evaluations = []  # the facts of every POST /v1/evaluations the page made
     page.on("request", lambda r: page.evaluations.append(json.loads(r.post_data))
-            if r.method == "POST" and r.url.endswith("/v1/evaluations") else None)
+            if r.method == "POST" and r.url.split("?")[0].endswith("/v1/evaluations") else None)
     yield page
     assert not problems, problems
 
@@ -317,7 +319,13 @@ def test_the_panel_shows_the_programme_and_a_dosed_alternative_goes_to_the_hando
         assert phase["name"] in shown
     assert all(names[i] in shown for i in chosen)
     assert not any(names[a] in shown for a in alternatives), "an alternative is not part of the programme"
-    assert f"{programme['weeks']} weeks; review in {programme['review_in_weeks']} weeks" in shown
+    length = programme_length(programme["weeks"], programme["review_in_weeks"])  # as the handout says it
+    assert length[0].upper() + length[1:] in shown
+    # the page words nothing itself: doses as the handout says them, and no id anywhere in the panel
+    view = build_view(result)
+    assert all(f"{i.name} — {i.dose_text}" in shown for i in view.exercises if i.dose_text)
+    panel = page.inner_text("#result-body") + page.inner_text("#triage")
+    assert not re.findall(r"\b[a-z]+(?:_[a-z0-9]+)+\b", panel), "an id reached the page"
     practitioner = page.inner_text("section[aria-labelledby=practitioner-title]")
     assert all(names[a] in practitioner for a in alternatives)
     questions = page.inner_text("section[aria-labelledby=practitioner-title] .assessment")

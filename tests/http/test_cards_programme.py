@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import decision_core
 from decision_core.adapters.http.cards import detail
+from decision_core.i18n.wording import kind_label
 
 from test_reports_programme import DESK, with_programme  # the same programme as the handout's tests
 
@@ -39,4 +40,4 @@ def test_a_result_saved_without_a_programme_lists_its_recommendations_as_before(
     result = decision_core.evaluate(DESK)
     result.programme = None
     programme = detail(result).split("**Programme**", 1)[1]
-    assert all(f"- {r.name} ({r.kind})" in programme for r in result.recommendations)
+    assert all(f"- {r.name} ({kind_label(r.kind)})" in programme for r in result.recommendations)

@@ -92,7 +92,7 @@ def test_detail_has_causes_evidence_and_sources(client):
     assert "**Sleepy glutes** (`glutes_cause`)" in detail
     assert "Cramp in bridge. (`cramp` = yes) [sources 000]" in detail
     assert "Sitting six hours or more. (`sitting` = 9) [sources 000]" in detail
-    assert "**Programme**" in detail and "Bridge (exercise): 3 sets, 10 reps" in detail
+    assert "**Programme**" in detail and "Bridge (Exercise): 3 sets, 10 reps" in detail
     assert "not a diagnosis" in detail
 
 

@@ -41,6 +41,7 @@ configureVerdicts(api, settings.verdicts);  // absent when the server keeps no r
 
 // ------------------------------------------------------------------ evaluating
 
+const PAGE_LANG = document.documentElement.lang || 'en';
 let form = null;
 let latestFacts = {};
 let sequence = 0;
@@ -56,7 +57,8 @@ async function evaluate(facts) {
   const mine = ++sequence;
   $('result-status').textContent = 'Updating…';
   try {
-    const result = await api.json(settings.evaluations, facts);
+    // the result, and the result in words (its `view`): the page words nothing itself
+    const result = await api.json(`${settings.evaluations}?view=${encodeURIComponent(PAGE_LANG)}`, facts);
     if (mine !== sequence) return;  // a later answer is already on its way
     renderTriage($('triage'), $('triage-bar'), result, settings.levels, settings.marks, fact => form.focus(fact));
     renderResult($('result-body'), result, form);

@@ -12,31 +12,18 @@ function el(tag, className, text) {
   return node;
 }
 
-function amount(value) {
-  if (value === undefined || value === null) return '';
-  return typeof value === 'object' ? `${value.low}–${value.high}` : String(value);
+/** The result in words, as the server made it (the evaluation's ``view``): the page words nothing itself. */
+export function words(result) {
+  return result.view || {};
 }
 
-function often(f) {
-  if (!f) return '';
-  const per = f.per === 'day' ? 'a day' : 'a week';
-  if (f.times === 1) return f.per === 'day' ? 'every day' : 'once a week';
-  return f.times === 2 ? `twice ${per}` : `${f.times} times ${per}`;
-}
-
-/** A dose in words: '2 sets × 10 reps, each side, every day, 4 weeks'. */
-export function doseText(dose) {
-  if (!dose) return '';
-  const each = [dose.reps !== undefined ? `${amount(dose.reps)} reps` : '',
-                dose.hold_seconds !== undefined ? `hold ${amount(dose.hold_seconds)} s` : '',
-                dose.duration_seconds !== undefined ? `${amount(dose.duration_seconds)} s` : ''].filter(Boolean);
-  const parts = [];
-  if (dose.sets !== undefined) parts.push(`${amount(dose.sets)} sets${each.length ? ' × ' + each.join(', ') : ''}`);
-  else parts.push(...each);
-  if (dose.per_side) parts.push('each side');
-  if (dose.frequency) parts.push(often(dose.frequency));
-  if (dose.weeks) parts.push(`${dose.weeks} weeks`);
-  return parts.filter(Boolean).join(', ');
+/** An item of the view by id (a recommendation, a programme item, an alternative). */
+export function wordsOf(result, id) {
+  const v = words(result);
+  const p = v.programme || {};
+  const all = [...(v.recommendations || []), ...(p.first || []), ...(p.phases || []).flatMap(ph => ph.items || []),
+               ...(p.lifestyle || []), ...(p.alternatives || [])];
+  return all.find(item => item.id === id) || {};
 }
 
 /** Whether the triage is not yet known: red flags are still open (readers need no other rule). */
@@ -72,13 +59,12 @@ export function redFlagList(result, focus) {
 function chosenItem(result, item, rec) {
   const node = el('li', 'programme-item');
   node.dataset.id = item.id;
-  const head = el('p', 'rec-name', rec ? rec.name : item.id);
-  const dose = doseText(item.dose || (rec && rec.dose));
-  if (dose) head.append(el('span', 'dose', ` — ${dose}`));
+  const said = wordsOf(result, item.id);
+  const head = el('p', 'rec-name', said.name || (rec ? rec.name : ''));
+  if (said.dose) head.append(el('span', 'dose', ` — ${said.dose}`));
   node.append(head);
-  if (item.starting_dose) node.append(el('p', 'starting', 'Starting dose: the practitioner may change it.'));
-  const stop = rec && rec.stop_if && (rec.stop_if.text || rec.stop_if);
-  if (typeof stop === 'string' && stop) node.append(el('p', 'rec-stop', `Stop if: ${stop.replace(/^Stop if /i, '')}`));
+  if (said.starting_dose && words(result).starting_note) node.append(el('p', 'starting', words(result).starting_note));
+  if (said.stop_if) node.append(el('p', 'rec-stop', said.stop_if));
   const verdict = rec && verdictControls(result, 'recommendation', rec.id, rec.name);  // only what the result lists
   if (verdict) node.append(verdict);
   return node;
@@ -89,7 +75,8 @@ export function programmeBox(result, section) {
   const p = result.programme;
   if (!p || p.on_hold || !((p.phases || []).length || (p.lifestyle || []).length)) return null;
   const recs = new Map(result.recommendations.map(r => [r.id, r]));
-  const box = section('Programme', 'programme-title');
+  const v = words(result);
+  const box = section(v.programme_heading || 'Programme', 'programme-title');
   const leads = result.recommendations.filter(r => r.leads);
   if (leads.length) {
     const first = el('ul', 'programme');
@@ -99,36 +86,17 @@ export function programmeBox(result, section) {
   for (const phase of p.phases || []) {
     const list = el('ol', 'programme phase');
     for (const item of phase.items || []) list.append(chosenItem(result, item, recs.get(item.id)));
-    box.append(el('h4', null, phase.name || phase.id), list);
+    box.append(el('h4', null, phase.name), list);
   }
   if ((p.lifestyle || []).length) {
     const list = el('ul', 'programme lifestyle');
     for (const item of p.lifestyle) list.append(chosenItem(result, item, recs.get(item.id)));
-    box.append(el('h4', null, 'Everyday changes'), list);
+    box.append(el('h4', null, v.everyday_heading || 'Also'), list);
   }
-  if (p.weeks) {
-    const review = p.review_in_weeks || p.weeks;
-    box.append(el('p', 'programme-length', `${p.weeks} weeks; review in ${review} week${review === 1 ? '' : 's'}.`));
-  }
+  const length = v.programme && v.programme.length;
+  if (length) box.append(el('p', 'programme-length', length[0].toUpperCase() + length.slice(1) + '.'));
   return box;
 }
-
-// Why an alternative was not chosen: the selection's codes (decision_core.evaluation.prescription) and the built-in
-// fit rules' (rulesets/programme.yaml); a plugin's own code is shown in words made from it.
-const WHY = {
-  same_job: 'same job as a chosen item',
-  limit: "over the programme's limits",
-  on_hold: 'no exercise while the programme is on hold',
-  no_dose: 'no full dose',
-  needs_start: 'nothing chosen to start with',
-  not_in_programme: 'not listed in a programme',
-  swapped_out: 'swapped out',
-  fit_running: 'only for people who run',
-  fit_sport: 'only for people who run, train or play a sport',
-  fit_pain_free: 'only when pain-free',
-  fit_red_flags_open: 'only once every safety question is answered',
-  fit_weight_training: 'only for people used to weight training',
-};
 
 /** The practitioner's part: the alternatives, each with a dose field that swaps it into the handout,
  * and the open questions for the assessment. Kept values survive a re-render (by item id). */
@@ -148,7 +116,8 @@ export function practitionerBox(result, section, kept) {
       const rec = recs.get(alt.id);
       if (!rec) continue;
       const item = el('li');
-      const label = el('label', null, rec.name);
+      const said = wordsOf(result, alt.id);
+      const label = el('label', null, said.name || rec.name);
       const input = el('input', 'swap-dose');
       input.type = 'text';
       input.id = `swap-${alt.id}`;
@@ -157,7 +126,7 @@ export function practitionerBox(result, section, kept) {
       input.placeholder = 'dose';
       input.autocomplete = 'off';
       input.value = kept.get(alt.id) || '';
-      item.append(label, el('span', 'why', ` — ${WHY[alt.why] || alt.why.replace(/_/g, ' ')}`), input);
+      item.append(label, ...(said.why ? [el('span', 'why', ` — ${said.why}`)] : []), input);
       list.append(item);
     }
     box.append(list);

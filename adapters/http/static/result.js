@@ -2,7 +2,7 @@
 // programme with what the safety policy holds back, and the questions to ask next. No triage level
 // or cause is named here: a level is styled by its position among the levels the rulesets declare.
 
-import {practitionerBox, programmeBox, redFlagList, redFlagsOpen} from './programme.js';
+import {practitionerBox, programmeBox, redFlagList, redFlagsOpen, words, wordsOf} from './programme.js';
 import {verdictControls} from './verdict.js';
 
 const SHOWN_NEXT = 5;  // the rest behind a disclosure: the list is long while little is known
@@ -75,6 +75,7 @@ export function renderTriage(box, bar, result, levels, marks = {}, focus = null)
 
 function nextQuestions(result, form) {
   const questions = result.next_questions || [];
+  const said = words(result).next_questions || [];
   const box = section('Ask next', 'next-title');
   if (!questions.length) {
     box.append(el('p', 'muted', 'Nothing left to ask that the rules use.'));
@@ -94,7 +95,8 @@ function nextQuestions(result, form) {
     });
     item.append(link);
     if (q.kind === 'safety') item.append(' ', el('span', 'badge badge-flag', 'safety'));
-    if (q.why) item.append(el('span', 'why', ` — ${q.why}`));
+    const why = (said[index] || {}).why;  // in words, naming causes and levels (never their ids)
+    if (why) item.append(el('span', 'why', ` — ${why}`));
     (index < SHOWN_NEXT ? list : more).append(item);
   });
   box.append(list);
@@ -113,10 +115,12 @@ function causes(result) {
     return box;
   }
   const list = el('ol', 'causes');
+  const said = new Map((words(result).causes || []).map(c => [c.id, c]));
   for (const cause of result.causes) {
     const item = el('li');
     const head = el('p', 'cause-name', cause.name);
-    head.append(el('span', 'confidence', ` ${Math.round(cause.confidence * 100)}%`));
+    const shown = said.get(cause.id);
+    if (shown) head.append(el('span', 'confidence', ` ${shown.likelihood} (${shown.percent})`));
     item.append(head, el('p', 'cause-why', cause.why));
     const verdict = verdictControls(result, 'cause', cause.id, cause.name);
     if (verdict) item.append(verdict);
@@ -133,13 +137,8 @@ function causes(result) {
   return box;
 }
 
-function frequency(dose) {
-  const f = dose && dose.frequency;
-  return f ? `${f.times}× per ${f.per}` : '';
-}
-
 function programme(result) {
-  const box = section('Programme', 'programme-title');
+  const box = section(words(result).programme_heading || 'Programme', 'programme-title');
   for (const line of result.policy || []) {
     if (line.holds_programme) box.append(el('p', 'policy-hold', line.says));
   }
@@ -148,8 +147,8 @@ function programme(result) {
     for (const rec of result.recommendations) {
       const item = el('li', rec.leads ? 'leads' : null);
       const head = el('p', 'rec-name', rec.name);
-      const when = frequency(rec.dose);
-      if (when) head.append(el('span', 'dose', ` (${when})`));
+      const dose = wordsOf(result, rec.id).dose;  // the dose in words, as the handout says it
+      if (dose) head.append(el('span', 'dose', ` (${dose})`));
       item.append(head);
       if (rec.instructions) item.append(el('p', 'rec-text', rec.instructions));
       const verdict = verdictControls(result, 'recommendation', rec.id, rec.name);
@@ -165,7 +164,8 @@ function programme(result) {
     const details = disclosure('policy', `Safety policy (${others.length + result.withheld.length})`);
     const list = el('ul');
     for (const line of others) list.append(el('li', null, line.says));
-    for (const held of result.withheld) list.append(el('li', null, `${held.name}: ${held.reason}`));
+    const reasons = new Map((words(result).withheld || []).map(w => [w.id, w.reason]));
+    for (const held of result.withheld) list.append(el('li', null, `${held.name}: ${reasons.get(held.id) || ''}`));
     details.append(list);
     box.append(details);
   }
