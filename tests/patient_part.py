@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from decision_core.i18n.translations import get_translator
+from decision_core.i18n.translations import available_languages, get_translator
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 SETS = ("public", "safety", "changes")
-LANGS = ("en", "es")
+LANGS = tuple(available_languages())  # every installed language: a new catalogue is tested as it lands
 
 
 def worked_cases() -> list:

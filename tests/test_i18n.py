@@ -163,12 +163,12 @@ def test_english_is_the_source_language_and_changes_nothing_but_what_the_core_co
 
 
 def test_unknown_languages_fail_naming_the_language_and_the_available_ones():
-    assert available_languages() == ["en", "es"]
+    assert available_languages() == ["de", "en", "es"]
     for bad in ("xx", "klingon-language", "", "../es", 3):
         with pytest.raises(UnknownLanguage) as exc:
             get_translator(bad)
         assert isinstance(exc.value, ValueError)
-        assert repr(bad) in str(exc.value) and "en, es" in str(exc.value)
+        assert repr(bad) in str(exc.value) and "de, en, es" in str(exc.value)
 
 
 def test_regional_variants_fall_back_to_the_base_language_and_whitespace_is_kept():
@@ -219,23 +219,26 @@ def test_results_translated_in_two_languages_at_once_do_not_mix():
 # ------------------------------------------------------------------ catalogues
 
 
-def test_the_templates_are_in_step_with_the_rulesets_and_spanish_is_complete():
+def test_the_templates_are_in_step_with_the_rulesets_and_every_language_is_complete():
     fresh = builtin_templates()
+    languages = sorted(i18n.catalogue_files(i18n.BUILTIN_LOCALE))
+    assert {"es", "de"} <= set(languages)
     for domain, pot in fresh.items():
         with open(i18n.BUILTIN_LOCALE / f"{domain}.pot", "rb") as f:
             shipped = {m.id for m in read_po(f) if m.id}
         assert {m.id for m in pot if m.id} == shipped, \
             f"{domain}.pot is stale: run 'decision-core translations extract'"
-        es = catalogue(i18n.BUILTIN_LOCALE / "es" / "LC_MESSAGES" / f"{domain}.po")
-        missing = sorted(m for m in shipped if not es.get(m))
-        assert not missing, f"{len(missing)} untranslated in es/{domain}.po, e.g. {missing[:3]}"
-        for msgid in shipped:
-            # every number of the English text is in the Spanish; so is every {placeholder} and %(placeholder)s
-            english = " ".join(msgid) if isinstance(msgid, tuple) else msgid
-            spanish = " ".join(es[msgid]) if isinstance(es[msgid], (tuple, list)) else es[msgid]
-            assert set(re.findall(r"\d+", english)) <= set(re.findall(r"\d+", spanish)), (msgid, spanish)
-            for placeholder in (r"\{\w+\}", r"%\(\w+\)s"):
-                assert set(re.findall(placeholder, english)) == set(re.findall(placeholder, spanish)), msgid
+        for lang in languages:
+            po = catalogue(i18n.BUILTIN_LOCALE / lang / "LC_MESSAGES" / f"{domain}.po")
+            missing = sorted(m for m in shipped if not po.get(m))
+            assert not missing, f"{len(missing)} untranslated in {lang}/{domain}.po, e.g. {missing[:3]}"
+            for msgid in shipped:
+                # every number of the English text is in the translation; so is every {placeholder} and %(placeholder)s
+                english = " ".join(msgid) if isinstance(msgid, tuple) else msgid
+                text = " ".join(po[msgid]) if isinstance(po[msgid], (tuple, list)) else po[msgid]
+                assert set(re.findall(r"\d+", english)) <= set(re.findall(r"\d+", text)), (lang, msgid, text)
+                for placeholder in (r"\{\w+\}", r"%\(\w+\)s"):
+                    assert set(re.findall(placeholder, english)) == set(re.findall(placeholder, text)), (lang, msgid)
     assert set(PYTHON_MESSAGES) <= {m.id for m in fresh["decision_core"]}
 
 
@@ -310,7 +313,7 @@ def test_a_plugin_brings_its_own_translations():
              "hamstring_strength_tested_weak": True}
     with installed_plugin("hamstring_strength_deficit", source_dir=PLUGIN):
         info = default_core().plugin("hamstring_strength_deficit")  # what evaluate and get_translator use
-        assert info.registered["translations"] == ["es"]
+        assert info.registered["translations"] == ["de", "es"]
         result = decision_core.evaluate(facts, engine="plain")
         spanish = translate_result(result, get_translator("es"))
         names = {c.id: c.name for c in spanish.causes}
@@ -352,12 +355,12 @@ def test_lint_warns_per_language_when_a_plugin_text_is_untranslated(tmp_path):
     assert issues[0].message.startswith(f"2 of {total} patient texts have no 'es' translation: ")
     assert "'Single-leg hamstring curl'" in issues[0].message and "'Weak hamstrings'" in issues[0].message
     assert not report.ok(strict=True) and report.ok()
-    assert report.stats["untranslated"] == {"es": 2}
+    assert report.stats["untranslated"] == {"de": 0, "es": 2}
 
 
-def test_the_installed_catalogue_has_no_untranslated_spanish():
+def test_the_installed_catalogue_has_no_untranslated_text_in_any_language():
     report = lint_installed()
-    assert report.stats["untranslated"] == {"es": 0}, report.text()
+    assert report.stats["untranslated"] == {"de": 0, "es": 0}, report.text()
     assert not [i for i in report.issues if i.code == "untranslated"]
 
 
@@ -371,4 +374,5 @@ def test_the_translations_commands_extract_a_plugin_catalogue_and_report_coverag
     expected = catalogue(PLUGIN_PKG / "locale" / "hamstring_strength_deficit.pot")
     assert set(catalogue(po)) == set(expected) and not any(catalogue(po).values())
     stats = json.loads(CliRunner().invoke(cli, ["translations", "stats", "--json"]).output)
-    assert stats["es"]["missing"] == [] and stats["es"]["total"] == stats["es"]["translated"] > 380
+    for lang in ("de", "es"):
+        assert stats[lang]["missing"] == [] and stats[lang]["total"] == stats[lang]["translated"] > 380

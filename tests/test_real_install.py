@@ -88,10 +88,10 @@ def test_installing_the_plugin_changes_results_and_uninstalling_restores_them(ve
     info = venv.plugins()["hamstring_strength_deficit"]
     assert (info["status"], info["version"], info["distribution"]) == ("ok", "1.0.0", DISTRIBUTION)
     assert info["registered"]["causes"] == ["hamstring_strength_deficit"]
-    # its Spanish catalogue is installed with it (package data) and merged with the core's
-    assert info["registered"]["translations"] == ["es"]
+    # its Spanish and German catalogues are installed with it (package data) and merged with the core's
+    assert info["registered"]["translations"] == ["de", "es"]
     stats = json.loads(venv.run("-m", "decision_core.cli.main", "translations", "stats", "--json").stdout)
-    assert stats["es"]["missing"] == [] and stats["es"]["total"] > 400
+    assert all(stats[lang]["missing"] == [] and stats[lang]["total"] > 400 for lang in ("de", "es"))
 
     code, with_core_facts = venv.evaluate(CORE_FACTS)
     assert code == 0

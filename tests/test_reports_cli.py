@@ -40,7 +40,7 @@ def test_report_to_a_file(runner, facts_file, tmp_path):
     res = runner.invoke(main, ["report", str(facts_file), "--format", "html", "-o", str(out)])
     assert res.exit_code == 0, res.output
     html = out.read_text(encoding="utf-8")
-    assert "SELF CARE" in html and "Underactive glutes" in html and "Glute bridge" in html
+    assert "Self-care at home" in html and "SELF CARE" not in html and "Underactive glutes" in html and "Glute bridge" in html
     assert stat.S_IMODE(out.stat().st_mode) == 0o644
     assert leftovers(tmp_path) == []
 

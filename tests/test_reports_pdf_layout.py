@@ -17,6 +17,8 @@ from pypdf import PdfReader
 import decision_core
 from decision_core.adapters.reports import render
 
+from decision_core.i18n.translations import get_translator
+from patient_part import LANGS
 from test_reports import PUBLIC, WHEN
 
 DPI = 36  # enough to see lines of 7.5 pt text, cheap to scan (A4 is 298 x 421 px)
@@ -82,12 +84,12 @@ def rasterise(pdf: bytes) -> list[Page]:
 
 @pytest.fixture(scope="module")
 def pdfs():
-    """{case id (and language): PDF bytes} for every public case, in English and Spanish, each rendered once."""
+    """{case id (and language): PDF bytes} for every public case, in every installed language, each rendered once."""
     if not PUBLIC.is_file():
         pytest.skip(f"{PUBLIC} is absent (shared/ sits next to the repository)")
     return {case["id"] + ("" if lang == "en" else f" ({lang})"):
             render(decision_core.evaluate(case["facts"]).to_dict(), "pdf", generated_at=WHEN, lang=lang)
-            for case in json.loads(PUBLIC.read_text(encoding="utf-8"))["cases"] for lang in ("en", "es")}
+            for case in json.loads(PUBLIC.read_text(encoding="utf-8"))["cases"] for lang in LANGS}
 
 
 @pytest.fixture(scope="module")
@@ -130,9 +132,10 @@ def test_no_page_is_blank_or_nearly_blank(pages, pdfs):
     for case_id, doc in pages.items():
         texts = [" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdfs[case_id])).pages]
         assert len(doc) == len(texts) >= 2, case_id
-        footer = "Página {} de {}" if case_id.endswith("(es)") else "Page {} of {}"
+        lang = case_id.rsplit("(", 1)[1].rstrip(")") if case_id.endswith(")") else "en"
+        footer = get_translator(lang).gettext("Page %(page)s of %(pages)s")
         for number, (page, text) in enumerate(zip(doc, texts), start=1):
-            assert footer.format(number, len(doc)) in text, f"{case_id} page {number}: the footer is the last ink"
+            assert footer % {"page": number, "pages": len(doc)} in text, f"{case_id} page {number}: the footer is the last ink"
         fills = [round(page.fill(), 2) for page in doc]
         for number, fill in enumerate(fills[:-1], start=1):
             assert fill >= MIN_FILL, f"{case_id}: page {number} of {len(doc)} is only {fill:.0%} full ({fills})"

@@ -17,7 +17,7 @@ from decision_core.adapters.reports.clinic import ClinicProfile
 from decision_core.adapters.reports.view import build_view
 from decision_core.result.programme import Programme
 
-from patient_part import patient_html_text, patient_markdown
+from patient_part import LANGS, patient_html_text, patient_markdown
 
 DESK = {"age": 38, "activity_level": "sedentary", "sitting_hours_per_day": 10, "uses_standing_desk": False,
         "tightness_side": "both", "onset": "gradual", "pain_level": 2, "sharp_pain": False,
@@ -104,7 +104,7 @@ def test_the_review_date_is_the_report_date_plus_the_review_weeks_and_the_clinic
     assert view.sheet.weeks == 6
 
 
-@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize("lang", LANGS)
 def test_the_patient_part_opens_with_the_red_flags_only(lang):
     result = with_programme()
     assert result.open_red_flags and result.open_assessment_questions

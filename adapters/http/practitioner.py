@@ -63,13 +63,9 @@ def _verdict_settings() -> dict:
 
 
 def _language_names() -> list[tuple[str, str]]:
-    """The handout's languages, each named in itself (English first)."""
-    from babel import Locale, UnknownLocaleError
+    """The handout's languages, each named in itself (English first): the names come from the catalogues."""
+    from decision_core.i18n.translations import language_name
 
-    names = []
-    for code in report_languages(state().backend.core):
-        try:
-            names.append((code, Locale.parse(code.replace("-", "_")).get_display_name(code.replace("-", "_"))))
-        except (ValueError, UnknownLocaleError):
-            names.append((code, code))
+    core = state().backend.core
+    names = [(code, language_name(code, core)) for code in report_languages(core)]
     return sorted(names, key=lambda pair: (pair[0] != "en", pair[1]))

@@ -146,7 +146,7 @@ def build_bundle(result: Any, view: ReportView, options: Mapping[str, Any] | Non
     issues = detected_issues(entries, view, res, levels, subject, stamp, observations)
     requests = service_requests(entries, view, res, levels, subject, stamp, parties.author, issues, observations)
     level_concept = {"coding": [{"system": TRIAGE_SYSTEM, "code": view.level, "display": view.level_name}],
-                     "text": view.level_label}
+                     "text": view.level_name}
 
     recs = {r.id: r for r in res.recommendations}
     causes = {c.id: c.name for c in view.causes}
@@ -226,7 +226,7 @@ def build_bundle(result: Any, view: ReportView, options: Mapping[str, Any] | Non
         "occurrenceDateTime": stamp,
         "reasonCode": [level_concept],
         "reasonReference": [r for refs in answers.values() for r in refs],
-        "note": [{"text": f"Triage {view.level_label}: {view.advice}"}, {"text": view.disclaimer}],
+        "note": [{"text": f"{view.level_name}: {view.advice}"}, {"text": view.disclaimer}],
         "outputParameters": ref(outputs_id),
         "result": ref(plan_id) if actions else None,
         "dataRequirement": [{"type": "Observation", "codeFilter": [{"path": "code", "code": [

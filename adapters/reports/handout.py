@@ -282,7 +282,9 @@ def sheet(exercises, weeks: int | None, gettext: Gettext) -> Sheet | None:
 
 def _locale(lang: str) -> str:
     """Babel locale for dates: day-month-year English unless the language says otherwise."""
-    return "en_GB" if lang == "en" else lang
+    from decision_core.i18n.translations import babel_locale
+
+    return "en_GB" if lang == "en" else babel_locale(lang)
 
 
 def patient_citations(res, leads_and_items, doses: Mapping[str, Dose]) -> list[str]:

@@ -39,8 +39,14 @@ class CallGroup:
     says: list[str] = field(default_factory=list)
 
 
-def lower_first(text: str) -> str:
-    """'Pain when walking' -> 'pain when walking' for the middle of a list; 'DVT ...' stays."""
+def lower_first(text: str, gettext: Gettext | None = None) -> str:
+    """'Pain when walking' -> 'pain when walking' for the middle of a list; 'DVT ...' stays, and so does
+    every label in a language whose catalogue says its words keep their capital (German nouns)."""
+    translator = getattr(gettext, "__self__", None)  # the bound Translator of the reader's language
+    # Translators: "no" where a label keeps its capital letter inside a sentence ("Schmerzen beim Gehen");
+    # "yes" where it starts with a small letter there ("pain when walking").
+    if translator is not None and translator.pgettext("grammar", "lower-case a label inside a sentence") == "no":
+        return text
     return text[0].lower() + text[1:] if len(text) > 1 and text[1].islower() else text
 
 
@@ -52,7 +58,9 @@ def word_list(items: list[str], lang: str) -> str:
     """'a, b and c' in the reader's language (Babel's list patterns)."""
     from babel.lists import format_list
 
-    return format_list(items, locale=lang) if items else ""
+    from decision_core.i18n.translations import babel_locale
+
+    return format_list(items, locale=babel_locale(lang)) if items else ""
 
 
 def fact_phrase(fact, value: Any, gettext: Gettext, lang: str) -> str | None:
@@ -64,7 +72,7 @@ def fact_phrase(fact, value: Any, gettext: Gettext, lang: str) -> str | None:
     if isinstance(value, bool):
         return label if value else gettext("{label}: no").format(label=label)
     if isinstance(value, (list, tuple)):
-        return word_list([lower_first(gettext(fact.value_label(str(v)))) for v in value], lang) or None
+        return word_list([lower_first(gettext(fact.value_label(str(v))), gettext) for v in value], lang) or None
     if isinstance(value, str):
         return gettext(fact.value_label(value))
     if isinstance(value, float) and value.is_integer():
@@ -92,7 +100,7 @@ def merged_reasons(reasons: Iterable, facts: Mapping[str, Any], gettext: Gettext
         phrases = [p for p in (fact_phrase(facts.get(n), v, gettext, lang) for n, v in added) if p]
         line = first.because.strip()
         if phrases:
-            joined = upper_first(word_list([phrases[0]] + [lower_first(p) for p in phrases[1:]], lang))
+            joined = upper_first(word_list([phrases[0]] + [lower_first(p, gettext) for p in phrases[1:]], lang))
             line += " " + ngettext("%(findings)s points the same way.", "%(findings)s point the same way.",
                                    len(phrases)) % {"findings": joined}
         lines.append(line)

@@ -8,7 +8,7 @@ from typing import Any
 
 from decision_core.catalogue.dose import Dose
 from decision_core.i18n.result_texts import N_
-from decision_core.i18n.wording import level_label, percent
+from decision_core.i18n.wording import percent
 
 from . import handout
 from decision_core.catalogue.levels import ShownLevels
@@ -198,10 +198,6 @@ class ReportView:
         """The patient part's numbers for these source ids: '[1, 3]' ('' when none)."""
         numbers = sorted({s.number for s in self.patient_sources if s.id in set(ids)})
         return f"[{', '.join(map(str, numbers))}]" if numbers else ""
-
-    @property
-    def level_label(self) -> str:
-        return level_label(self.level)
 
     @property
     def dose_gaps(self) -> bool:

@@ -1,8 +1,9 @@
 """``decision-core questionnaire`` and ``decision-core interview`` (a question at a time, in a terminal or piped).
 
 The interview reads one answer a line: Enter skips, ``back`` goes back to the
-previous question, ``quit`` ends early. Yes/no questions take y/n (s/n in
-Spanish too), choices their number or value, several choices numbers or values
+previous question, ``quit`` ends early, each also in the words the reader's catalogue gives
+(``zurück``, ``ende``). Yes/no questions take y/n (j/n in German, s/n in Spanish: the catalogue's
+words), choices their number or value, several choices numbers or values
 separated by commas, lists words separated by commas. It ends with the summary
 and offers the handout (``--report FILE.pdf``).
 """
@@ -12,7 +13,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import click
 
@@ -20,8 +21,18 @@ from decision_core.i18n.result_texts import N_
 
 log = logging.getLogger("decision_core.cli.main")
 
-YES = {"y", "yes", "s", "si", "sí", "true", "1"}
-NO = {"n", "no", "false", "0"}
+# What a person may type, in English and in the reader's language: each catalogue lists its own words
+# (space-separated), so a new language needs no change here. Numbers and true/false work in every language.
+# Translators: the words (lower case, separated by spaces) a person may type for "yes" in the terminal interview.
+YES_WORDS = N_("y yes")
+# Translators: the words (lower case, separated by spaces) a person may type for "no" in the terminal interview.
+NO_WORDS = N_("n no")
+# Translators: the words (lower case, separated by spaces) that stop the terminal interview early.
+QUIT_WORDS = N_("quit q")
+# Translators: the words (lower case, separated by spaces) that go back to the previous question.
+BACK_WORDS = N_("back b")
+# Translators: the words (lower case, separated by spaces) for "None of these" on the warning-signs screen.
+NONE_WORDS = N_("none n no")
 PROMPT_HINT = N_("Enter skips, 'back' goes back, 'quit' stops.")
 ANSWER_YES_NO = N_("Answer y (yes) or n (no).")
 YES_NO = N_("y / n")
@@ -49,13 +60,18 @@ def questionnaire(lang: str | None) -> None:
     click.echo(json.dumps(build_questionnaire(evaluator.catalogue, translator), indent=2, ensure_ascii=False))
 
 
-def parse_answer(fact, text: str) -> Any:
+def answer_words(words: str, gettext: Callable[[str], str] = str) -> set[str]:
+    """The typed words ``words`` (an N_ message above) stands for: the English and the reader's language's."""
+    return set(words.split()) | set(gettext(words).lower().split())
+
+
+def parse_answer(fact, text: str, gettext: Callable[[str], str] = str) -> Any:
     """An answer typed for a fact: its value, or ValueError saying what is expected."""
     text = text.strip()
     if fact.type == "bool":
-        if text.lower() in YES:
+        if text.lower() in answer_words(YES_WORDS, gettext) | {"true", "1"}:
             return True
-        if text.lower() in NO:
+        if text.lower() in answer_words(NO_WORDS, gettext) | {"false", "0"}:
             return False
         raise ValueError(ANSWER_YES_NO)
     if fact.type in ("int", "number"):
@@ -78,11 +94,10 @@ def parse_answer(fact, text: str) -> Any:
     return [w.strip() for w in text.split(",") if w.strip()]
 
 
-NONE_WORDS = {"none", "ninguno", "ninguna", "n", "no"}
 SCREEN_CONFLICT = N_("'None of these' cannot go with another answer: choose one or the other.")
 
 
-def parse_screen(listed: tuple[str, ...], text: str) -> list[str]:
+def parse_screen(listed: tuple[str, ...], text: str, gettext: Callable[[str], str] = str) -> list[str]:
     """The options ticked on the red-flag screen: numbers separated by commas ("None of these" is the last
     number, or 'none'/'n'); ValueError saying what is expected."""
     from decision_core.interview.screen import NONE_CODE
@@ -91,7 +106,7 @@ def parse_screen(listed: tuple[str, ...], text: str) -> list[str]:
     for part in (p.strip() for p in text.split(",")):
         if part.isdigit() and 1 <= int(part) <= len(listed):
             codes.append(listed[int(part) - 1])
-        elif (part.isdigit() and int(part) == len(listed) + 1) or part.lower() in NONE_WORDS:
+        elif (part.isdigit() and int(part) == len(listed) + 1) or part.lower() in answer_words(NONE_WORDS, gettext):
             codes.append(NONE_CODE)
         elif part:
             raise ValueError(N_("Answer with the number of an option."))
@@ -166,9 +181,9 @@ def interview(lang: str | None, report: Path | None, as_json: bool, engine: str 
             click.echo("")
             break
         text = line.strip()
-        if text.lower() in ("quit", "q", "salir"):
+        if text.lower() in answer_words(QUIT_WORDS, gettext):
             break
-        if text.lower() in ("back", "b", "atrás", "atras"):
+        if text.lower() in answer_words(BACK_WORDS, gettext):
             if history:
                 last = history.pop()
                 for closed in (last,) if last in catalogue.facts else iv.screen:  # the screen: all it closed
@@ -179,7 +194,7 @@ def interview(lang: str | None, report: Path | None, as_json: bool, engine: str 
         history.append(name)
         if step.screen:
             try:
-                facts, skipped = iv.answer_screen(parse_screen(step.screen, text), facts, skipped)
+                facts, skipped = iv.answer_screen(parse_screen(step.screen, text, gettext), facts, skipped)
             except ValueError as exc:
                 history.pop()
                 click.echo("   " + gettext(str(exc)))
@@ -188,7 +203,7 @@ def interview(lang: str | None, report: Path | None, as_json: bool, engine: str 
             skipped.append(name)
             continue
         try:
-            facts = evaluator.validate({**facts, name: parse_answer(fact, text)})
+            facts = evaluator.validate({**facts, name: parse_answer(fact, text, gettext)})
         except ValueError as exc:  # a typo, or a value the intake refuses: ask again
             history.pop()
             message = exc.errors.get(name, [str(exc)]) if hasattr(exc, "errors") else [str(exc)]

@@ -237,6 +237,39 @@ def get_translator(lang: str | None, core: "DecisionCore | None" = None) -> Tran
 _ENGLISH = Translator(SOURCE_LANGUAGE)
 
 
+def language_name(lang: str, core: "DecisionCore | None" = None) -> str:
+    """A language's name in itself, as a language menu shows it ("Deutsch", "Español"): its own
+    catalogue's word for it, else Babel's (CLDR), else the code. A new language names itself in its
+    catalogue; no code lists the names."""
+    tr = get_translator(lang, core)
+    # Translators: the name of this catalogue's language in that language, as a language menu shows it
+    # ("Deutsch", "Español"); not the word for "English".
+    name = tr.pgettext("language name", "English")
+    if tr.lang == SOURCE_LANGUAGE or name != "English":
+        return name
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return Locale.parse(tr.lang).get_display_name(tr.lang) or lang
+    except (ValueError, UnknownLocaleError):
+        return lang
+
+
+def babel_locale(lang: str | None) -> str:
+    """The Babel (CLDR) locale for a language's dates and word lists: the language, else its base
+    language, else English, so a catalogue for a code CLDR does not know still renders."""
+    from babel import Locale, UnknownLocaleError
+
+    code = normal_language(lang or SOURCE_LANGUAGE)
+    for candidate in (code, code.split("_")[0]):
+        try:
+            Locale.parse(candidate)
+            return candidate
+        except (ValueError, UnknownLocaleError):
+            continue
+    return SOURCE_LANGUAGE
+
+
 def translate_result(result, translator: Translator, catalogue=None):
     """A translated copy of a typed :class:`~decision_core.result.model.Result`, for a person (see
     :mod:`decision_core.i18n.result_texts`); ``catalogue`` names the causes and levels it mentions."""
@@ -246,4 +279,5 @@ def translate_result(result, translator: Translator, catalogue=None):
 
 
 __all__ = ["Translator", "UnknownLanguage", "get_translator", "available_languages", "translate_result",
-           "load_translator", "languages_in", "check_locale_dir", "BUILTIN_LOCALE", "SOURCE_LANGUAGE"]
+           "load_translator", "languages_in", "check_locale_dir", "language_name", "babel_locale", "BUILTIN_LOCALE",
+           "SOURCE_LANGUAGE"]

@@ -24,9 +24,9 @@ def dose_phrase(dose: Dose, escape: Callable[[str], str] | None = None, gettext:
     return "; ".join(escape(part) for part in parts) if escape else "; ".join(parts)
 
 
-def level_label(level_id: str) -> str:
-    """A triage level id as a banner shows it: 'see_professional' -> 'SEE PROFESSIONAL'."""
-    return level_id.replace("_", " ").upper()
+def level_label(level_name: str) -> str:
+    """A triage level's name as a banner shows it, in capitals (never its id)."""
+    return level_name.upper()
 
 
 # What each kind of recommendation is called (a kind's id never reaches a person)

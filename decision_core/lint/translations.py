@@ -54,7 +54,8 @@ def _builtin_python_texts() -> list[str]:
     if not pot.exists():
         return list(PYTHON_MESSAGES)
     with open(pot, "rb") as f:
-        return [m.id for m in read_po(f) if m.id and isinstance(m.id, str)]
+        # a message with a context is keyed as gettext keys it: "context\x04msgid"
+        return [f"{m.context}\x04{m.id}" if m.context else m.id for m in read_po(f) if m.id and isinstance(m.id, str)]
 
 
 def coverage(docs: Iterable[RulesetDocument], locale_dirs: list[Path], langs: Iterable[str] | None = None,
@@ -72,7 +73,8 @@ def coverage(docs: Iterable[RulesetDocument], locale_dirs: list[Path], langs: It
         out[lang] = {}
         for origin, texts in by_origin.items():
             texts = list(dict.fromkeys(texts))
-            out[lang][origin] = {"total": len(texts), "missing": [t for t in texts if not translator.has(t)]}
+            out[lang][origin] = {"total": len(texts),
+                                 "missing": [t.replace("\x04", ": ") for t in texts if not translator.has(t)]}
     return out
 
 
