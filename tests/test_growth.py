@@ -1,7 +1,7 @@
 """Growth past durable-rules' limits (issue 12 §6): a catalogue ten times the
 built-in one, written by scripts/make_synthetic_plugin.py and loaded as an
 installed plugin, runs on the durable engine with the case split into shards
-(engines/shards.py), and gives the plain engine's results. Timing is
+(engine/shards.py), and gives the plain engine's results. Timing is
 benchmarks/growth_bench.py's business, not a test's."""
 from __future__ import annotations
 

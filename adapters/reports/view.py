@@ -23,7 +23,8 @@ from decision_core.i18n.wording import starting_dose_note, yes_no
 from . import handout, once
 from . import programme_view as pv
 from .clinic import ClinicProfile, Patient
-from decision_core.catalogue.levels import ShownLevels, installed_levels
+from decision_core.catalogue.levels import ShownLevels
+from decision_core.installation import installed_levels
 from .view_types import (AvoidView, CauseView, Evidence, ItemView, QuestionView, ReportView, SourceView,
                          WithheldView, confidence_words)
 

@@ -20,33 +20,14 @@ from __future__ import annotations
 import logging
 import os
 from functools import lru_cache
-from typing import ContextManager, Protocol
-
-from decision_core.engine.compiler import CompiledRules, Stratum2Input
+from decision_core.engine.compiler import CompiledRules
+from decision_core.engine.protocol import Engine, EngineError, Session  # noqa: F401  (read from here too)
 
 ENGINE_ENV = "DECISION_CORE_ENGINE"
 DEFAULT_ENGINE = "durable"
 ENGINE_NAMES = ("durable", "plain")
 
 log = logging.getLogger(__name__)
-
-
-class EngineError(RuntimeError):
-    """The engine failed on a case; the evaluation is abandoned, never half-done."""
-
-
-class Session(Protocol):
-    def run_stratum1(self) -> list[str]:
-        """The case's stratum-1 rules that fired, in firing order."""
-
-    def run_stratum2(self, inputs: Stratum2Input) -> list[str]:
-        """The stratum-2 rules that fire on what the core concluded from stratum 1."""
-
-
-class Engine(Protocol):
-    name: str
-
-    def session(self, case: dict) -> ContextManager[Session]: ...
 
 
 def engine_name(name: str | None = None) -> str:

@@ -1,5 +1,11 @@
 """Loading plugins: the pluggy manager with the built-ins and the installed plugins
-(entry points in the group ``decision_core``) that ``DECISION_CORE_PLUGINS`` allows.
+(entry points in the group ``decision_core``) that ``DECISION_CORE_PLUGINS`` allows, or
+instead of the installed ones the plugin objects an installation is given
+(``DecisionCore.load(plugins=[...])``).
+
+The built-ins are the core's own (:mod:`decision_core.plugins.builtin`) and the entry points
+of this distribution in the group ``decision_core.builtin`` (the adapters' plugins, listed in
+pyproject.toml, so that the core names no adapter).
 
 * ``DECISION_CORE_PLUGINS``: unset, every installed plugin loads; set, only the
   comma-separated names listed (entry-point or distribution names; empty: none
@@ -33,10 +39,12 @@ from decision_core.plugins.locations import at, function_at, module_roots, raise
 log = logging.getLogger("decision_core.plugins.registry")
 
 ENTRY_POINT_GROUP = "decision_core"
+BUILTIN_GROUP = "decision_core.builtin"  # this distribution's own plugins beyond the core's
+DISTRIBUTION = "hamstring-decision-core"
+CORE_BUILTIN = "decision_core.plugins.builtin"
 PLUGINS_ENV = "DECISION_CORE_PLUGINS"
 IMPORT_TIMEOUT_ENV = "DECISION_CORE_PLUGIN_IMPORT_TIMEOUT"
 DEFAULT_IMPORT_TIMEOUT = 30.0
-BUILTIN_MODULES = ("decision_core.plugins.builtin", "decision_core.adapters.reports.plugin", "decision_core.adapters.http.plugin")
 
 # The contribution hooks, in the order they are called.
 HOOK_NAMES = ("register_rulesets", "register_facts", "register_output_formats", "register_commands",
@@ -202,31 +210,68 @@ def _import_installed(ep: metadata.EntryPoint, info: PluginInfo, timeout: float)
 # ------------------------------------------------------------------ the manager
 
 
-def create_plugin_manager() -> tuple[pluggy.PluginManager, list[PluginInfo]]:
-    """A fresh manager with the built-ins and every allowed installed plugin registered.
+def builtin_entry_points() -> list[metadata.EntryPoint]:
+    """The built-ins beyond the core's own: this distribution's entry points in the group
+    ``decision_core.builtin``, in the order pyproject.toml lists them. Another distribution
+    cannot add a built-in (one that could not be disabled, and whose failure stops start-up)."""
+    found = [ep for ep in metadata.entry_points(group=BUILTIN_GROUP)
+             if _normal(_dist(ep, "name") or "") == _normal(DISTRIBUTION)]
+    if not found:
+        log.warning("no built-in plugins in the entry-point group %s: the package metadata is out of date "
+                    "(reinstall: pip install -e .); the report formats and the serve command are missing",
+                    BUILTIN_GROUP)
+    return found
+
+
+def _own_version() -> str | None:
+    """The built-ins' version: this distribution's (read from its metadata, as decision_core.__version__
+    is written; the package's __init__ would pull in the installation, which stands above plugins)."""
+    try:
+        return metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:  # pragma: no cover - run from a source tree, not installed
+        return None
+
+
+def plugin_name(plugin: Any) -> str:
+    """The name a given plugin object is listed under: a module's name, else the object's own."""
+    return getattr(plugin, "__name__", None) or type(plugin).__name__
+
+
+def create_plugin_manager(plugins: Iterable[Any] | None = None) -> tuple[pluggy.PluginManager, list[PluginInfo]]:
+    """A fresh manager with the built-ins and every allowed installed plugin registered; with
+    ``plugins``, those plugin objects (modules, or any object with ``@hookimpl`` functions)
+    instead of the installed ones, each named by :func:`plugin_name`.
 
     Installed plugins that cannot be imported or registered are returned as
     failed infos; a built-in that fails raises :class:`PluginError`.
     """
-    from decision_core import __version__
-
+    version = _own_version()
     pm = pluggy.PluginManager(ENTRY_POINT_GROUP)
     pm.add_hookspecs(hookspecs)
     infos: list[PluginInfo] = []
-    for modname in BUILTIN_MODULES:
-        info = PluginInfo(modname, __version__, True, module=modname)
+    builtins = [(CORE_BUILTIN, lambda: importlib.import_module(CORE_BUILTIN))]
+    builtins += [(ep.name, ep.load) for ep in builtin_entry_points()]
+    for name, load in builtins:
+        info = PluginInfo(name, version, True, module=name)
         infos.append(info)
-        _register(pm, info, importlib.import_module(modname))  # a broken built-in is a bug: let it raise
+        _register(pm, info, load())  # a broken built-in is a bug: let it raise
         if info.status == "failed":
             raise PluginError(info.error)
-    try:
-        timeout = import_timeout_from_env()
-    except ValueError as exc:
-        raise PluginError(str(exc)) from None
-    for info, ep in _selected_entry_points(infos):
-        plugin = _import_installed(ep, info, timeout)
-        if plugin is not None:
+    if plugins is not None:
+        for plugin in plugins:
+            name = plugin_name(plugin)
+            info = PluginInfo(name, getattr(plugin, "__version__", None), False, module=name)
+            infos.append(info)
             _register(pm, info, plugin)
+    else:
+        try:
+            timeout = import_timeout_from_env()
+        except ValueError as exc:
+            raise PluginError(str(exc)) from None
+        for info, ep in _selected_entry_points(infos):
+            plugin = _import_installed(ep, info, timeout)
+            if plugin is not None:
+                _register(pm, info, plugin)
     _check_pending(pm, infos)
     for info in infos:
         plugin = pm.get_plugin(info.name)

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import click
 
-from .settings import RecordSettings
+from decision_core.record.settings import RecordSettings
 
 
 def _store(url: str | None):
-    from .store import RecordStore
+    from decision_core.record.store import RecordStore
 
     settings = RecordSettings.from_environment(default_on=True)
     return RecordStore(url or settings.database_url)
@@ -52,10 +52,10 @@ def record_command() -> None:
 def report(since: str | None, url: str | None, fmt: str, output: Path | None) -> None:
     """Per rule, recommendation, cause and ruleset version: fired, shown, accepted, overridden, the
     override rate with its reasons and interval, and the follow-ups."""
-    from decision_core.cli.main import current_core
+    from decision_core.cli.common import current_core
 
-    from .analytics import analyse
-    from .report_render import render
+    from decision_core.record.analytics import analyse
+    from decision_core.record.report_render import render
 
     catalogue = current_core().catalogue
     text = render(analyse(_store(url), _since(since), catalogue), fmt, _names(catalogue))
@@ -76,10 +76,10 @@ def replay_cmd(since: str | None, url: str | None, rulesets: tuple[str, ...], en
     """Evaluate the recorded facts again with the current (or a candidate) catalogue: which past
     patients would now be told something different."""
     from decision_core.catalogue.loading import load_catalogue
-    from decision_core.cli.main import current_core
+    from decision_core.cli.common import current_core
     from decision_core.evaluation.evaluator import Evaluator
 
-    from .replay import replay, replay_text
+    from decision_core.record.replay import replay, replay_text
 
     evaluator = (Evaluator(load_catalogue([(d, "candidate") for d in rulesets]), engine) if rulesets
                  else current_core().evaluator(engine))
@@ -110,8 +110,8 @@ def purge(days: int | None, url: str | None) -> None:
 
 def record_cli_result(result, patient: str | None) -> None:
     """``evaluate --record``: keep one result (unless DECISION_CORE_RECORD=off); a note on stderr."""
-    from .entry import build_entry
-    from .recorder import Recorder
+    from decision_core.record.entry import build_entry
+    from decision_core.record.recorder import Recorder
 
     settings = RecordSettings.from_environment(default_on=True)
     if not settings.enabled:
