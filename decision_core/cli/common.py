@@ -14,12 +14,13 @@ def current_core():
     tests do), else the process default. A plugin failure that stops start-up is a usage error."""
     from decision_core.installation import DecisionCore, default_core
     from decision_core.plugins.registry import PluginError
+    from decision_core.settings import SettingsError
 
     ctx = click.get_current_context(silent=True)
     given = ctx.find_object(DecisionCore) if ctx is not None else None
     try:
         return given or default_core()
-    except PluginError as exc:
+    except (PluginError, SettingsError) as exc:
         raise click.ClickException(str(exc)) from exc
 
 

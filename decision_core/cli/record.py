@@ -10,13 +10,20 @@ from pathlib import Path
 import click
 
 from decision_core.record.settings import RecordSettings
+from decision_core.settings import SettingsError
+
+
+def _settings() -> RecordSettings:
+    try:
+        return RecordSettings.from_environment(default_on=True)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _store(url: str | None):
     from decision_core.record.store import RecordStore
 
-    settings = RecordSettings.from_environment(default_on=True)
-    return RecordStore(url or settings.database_url)
+    return RecordStore(url or _settings().database_url)
 
 
 def _since(value: str | None) -> datetime | None:
@@ -101,7 +108,7 @@ def erase(patient: str, url: str | None) -> None:
 @DATABASE
 def purge(days: int | None, url: str | None) -> None:
     """Delete records older than the retention period, with everything attached."""
-    days = days or RecordSettings.from_environment(default_on=True).retention_days
+    days = days or _settings().retention_days
     if not days:
         raise click.UsageError("give --older-than DAYS or set DECISION_CORE_RECORD_RETENTION_DAYS")
     gone = _store(url).purge_before(datetime.now(timezone.utc) - timedelta(days=days))
@@ -113,7 +120,7 @@ def record_cli_result(result, patient: str | None) -> None:
     from decision_core.record.entry import build_entry
     from decision_core.record.recorder import Recorder
 
-    settings = RecordSettings.from_environment(default_on=True)
+    settings = _settings()
     if not settings.enabled:
         click.echo("not recorded: DECISION_CORE_RECORD is off", err=True)
         return

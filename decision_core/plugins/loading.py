@@ -23,7 +23,6 @@ from __future__ import annotations
 import difflib
 import importlib
 import logging
-import os
 import re
 import threading
 import time
@@ -33,7 +32,7 @@ from typing import Any, Iterable
 
 import pluggy
 
-from decision_core import hookspecs
+from decision_core import hookspecs, settings
 from decision_core.plugins.locations import at, function_at, module_roots, raised_at, roots_display
 
 log = logging.getLogger("decision_core.plugins.registry")
@@ -42,9 +41,8 @@ ENTRY_POINT_GROUP = "decision_core"
 BUILTIN_GROUP = "decision_core.builtin"  # this distribution's own plugins beyond the core's
 DISTRIBUTION = "hamstring-decision-core"
 CORE_BUILTIN = "decision_core.plugins.builtin"
-PLUGINS_ENV = "DECISION_CORE_PLUGINS"
-IMPORT_TIMEOUT_ENV = "DECISION_CORE_PLUGIN_IMPORT_TIMEOUT"
-DEFAULT_IMPORT_TIMEOUT = 30.0
+PLUGINS_ENV = settings.PLUGINS
+IMPORT_TIMEOUT_ENV = settings.PLUGIN_IMPORT_TIMEOUT
 
 # The contribution hooks, in the order they are called.
 HOOK_NAMES = ("register_rulesets", "register_facts", "register_output_formats", "register_commands",
@@ -96,12 +94,11 @@ def _normal(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).strip().lower()
 
 
-def _wanted_plugins() -> dict[str, str] | None:
+def _wanted_plugins(listed: tuple[str, ...] | None) -> dict[str, str] | None:
     """The names DECISION_CORE_PLUGINS allows, normalised -> as written (None: unset, all allowed)."""
-    raw = os.environ.get(PLUGINS_ENV)
-    if raw is None:
+    if listed is None:
         return None
-    return {_normal(n): n.strip() for n in raw.split(",") if n.strip()}
+    return {_normal(n): n for n in listed}
 
 
 def _dist(ep, attribute: str) -> str | None:
@@ -111,9 +108,10 @@ def _dist(ep, attribute: str) -> str | None:
         return None
 
 
-def _selected_entry_points(infos: list[PluginInfo]) -> list[tuple[PluginInfo, metadata.EntryPoint]]:
-    """Installed entry points allowed by DECISION_CORE_PLUGINS; the others are listed as disabled."""
-    wanted = _wanted_plugins()
+def _selected_entry_points(infos: list[PluginInfo], listed: tuple[str, ...] | None
+                           ) -> list[tuple[PluginInfo, metadata.EntryPoint]]:
+    """Installed entry points allowed by DECISION_CORE_PLUGINS (``listed``); the others are listed as disabled."""
+    wanted = _wanted_plugins(listed)
     found: set[str] = set()
     owners: dict[str, metadata.EntryPoint] = {}
     selected = []
@@ -145,19 +143,6 @@ def _selected_entry_points(infos: list[PluginInfo]) -> list[tuple[PluginInfo, me
 
 
 # ------------------------------------------------------------------ importing
-
-
-def import_timeout_from_env() -> float:
-    raw = os.environ.get(IMPORT_TIMEOUT_ENV, "").strip()
-    if not raw:
-        return DEFAULT_IMPORT_TIMEOUT
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not value >= 0:  # also NaN
-        raise ValueError(f"{IMPORT_TIMEOUT_ENV}={raw!r}: must be a number of seconds (0: no limit)")
-    return value
 
 
 class ImportTimeout(Exception):
@@ -265,10 +250,11 @@ def create_plugin_manager(plugins: Iterable[Any] | None = None) -> tuple[pluggy.
             _register(pm, info, plugin)
     else:
         try:
-            timeout = import_timeout_from_env()
-        except ValueError as exc:
+            configured = settings.current()
+        except settings.SettingsError as exc:
             raise PluginError(str(exc)) from None
-        for info, ep in _selected_entry_points(infos):
+        timeout = configured.plugin_import_timeout
+        for info, ep in _selected_entry_points(infos, configured.plugins):
             plugin = _import_installed(ep, info, timeout)
             if plugin is not None:
                 _register(pm, info, plugin)

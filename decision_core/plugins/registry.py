@@ -6,7 +6,7 @@ ones (loading: :mod:`decision_core.plugins.loading`; each registration checked:
 nothing: :class:`decision_core.installation.DecisionCore` builds a registry when asked,
 and the process default (``decision_core.installation.default_core()``) is built on first use.
 
-* ``DECISION_CORE_STRICT=1``: any plugin failure stops start-up with every
+* ``DECISION_CORE_STRICT=1`` (:mod:`decision_core.settings`): any plugin failure stops start-up with every
   error; otherwise a failed plugin is logged, left out whole, and reported as
   ``failed`` (``decision-core plugins``, ``GET /v1/rulesets``).
 
@@ -24,13 +24,13 @@ blame the plugin that breaks it.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
 import click
 
+from decision_core import settings
 from decision_core.catalogue.loading import Catalogue, CatalogueBuilder, Problem, RulesetDocument, RulesetError
 from decision_core.engine.compiler import CompiledRules
 from decision_core.plugins.locales import catalogue_files
@@ -39,7 +39,7 @@ from decision_core.plugins.registrations import Contributions, LoadedPlugin, Out
 
 log = logging.getLogger(__name__)
 
-STRICT_ENV = "DECISION_CORE_STRICT"
+STRICT_ENV = settings.STRICT
 # The command line's own commands, which no plugin may take (tests/test_cli.py checks the CLI has
 # exactly these): named here so that the plugin core needs no import of the CLI.
 CLI_COMMANDS = frozenset({"evaluate", "causes", "sources", "questionnaire", "interview"})
@@ -62,10 +62,6 @@ class Registry:
 
     def plugin(self, name: str) -> PluginInfo | None:
         return next((p for p in self.plugins if p.name == name), None)
-
-
-def strict_from_env() -> bool:
-    return os.environ.get(STRICT_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 @dataclass
@@ -164,7 +160,11 @@ def _build(docs: list[RulesetDocument], info: PluginInfo | None) -> _Built:
 def build_registry(strict: bool | None = None, plugins: Iterable[Any] | None = None) -> Registry:
     """Load every plugin (the built-ins, and the installed ones or else ``plugins``) and merge what
     it registered. Raises PluginError when a built-in fails, or (strict mode) any plugin does."""
-    strict = strict_from_env() if strict is None else strict
+    try:
+        configured = settings.current()
+    except settings.SettingsError as exc:
+        raise PluginError(str(exc)) from None
+    strict = configured.strict if strict is None else strict
     loaded = load_plugins(plugins)
     candidates = [_read(item) for item in loaded if item.contributions is not None]
     merged = _merge(candidates, each_builds=False)
