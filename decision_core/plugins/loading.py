@@ -28,7 +28,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 import pluggy
 
@@ -222,10 +222,11 @@ def plugin_name(plugin: Any) -> str:
     return getattr(plugin, "__name__", None) or type(plugin).__name__
 
 
-def create_plugin_manager(plugins: Iterable[Any] | None = None) -> tuple[pluggy.PluginManager, list[PluginInfo]]:
+def create_plugin_manager(plugins: Iterable[Any] | Mapping[str, Any] | None = None
+                          ) -> tuple[pluggy.PluginManager, list[PluginInfo]]:
     """A fresh manager with the built-ins and every allowed installed plugin registered; with
     ``plugins``, those plugin objects (modules, or any object with ``@hookimpl`` functions)
-    instead of the installed ones, each named by :func:`plugin_name`.
+    instead of the installed ones, each named by :func:`plugin_name` (or by its key, given a mapping).
 
     Installed plugins that cannot be imported or registered are returned as
     failed infos; a built-in that fails raises :class:`PluginError`.
@@ -243,8 +244,8 @@ def create_plugin_manager(plugins: Iterable[Any] | None = None) -> tuple[pluggy.
         if info.status == "failed":
             raise PluginError(info.error)
     if plugins is not None:
-        for plugin in plugins:
-            name = plugin_name(plugin)
+        named = plugins.items() if isinstance(plugins, Mapping) else ((plugin_name(p), p) for p in plugins)
+        for name, plugin in named:
             info = PluginInfo(name, getattr(plugin, "__version__", None), False, module=name)
             infos.append(info)
             _register(pm, info, plugin)

@@ -8,7 +8,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 import click
 import pluggy
@@ -210,7 +210,7 @@ def indented(exc: RulesetError) -> str:
     return "\n".join(f"  {p}" for p in exc.problems)
 
 
-def load_plugins(plugins: Iterable[Any] | None = None) -> list[LoadedPlugin]:
+def load_plugins(plugins: Iterable[Any] | Mapping[str, Any] | None = None) -> list[LoadedPlugin]:
     """Every plugin (the built-ins, and the installed ones or else ``plugins``) with what it
     registered, not yet merged. Failures are recorded on the infos (a failing built-in raises)."""
     pm, infos = create_plugin_manager(plugins)

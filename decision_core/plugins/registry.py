@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 import click
 
@@ -157,7 +157,7 @@ def _build(docs: list[RulesetDocument], info: PluginInfo | None) -> _Built:
     return _Built(catalogue, compiled)
 
 
-def build_registry(strict: bool | None = None, plugins: Iterable[Any] | None = None) -> Registry:
+def build_registry(strict: bool | None = None, plugins: Iterable[Any] | Mapping[str, Any] | None = None) -> Registry:
     """Load every plugin (the built-ins, and the installed ones or else ``plugins``) and merge what
     it registered. Raises PluginError when a built-in fails, or (strict mode) any plugin does."""
     try:
