@@ -7,7 +7,6 @@ first evaluation. :class:`decision_core.installation.DecisionCore` is one instal
 """
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 __version__ = "0.1.0"
@@ -18,16 +17,6 @@ def get_evaluator(engine: str | None = None):
     from decision_core.installation import default_core
 
     return default_core().evaluator(engine)
-
-
-def reset() -> None:
-    """Deprecated: ``decision_core.installation.set_default_core(None)``. Forgets the process default, so
-    that the next evaluation loads the plugins afresh (after installing one into a running process)."""
-    from decision_core.installation import set_default_core
-
-    warnings.warn("decision_core.reset() is deprecated; use decision_core.installation.set_default_core(None), "
-                  "or build a decision_core.installation.DecisionCore", DeprecationWarning, stacklevel=2)
-    set_default_core(None)
 
 
 def evaluate(facts: Any, *, engine: str | None = None):
@@ -54,4 +43,4 @@ def __getattr__(name: str):
     raise AttributeError(name)
 
 
-__all__ = ["evaluate", "get_evaluator", "reset", "DecisionCore", "Result", "InvalidFacts", "__version__"]
+__all__ = ["evaluate", "get_evaluator", "DecisionCore", "Result", "InvalidFacts", "__version__"]

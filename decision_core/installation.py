@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
 if TYPE_CHECKING:
     from decision_core.evaluation.evaluator import Evaluator
@@ -27,12 +27,18 @@ class DecisionCore:
         self._lock = threading.Lock()
 
     @classmethod
-    def load(cls, strict: bool | None = None) -> "DecisionCore":
-        """The built-ins and the installed plugins ``DECISION_CORE_PLUGINS`` allows. Raises
-        PluginError when a built-in fails, or (strict mode, default ``DECISION_CORE_STRICT``) any plugin."""
+    def load(cls, strict: bool | None = None,
+             plugins: Iterable[Any] | Mapping[str, Any] | None = None) -> "DecisionCore":
+        """The built-ins and the installed plugins ``DECISION_CORE_PLUGINS`` allows; or, given
+        ``plugins`` (modules, or objects with ``@hookimpl`` functions), the built-ins and exactly
+        those, whatever is installed: a plugin tried in a test, or an application's own. Each given
+        plugin is named by its ``__name__``, or by its key in a mapping ``{name: plugin}``. They are
+        checked and merged as installed ones are. Raises PluginError when a built-in fails, or
+        (strict mode, default ``DECISION_CORE_STRICT``) any plugin."""
         from decision_core.plugins.registry import build_registry
 
-        return cls(build_registry(strict))
+        given = None if plugins is None else dict(plugins) if isinstance(plugins, Mapping) else list(plugins)
+        return cls(build_registry(strict, given))
 
     @property
     def catalogue(self):
@@ -113,6 +119,15 @@ def catalogue_or_none(core: DecisionCore | None, log: "logging.Logger | None" = 
         if log is not None:
             log.warning("%s unavailable: the catalogue did not load (%s)", wanted, exc)
         return None
+
+
+def installed_levels(core: DecisionCore | None = None):
+    """The triage levels of ``core``'s catalogue as reports show them (None: the process default's;
+    none, logged, when it cannot load: then every level is shown as the most severe)."""
+    from decision_core.catalogue.levels import ShownLevels, log as levels_log
+
+    catalogue = catalogue_or_none(core, levels_log, "triage levels")
+    return ShownLevels(() if catalogue is None else catalogue.levels)
 
 
 def set_default_core(core: DecisionCore | None) -> None:

@@ -17,16 +17,16 @@ SETS = ("public", "safety", "changes")
 LANGS = tuple(available_languages())  # every installed language: a new catalogue is tested as it lands
 
 
-def worked_cases() -> list:
-    """Every worked case of the three sets as pytest params (id: the case's id); one skipped param when
-    ../shared is missing."""
+def worked_cases(sets: tuple[str, ...] = SETS, shared: Path = SHARED) -> list:
+    """Every worked case of ``sets`` as pytest params (id: the case's id); one skipped param when
+    ``shared`` (../shared) is missing, so that collection never breaks on it."""
     out = []
-    for name in SETS:
-        path = SHARED / "vignettes" / f"{name}.json"
+    for name in sets:
+        path = shared / "vignettes" / f"{name}.json"
         if path.is_file():
             out.extend(pytest.param(c, id=c["id"]) for c in json.loads(path.read_text(encoding="utf-8"))["cases"])
     if not out:
-        reason = f"{SHARED / 'vignettes'} is not there: the shared folder must sit next to the repository"
+        reason = f"{shared / 'vignettes'} is not there: the shared folder must sit next to the repository"
         return [pytest.param(None, marks=pytest.mark.skip(reason=reason), id="shared-missing")]
     return out
 

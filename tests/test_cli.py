@@ -182,7 +182,7 @@ def test_causes_lists_the_catalogue(runner, builtin_catalogue):
 
 
 def test_the_plugin_core_knows_the_command_line_s_own_commands():
-    # plugin_manager refuses a plugin command named like one of these without importing the CLI
+    # plugins.registry refuses a plugin command named like one of these without importing the CLI
     from decision_core.plugins.registry import CLI_COMMANDS
 
     assert set(main.commands) == CLI_COMMANDS

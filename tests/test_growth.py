@@ -1,7 +1,7 @@
 """Growth past durable-rules' limits (issue 12 §6): a catalogue ten times the
 built-in one, written by scripts/make_synthetic_plugin.py and loaded as an
 installed plugin, runs on the durable engine with the case split into shards
-(engines/shards.py), and gives the plain engine's results. Timing is
+(engine/shards.py), and gives the plain engine's results. Timing is
 benchmarks/growth_bench.py's business, not a test's."""
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ import pytest
 from decision_core.catalogue.loading import load_catalogue
 from decision_core.engine.compiler import MAX_TESTS_PER_RULESET_NODE
 from decision_core.evaluation.evaluator import Evaluator
-from decision_core.installation import DecisionCore
-from decision_core.testing import installed_plugin, random_facts
+from decision_core.testing import random_facts
 
 from catalogue_support import mini_with_many_thresholds
+from plugin_support import load_with
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -34,12 +34,10 @@ def ten_times(tmp_path_factory, builtin_catalogue):
     """The built-in catalogue plus the generated plugin, loaded the way installed plugins are."""
     out = tmp_path_factory.mktemp("synthetic")
     _generator().write_scaled_plugin(out, 10)
-    with installed_plugin("synthetic_growth", source_dir=out):
-        core = DecisionCore.load()
-        info = core.plugin("synthetic_growth")
-        assert info is not None and info.status == "ok", info
-        catalogue = core.catalogue
-    return catalogue
+    core = load_with("synthetic_growth", folder=out)
+    info = core.plugin("synthetic_growth")
+    assert info is not None and info.status == "ok", info
+    return core.catalogue
 
 
 def test_the_synthetic_catalogue_is_ten_times_the_builtin_one(ten_times, builtin_catalogue):

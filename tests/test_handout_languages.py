@@ -16,9 +16,10 @@ import decision_core
 from decision_core.adapters.reports import ReportError, render
 from decision_core.cli.main import main
 from decision_core.i18n.translations import get_translator
+from patient_part import worked_cases
 
 LOCALE = Path(decision_core.__file__).parent / "locale"
-PUBLIC = json.loads((Path(__file__).parents[2] / "shared/vignettes/public.json").read_text())["cases"]
+PUBLIC = worked_cases(("public",))  # one skipped case when ../shared is not there
 FORMATS = ("html", "markdown", "text")
 
 
@@ -50,7 +51,7 @@ def test_the_report_texts_are_found_by_the_test():
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize("case", PUBLIC, ids=[c["id"] for c in PUBLIC])
+@pytest.mark.parametrize("case", PUBLIC)
 def test_a_spanish_handout_has_no_english_report_text(case, fmt):
     result = decision_core.evaluate(case["facts"])
     spanish = visible(fmt, render(result, fmt, lang="es"))
@@ -90,3 +91,13 @@ def test_the_language_comes_from_lang_or_the_clinic_profile(tmp_path):
     assert "SUS EJERCICIOS" in by_profile.output or "QUÉ HAY PROBABLEMENTE" in by_profile.output
     assert "QUÉ HAY PROBABLEMENTE DETRÁS DE SU TENSIÓN" in by_flag.output
     assert "WHAT IS LIKELY BEHIND YOUR TIGHTNESS" in english.output, "--lang wins over the profile"
+
+
+def test_a_missing_shared_folder_skips_instead_of_breaking_collection(tmp_path):
+    """The cases above come from ../shared, read at collection: without the folder, one skipped case."""
+    params = worked_cases(("public",), shared=tmp_path / "no-shared")
+    assert [p.id for p in params] == ["shared-missing"]
+    assert [m.name for m in params[0].marks] == ["skip"] and "no-shared" in params[0].marks[0].kwargs["reason"]
+    (tmp_path / "shared" / "vignettes").mkdir(parents=True)
+    (tmp_path / "shared" / "vignettes" / "public.json").write_text('{"cases": [{"id": "c1", "facts": {}}]}')
+    assert [p.id for p in worked_cases(("public",), shared=tmp_path / "shared")] == ["c1"]

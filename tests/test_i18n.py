@@ -15,7 +15,7 @@ from babel.messages.pofile import read_po, write_po
 from click.testing import CliRunner
 
 import decision_core
-from decision_core.installation import DecisionCore, default_core, fresh_default_core
+from decision_core.installation import default_core, fresh_default_core
 from decision_core.i18n import translations as i18n
 from decision_core.result import model as result_module
 from decision_core.catalogue.loading import builtin_rulesets_dir
@@ -25,6 +25,7 @@ from decision_core.i18n.extract import builtin_templates, ruleset_messages
 from decision_core.i18n.result_texts import NOT_WALKED, PYTHON_MESSAGES, result_texts, text_field_names
 from decision_core.lint.linter import lint_installed, lint_paths
 from decision_core.testing import installed_plugin
+from plugin_support import load_with
 
 REPO = Path(__file__).resolve().parent.parent
 PLUGIN = REPO / "plugins" / "hamstring-strength-deficit"
@@ -332,9 +333,8 @@ def test_a_plugin_registering_a_missing_locale_folder_fails_clearly(tmp_path):
         "from pathlib import Path\nfrom decision_core.hookspecs import hookimpl\n\n"
         "@hookimpl\ndef register_translations(register):\n    register(Path(__file__).parent / 'locale')\n",
         encoding="utf-8")
-    with installed_plugin("bad_locale", source_dir=tmp_path):
-        info = DecisionCore.load().plugin("bad_locale")
-        assert info.status == "failed" and "is not a folder" in info.error and "register_translations" in info.error
+    info = load_with("bad_locale", folder=tmp_path).plugin("bad_locale")
+    assert info.status == "failed" and "is not a folder" in info.error and "register_translations" in info.error
 
 
 def test_lint_warns_per_language_when_a_plugin_text_is_untranslated(tmp_path):

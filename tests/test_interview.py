@@ -15,7 +15,7 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from decision_core.catalogue.loading import RulesetError, parse_ruleset
 from decision_core.i18n.translations import get_translator
 from decision_core.interview.flow import Interview, Outcome
-from decision_core.plugins.registry import get_registry
+from decision_core.installation import default_core
 from decision_core.interview.questionnaire import QUESTIONNAIRE_URL, build_questionnaire
 from decision_core.interview.questionnaire_response import InvalidResponse, facts_to_items, read_response
 from decision_core.intake import FACT_CODE_SYSTEM
@@ -55,7 +55,7 @@ def items(questionnaire):
 
 @pytest.mark.parametrize("lang", [None, "es"])
 def test_the_questionnaire_validates_and_has_one_coded_item_per_fact(lang):
-    catalogue = get_registry().catalogue
+    catalogue = default_core().catalogue
     q = build_questionnaire(catalogue, get_translator(lang))
     validate(Questionnaire, q)
     assert q["url"] == QUESTIONNAIRE_URL and q["status"] == "active"
@@ -69,7 +69,7 @@ def test_the_questionnaire_validates_and_has_one_coded_item_per_fact(lang):
 
 
 def test_groups_enable_when_and_answer_options_come_from_the_catalogue():
-    q = build_questionnaire(get_registry().catalogue)
+    q = build_questionnaire(default_core().catalogue)
     groups = {g["linkId"]: [i["linkId"] for i in g["item"]] for g in q["item"] if g["type"] == "group"}
     assert list(groups)[:6] == ["group-about_you", "group-symptoms", "group-safety", "group-history",
                                 "group-training", "group-home_tests"]

@@ -2,9 +2,11 @@
 modes, faults (import, hook raising, invalid ruleset, misspelled hook) and
 collisions, each failing clearly and naming the plugin(s) and where.
 
-The plugins are real packages under tests/plugins/, "installed" without pip:
-decision_core.testing.installed_plugin puts a temporary *.dist-info folder with an
-entry_points.txt on sys.path. Each test loads its own DecisionCore.
+The plugins are real packages under tests/plugins/. Most tests give them to an installation as
+they are (tests/plugin_support.load_with: DecisionCore.load(plugins=...)); the tests of installing
+itself (entry points, DECISION_CORE_PLUGINS, import failures and time limits, the process default)
+"install" them without pip: decision_core.testing.installed_plugin puts a temporary *.dist-info
+folder with an entry_points.txt on sys.path. Each test loads its own DecisionCore.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from decision_core.cli.main import main as cli
 from decision_core.intake import InvalidFacts
 from decision_core.plugins.registry import PluginError
 from decision_core.testing import installed_plugin
+from plugin_support import load_with, plugin_modules
 
 REPO = Path(__file__).resolve().parent.parent
 HAMSTRING_PLUGIN = REPO / "plugins" / "hamstring-strength-deficit"
@@ -97,30 +100,47 @@ def test_the_evaluators_share_the_registry_s_compiled_rules():
 def test_the_catalogue_is_built_once_unless_a_plugin_breaks_it(monkeypatch):
     builds = []
     monkeypatch.setattr(CatalogueBuilder, "build", lambda self, _build=CatalogueBuilder.build: builds.append(1) or _build(self))
-    with installed("good"), installed("facty"):
-        DecisionCore.load()
-        assert len(builds) == 1
-        with installed("usurper"):  # breaks it: then plugin by plugin, to name it
-            assert DecisionCore.load().plugin("usurper").status == "failed" and len(builds) > 2
+    load_with("good", "facty")
+    assert len(builds) == 1
+    # usurper breaks it: then plugin by plugin, to name it
+    assert load_with("good", "facty", "usurper").plugin("usurper").status == "failed" and len(builds) > 2
 
 
-def test_an_installed_plugin_adds_its_cause_to_evaluations():
+def test_a_plugin_adds_its_cause_to_evaluations():
     facts = {"good_fact": True}
     with pytest.raises(InvalidFacts) as before:
         DecisionCore.load().evaluate(facts, engine="plain")
     assert "good_fact" in before.value.errors
-    with installed("good"):
-        core = DecisionCore.load()
-        result = core.evaluate(facts, engine="plain").to_dict()
-        assert [c["id"] for c in result["causes"]] == ["good_cause"]
-        assert "good_rec" in [r["id"] for r in result["recommendations"]]
-        assert {"id": "good_cause", "version": "2.1.0", "kind": "cause", "plugin": "good"} in result["rulesets"]
-        info = plugin(core, "good")
-        assert (info.version, info.distribution, info.hooks) == ("1.0.0", "good", ["register_rulesets"])
-        assert info.registered["causes"] == ["good_cause"] and info.registered["facts"] == ["good_fact"]
-        assert decision_core.evaluate(facts, engine="plain").cause_ids == ["good_cause"]  # the default sees it too
+    core = load_with("good")
+    result = core.evaluate(facts, engine="plain").to_dict()
+    assert [c["id"] for c in result["causes"]] == ["good_cause"]
+    assert "good_rec" in [r["id"] for r in result["recommendations"]]
+    assert {"id": "good_cause", "version": "2.1.0", "kind": "cause", "plugin": "good"} in result["rulesets"]
+    info = plugin(core, "good")
+    assert (info.builtin, info.hooks) == (False, ["register_rulesets"])
+    assert info.registered["causes"] == ["good_cause"] and info.registered["facts"] == ["good_fact"]
+    assert [p.name for p in core.plugins if not p.builtin] == ["good"]  # exactly the given ones
     with pytest.raises(InvalidFacts):
         DecisionCore.load().evaluate(facts, engine="plain")
+
+
+def test_an_installed_plugin_is_found_with_its_distribution_and_the_default_sees_it():
+    facts = {"good_fact": True}
+    with installed("good"):
+        info = plugin(DecisionCore.load(), "good")
+        assert (info.version, info.distribution, info.hooks) == ("1.0.0", "good", ["register_rulesets"])
+        assert decision_core.evaluate(facts, engine="plain").cause_ids == ["good_cause"]  # the default sees it too
+    with pytest.raises(InvalidFacts):
+        decision_core.evaluate(facts, engine="plain")
+
+
+def test_given_plugins_may_be_named_and_the_installed_ones_are_left_out():
+    with installed("facty"):
+        with plugin_modules("good") as (good,):
+            core = DecisionCore.load(plugins={"mine": good})
+        assert plugin(core, "mine").registered["causes"] == ["good_cause"]
+        assert core.plugin("facty") is None and core.plugin("good") is None
+        assert {p.name for p in core.plugins if p.builtin} == {p.name for p in DecisionCore.load().plugins if p.builtin}
 
 
 def test_the_hamstring_plugin_changes_an_evaluation_in_process():
@@ -135,26 +155,24 @@ def test_the_hamstring_plugin_changes_an_evaluation_in_process():
 
 
 def test_registered_facts_are_validated_like_file_facts_and_keep_discriminates():
-    with installed("facty"):
-        core = DecisionCore.load()
-        fact = core.catalogue.facts["extra_minutes"]
-        assert fact.discriminates == ("facty_cause",) and fact.to_dict()["discriminates"] == ["facty_cause"]
-        assert "extra_minutes" in plugin(core, "facty").registered["facts"]
-        assert core.evaluate({"extra_minutes": 75}, engine="plain").cause_ids == ["facty_cause"]
-        with pytest.raises(InvalidFacts) as exc:
-            core.evaluate({"extra_minutes": 91}, engine="plain")
-        assert "extra_minutes" in exc.value.errors
+    core = load_with("facty")
+    fact = core.catalogue.facts["extra_minutes"]
+    assert fact.discriminates == ("facty_cause",) and fact.to_dict()["discriminates"] == ["facty_cause"]
+    assert "extra_minutes" in plugin(core, "facty").registered["facts"]
+    assert core.evaluate({"extra_minutes": 75}, engine="plain").cause_ids == ["facty_cause"]
+    with pytest.raises(InvalidFacts) as exc:
+        core.evaluate({"extra_minutes": 91}, engine="plain")
+    assert "extra_minutes" in exc.value.errors
 
 
 def test_formats_and_commands_are_registered_and_reachable_from_the_cli():
-    with installed("extras"):
-        core = DecisionCore.load()
-        fmt = core.formats["causes-line"]
-        assert (fmt.media_type, fmt.extension, fmt.plugin, fmt.binary) == ("text/plain", "txt", "extras", False)
-        assert fmt.render({"causes": [{"id": "a"}, {"id": "b"}]}) == "causes: a,b"
-        out = CliRunner().invoke(cli, ["hello-plugin"], obj=core)
-        assert (out.exit_code, out.output) == (0, "hello from a plugin\n")
-        assert plugin(core, "extras").registered == {"formats": ["causes-line"], "commands": ["hello-plugin"]}
+    core = load_with("extras")
+    fmt = core.formats["causes-line"]
+    assert (fmt.media_type, fmt.extension, fmt.plugin, fmt.binary) == ("text/plain", "txt", "extras", False)
+    assert fmt.render({"causes": [{"id": "a"}, {"id": "b"}]}) == "causes: a,b"
+    out = CliRunner().invoke(cli, ["hello-plugin"], obj=core)
+    assert (out.exit_code, out.output) == (0, "hello from a plugin\n")
+    assert plugin(core, "extras").registered == {"formats": ["causes-line"], "commands": ["hello-plugin"]}
     assert "hello-plugin" not in CliRunner().invoke(cli, ["--help"], obj=DecisionCore.load()).output
 
 
@@ -194,8 +212,8 @@ def fault(name: str, target: str | None = None, **kw) -> ExitStack:
     return stack
 
 
-def assert_failed_alone(name: str, *fragments: str):
-    core = DecisionCore.load()
+def assert_failed_alone(name: str, core: DecisionCore, *fragments: str):
+    """In ``core``, ``name`` failed, alone, next to the good plugin, with these fragments in its error."""
     info = core.plugin(name)
     assert info.status == "failed", info.to_dict()
     for fragment in fragments:
@@ -208,7 +226,7 @@ def assert_failed_alone(name: str, *fragments: str):
 
 def test_a_plugin_that_fails_to_import():
     with fault("unimportable"):
-        info = assert_failed_alone("unimportable", "plugin 'unimportable'", "failed to import",
+        info = assert_failed_alone("unimportable", DecisionCore.load(), "plugin 'unimportable'", "failed to import",
                                    "ModuleNotFoundError", "a_module_that_does_not_exist_anywhere",
                                    f"unimportable/__init__.py:{line_of('unimportable', 'import a_module')}")
         assert info.hooks == []
@@ -216,42 +234,42 @@ def test_a_plugin_that_fails_to_import():
 
 def test_a_plugin_with_a_syntax_error_names_file_and_line():
     with fault("syntaxerr"):
-        assert_failed_alone("syntaxerr", "SyntaxError", f"syntaxerr/__init__.py:{line_of('syntaxerr', 'def broken')}")
+        assert_failed_alone("syntaxerr", DecisionCore.load(), "SyntaxError",
+                            f"syntaxerr/__init__.py:{line_of('syntaxerr', 'def broken')}")
 
 
 def test_a_plugin_that_raises_in_a_hook():
-    with fault("raiser"):
-        assert_failed_alone("raiser", "plugin 'raiser' raised in hook register_rulesets",
-                            f"raiser/__init__.py:{line_of('raiser', 'raise RuntimeError')}",
-                            "RuntimeError: the ruleset server is down")
+    assert_failed_alone("raiser", load_with("good", "raiser"),
+                        "plugin 'raiser' raised in hook register_rulesets",
+                        f"raiser/__init__.py:{line_of('raiser', 'raise RuntimeError')}",
+                        "RuntimeError: the ruleset server is down")
 
 
 def test_a_plugin_with_an_invalid_ruleset_names_file_rule_and_field():
-    with fault("invalid"):
-        info = assert_failed_alone("invalid", "plugin 'invalid' registers an invalid ruleset",
-                                   "cause.yaml (plugin invalid), rule invalid.strong, field when",
-                                   "unknown fact 'no_such_fact'")
-        assert info.problems == [{"file": info.problems[0]["file"], "rule": "invalid.strong", "field": "when",
-                                  "message": "unknown fact 'no_such_fact' in 'no_such_fact >= 3'",
-                                  "plugin": "invalid"}]
+    info = assert_failed_alone("invalid", load_with("good", "invalid"),
+                               "plugin 'invalid' registers an invalid ruleset",
+                               "cause.yaml (plugin invalid), rule invalid.strong, field when",
+                               "unknown fact 'no_such_fact'")
+    assert info.problems == [{"file": info.problems[0]["file"], "rule": "invalid.strong", "field": "when",
+                              "message": "unknown fact 'no_such_fact' in 'no_such_fact >= 3'",
+                              "plugin": "invalid"}]
 
 
 def test_a_malformed_ruleset_file_is_reported_with_every_problem():
-    with fault("malformed"):
-        assert_failed_alone("malformed", "rule malformed.strong, field strength", "field sources")
+    assert_failed_alone("malformed", load_with("good", "malformed"), "rule malformed.strong, field strength",
+                        "field sources")
 
 
 def test_a_misspelled_hook_fails_loudly_with_a_suggestion():
-    with fault("typo"):
-        info = assert_failed_alone("typo", "plugin 'typo' implements unknown hook 'register_ruleset'",
-                                   f"typo/__init__.py:{line_of('typo', 'def register_ruleset(') - 1}",  # its @hookimpl
-                                   "did you mean 'register_rulesets'?")
-        assert info.hooks == []
+    info = assert_failed_alone("typo", load_with("good", "typo"),
+                               "plugin 'typo' implements unknown hook 'register_ruleset'",
+                               f"typo/__init__.py:{line_of('typo', 'def register_ruleset(') - 1}",  # its @hookimpl
+                               "did you mean 'register_rulesets'?")
+    assert info.hooks == []
 
 
 def test_a_hook_with_the_wrong_argument_fails():
-    with fault("wrongarg"):
-        assert_failed_alone("wrongarg", "does not match its specification", "add")
+    assert_failed_alone("wrongarg", load_with("good", "wrongarg"), "does not match its specification", "add")
 
 
 @pytest.mark.parametrize("case, call, message", [
@@ -262,28 +280,25 @@ def test_a_hook_with_the_wrong_argument_fails():
 ])
 def test_bad_ruleset_registrations(monkeypatch, case, call, message):
     monkeypatch.setenv("BADPATH_CASE", case)
-    with fault("badpath"):
-        assert_failed_alone("badpath", "plugin 'badpath', hook register_rulesets (",
-                            f"badpath/__init__.py:{line_of('badpath', call)}", message)
+    assert_failed_alone("badpath", load_with("good", "badpath"), "plugin 'badpath', hook register_rulesets (",
+                        f"badpath/__init__.py:{line_of('badpath', call)}", message)
 
 
 def test_an_invalid_registered_fact_names_the_fact_and_field():
-    with fault("badfact"):
-        assert_failed_alone("badfact", "registers an invalid fact", "fact bad_fact, field values",
-                            "a number fact takes no values")
-        assert "nice_fact" not in DecisionCore.load().catalogue.facts
+    assert_failed_alone("badfact", load_with("good", "badfact"), "registers an invalid fact",
+                        "fact bad_fact, field values",
+                        "a number fact takes no values")
+    assert "nice_fact" not in DecisionCore.load().catalogue.facts
 
 
 def test_a_hook_that_returns_instead_of_registering_fails():
-    with fault("returner"):
-        assert_failed_alone("returner", "returned a value; hooks call register(...)")
+    assert_failed_alone("returner", load_with("good", "returner"), "returned a value; hooks call register(...)")
 
 
 def test_a_hook_function_without_the_marker_is_reported():
-    with installed("unmarked"):
-        info = plugin(DecisionCore.load(), "unmarked")
-        assert info.status == "ok" and info.hooks == []
-        assert any("not marked @hookimpl" in w for w in info.warnings)
+    info = plugin(load_with("unmarked"), "unmarked")
+    assert info.status == "ok" and info.hooks == []
+    assert any("not marked @hookimpl" in w for w in info.warnings)
 
 
 def test_strict_mode_refuses_to_start_and_names_every_failure(monkeypatch):
@@ -299,16 +314,15 @@ def test_strict_mode_refuses_to_start_and_names_every_failure(monkeypatch):
 
 
 def test_default_mode_serves_without_the_failed_plugin_and_lists_it():
-    with fault("divider"):
-        core = DecisionCore.load()
-        assert core.evaluate({"good_fact": True}, engine="plain").cause_ids == ["good_cause"]
-        table = CliRunner().invoke(cli, ["plugins"], obj=core)
-        assert table.exit_code == 0
-        assert "divider" in table.output and "failed" in table.output and "ZeroDivisionError" in table.output
-        assert CliRunner().invoke(cli, ["plugins", "--check"], obj=core).exit_code == 1
-        listed = {p["name"]: p for p in json.loads(CliRunner().invoke(cli, ["plugins", "--json"], obj=core).output)}
-        assert listed["divider"]["status"] == "failed" and "ZeroDivisionError" in listed["divider"]["error"]
-        assert listed["good"]["status"] == "ok" and listed["good"]["registered"]["causes"] == ["good_cause"]
+    core = load_with("good", "divider")
+    assert core.evaluate({"good_fact": True}, engine="plain").cause_ids == ["good_cause"]
+    table = CliRunner().invoke(cli, ["plugins"], obj=core)
+    assert table.exit_code == 0
+    assert "divider" in table.output and "failed" in table.output and "ZeroDivisionError" in table.output
+    assert CliRunner().invoke(cli, ["plugins", "--check"], obj=core).exit_code == 1
+    listed = {p["name"]: p for p in json.loads(CliRunner().invoke(cli, ["plugins", "--json"], obj=core).output)}
+    assert listed["divider"]["status"] == "failed" and "ZeroDivisionError" in listed["divider"]["error"]
+    assert listed["good"]["status"] == "ok" and listed["good"]["registered"]["causes"] == ["good_cause"]
 
 
 # ------------------------------------------------------------ collisions
@@ -316,30 +330,30 @@ def test_default_mode_serves_without_the_failed_plugin_and_lists_it():
 
 def test_a_plugin_claiming_a_core_cause_id_is_rejected_naming_both():
     assert "acute_strain" in DecisionCore.load().catalogue.causes
-    with fault("usurper"):
-        assert_failed_alone("usurper", "cause 'acute_strain' is already defined by", "(plugin decision_core)",
-                            "plugin usurper defines it again")
+    assert_failed_alone("usurper", load_with("good", "usurper"), "cause 'acute_strain' is already defined by",
+                        "(plugin decision_core)",
+                        "plugin usurper defines it again")
 
 
 def test_two_plugins_claiming_one_fact_name():
-    with fault("alpha"), installed("beta"):
-        assert plugin(DecisionCore.load(), "alpha").status == "ok"
-        assert_failed_alone("beta", "fact 'shared_fact' is already defined by", "(plugin alpha)",
-                            "plugin beta defines it again")
+    core = load_with("good", "alpha", "beta")  # the first one given keeps it
+    assert plugin(core, "alpha").status == "ok"
+    assert_failed_alone("beta", core, "fact 'shared_fact' is already defined by", "(plugin alpha)",
+                        "plugin beta defines it again")
 
 
 def test_two_plugins_claiming_one_output_format_or_command():
-    with fault("first", "claims"), installed("second", "claims:again"):
-        assert plugin(DecisionCore.load(), "first").status == "ok"
-        assert_failed_alone("second", "output format 'same-format' is already registered by plugin first; "
-                                      "plugin second registers it again",
-                            "command 'same-command' is already registered by plugin first")
-        assert DecisionCore.load().formats["same-format"].plugin == "first"
+    with plugin_modules("good", "claims") as (good, claims):
+        core = DecisionCore.load(plugins={"good": good, "first": claims, "second": claims.again})
+    assert plugin(core, "first").status == "ok"
+    assert_failed_alone("second", core, "output format 'same-format' is already registered by plugin first; "
+                                        "plugin second registers it again",
+                        "command 'same-command' is already registered by plugin first")
+    assert core.formats["same-format"].plugin == "first"
 
 
 def test_a_plugin_command_cannot_shadow_a_core_command():
-    with fault("shadow"):
-        assert_failed_alone("shadow", "command 'evaluate' is a built-in command of decision-core")
+    assert_failed_alone("shadow", load_with("good", "shadow"), "command 'evaluate' is a built-in command of decision-core")
 
 
 def test_two_distributions_with_one_entry_point_name():

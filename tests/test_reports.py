@@ -17,7 +17,7 @@ from decision_core.catalogue.dose import figure_texts
 import decision_core
 from decision_core.adapters.reports import InvalidResult, ReportError, UnknownFormat, available_formats, get_format, render
 from decision_core.adapters.reports.view import build_view
-from decision_core.plugins.registry import get_registry
+from decision_core.installation import default_core
 
 PUBLIC = Path(__file__).resolve().parent.parent.parent / "shared" / "vignettes" / "public.json"
 BUILTIN_FORMATS = ("json", "markdown", "text", "html", "pdf", "fhir")
@@ -78,13 +78,13 @@ def programme_table(html: str) -> str:
 
 
 def test_every_builtin_format_is_a_plugin_registration():
-    formats = get_registry().formats
+    formats = default_core().formats
     for name in BUILTIN_FORMATS:
         assert formats[name].plugin == "decision_core.adapters.reports.plugin"
     assert set(BUILTIN_FORMATS) <= set(available_formats())
     assert get_format("pdf").binary and get_format("pdf").media_type == "application/pdf"
     assert get_format("fhir").media_type == "application/fhir+json"
-    assert "report" in get_registry().commands
+    assert "report" in default_core().commands
 
 
 def test_unknown_format_lists_the_available_ones():
@@ -331,7 +331,7 @@ def test_sources_are_titled_in_every_readable_format():
     view = build_view(result)
     assert view.sources and all(s.title != "(no title on file)" for s in view.sources)
     # titles and publishers are the catalogue's source registry (rulesets/sources.yaml), not adapter data
-    registry = get_registry().catalogue.sources
+    registry = default_core().catalogue.sources
     assert [(s.title, s.publisher) for s in view.sources] == [(registry[s.id].title, registry[s.id].publisher)
                                                               for s in view.sources]
     for fmt in READABLE:

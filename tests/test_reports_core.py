@@ -4,18 +4,15 @@ factory, the CLI and render(); not the process default's."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from decision_core.adapters.http import create_app
 from decision_core.adapters.reports import UnknownFormat, render
-from decision_core.installation import DecisionCore
 from decision_core.cli.main import main
-from decision_core.testing import installed_plugin
+from plugin_support import load_with
 
-PLUGINS = Path(__file__).resolve().parent / "plugins"
 FACTS = {"reporting_fact": True}
 SOURCE_TITLE = "The reporting plugin's guide"  # tests/plugins/reporting: what only its installation has
 FACT_LABEL = "Reporting plugin answer"
@@ -24,8 +21,7 @@ ESPERANTO_TITLE = "Raporto de la kromprogramo"
 
 @pytest.fixture(scope="module")
 def core():
-    with installed_plugin("reporting", source_dir=PLUGINS):
-        return DecisionCore.load(strict=True)
+    return load_with("reporting", strict=True)
 
 
 def test_the_app_renders_reports_with_its_own_installation(core):

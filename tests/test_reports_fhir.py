@@ -21,13 +21,13 @@ from decision_core.adapters.reports import ReportError, render
 from decision_core.fhir.codes import EXERCISE_DOSE_EXTENSION, FACT_SYSTEM
 from decision_core.catalogue.dose import Dose, Frequency, parse_spec
 from decision_core.intake import FACT_CODE_SYSTEM
-from decision_core.plugins.registry import get_registry
+from decision_core.installation import default_core
 
 from test_reports import ACUTE_WITH_WITHHELD, PUBLIC, PUBLIC_CASES, WHEN
 
 SAFETY = PUBLIC.parent / "safety.json"
 GUIDANCE_STATUS = {"success", "data-requested", "data-required", "in-progress", "failure", "entered-in-error"}
-# The built-in levels in FHIR (fhir_codes.LEVEL_FHIR reads them by rank): severity must differ by level.
+# The built-in levels in FHIR (fhir.codes.level_fhir reads them by rank): severity must differ by level.
 SEVERITY = {"emergency": "high", "urgent": "moderate", "see_professional": "low"}
 PRIORITY = {"emergency": "stat", "urgent": "urgent", "see_professional": "routine", "self_care": "routine"}
 PATIENT_RESOURCES = {"GuidanceResponse": "subject", "RequestGroup": "subject", "ServiceRequest": "subject",
@@ -143,7 +143,7 @@ def test_answers_are_observations_the_cds_intake_reads_back(case):
     for obs in observations:
         assert obs["status"] == "final" and obs["code"]["coding"][0]["system"] == FACT_SYSTEM
     expected = {k: v for k, v in result["facts"].items() if v != []}  # "none of these" has no item to carry
-    mapper = FactMapper(get_registry().catalogue, FACT_SYSTEM)
+    mapper = FactMapper(default_core().catalogue, FACT_SYSTEM)
     gathered = mapper.gather({}, {"answers": {"resourceType": "Bundle", "type": "searchset",
                                               "entry": [{"resource": o} for o in observations]}})
     assert gathered.facts == expected

@@ -18,6 +18,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from decision_core.intake import FACT_CODE_SYSTEM
 from decision_core.catalogue.schema import flatten_messages
+from decision_core.settings import SettingsError, parse_bool
 
 ENV_PREFIX = "DECISION_CORE_"
 CONFIG_FILE_ENV = "DECISION_CORE_CONFIG"
@@ -66,17 +67,16 @@ class _Paths(fields.Field):
 
 
 class _Flag(fields.Field):
-    """A boolean, or one of 1/0, true/false, yes/no, on/off (environment form)."""
+    """A boolean, or one of the words of the core's one boolean parser (decision_core.settings)."""
 
     default_error_messages = {"invalid": "Must be a boolean (true/false, 1/0, yes/no, on/off)."}
-    _TRUE = {"1", "true", "yes", "on"}
-    _FALSE = {"0", "false", "no", "off", ""}
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.strip().lower() in self._TRUE | self._FALSE:
-            return value.strip().lower() in self._TRUE
+        if isinstance(value, (bool, str)):
+            try:
+                return parse_bool(value)
+            except SettingsError:
+                pass
         raise self.make_error("invalid")
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import traceback
 from http import HTTPStatus
 from typing import Any
 
@@ -18,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from decision_core.intake import InvalidFacts
 
+from .logs import describe_exception, redact
 from .store import StoreUnavailable
 
 log = logging.getLogger("decision_core.adapters.http")
@@ -116,28 +116,8 @@ _HTTP_DETAILS = {
 }
 
 
-def _safe_frames(exc: BaseException) -> str:
-    """Where it failed (file, line, function), without the message or locals, which may hold patient data."""
-    frames = traceback.extract_tb(exc.__traceback__)[-6:]
-    return " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}:{f.name}" for f in reversed(frames))
-
-
-def describe_exception(exc: BaseException) -> str:
-    """An exception's type and where it was raised, and the same for the ones it happened during:
-    never a message, which may quote the request (a fact name, a value)."""
-    parts, seen = [], set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen and len(parts) < 4:
-        seen.add(id(current))
-        parts.append(f"{type(current).__name__} at {_safe_frames(current) or '?'}")
-        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
-    return "; during ".join(parts)
-
-
 def loggable_path() -> str:
     """The request's path fit for a log: a stored report's id, its only credential, redacted."""
-    from .logs import redact
-
     return redact(request.path)
 
 

@@ -17,6 +17,7 @@ import re
 import sys
 import threading
 import time
+import traceback
 from typing import Any
 from urllib.parse import unquote
 
@@ -79,11 +80,27 @@ def _request_id(record: logging.LogRecord) -> str | None:
     return g.get("request_id") if has_request_context() else None
 
 
+def _safe_frames(exc: BaseException) -> str:
+    """Where it failed (file, line, function), without the message or locals, which may hold patient data."""
+    frames = traceback.extract_tb(exc.__traceback__)[-6:]
+    return " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}:{f.name}" for f in reversed(frames))
+
+
+def describe_exception(exc: BaseException) -> str:
+    """An exception's type and where it was raised, and the same for the ones it happened during:
+    never a message, which may quote the request (a fact name, a value)."""
+    parts, seen = [], set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen and len(parts) < 4:
+        seen.add(id(current))
+        parts.append(f"{type(current).__name__} at {_safe_frames(current) or '?'}")
+        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
+    return "; during ".join(parts)
+
+
 def _exception(record: logging.LogRecord) -> str | None:
     if not record.exc_info or record.exc_info[1] is None:
         return None
-    from .errors import describe_exception
-
     return describe_exception(record.exc_info[1])
 
 

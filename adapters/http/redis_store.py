@@ -25,7 +25,7 @@ import re
 import time
 from typing import Any, Callable
 
-from .store import StoreUnavailable, new_report_id
+from .store_base import StoreUnavailable, new_report_id
 from .store_health import StoreHealth
 
 

@@ -133,11 +133,12 @@ def serve(bind, workers, threads, header_timeout, body_timeout, worker_connectio
     from .config import CONFIG_FILE_ENV, ConfigError, load_config
     from .logs import configure_logging
 
-    if config_file:
-        os.environ[CONFIG_FILE_ENV] = config_file
+    # --config names the file for this server only: read here, with the environment, into the
+    # configuration every worker's app is built from (nothing written to os.environ)
+    environ = {**os.environ, CONFIG_FILE_ENV: config_file} if config_file else os.environ
     logging.getLogger("decision_core").setLevel(log_level.upper())
     try:
-        config = load_config()
+        config = load_config(environ=environ)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     configure_logging(config["LOG_FORMAT"])
@@ -153,7 +154,7 @@ def serve(bind, workers, threads, header_timeout, body_timeout, worker_connectio
     def build():
         from . import create_app
 
-        return create_app(overrides)
+        return create_app({**config, **overrides})  # as loaded above, the file's keys included
 
     master_pid = os.getpid()
     try:

@@ -12,34 +12,15 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import sqlite3
 import threading
 import time
 from collections import OrderedDict
-from typing import Any, Callable, Protocol
+from typing import Any, Callable
+
+from .store_base import StateStore, StoreUnavailable, new_report_id  # noqa: F401  (read from here too)
 
 MAX_JTIS = 100_000
-
-
-class StoreUnavailable(Exception):
-    """The shared store cannot be reached (Redis down): the request is answered 503, and the next may succeed."""
-
-
-class StateStore(Protocol):
-    def put_report(self, result: dict[str, Any]) -> str: ...
-
-    def get_report(self, report_id: str) -> dict[str, Any] | None: ...
-
-    def claim_jti(self, issuer: str, jti: str, expires_at: float) -> bool:
-        """True the first time (issuer, jti) is seen before it expires; False for a replay."""
-
-    def unavailable(self) -> str | None:
-        """None when the store works; otherwise what is wrong, for /healthz."""
-
-
-def new_report_id() -> str:
-    return secrets.token_urlsafe(24)  # 192 random bits: the id is the only key to the report
 
 
 class MemoryStore:

@@ -8,7 +8,8 @@ from typing import IO, Any
 
 import click
 
-from decision_core.cli.main import _evaluator, _read_json, current_core, error_object
+from decision_core.batch import error_object
+from decision_core.cli.common import current_core, evaluator_of as _evaluator, read_json as _read_json
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The result as a FHIR R4 Bundle (type ``collection``) for the clinic's record.
 
-Every patient-specific resource has the subject (``fhir_parties``). The bundle holds:
+Every patient-specific resource has the subject (``fhir.parties``). The bundle holds:
 
 * a **GuidanceResponse**: ``status`` (``data-requested`` while questions that
   could change the result are open, else ``success``), the ruleset versions as
@@ -12,18 +12,18 @@ Every patient-specific resource has the subject (``fhir_parties``). The bundle h
   the open questions as ``dataRequirement`` and the disclaimer as a note;
 * the **Patient** (unless ``patient_reference`` names the EHR's own), a
   **Practitioner** for the ``clinician`` and an **Organization** for the ``clinic``;
-* one **Observation** per answer, coded with the fact code system (``fhir_parties``);
+* one **Observation** per answer, coded with the fact code system (``fhir.parties``);
 * one **DetectedIssue** per triage level reached above self-care, severity by
-  level, evidence the Observations its reasons read (``fhir_triage``);
+  level, evidence the Observations its reasons read (``fhir.triage``);
 * a **ServiceRequest** per referral, an emergency-department request at the most
-  severe level (``fhir_triage``), and a ServiceRequest per exercise with its
-  structured Timing and typed dose (``fhir_dose``);
+  severe level (``fhir.triage``), and a ServiceRequest per exercise with its
+  structured Timing and typed dose (``fhir.dose``);
 * a **RequestGroup** (intent ``proposal``, status ``active``) with one action per
   item shown (the programme's, when the result has one), the exercises' and referrals'
   pointing at their ServiceRequests; left out when nothing is recommended, never empty;
 * a **CarePlan** for the home programme, its period ending on the review date, its
   activities the chosen items; the alternatives are a note and ``alternative``
-  parameters, never activities (``fhir_programme``).
+  parameters, never activities (``fhir.programme``).
 
 No ``meta.profile`` is claimed: the published profiles that could apply (CPG on
 FHIR's cpg-* profiles for GuidanceResponse, RequestGroup and ServiceRequest)
@@ -101,7 +101,7 @@ def _action(item: ItemView, view: ReportView, resource: dict[str, str] | None) -
 
 def _exercise_request(item: ItemView, rec, causes: Mapping[str, str], subject, author, stamp,
                       observations) -> dict[str, Any]:
-    """An exercise as a ServiceRequest: its Timing as occurrenceTiming, its figures typed (fhir_dose)."""
+    """An exercise as a ServiceRequest: its Timing as occurrenceTiming, its figures typed (fhir.dose)."""
     read: dict[str, Any] = {}
     for reason in rec.reasons if rec else ():
         read.update(reason.facts or {})

@@ -1,5 +1,5 @@
-"""The built-in report formats. Each ``render_*`` takes a result dict and keyword
-options and returns str (text formats) or bytes (pdf); the plugin module
+"""The built-in report formats. Each ``render_*`` takes a typed result
+(:class:`decision_core.result.model.Result`) and keyword options and returns str (text formats) or bytes (pdf); the plugin module
 registers them through ``register_output_formats`` like any third-party format.
 
 Options understood (others are ignored, so one option set can serve every format):
@@ -7,7 +7,7 @@ Options understood (others are ignored, so one option set can serve every format
 * ``generated_at``: a datetime printed as the preparation time (default: now, UTC)
 * ``title``: the report title
 * ``paper``: ``a4`` or ``letter`` (html and pdf; the PDF defaults to A4)
-* ``levels``: how triage levels are shown (``levels.ShownLevels``; default: the catalogue's)
+* ``levels``: how triage levels are shown (``decision_core.catalogue.levels.ShownLevels``; default: the catalogue's)
 * ``core``: the installation (``decision_core.installation.DecisionCore``) whose catalogue (levels, sources,
   seek-care lines) and translations the report reads (default: the process default)
 """

@@ -1,5 +1,6 @@
-"""What a report shows, worked out once from a result dict and shared by every
-human-readable format (html, pdf, markdown, text) and the FHIR bundle.
+"""What a report shows, worked out once from a typed result (:class:`decision_core.result.model.Result`;
+a stored result's dict is read into one by :func:`as_result`) and shared by every human-readable
+format (html, pdf, markdown, text) and the FHIR bundle.
 
 Triage shapes the whole report: at ``urgent`` or ``emergency`` it leads with
 what to do now and carries no exercise programme. The result already withholds
@@ -25,7 +26,8 @@ from decision_core.presentation.values import fact_value
 from . import handout, once
 from . import programme_view as pv
 from .clinic import ClinicProfile, Patient
-from decision_core.catalogue.levels import ShownLevels, installed_levels
+from decision_core.catalogue.levels import ShownLevels
+from decision_core.installation import installed_levels
 from .view_types import (AvoidView, CauseView, Evidence, ItemView, QuestionView, ReportView, SourceView,
                          WithheldView, confidence_words)
 

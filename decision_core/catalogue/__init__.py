@@ -3,5 +3,5 @@
 settings, sources and their citations), the condition language rules are written in, and
 how the triage levels declare they are shown.
 
-May import: nothing else of decision_core. Everything else imports it.
+May import: nothing else of decision_core (but ``settings``). Everything else imports it.
 """

@@ -27,7 +27,7 @@ from decision_core.catalogue.model import (
     RulesetError,
 )
 from decision_core.catalogue.programme_rules import DoseEntry, FitRule, ProgrammeRules, ProgrammeSettings
-from decision_core.catalogue.sources import Source, unknown_source_problems
+from decision_core.catalogue.sources import Source, citing
 
 # what a duplicate is called in its message -> the kind of thing it is
 _CLAIMED_KINDS = {"recommendation": "item", "avoid item": "item"}
@@ -253,3 +253,15 @@ def _leave_out(docs: list[RulesetDocument], found: list[tuple[RulesetDocument | 
             changed = True
         out.append(new)
     return out if changed else None
+
+
+def unknown_source_problems(doc: RulesetDocument, registry: dict[str, Source]) -> list[Problem]:
+    """A Problem for each citation in ``doc`` of a source id that no ``kind: sources`` ruleset registers."""
+    known = ", ".join(sorted(registry)) or "none"
+    out = []
+    for kind, key, where, citations in citing(doc):
+        for sid in dict.fromkeys(c.source for c in citations if c.source not in registry):
+            out.append(Problem(doc.info.path, where, "sources",
+                               f"unknown source '{sid}': no sources ruleset registers it (registered: {known})",
+                               doc.info.origin, "unknown_source", kind, key))
+    return out

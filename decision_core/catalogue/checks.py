@@ -106,7 +106,7 @@ def check_fact_condition(cond: Condition, fact: Fact) -> Iterable[tuple[str, str
             yield f"'{fact.name}' holds words; '{v}' is not", INVALID
 
 
-# the kinds of item a recommendations ruleset may declare (ruleset_schema.REC_KINDS)
+# the kinds of item a recommendations ruleset may declare (catalogue.schema.REC_KINDS)
 _ITEM_KINDS = ("exercise", "lifestyle", "self_care", "referral")
 
 

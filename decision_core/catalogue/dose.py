@@ -11,7 +11,7 @@ words (the gettext callable translates it).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping
 
 import orjson
@@ -371,8 +371,3 @@ def _same_types(a: Any, b: Any) -> bool:
     if isinstance(a, list):
         return all(_same_types(x, y) for x, y in zip(a, b))
     return True
-
-
-def dose_fields() -> tuple[str, ...]:
-    """The names of a dose's figures, for schemas and forms."""
-    return tuple(f.name for f in fields(Dose) if f.name in FIGURES)

@@ -65,12 +65,3 @@ class ShownLevels:
             if "label" in colours:
                 rules.append(f".triage-{lv.id} .triage-label {{ color: {colours['label']}; }}")
         return "\n".join(rules)
-
-
-def installed_levels(core=None) -> ShownLevels:
-    """The levels of ``core``'s catalogue (default: the process default's; none, logged, when it
-    cannot load)."""
-    from decision_core.installation import catalogue_or_none
-
-    catalogue = catalogue_or_none(core, log, "triage levels")
-    return ShownLevels(() if catalogue is None else catalogue.levels)

@@ -23,7 +23,7 @@ def walk(messages: Any, path: Path = ()) -> Iterator[tuple[Path, str]]:
     elif isinstance(messages, (list, tuple)):
         for message in messages:
             yield from walk(message, path)
-    else:  # a str subclass is kept as it is: it may carry a problem code (ruleset_fields.CodedMessage)
+    else:  # a str subclass is kept as it is: it may carry a problem code (catalogue.fields.CodedMessage)
         yield path, messages if isinstance(messages, str) else str(messages)
 
 

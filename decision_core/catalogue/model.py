@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from decision_core.catalogue.citations import Citation
+from decision_core.catalogue.citations import Citation, Note  # noqa: F401  (Note is read from here too)
 from decision_core.catalogue.conditions import Condition, Conclusion
 from decision_core.catalogue.dose import Dose
 from decision_core.catalogue.programme_rules import ProgrammePart, ProgrammeRules
@@ -175,14 +175,6 @@ class Group:
     id: str
     title: str
     ruleset: str
-
-
-@dataclass(frozen=True)
-class Note:
-    """A progression or stop rule of an item: a sentence for the patient and the passages it rests on."""
-
-    text: str
-    citations: tuple[Citation, ...] = ()
 
 
 @dataclass(frozen=True)

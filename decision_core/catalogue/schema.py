@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, post_load, pre_load, validate, validates_schema
 
-from decision_core.catalogue.model import Note
+from decision_core.catalogue.citations import Note
 from decision_core.catalogue.dose import FIGURES as DOSE_FIGURES, Dose
 from decision_core.catalogue.messages import dotted, walk
 from decision_core.catalogue.fields import (  # noqa: F401  (ID, SOURCE, TEXT... are read from here too)

@@ -15,7 +15,7 @@ from marshmallow import RAISE, Schema, fields, post_load, validate
 from decision_core.catalogue.citations import Citation
 
 if TYPE_CHECKING:  # pragma: no cover
-    from decision_core.catalogue.model import Problem, RulesetDocument
+    from decision_core.catalogue.model import RulesetDocument
 
 # article: a published text the rulesets quote; policy: this product's own rules.
 SOURCE_KINDS = ("article", "policy")
@@ -77,11 +77,11 @@ def make_source(entry: dict, ruleset: str, origin: str) -> Source:
 def cited(doc: "RulesetDocument") -> Iterator[tuple[str, tuple[Citation, ...]]]:
     """(where, citations) of everything in one document that cites sources: the cause, items (and their
     doses, progressions and stop rules), policy lines and rules (not the rules generated from ``for_causes``: they cite what their item cites)."""
-    for _, _, where, citations in _citing(doc):
+    for _, _, where, citations in citing(doc):
         yield where, citations
 
 
-def _citing(doc: "RulesetDocument") -> Iterator[tuple[str, str, str, tuple[Citation, ...]]]:
+def citing(doc: "RulesetDocument") -> Iterator[tuple[str, str, str, tuple[Citation, ...]]]:
     """(kind, key, where, citations) of what ``cited`` yields: ``kind``/``key`` name the thing that cites."""
     if doc.cause:
         yield "cause", doc.cause.id, f"cause {doc.cause.id}", doc.cause.citations
@@ -107,18 +107,4 @@ def _citing(doc: "RulesetDocument") -> Iterator[tuple[str, str, str, tuple[Citat
             yield "rule", rule.id, rule.id, rule.citations
 
 
-def unknown_source_problems(doc: "RulesetDocument", registry: dict[str, Source]) -> list["Problem"]:
-    """A Problem for each citation in ``doc`` of a source id that no ``kind: sources`` ruleset registers."""
-    from decision_core.catalogue.model import Problem
-
-    known = ", ".join(sorted(registry)) or "none"
-    out = []
-    for kind, key, where, citations in _citing(doc):
-        for sid in dict.fromkeys(c.source for c in citations if c.source not in registry):
-            out.append(Problem(doc.info.path, where, "sources",
-                               f"unknown source '{sid}': no sources ruleset registers it (registered: {known})",
-                               doc.info.origin, "unknown_source", kind, key))
-    return out
-
-
-__all__ = ["Source", "SourceEntrySchema", "SOURCE_KINDS", "make_source", "cited", "unknown_source_problems"]
+__all__ = ["Source", "SourceEntrySchema", "SOURCE_KINDS", "make_source", "cited", "citing"]

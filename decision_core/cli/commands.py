@@ -32,7 +32,7 @@ def plugins_command(as_json: bool, check: bool) -> None:
     DECISION_CORE_PLUGINS limits which installed plugins load; the others are
     shown as disabled. A failed plugin is shown with its error.
     """
-    from decision_core.cli.main import current_core
+    from decision_core.cli.common import current_core
 
     infos = current_core().plugins
     if as_json:
@@ -99,7 +99,7 @@ def lint_command(paths: tuple[Path, ...], as_json: bool, standalone: bool | None
         from decision_core.record.lint_record import record_issues
 
         try:
-            from decision_core.cli.main import current_core
+            from decision_core.cli.common import current_core
 
             report.issues.extend(record_issues(record_url, current_core().catalogue))
         except Exception as exc:  # a database that cannot be read: say which, without its password

@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 import click
 
+from decision_core.cli.common import current_core
 from decision_core.i18n.result_texts import N_
 
 log = logging.getLogger("decision_core.cli.main")
@@ -39,7 +40,6 @@ YES_NO = N_("y / n")
 
 
 def _setup(lang: str | None, engine: str | None):
-    from decision_core.cli.main import current_core
     from decision_core.i18n.translations import UnknownLanguage, get_translator
     from decision_core.plugins.registry import PluginError
 
@@ -232,14 +232,28 @@ def _finish(result, step, translator, report: Path | None, as_json: bool, lang: 
         if sys.stdin.isatty():
             click.echo(gettext(N_("For the handout, run again with --report handout.pdf.")))
         return
-    from decision_core.adapters.reports import ReportError, UnknownFormat, render
-    from decision_core.cli.main import current_core
-
     fmt = {".pdf": "pdf", ".html": "html", ".htm": "html", ".md": "markdown", ".json": "fhir"}.get(
         report.suffix.lower(), "text")
-    try:
-        data = render(result, fmt, core=current_core(), **({"lang": lang} if lang and fmt in ("pdf", "html") else {}))
-    except (ReportError, UnknownFormat) as exc:
-        raise click.ClickException(str(exc)) from exc
+    data = _render(result, fmt, **({"lang": lang} if lang and fmt in ("pdf", "html") else {}))
     report.write_bytes(data)
     click.echo(gettext(N_("Handout written to {path}")).format(path=str(report)))
+
+
+def _render(result, name: str, **options) -> bytes:
+    """The handout in the output format ``name``, found among the installation's registered formats
+    (the reports plugin's, or another plugin's): the command line names no adapter."""
+    core = current_core()
+    fmt = core.formats.get(name)
+    if fmt is None:
+        raise click.ClickException(f"unknown report format {name!r}; available formats: "
+                                   f"{', '.join(sorted(core.formats)) or 'none'}")
+    try:
+        out = fmt.render(result, core=core, **options)
+    except ValueError as exc:  # a bad option or a result the format cannot show
+        raise click.ClickException(f"format {name}: {exc}") from exc
+    if isinstance(out, str):
+        return out.encode("utf-8")
+    if not isinstance(out, (bytes, bytearray)):
+        raise click.ClickException(f"format {name} (plugin {fmt.plugin}) returned {type(out).__name__}, "
+                                   "not text or bytes")
+    return bytes(out)

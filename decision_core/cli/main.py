@@ -7,32 +7,21 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from typing import IO, Any
+from typing import IO
 
 import click
+
+from decision_core.batch import error_object
+from decision_core.cli.common import current_core, evaluator_of, read_json
 
 log = logging.getLogger("decision_core.cli.main")
 
 PROGRESS_MIN_LINES = 500
 
 
-def current_core():
-    """The installation a command works on: the one the caller passed (``main(obj=core)``, as
-    tests do), else the process default. A plugin failure that stops start-up is a usage error."""
-    from decision_core.installation import DecisionCore, default_core
-    from decision_core.plugins.registry import PluginError
-
-    ctx = click.get_current_context(silent=True)
-    given = ctx.find_object(DecisionCore) if ctx is not None else None
-    try:
-        return given or default_core()
-    except PluginError as exc:
-        raise click.ClickException(str(exc)) from exc
-
-
 class _PluginGroup(click.Group):
     """Adds plugin commands on demand, so ``--help`` and unknown names stay cheap and safe.
-    A plugin cannot take one of the group's own names (plugin_manager.CLI_COMMANDS lists them)."""
+    A plugin cannot take one of the group's own names (plugins.registry.CLI_COMMANDS lists them)."""
 
     def _plugin_commands(self) -> dict[str, click.Command]:
         from decision_core import startup_log
@@ -63,23 +52,6 @@ def main(verbose: int) -> None:
         startup_log.release()
 
 
-def _read_json(stream: IO[str], name: str) -> Any:
-    try:
-        return json.load(stream)
-    except json.JSONDecodeError as exc:
-        raise click.ClickException(f"{name}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})")
-    except UnicodeDecodeError as exc:
-        raise click.ClickException(f"{name}: not UTF-8 text ({exc.reason})")
-
-
-def _evaluator(engine: str | None):
-    try:
-        return current_core().evaluator(engine)
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from exc
-
-
-from decision_core.batch import error_object  # noqa: E402,F401  (the reports' command reads it from here)
 
 
 @main.command()
@@ -106,11 +78,11 @@ def evaluate(source: IO[str], as_json: bool, batch: bool, engine: str | None, pr
         raise click.UsageError("--record keeps one evaluation; it cannot be used with --batch")
     if not batch and (workers != 1 or dask_address):
         raise click.UsageError("--workers and --dask run a batch: add --batch")
-    evaluator = _evaluator(engine)
+    evaluator = evaluator_of(engine)
     if batch:
         _batch(evaluator, source, progress, workers, dask_address, engine)
         return
-    facts = _read_json(source, source.name)
+    facts = read_json(source, source.name)
     try:
         result = evaluator.evaluate(facts)
     except InvalidFacts as exc:
@@ -125,7 +97,7 @@ def evaluate(source: IO[str], as_json: bool, batch: bool, engine: str | None, pr
         click.echo(json.dumps(error_object(exc)) if as_json else f"Error: {error_object(exc)['message']}", err=not as_json)
         sys.exit(1)
     if keep:
-        from decision_core.record.cli import record_cli_result
+        from decision_core.cli.record import record_cli_result
 
         record_cli_result(result, patient)
     if as_json:

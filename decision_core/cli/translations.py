@@ -64,7 +64,7 @@ def extract_command(rulesets: tuple[Path, ...], locale_dir: Path | None, domain:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def stats_command(as_json: bool) -> None:
     """How many of the installed catalogue's patient texts each language translates."""
-    from decision_core.lint.translations import installed_coverage
+    from decision_core.lint.linter import installed_coverage
 
     coverage = installed_coverage()
     if as_json:

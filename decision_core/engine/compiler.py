@@ -19,7 +19,7 @@ YES, NO = "yes", "no"
 
 # Limits of durable-rules' C core (a condition node hangs past 512 tests, a fact
 # fails at 254 properties), with margin: the durable engine splits a catalogue
-# past them into several rulesets (engines/shards.py).
+# past them into several rulesets (engine/shards.py).
 MAX_TESTS_PER_RULESET_NODE = 500
 MAX_CASE_PROPERTIES = 240
 
@@ -96,7 +96,7 @@ class CompiledRules:
         self.list_items = {k: tuple(sorted(v)) for k, v in items.items()}
         self._plan = self._encoding_plan()
         self._kinds = dict(self._plan)
-        # at most this many keys in an encoded case (durable-rules shards a wider one: engines/shards.py)
+        # at most this many keys in an encoded case (durable-rules shards a wider one: engine/shards.py)
         self.case_width = len(self._plan) + sum(len(v) for v in self.list_items.values())
 
     def _encoding_plan(self) -> list[tuple[str, str]]:
@@ -137,7 +137,7 @@ def fact_test(cond: Condition) -> Callable[[dict], bool]:
     """A predicate over an encoded case, for one condition on a fact.
 
     These are the reference semantics: the durable-rules translation in
-    engines/durable.py must agree with them exactly (the tests check it).
+    engine/durable.py must agree with them exactly (the tests check it).
     """
     name, value, op = cond.subject, cond.value, cond.op
     if op == "is_true":

@@ -35,7 +35,7 @@ from typing import Any, Iterator
 import orjson
 
 from decision_core.engine.compiler import CompiledRules, Stratum2Input
-from decision_core.engine.engines import EngineError
+from decision_core.engine.protocol import EngineError
 from decision_core.engine.shards import SHARD_KEY, ShardPlan, case_tests, distinct_case_tests, plan_shards, rule_groups  # noqa: F401 (re-exported)
 
 log = logging.getLogger(__name__)
@@ -219,7 +219,7 @@ class DurableEngine:
             loaded._lean = actions
             self._ruleset: _LeanRuleset = loaded
         if self.plan.sharded:
-            log.info("durable-rules: the case goes as %d facts, %s distinct tests each (engines/shards.py)",
+            log.info("durable-rules: the case goes as %d facts, %s distinct tests each (engine/shards.py)",
                      len(self.plan.shard_keys), "/".join(map(str, self.plan.shard_tests)))
 
     def _action(self, group):

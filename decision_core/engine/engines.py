@@ -18,40 +18,22 @@ default then falls back to ``plain`` with one log line. Asked for by name
 from __future__ import annotations
 
 import logging
-import os
 from functools import lru_cache
-from typing import ContextManager, Protocol
+from decision_core import settings
+from decision_core.engine.compiler import CompiledRules
+from decision_core.engine.protocol import Engine, EngineError, Session  # noqa: F401  (read from here too)
 
-from decision_core.engine.compiler import CompiledRules, Stratum2Input
-
-ENGINE_ENV = "DECISION_CORE_ENGINE"
+ENGINE_ENV = settings.ENGINE
 DEFAULT_ENGINE = "durable"
-ENGINE_NAMES = ("durable", "plain")
+ENGINE_NAMES = settings.ENGINE_NAMES
 
 log = logging.getLogger(__name__)
 
 
-class EngineError(RuntimeError):
-    """The engine failed on a case; the evaluation is abandoned, never half-done."""
-
-
-class Session(Protocol):
-    def run_stratum1(self) -> list[str]:
-        """The case's stratum-1 rules that fired, in firing order."""
-
-    def run_stratum2(self, inputs: Stratum2Input) -> list[str]:
-        """The stratum-2 rules that fire on what the core concluded from stratum 1."""
-
-
-class Engine(Protocol):
-    name: str
-
-    def session(self, case: dict) -> ContextManager[Session]: ...
-
-
 def engine_name(name: str | None = None) -> str:
-    """The engine to use: ``name``, else $DECISION_CORE_ENGINE, else durable where it runs and plain elsewhere."""
-    chosen = (name or os.environ.get(ENGINE_ENV) or "").strip().lower()
+    """The engine to use: ``name``, else $DECISION_CORE_ENGINE (:mod:`decision_core.settings`), else
+    durable where it runs and plain elsewhere. ValueError for an unknown name."""
+    chosen = (name or "").strip().lower() or settings.current().engine
     if not chosen:
         return DEFAULT_ENGINE if durable_unavailable() is None else _fallback()
     if chosen not in ENGINE_NAMES:

@@ -2,5 +2,6 @@
 FHIR timing, parties and observations, the programme as a CarePlan, triage as
 DetectedIssue and ServiceRequest, and facts read out of FHIR resources.
 
-May import: ``catalogue``, ``interview``, and ``decision_core.intake``.
+May import: ``interview`` (the red-flag screen), ``lint``, ``i18n``,
+``decision_core.installation`` and what they may import.
 """

@@ -27,7 +27,7 @@ RULE_SYSTEM = f"{URN}:rule"
 RECOMMENDATION_SYSTEM = f"{URN}:recommendation"
 KIND_SYSTEM = f"{URN}:recommendation-kind"
 FOR_CAUSE_EXTENSION = f"{URN}:fhir:for-cause"
-# Typed figures of an exercise dose that R4 has no element for (see fhir_dose).
+# Typed figures of an exercise dose that R4 has no element for (see fhir.dose).
 EXERCISE_DOSE_EXTENSION = f"{URN}:fhir:exercise-dose"
 FACT_SYSTEM = FACT_CODE_SYSTEM  # one code system for facts, the one the CDS Hooks intake reads
 

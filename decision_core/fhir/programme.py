@@ -4,7 +4,7 @@
   ``review_in_weeks``; the clinic profile may set the length), so an EHR can book the review.
 * ``activity``: one per chosen item, in the programme's order. An exercise points at its
   ServiceRequest (``activity.reference``: the request carries the Timing and the typed dose, see
-  ``fhir_dose``); an everyday change, which has no request, is an inline ``activity.detail`` with its
+  ``fhir.dose``); an everyday change, which has no request, is an inline ``activity.detail`` with its
   code and its dose in words. The phase ("Start with", "When that is easy") is the activity's
   ``progress`` note, since R4 has no element for a phase.
 * the **alternatives** are not activities (a CarePlan activity is something planned): they are

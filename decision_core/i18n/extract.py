@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+import importlib.util
 import io
 import logging
 import re
@@ -127,23 +128,39 @@ def rulesets_pot(files: Iterable[Path], project: str = "decision-core", root: Pa
     return catalog
 
 
+def message_folders() -> list[tuple[str, Path]]:
+    """Where the ``decision_core`` domain's texts are, as (shown name, folder): the core's package,
+    then the package of each built-in plugin beyond the core's own (the adapters' plugins, found
+    through their entry points: the core names no adapter), shown by its path under decision_core
+    (``adapters/reports``)."""
+    from decision_core.plugins.loading import builtin_entry_points
+
+    plugins = []
+    for ep in builtin_entry_points():
+        package = ep.module.rpartition(".")[0]
+        spec = importlib.util.find_spec(package) if package else None
+        if spec is None or not spec.submodule_search_locations:
+            continue
+        shown = package.removeprefix("decision_core.").replace(".", "/")
+        plugins.extend((shown, Path(p).resolve()) for p in spec.submodule_search_locations)
+    return [("decision_core", PACKAGE)] + sorted(set(plugins))
+
+
 def core_pot(dirs: Iterable[Path] | None = None):
-    """The ``decision_core`` template: Python strings and templates of the core and its adapters."""
+    """The ``decision_core`` template: Python strings and templates of the core and of the built-in
+    plugins' packages (:func:`message_folders`), or of the folders ``dirs``."""
     from babel.messages.extract import extract_from_dir
 
     catalog = _catalog("decision_core", "decision-core")
     for msgid in PYTHON_MESSAGES:  # composed frames and the disclaimer (marked N_() or constants)
         catalog.add(msgid, locations=[("decision_core/i18n/result_texts.py", 0)])
-    if dirs is None:
-        from decision_core.adapters import __file__ as adapters_init
-
-        dirs = [PACKAGE, Path(adapters_init).resolve().parent]
+    folders = message_folders() if dirs is None else [(Path(d).name, Path(d)) for d in dirs]
     method_map = [("**/templates/**.j2", "jinja2.ext:babel_extract"), ("**.py", "python")]
     options = {"**/templates/**.j2": JINJA_OPTIONS}
-    for folder in dirs:
+    for shown, folder in folders:
         for filename, line, message, comments, context in extract_from_dir(
                 str(folder), method_map, options, keywords=KEYWORDS, comment_tags=("Translators:",)):
-            loc = (f"{folder.name}/{filename}", line)
+            loc = (f"{shown}/{filename}", line)
             msg = catalog.get(message, context)
             if msg is None:
                 catalog.add(message, locations=[loc], auto_comments=comments, context=context)

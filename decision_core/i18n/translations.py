@@ -16,12 +16,13 @@ translation of a msgid wins.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from dataclasses import dataclass
 from gettext import c2py
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
+
+from decision_core.plugins.locales import BUILTIN_LOCALE, LANGUAGE as _LANG, catalogue_files, check_locale_dir
 
 if TYPE_CHECKING:
     from decision_core.installation import DecisionCore
@@ -30,9 +31,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SOURCE_LANGUAGE = "en"
-BUILTIN_LOCALE = Path(__file__).resolve().parent.parent / "locale"
 DOMAINS = ("rulesets", "decision_core")  # the core's: ruleset texts; templates and Python strings
-_LANG = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
 _CONTEXT_SEP = "\x04"  # as GNU gettext keys a msgid with a context
 
 
@@ -49,33 +48,6 @@ def normal_language(lang: str) -> str:
     """``es-ES`` -> ``es_ES``, ``ES`` -> ``es``: the form of the catalogue folders."""
     parts = lang.replace("-", "_").split("_")
     return "_".join([parts[0].lower()] + [p.upper() if len(p) == 2 else p for p in parts[1:]])
-
-
-def catalogue_files(locale_dir: Path) -> dict[str, list[Path]]:
-    """The ``.po`` files of a locale folder, by language."""
-    out: dict[str, list[Path]] = {}
-    if not locale_dir.is_dir():
-        return out
-    for lang_dir in sorted(p for p in locale_dir.iterdir() if p.is_dir()):
-        files = sorted((lang_dir / "LC_MESSAGES").glob("*.po"))
-        if files and _LANG.match(lang_dir.name):
-            out[lang_dir.name] = files
-    return out
-
-
-def check_locale_dir(path) -> Path:
-    """The folder a plugin registers as its translations, validated; ValueError says what is wrong."""
-    if not isinstance(path, (str, Path)) and not hasattr(path, "__fspath__"):
-        raise ValueError(f"register(path) takes a locale folder path, got {type(path).__name__}")
-    p = Path(path)
-    if not p.is_absolute():
-        raise ValueError(f"locale path '{p}' is relative; register an absolute path, "
-                         "e.g. Path(__file__).parent / 'locale'")
-    if not p.is_dir():
-        raise ValueError(f"locale path {p} is not a folder")
-    if not catalogue_files(p):
-        raise ValueError(f"no <lang>/LC_MESSAGES/*.po catalogues in {p} (installed without its package data?)")
-    return p
 
 
 @dataclass(frozen=True)

@@ -2,5 +2,6 @@
 intake as a FHIR Questionnaire (SDC), reading a QuestionnaireResponse back, and the
 adaptive ``$next-question``.
 
-May import: ``catalogue``, ``result``, ``i18n``, and ``decision_core.intake``.
+May import: ``i18n``, ``decision_core.installation`` and what they may import. Not
+``lint``, ``scenarios`` or ``fhir``.
 """

@@ -67,7 +67,7 @@ class LintReport:
             lines.append(f"{s['quotes_checked']} quotes checked against the source texts in {s['source_texts']}")
         if s.get("case_shards") is not None:
             lines.append(f"durable-rules: {s['distinct_case_tests']} distinct case tests, {s['case_properties']} case "
-                         f"properties: the case goes as {s['case_shards']} fact(s) (engines/shards.py)")
+                         f"properties: the case goes as {s['case_shards']} fact(s) (engine/shards.py)")
         lines.append(f"{len(self.errors)} error(s), {len(self.warnings)} warning(s)")
         return "\n".join(lines) + "\n"
 

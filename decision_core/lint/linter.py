@@ -218,4 +218,19 @@ def _lint(docs: list[RulesetDocument], issues: list[Issue], files: list[str],
     return report
 
 
-__all__ = ["ERROR", "WARNING", "LINTED", "Issue", "LintReport", "lint_paths", "lint_installed"]
+def installed_coverage() -> dict[str, dict]:
+    """Per language: {"total", "translated", "missing"} over the installed catalogue's ruleset texts."""
+    from decision_core.catalogue.loading import BUILTIN_ORIGIN
+    from decision_core.lint.translations import coverage
+
+    dirs: list[Path] = []
+    docs, _ = _installed_documents(quiet=True, locale_dirs=dirs)
+    out = {}
+    for lang, origins in coverage(docs, dirs, builtin_origin=BUILTIN_ORIGIN).items():
+        total = sum(c["total"] for c in origins.values())
+        missing = [t for c in origins.values() for t in c["missing"]]
+        out[lang] = {"total": total, "translated": total - len(missing), "missing": missing}
+    return out
+
+
+__all__ = ["ERROR", "WARNING", "LINTED", "Issue", "LintReport", "lint_paths", "lint_installed", "installed_coverage"]

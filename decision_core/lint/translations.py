@@ -115,19 +115,4 @@ def locale_dirs_near(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-def installed_coverage() -> dict[str, dict]:
-    """Per language: {"total", "translated", "missing"} over the installed catalogue's ruleset texts."""
-    from decision_core.catalogue.loading import BUILTIN_ORIGIN
-    from decision_core.lint.linter import _installed_documents
-
-    dirs: list[Path] = []
-    docs, _ = _installed_documents(quiet=True, locale_dirs=dirs)
-    out = {}
-    for lang, origins in coverage(docs, dirs, builtin_origin=BUILTIN_ORIGIN).items():
-        total = sum(c["total"] for c in origins.values())
-        missing = [t for c in origins.values() for t in c["missing"]]
-        out[lang] = {"total": total, "translated": total - len(missing), "missing": missing}
-    return out
-
-
-__all__ = ["coverage", "translation_issues", "locale_dirs_near", "document_texts", "installed_coverage"]
+__all__ = ["coverage", "translation_issues", "locale_dirs_near", "document_texts"]

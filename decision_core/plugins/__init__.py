@@ -2,5 +2,8 @@
 plugin's hooks register, and the one merged registry they make. The hook specifications
 are ``decision_core.hookspecs``.
 
-May import: ``catalogue``, ``engine``, ``i18n``.
+May import: ``catalogue``, ``engine``, ``policy``, ``result``, ``evaluation``,
+``decision_core.hookspecs``. Never the installation or ``i18n``, which stand above it. One
+exception: ``builtin``, the core's own plugin, registers the core's commands (``cli``); like
+every plugin it is loaded by name, never imported.
 """

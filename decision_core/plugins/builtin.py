@@ -14,7 +14,7 @@ def register_rulesets(register):
 
 @hookimpl
 def register_translations(register):
-    from decision_core.i18n.translations import BUILTIN_LOCALE
+    from decision_core.plugins.locales import BUILTIN_LOCALE
 
     register(BUILTIN_LOCALE)
 
@@ -28,6 +28,6 @@ def register_commands(register):
     register(lint_command)
     register(translations_command)
 
-    from decision_core.record.cli import record_command
+    from decision_core.cli.record import record_command
 
     register(record_command)

@@ -1,5 +1,11 @@
 """Loading plugins: the pluggy manager with the built-ins and the installed plugins
-(entry points in the group ``decision_core``) that ``DECISION_CORE_PLUGINS`` allows.
+(entry points in the group ``decision_core``) that ``DECISION_CORE_PLUGINS`` allows, or
+instead of the installed ones the plugin objects an installation is given
+(``DecisionCore.load(plugins=[...])``).
+
+The built-ins are the core's own (:mod:`decision_core.plugins.builtin`) and the entry points
+of this distribution in the group ``decision_core.builtin`` (the adapters' plugins, listed in
+pyproject.toml, so that the core names no adapter).
 
 * ``DECISION_CORE_PLUGINS``: unset, every installed plugin loads; set, only the
   comma-separated names listed (entry-point or distribution names; empty: none
@@ -17,26 +23,26 @@ from __future__ import annotations
 import difflib
 import importlib
 import logging
-import os
 import re
 import threading
 import time
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 import pluggy
 
-from decision_core import hookspecs
+from decision_core import hookspecs, settings
 from decision_core.plugins.locations import at, function_at, module_roots, raised_at, roots_display
 
 log = logging.getLogger("decision_core.plugins.registry")
 
 ENTRY_POINT_GROUP = "decision_core"
-PLUGINS_ENV = "DECISION_CORE_PLUGINS"
-IMPORT_TIMEOUT_ENV = "DECISION_CORE_PLUGIN_IMPORT_TIMEOUT"
-DEFAULT_IMPORT_TIMEOUT = 30.0
-BUILTIN_MODULES = ("decision_core.plugins.builtin", "decision_core.adapters.reports.plugin", "decision_core.adapters.http.plugin")
+BUILTIN_GROUP = "decision_core.builtin"  # this distribution's own plugins beyond the core's
+DISTRIBUTION = "hamstring-decision-core"
+CORE_BUILTIN = "decision_core.plugins.builtin"
+PLUGINS_ENV = settings.PLUGINS
+IMPORT_TIMEOUT_ENV = settings.PLUGIN_IMPORT_TIMEOUT
 
 # The contribution hooks, in the order they are called.
 HOOK_NAMES = ("register_rulesets", "register_facts", "register_output_formats", "register_commands",
@@ -88,12 +94,11 @@ def _normal(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).strip().lower()
 
 
-def _wanted_plugins() -> dict[str, str] | None:
+def _wanted_plugins(listed: tuple[str, ...] | None) -> dict[str, str] | None:
     """The names DECISION_CORE_PLUGINS allows, normalised -> as written (None: unset, all allowed)."""
-    raw = os.environ.get(PLUGINS_ENV)
-    if raw is None:
+    if listed is None:
         return None
-    return {_normal(n): n.strip() for n in raw.split(",") if n.strip()}
+    return {_normal(n): n for n in listed}
 
 
 def _dist(ep, attribute: str) -> str | None:
@@ -103,9 +108,10 @@ def _dist(ep, attribute: str) -> str | None:
         return None
 
 
-def _selected_entry_points(infos: list[PluginInfo]) -> list[tuple[PluginInfo, metadata.EntryPoint]]:
-    """Installed entry points allowed by DECISION_CORE_PLUGINS; the others are listed as disabled."""
-    wanted = _wanted_plugins()
+def _selected_entry_points(infos: list[PluginInfo], listed: tuple[str, ...] | None
+                           ) -> list[tuple[PluginInfo, metadata.EntryPoint]]:
+    """Installed entry points allowed by DECISION_CORE_PLUGINS (``listed``); the others are listed as disabled."""
+    wanted = _wanted_plugins(listed)
     found: set[str] = set()
     owners: dict[str, metadata.EntryPoint] = {}
     selected = []
@@ -137,19 +143,6 @@ def _selected_entry_points(infos: list[PluginInfo]) -> list[tuple[PluginInfo, me
 
 
 # ------------------------------------------------------------------ importing
-
-
-def import_timeout_from_env() -> float:
-    raw = os.environ.get(IMPORT_TIMEOUT_ENV, "").strip()
-    if not raw:
-        return DEFAULT_IMPORT_TIMEOUT
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not value >= 0:  # also NaN
-        raise ValueError(f"{IMPORT_TIMEOUT_ENV}={raw!r}: must be a number of seconds (0: no limit)")
-    return value
 
 
 class ImportTimeout(Exception):
@@ -202,31 +195,70 @@ def _import_installed(ep: metadata.EntryPoint, info: PluginInfo, timeout: float)
 # ------------------------------------------------------------------ the manager
 
 
-def create_plugin_manager() -> tuple[pluggy.PluginManager, list[PluginInfo]]:
-    """A fresh manager with the built-ins and every allowed installed plugin registered.
+def builtin_entry_points() -> list[metadata.EntryPoint]:
+    """The built-ins beyond the core's own: this distribution's entry points in the group
+    ``decision_core.builtin``, in the order pyproject.toml lists them. Another distribution
+    cannot add a built-in (one that could not be disabled, and whose failure stops start-up)."""
+    found = [ep for ep in metadata.entry_points(group=BUILTIN_GROUP)
+             if _normal(_dist(ep, "name") or "") == _normal(DISTRIBUTION)]
+    if not found:
+        log.warning("no built-in plugins in the entry-point group %s: the package metadata is out of date "
+                    "(reinstall: pip install -e .); the report formats and the serve command are missing",
+                    BUILTIN_GROUP)
+    return found
+
+
+def _own_version() -> str | None:
+    """The built-ins' version: this distribution's (read from its metadata, as decision_core.__version__
+    is written; the package's __init__ would pull in the installation, which stands above plugins)."""
+    try:
+        return metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:  # pragma: no cover - run from a source tree, not installed
+        return None
+
+
+def plugin_name(plugin: Any) -> str:
+    """The name a given plugin object is listed under: a module's name, else the object's own."""
+    return getattr(plugin, "__name__", None) or type(plugin).__name__
+
+
+def create_plugin_manager(plugins: Iterable[Any] | Mapping[str, Any] | None = None
+                          ) -> tuple[pluggy.PluginManager, list[PluginInfo]]:
+    """A fresh manager with the built-ins and every allowed installed plugin registered; with
+    ``plugins``, those plugin objects (modules, or any object with ``@hookimpl`` functions)
+    instead of the installed ones, each named by :func:`plugin_name` (or by its key, given a mapping).
 
     Installed plugins that cannot be imported or registered are returned as
     failed infos; a built-in that fails raises :class:`PluginError`.
     """
-    from decision_core import __version__
-
+    version = _own_version()
     pm = pluggy.PluginManager(ENTRY_POINT_GROUP)
     pm.add_hookspecs(hookspecs)
     infos: list[PluginInfo] = []
-    for modname in BUILTIN_MODULES:
-        info = PluginInfo(modname, __version__, True, module=modname)
+    builtins = [(CORE_BUILTIN, lambda: importlib.import_module(CORE_BUILTIN))]
+    builtins += [(ep.name, ep.load) for ep in builtin_entry_points()]
+    for name, load in builtins:
+        info = PluginInfo(name, version, True, module=name)
         infos.append(info)
-        _register(pm, info, importlib.import_module(modname))  # a broken built-in is a bug: let it raise
+        _register(pm, info, load())  # a broken built-in is a bug: let it raise
         if info.status == "failed":
             raise PluginError(info.error)
-    try:
-        timeout = import_timeout_from_env()
-    except ValueError as exc:
-        raise PluginError(str(exc)) from None
-    for info, ep in _selected_entry_points(infos):
-        plugin = _import_installed(ep, info, timeout)
-        if plugin is not None:
+    if plugins is not None:
+        named = plugins.items() if isinstance(plugins, Mapping) else ((plugin_name(p), p) for p in plugins)
+        for name, plugin in named:
+            info = PluginInfo(name, getattr(plugin, "__version__", None), False, module=name)
+            infos.append(info)
             _register(pm, info, plugin)
+    else:
+        try:
+            configured = settings.current()
+        except settings.SettingsError as exc:
+            raise PluginError(str(exc)) from None
+        timeout = configured.plugin_import_timeout
+        for info, ep in _selected_entry_points(infos, configured.plugins):
+            plugin = _import_installed(ep, info, timeout)
+            if plugin is not None:
+                _register(pm, info, plugin)
     _check_pending(pm, infos)
     for info in infos:
         plugin = pm.get_plugin(info.name)

@@ -1,5 +1,5 @@
 """What one plugin's hooks register: each ``register(...)`` call validated on its own,
-collected per plugin, not yet merged with the others' (see plugin_manager)."""
+collected per plugin, not yet merged with the others' (see plugins.registry)."""
 from __future__ import annotations
 
 import inspect
@@ -8,7 +8,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Mapping
 
 import click
 import pluggy
@@ -152,7 +152,7 @@ class Collector:
         self.got.commands.append(command)
 
     def register_translations(self, path) -> None:
-        from decision_core.i18n.translations import check_locale_dir
+        from decision_core.plugins.locales import check_locale_dir
 
         try:
             self.got.locale_dirs.append(check_locale_dir(path))
@@ -210,10 +210,10 @@ def indented(exc: RulesetError) -> str:
     return "\n".join(f"  {p}" for p in exc.problems)
 
 
-def load_plugins() -> list[LoadedPlugin]:
-    """Every plugin with what it registered, not yet merged. Failures are recorded on the infos
-    (a failing built-in raises)."""
-    pm, infos = create_plugin_manager()
+def load_plugins(plugins: Iterable[Any] | Mapping[str, Any] | None = None) -> list[LoadedPlugin]:
+    """Every plugin (the built-ins, and the installed ones or else ``plugins``) with what it
+    registered, not yet merged. Failures are recorded on the infos (a failing built-in raises)."""
+    pm, infos = create_plugin_manager(plugins)
     loaded = []
     for info in infos:
         contributions = None

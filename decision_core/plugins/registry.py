@@ -4,9 +4,9 @@ Built-in rulesets and formats come in through the same hooks as third-party
 ones (loading: :mod:`decision_core.plugins.loading`; each registration checked:
 :mod:`decision_core.plugins.registrations`). Importing decision_core loads
 nothing: :class:`decision_core.installation.DecisionCore` builds a registry when asked,
-and the process default (:func:`get_registry`) is built on first use.
+and the process default (``decision_core.installation.default_core()``) is built on first use.
 
-* ``DECISION_CORE_STRICT=1``: any plugin failure stops start-up with every
+* ``DECISION_CORE_STRICT=1`` (:mod:`decision_core.settings`): any plugin failure stops start-up with every
   error; otherwise a failed plugin is logged, left out whole, and reported as
   ``failed`` (``decision-core plugins``, ``GET /v1/rulesets``).
 
@@ -24,21 +24,22 @@ blame the plugin that breaks it.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Iterable, Mapping
 
 import click
 
+from decision_core import settings
 from decision_core.catalogue.loading import Catalogue, CatalogueBuilder, Problem, RulesetDocument, RulesetError
 from decision_core.engine.compiler import CompiledRules
-from decision_core.i18n.translations import catalogue_files
+from decision_core.plugins.locales import catalogue_files
 from decision_core.plugins.loading import ENTRY_POINT_GROUP, PLUGINS_ENV, PluginError, PluginInfo, create_plugin_manager
 from decision_core.plugins.registrations import Contributions, LoadedPlugin, OutputFormat, indented, load_plugins, plugin_origin
 
 log = logging.getLogger(__name__)
 
-STRICT_ENV = "DECISION_CORE_STRICT"
+STRICT_ENV = settings.STRICT
 # The command line's own commands, which no plugin may take (tests/test_cli.py checks the CLI has
 # exactly these): named here so that the plugin core needs no import of the CLI.
 CLI_COMMANDS = frozenset({"evaluate", "causes", "sources", "questionnaire", "interview"})
@@ -61,10 +62,6 @@ class Registry:
 
     def plugin(self, name: str) -> PluginInfo | None:
         return next((p for p in self.plugins if p.name == name), None)
-
-
-def strict_from_env() -> bool:
-    return os.environ.get(STRICT_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 @dataclass
@@ -160,11 +157,15 @@ def _build(docs: list[RulesetDocument], info: PluginInfo | None) -> _Built:
     return _Built(catalogue, compiled)
 
 
-def build_registry(strict: bool | None = None) -> Registry:
-    """Load every plugin and merge what it registered. Raises PluginError when a built-in fails,
-    or (strict mode) any plugin does."""
-    strict = strict_from_env() if strict is None else strict
-    loaded = load_plugins()
+def build_registry(strict: bool | None = None, plugins: Iterable[Any] | Mapping[str, Any] | None = None) -> Registry:
+    """Load every plugin (the built-ins, and the installed ones or else ``plugins``) and merge what
+    it registered. Raises PluginError when a built-in fails, or (strict mode) any plugin does."""
+    try:
+        configured = settings.current()
+    except settings.SettingsError as exc:
+        raise PluginError(str(exc)) from None
+    strict = configured.strict if strict is None else strict
+    loaded = load_plugins(plugins)
     candidates = [_read(item) for item in loaded if item.contributions is not None]
     merged = _merge(candidates, each_builds=False)
     try:
@@ -211,16 +212,7 @@ def _registered(docs: list[RulesetDocument], got: Contributions) -> dict[str, li
     return {k: v for k, v in out.items() if v}
 
 
-def get_registry() -> Registry:
-    """The process default's registry (:func:`decision_core.installation.default_core`), built on first use.
-    Raises PluginError when a built-in fails, or (strict mode) any plugin does -- the same error
-    on every call."""
-    from decision_core.installation import default_core
-
-    return default_core().registry
-
-
 __all__ = [
     "ENTRY_POINT_GROUP", "PLUGINS_ENV", "STRICT_ENV", "CLI_COMMANDS", "PluginError", "PluginInfo", "OutputFormat",
-    "Registry", "get_registry", "build_registry", "load_plugins", "create_plugin_manager",
+    "Registry", "build_registry", "load_plugins", "create_plugin_manager",
 ]

@@ -2,5 +2,5 @@
 whole programme after the rules, and which questions stay worth asking at a level that
 holds the home programme.
 
-May import: ``catalogue``, ``engine``.
+May import: ``catalogue``, ``engine``, ``decision_core.intake``.
 """

@@ -7,35 +7,24 @@
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-ENV_PREFIX = "DECISION_CORE_"
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+from decision_core import settings as core_settings
+
+
+def _core(environ: Mapping[str, str] | None) -> core_settings.Settings:
+    return core_settings.current() if environ is None else core_settings.Settings.from_environment(environ)
 
 
 def data_dir(environ: Mapping[str, str] | None = None) -> Path:
     """$XDG_DATA_HOME/decision-core, else ~/.local/share/decision-core."""
-    environ = os.environ if environ is None else environ
-    base = environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return Path(base) / "decision-core"
+    return _core(environ).data_dir
 
 
 def default_database_url(environ: Mapping[str, str] | None = None) -> str:
     return f"sqlite:///{data_dir(environ) / 'record.sqlite3'}"
-
-
-def parse_flag(value: str | bool | None) -> bool | None:
-    """on/off words to a bool; None when not given; ValueError for anything else."""
-    if value is None or isinstance(value, bool):
-        return value
-    word = value.strip().lower()
-    if word in _TRUE | _FALSE:
-        return word in _TRUE
-    raise ValueError(f"not on/off: {value[:20]!r}")
 
 
 @dataclass(frozen=True)
@@ -64,12 +53,11 @@ class RecordSettings:
 
     @classmethod
     def from_environment(cls, default_on: bool, environ: Mapping[str, str] | None = None) -> "RecordSettings":
-        """For the CLI: the same variables as the server's configuration (docs/record.md)."""
-        environ = os.environ if environ is None else environ
-        switch = parse_flag(environ.get(ENV_PREFIX + "RECORD"))
-        days = environ.get(ENV_PREFIX + "RECORD_RETENTION_DAYS")
-        return cls.build(default_on if switch is None else switch, environ.get(ENV_PREFIX + "DATABASE_URL"),
-                         environ.get(ENV_PREFIX + "RECORD_SPOOL_DIR"), int(days) if days else None, environ)
+        """For the CLI: the same variables as the server's configuration (docs/record.md), read by
+        :mod:`decision_core.settings` (a bad value: SettingsError naming the variable)."""
+        core = _core(environ)
+        return cls.build(default_on if core.record is None else core.record, core.database_url,
+                         core.record_spool_dir, core.record_retention_days, environ)
 
 
 def safe_url(url: str) -> str:

@@ -21,7 +21,7 @@ DISCLAIMER = (
 )
 
 
-@dataclass  # no slots: orjson writes a plain dataclass as fast as a dict, from its __dict__ (result_json)
+@dataclass  # no slots: orjson writes a plain dataclass as fast as a dict, from its __dict__ (result.json_writer)
 class SafetyQuestion:
     """An unanswered red-flag question: its answer could raise the triage."""
 
@@ -142,7 +142,7 @@ class Recommendation:
                    Guidance.from_dict(d.get("stop_if")))
 
 
-@dataclass  # no slots: orjson writes a plain dataclass as fast as a dict, from its __dict__ (result_json)
+@dataclass  # no slots: orjson writes a plain dataclass as fast as a dict, from its __dict__ (result.json_writer)
 class Withheld:
     """An item the rules recommended and the safety policy withheld."""
 
@@ -182,7 +182,7 @@ class Avoid:
                    read_citations(d.get("citations")))
 
 
-@dataclass  # no slots: orjson writes a plain dataclass as fast as a dict, from its __dict__ (result_json)
+@dataclass  # no slots: orjson writes a plain dataclass as fast as a dict, from its __dict__ (result.json_writer)
 class Question:
     fact: str
     question: str
@@ -205,7 +205,7 @@ class Question:
                    list(d.get("why_codes") or ()))
 
 
-@dataclass  # no slots: orjson writes a plain dataclass as fast as a dict, from its __dict__ (result_json)
+@dataclass  # no slots: orjson writes a plain dataclass as fast as a dict, from its __dict__ (result.json_writer)
 class AppliedPolicy:
     """A safety policy line that held for this result."""
 
@@ -235,7 +235,7 @@ class Finding:
         return cls(d["id"], [Evidence.from_dict(e) for e in d["evidence"]])
 
 
-@dataclass(frozen=True)  # shared by every result of an evaluator: never changed; no slots (result_json)
+@dataclass(frozen=True)  # shared by every result of an evaluator: never changed; no slots (result.json_writer)
 class UsedRuleset:
     id: str
     version: str
@@ -314,7 +314,7 @@ class Result:
 
     def to_json(self) -> bytes:
         """The dictionary form as JSON (UTF-8), exactly ``orjson.dumps(self.to_dict())``, written
-        without building the dictionaries first (:mod:`.result_json`)."""
+        without building the dictionaries first (:mod:`decision_core.result.json_writer`)."""
         from decision_core.result.json_writer import result_json
 
         return result_json(self)

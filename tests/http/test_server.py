@@ -253,3 +253,28 @@ def test_serve_defaults_to_one_worker_per_cpu_plus_one(monkeypatch):
     assert server.default_workers() == 5
     monkeypatch.setattr(server.os, "cpu_count", lambda: None)  # unknown: still one spare worker
     assert server.default_workers() == 2
+
+
+def test_serve_config_file_reaches_the_app_without_touching_the_environment(tmp_path, monkeypatch):
+    """``serve --config FILE`` reads the file with the environment into the configuration every
+    worker's app is built from; os.environ is left as it was (issue 23 §4)."""
+    import os
+
+    from click.testing import CliRunner
+
+    from decision_core.adapters.http import server
+
+    monkeypatch.delenv("DECISION_CORE_CONFIG", raising=False)
+    monkeypatch.setenv("DECISION_CORE_REPORT_TTL_SECONDS", "77")  # the environment still counts, below the file
+    config_file = tmp_path / "server.toml"
+    config_file.write_text('API_KEYS = ["from-the-file"]\nENV = "development"\n', encoding="utf-8")
+    built = {}
+    monkeypatch.setattr(server, "_gunicorn_app", lambda load, options: type("Run", (), {
+        "run": staticmethod(lambda: built.setdefault("app", load()))})())
+    before = dict(os.environ)
+    out = CliRunner().invoke(server.serve, ["--bind", "127.0.0.1:1", "--config", str(config_file)])
+    assert out.exit_code == 0, out.output
+    assert dict(os.environ) == before
+    config = built["app"].config
+    assert config["API_KEYS"] == ["from-the-file"] and config["ENV"] == "development"
+    assert config["REPORT_TTL_SECONDS"] == 77

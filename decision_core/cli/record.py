@@ -9,14 +9,21 @@ from pathlib import Path
 
 import click
 
-from .settings import RecordSettings
+from decision_core.record.settings import RecordSettings
+from decision_core.settings import SettingsError
+
+
+def _settings() -> RecordSettings:
+    try:
+        return RecordSettings.from_environment(default_on=True)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _store(url: str | None):
-    from .store import RecordStore
+    from decision_core.record.store import RecordStore
 
-    settings = RecordSettings.from_environment(default_on=True)
-    return RecordStore(url or settings.database_url)
+    return RecordStore(url or _settings().database_url)
 
 
 def _since(value: str | None) -> datetime | None:
@@ -52,10 +59,10 @@ def record_command() -> None:
 def report(since: str | None, url: str | None, fmt: str, output: Path | None) -> None:
     """Per rule, recommendation, cause and ruleset version: fired, shown, accepted, overridden, the
     override rate with its reasons and interval, and the follow-ups."""
-    from decision_core.cli.main import current_core
+    from decision_core.cli.common import current_core
 
-    from .analytics import analyse
-    from .report_render import render
+    from decision_core.record.analytics import analyse
+    from decision_core.record.report_render import render
 
     catalogue = current_core().catalogue
     text = render(analyse(_store(url), _since(since), catalogue), fmt, _names(catalogue))
@@ -76,10 +83,10 @@ def replay_cmd(since: str | None, url: str | None, rulesets: tuple[str, ...], en
     """Evaluate the recorded facts again with the current (or a candidate) catalogue: which past
     patients would now be told something different."""
     from decision_core.catalogue.loading import load_catalogue
-    from decision_core.cli.main import current_core
+    from decision_core.cli.common import current_core
     from decision_core.evaluation.evaluator import Evaluator
 
-    from .replay import replay, replay_text
+    from decision_core.record.replay import replay, replay_text
 
     evaluator = (Evaluator(load_catalogue([(d, "candidate") for d in rulesets]), engine) if rulesets
                  else current_core().evaluator(engine))
@@ -101,7 +108,7 @@ def erase(patient: str, url: str | None) -> None:
 @DATABASE
 def purge(days: int | None, url: str | None) -> None:
     """Delete records older than the retention period, with everything attached."""
-    days = days or RecordSettings.from_environment(default_on=True).retention_days
+    days = days or _settings().retention_days
     if not days:
         raise click.UsageError("give --older-than DAYS or set DECISION_CORE_RECORD_RETENTION_DAYS")
     gone = _store(url).purge_before(datetime.now(timezone.utc) - timedelta(days=days))
@@ -110,10 +117,10 @@ def purge(days: int | None, url: str | None) -> None:
 
 def record_cli_result(result, patient: str | None) -> None:
     """``evaluate --record``: keep one result (unless DECISION_CORE_RECORD=off); a note on stderr."""
-    from .entry import build_entry
-    from .recorder import Recorder
+    from decision_core.record.entry import build_entry
+    from decision_core.record.recorder import Recorder
 
-    settings = RecordSettings.from_environment(default_on=True)
+    settings = _settings()
     if not settings.enabled:
         click.echo("not recorded: DECISION_CORE_RECORD is off", err=True)
         return
