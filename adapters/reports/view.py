@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from decision_core.catalogue.dose import Dose, dose_text
+from decision_core.figures import exercise_figure
 from decision_core.i18n.translations import get_translator
 from decision_core.i18n.result_texts import WHY_RAISE, N_, translate_result
 from decision_core.result.model import Evidence as ResultEvidence
@@ -170,6 +171,8 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
         for c in res.causes
     ]
     items = [_item(r, cause_names, level_name, resolved[r.id], numbers, gettext) for r in res.recommendations]
+    for item in items:  # the exercise's picture, titled with its name in the reader's language
+        item.picture = exercise_figure(catalogue, item.id, item.name) or ""
     dropped: list[str] = []
     if acute:
         # Defence in depth: the policy already withholds exercises while the programme is on hold.
