@@ -152,6 +152,7 @@ class Camera:
     """Orthographic: the world turned by yaw (about y), then pitched (about x) towards the viewer."""
 
     def __init__(self, yaw: float, pitch: float):
+        self.pitch = pitch
         self.cy, self.sy = math.cos(math.radians(yaw)), math.sin(math.radians(yaw))
         self.cp, self.sp = math.cos(math.radians(pitch)), math.sin(math.radians(pitch))
 

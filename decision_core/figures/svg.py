@@ -57,7 +57,7 @@ def render(figure: Figure, title: str) -> str:
     panels = [_Panel(start, camera), _Panel(end, camera)]
     pts = [b for panel in panels for b in panel.bounds()]
     floor = _floor(panels, camera)
-    pts += floor
+    pts += floor if camera.pitch > 40 else [(min(p[0] for p in floor), 0.0), (max(p[0] for p in floor), 0.0)]
     x0, x1 = min(p[0] for p in pts) - MARGIN, max(p[0] for p in pts) + MARGIN
     y0, y1 = min(p[1] for p in pts) - MARGIN, max(p[1] for p in pts) + MARGIN
     width, height = (x1 - x0) * PX, (y1 - y0) * PX
@@ -87,11 +87,13 @@ def _floor(panels: list[_Panel], camera: Camera) -> list[tuple[float, float]]:
 def _panel(panel: _Panel, tf, floor, camera: Camera, before: Scene | None, figure: Figure) -> str:
     out = []
     corners = [tf(x, y) for x, y in _hull(floor)]
-    if len(corners) > 2 and _area(corners) > 40:
+    if camera.pitch > 40:  # seen from above: a mat under the figure
         out.append(f'<polygon points="{_points(corners)}" fill="#f3f5f8" stroke="none"/>')
-    else:
-        (ax, ay), (bx, by) = min(corners), max(corners)
-        out.append(f'<line x1="{_fmt(ax)}" y1="{_fmt(ay)}" x2="{_fmt(bx)}" y2="{_fmt(by)}" stroke="{FLOOR}" '
+    else:  # seen from the side (or a little above): a line under the lowest point that rests on the floor
+        resting = [p[1] for k, p in panel.p.items() if panel.scene.at[k][1] < 0.02]
+        y = tf(0.0, min(resting) if resting else 0.0)[1]
+        ax, bx = min(c[0] for c in corners), max(c[0] for c in corners)
+        out.append(f'<line x1="{_fmt(ax)}" y1="{_fmt(y)}" x2="{_fmt(bx)}" y2="{_fmt(y)}" stroke="{FLOOR}" '
                    f'stroke-width="2" stroke-linecap="round"/>')
     layers: list[tuple[float, str]] = []
     for shape in panel.scene.shapes:
@@ -177,10 +179,6 @@ def _depth(points, camera: Camera) -> float:
 
 def _points(pts) -> str:
     return " ".join(f"{_fmt(x)},{_fmt(y)}" for x, y in pts)
-
-
-def _area(pts) -> float:
-    return abs(sum(pts[i][0] * pts[i - 1][1] - pts[i - 1][0] * pts[i][1] for i in range(len(pts)))) / 2
 
 
 def _hull(pts):
