@@ -10,6 +10,7 @@ from html import escape
 from pathlib import Path
 
 SVG_NS = "http://www.w3.org/2000/svg"
+XLINK_NS = "http://www.w3.org/1999/xlink"
 MAX_BYTES = 200_000
 _FORBIDDEN = {"script", "foreignObject", "iframe", "embed", "object"}
 
@@ -51,6 +52,7 @@ def read_figure_file(folder: Path, relative: str) -> str:
     for title in [el for el in root if el.tag == f"{{{SVG_NS}}}title"]:
         root.remove(title)
     ET.register_namespace("", SVG_NS)
+    ET.register_namespace("xlink", XLINK_NS)
     return ET.tostring(root, encoding="unicode")
 
 

@@ -46,8 +46,6 @@ def named(at: dict[str, Vec], name: str) -> Vec:
         return _mid(at[f"heel_{side}"], at[f"toe_{side}"])
     if name == "chest":
         return _mid(at["neck"], _mid(at["neck"], at["pelvis"]))
-    if name == "lower_back":  # on the curve of the spine, a third of the way up
-        return at["lower_back"]
     part = PAIRS[name]
     return _mid(named(at, f"{part}_right"), named(at, f"{part}_left"))
 
@@ -66,6 +64,7 @@ def _body(pose: Pose) -> tuple[dict[str, Vec], Vec]:
     pelvis, neck = at["pelvis"], at["neck"]
     bulge = (pose.spine / 90.0) * 0.2
     control = add(_mid(pelvis, neck), scale(back(pose), bulge))
+    at["lower_back"] = _on_curve(pelvis, control, neck, 0.35)  # on the curve of the spine, a third of the way up
     return at, control
 
 
@@ -80,9 +79,7 @@ def place(figure: Figure) -> tuple[Scene, Scene]:
         control = add(control, shift)
         lift = _lift(at, figure.props)
         at = {k: (v if k == "face" else add(v, (0.0, lift, 0.0))) for k, v in at.items()}
-        control = add(control, (0.0, lift, 0.0))
-        at["lower_back"] = _on_curve(at["pelvis"], control, at["neck"], 0.35)
-        scenes.append(Scene(pose, at, control))
+        scenes.append(Scene(pose, at, add(control, (0.0, lift, 0.0))))
     start, end = scenes
     for scene in scenes:
         scene.shapes = [_shape(p, scene.at, start.at) for p in figure.props]

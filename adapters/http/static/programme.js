@@ -69,6 +69,23 @@ export function redFlagList(result, focus) {
   return box;
 }
 
+let figuresUrl = null;
+
+/** Where the exercises' pictures are (GET /app/figures/ID.svg); unset: no pictures. */
+export function configureFigures(url) {
+  figuresUrl = url || null;
+}
+
+/** An exercise's start and end position, named by its name (the server draws it); gone if it has none. */
+function picture(rec) {
+  if (!figuresUrl || !rec || rec.kind !== 'exercise') return null;
+  const img = el('img', 'exercise-figure');
+  img.src = `${figuresUrl}${encodeURIComponent(rec.id)}.svg`;
+  img.alt = rec.name;
+  img.addEventListener('error', () => img.remove());
+  return img;
+}
+
 function chosenItem(result, item, rec) {
   const node = el('li', 'programme-item');
   node.dataset.id = item.id;
@@ -76,6 +93,8 @@ function chosenItem(result, item, rec) {
   const dose = doseText(item.dose || (rec && rec.dose));
   if (dose) head.append(el('span', 'dose', ` — ${dose}`));
   node.append(head);
+  const figure = picture(rec);
+  if (figure) node.append(figure);
   if (item.starting_dose) node.append(el('p', 'starting', 'Starting dose: the practitioner may change it.'));
   const stop = rec && rec.stop_if && (rec.stop_if.text || rec.stop_if);
   if (typeof stop === 'string' && stop) node.append(el('p', 'rec-stop', `Stop if: ${stop.replace(/^Stop if /i, '')}`));
