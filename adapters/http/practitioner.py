@@ -57,7 +57,7 @@ def page():
 @operation(summary="An exercise's picture: its start and end position", tags=["meta"], security=PUBLIC,
            description="The SVG drawn from the exercise's figure in the rulesets, titled with its name in "
                        "?lang= (default en). 404 when the item is not an exercise with a picture.",
-           responses={200: ("An SVG image.", {"image/svg+xml": {"type": "string"}})})
+           responses={200: ("An SVG image.", {"image/svg+xml": {"type": "string"}})}, problems=(404, 422))
 def figure(item_id: str):
     from decision_core.figures import MEDIA_TYPE, exercise_figure
     from decision_core.i18n.translations import UnknownLanguage, get_translator

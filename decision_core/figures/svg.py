@@ -88,7 +88,7 @@ def _panel(panel: _Panel, tf, floor, camera: Camera, before: Scene | None, figur
     out = []
     corners = [tf(x, y) for x, y in _hull(floor)]
     if camera.pitch > 40:  # seen from above: a mat under the figure
-        out.append(f'<polygon points="{_points(corners)}" fill="#f3f5f8" stroke="none"/>')
+        out.append(f'<polygon points="{_points(corners)}" fill="#f6f7f9" stroke="none"/>')
     else:  # seen from the side (or a little above): a line under the lowest point that rests on the floor
         resting = [p[1] for k, p in panel.p.items() if panel.scene.at[k][1] < 0.02]
         y = tf(0.0, min(resting) if resting else 0.0)[1]
