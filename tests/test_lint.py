@@ -235,6 +235,7 @@ def test_every_kind_of_problem_is_reported_with_its_rule(defects):
         ("warning", "unused_fact", "fact lint_unused"),
         ("warning", "discriminates_mismatch", "fact lint_flag"),
         ("warning", "unused_recommendation", "item lint_never"),
+        ("warning", "no_figure", "item lint_sprint"),  # an exercise without a picture (lint.figures)
     }
     assert found(report) == expected, "\n" + report.text()
     by_rule = {i.rule: i for i in report.issues}
@@ -254,9 +255,9 @@ def test_the_cli_exits_non_zero_on_errors_and_reports_json(defects):
     out = CliRunner().invoke(cli, ["lint", str(defects)])
     assert out.exit_code == 1
     assert "weak.yaml, cause lint_weak: error [cause_never_listed]" in out.output
-    assert out.output.rstrip().endswith("16 error(s), 4 warning(s)")
+    assert out.output.rstrip().endswith("16 error(s), 5 warning(s)")
     data = json.loads(CliRunner().invoke(cli, ["lint", "--json", str(defects)]).output)
-    assert (data["ok"], data["errors"], data["warnings"]) == (False, 16, 4)
+    assert (data["ok"], data["errors"], data["warnings"]) == (False, 16, 5)
     assert {"severity", "code", "message", "file", "rule", "field", "plugin"} == set(data["issues"][0])
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, current_app, render_template, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 
 from .app import report_languages, state
+from .errors import HttpProblem
 from .openapi import PUBLIC, operation
 from .security import API_KEY_HEADER
 
@@ -41,6 +42,7 @@ def page():
     # url_for: right behind a proxy that mounts the service under a prefix (TRUST_PROXY)
     settings = {"questionnaire": url_for("interview.questionnaire"), "evaluations": url_for("api.evaluations"),
                 "reports": url_for("api.reports"), "levels": levels, "marks": marks,
+                "figures": url_for("practitioner.figure", item_id="ITEM_ID").replace("ITEM_ID.svg", ""),
                 "keyHeader": None if st.development else API_KEY_HEADER}
     if st.recorder is not None:  # results are kept: the page offers agree / override on each
         settings["verdicts"] = _verdict_settings()
@@ -48,6 +50,30 @@ def page():
     response = current_app.response_class(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = PAGE_CSP
     response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.get("/figures/<item_id>.svg")
+@operation(summary="An exercise's picture: its start and end position", tags=["meta"], security=PUBLIC,
+           description="The SVG drawn from the exercise's figure in the rulesets, titled with its name in "
+                       "?lang= (default en). 404 when the item is not an exercise with a picture.",
+           responses={200: ("An SVG image.", {"image/svg+xml": {"type": "string"}})}, problems=(404, 422))
+def figure(item_id: str):
+    from decision_core.figures import MEDIA_TYPE, exercise_figure
+    from decision_core.i18n.translations import UnknownLanguage, get_translator
+
+    backend = state().backend
+    rec = backend.catalogue.recommendations.get(item_id)
+    if rec is None or rec.figure is None:
+        raise HttpProblem(404, f"No exercise with a picture has the id '{item_id}'.", kind="not-found")
+    lang = request.args.get("lang") or "en"
+    try:
+        name = get_translator(lang, backend.core).gettext(rec.name)
+    except UnknownLanguage as exc:
+        raise HttpProblem(422, f"lang: {exc}", kind="invalid-request", title="Invalid request") from None
+    response = current_app.response_class(exercise_figure(backend.catalogue, item_id, name), mimetype=MEDIA_TYPE)
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return response
 
 

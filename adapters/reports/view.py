@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from decision_core.catalogue.dose import Dose, dose_text
+from decision_core.figures import exercise_figure
 from decision_core.i18n.translations import get_translator
 from decision_core.i18n.result_texts import N_, translate_result
 from decision_core.presentation.phrases import PeopleNames, raises_triage, render
@@ -181,6 +182,8 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
         for c in res.causes
     ]
     items = [_item(r, cause_names, level_name, resolved[r.id], numbers, gettext, answers) for r in res.recommendations]
+    for item in items:  # the exercise's picture, titled with its name in the reader's language
+        item.picture = exercise_figure(catalogue, item.id, item.name) or ""
     dropped: list[str] = []
     if acute:
         # Defence in depth: the policy already withholds exercises while the programme is on hold.

@@ -94,6 +94,7 @@ class ItemView:
 
     kind_label: str = ""  # the kind in words, in the report's language
     starting_dose: bool = False  # a figure is the product's default: "your practitioner may change it"
+    picture: str = ""  # an exercise's start and end position, an inline SVG titled with its name ('' without one)
 
     @property
     def blanks(self) -> list[str]:

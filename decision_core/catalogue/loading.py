@@ -50,6 +50,7 @@ from decision_core.catalogue.schema import (
     rule_label,
 )
 from decision_core.catalogue.sources import SourceEntrySchema, make_source
+from decision_core.figures.files import FigureFileError, read_figure_file
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ def load_ruleset_file(path: Path | str, origin: str = BUILTIN_ORIGIN) -> Ruleset
         raw = yaml_text.safe_load(text)
     except yaml.YAMLError as exc:
         raise RulesetError([_whole_file(name, f"not valid YAML: {exc}", origin)]) from exc
-    return parse_ruleset(raw, name, origin)
+    return with_figure_files(parse_ruleset(raw, name, origin), Path(path).parent)
 
 
 def parse_ruleset(raw: Any, name: str, origin: str = BUILTIN_ORIGIN) -> RulesetDocument:
@@ -148,7 +149,7 @@ def parse_ruleset(raw: Any, name: str, origin: str = BUILTIN_ORIGIN) -> RulesetD
                 dose=item["dose"], for_causes=tuple(item["for_causes"]),
                 not_with_causes=tuple(item["not_with_causes"]), citations=tuple(item["sources"]),
                 tags=tuple(item["tags"]), steps=steps, progression=item.get("progression"),
-                stop_if=item.get("stop_if"))
+                stop_if=item.get("stop_if"), figure=item.get("figure"))
             doc.recommendations.append(dataclasses.replace(rec, sources=source_ids(rec.all_citations)))
         else:
             doc.avoid.append(AvoidItem(item["id"], item["name"], item["why"], source_ids(item["sources"]), rid,
@@ -174,6 +175,24 @@ def parse_ruleset(raw: Any, name: str, origin: str = BUILTIN_ORIGIN) -> RulesetD
                 f"{rid}.{rec.id}.for.{cause_id}", (Condition("cause", cause_id, None, f"cause {cause_id}"),),
                 Conclusion("recommend", rec.id, f"recommend {rec.id}"),
                 english_text(recommended_for(cause_id)), rec.sources, rid, citations=rec.citations, generated_from=rec.id))
+    if problems:
+        raise RulesetError(problems)
+    return doc
+
+
+def with_figure_files(doc: RulesetDocument, folder: Path) -> RulesetDocument:
+    """The document with each exercise's ``figure: {svg: ...}`` file read (relative to the ruleset file's folder)."""
+    problems = []
+    for i, rec in enumerate(doc.recommendations):
+        if rec.figure is None or rec.figure.svg_file is None:
+            continue
+        try:
+            svg = read_figure_file(folder, rec.figure.svg_file)
+        except FigureFileError as exc:
+            problems.append(Problem(doc.info.path, f"item {rec.id}", "figure.svg", str(exc), doc.info.origin,
+                                    "bad_figure_file", "item", rec.id))
+            continue
+        doc.recommendations[i] = dataclasses.replace(rec, figure=dataclasses.replace(rec.figure, svg=svg))
     if problems:
         raise RulesetError(problems)
     return doc

@@ -12,6 +12,7 @@ from decision_core.catalogue.conditions import Condition, Conclusion
 from decision_core.catalogue.dose import Dose
 from decision_core.catalogue.programme_rules import ProgrammePart, ProgrammeRules
 from decision_core.catalogue.sources import Source
+from decision_core.figures.model import Figure
 
 BUILTIN_ORIGIN = "decision_core"
 
@@ -194,6 +195,7 @@ class Recommendation:
     steps: tuple[str, ...] = ()  # numbered steps for the patient
     progression: Note | None = None
     stop_if: Note | None = None
+    figure: Figure | None = field(default=None, hash=False, compare=False)  # its picture (decision_core.figures)
 
     @property
     def all_citations(self) -> tuple[Citation, ...]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from marshmallow import ValidationError, fields, post_load, pre_load, validate, validates_schema
 
 from decision_core.catalogue.citations import Note
+from decision_core.figures.schema import FigureSchema
 from decision_core.catalogue.dose import FIGURES as DOSE_FIGURES, Dose
 from decision_core.catalogue.messages import dotted, walk
 from decision_core.catalogue.fields import (  # noqa: F401  (ID, SOURCE, TEXT... are read from here too)
@@ -266,6 +267,8 @@ class RecommendationEntrySchema(Strict):
     not_with_causes = fields.List(fields.String(validate=ID), load_default=list)
     tags = fields.List(TAG, load_default=list)  # what the safety policy reads (exercise, stretch, loaded, ...)
     sources = SourcesField(required=True)
+    # an exercise's picture: its start and end position as joint angles, or an svg file (decision_core.figures)
+    figure = fields.Nested(FigureSchema)
 
     @validates_schema
     def _intensity(self, data, **kwargs):
@@ -273,6 +276,8 @@ class RecommendationEntrySchema(Strict):
             raise ValidationError("an exercise needs an intensity (gentle, moderate or vigorous)", "intensity")
         if not data.get("instructions") and not data.get("steps"):
             raise ValidationError("an item needs instructions (one sentence) or steps", "instructions")
+        if "figure" in data and data.get("kind") != "exercise":
+            raise ValidationError("only an exercise has a figure", "figure")
 
 
 class AvoidEntrySchema(Strict):

@@ -29,6 +29,8 @@ KIND_SYSTEM = f"{URN}:recommendation-kind"
 FOR_CAUSE_EXTENSION = f"{URN}:fhir:for-cause"
 # Typed figures of an exercise dose that R4 has no element for (see fhir.dose).
 EXERCISE_DOSE_EXTENSION = f"{URN}:fhir:exercise-dose"
+# An exercise's picture (its start and end position, SVG) on its CarePlan activity (see fhir.programme).
+EXERCISE_FIGURE_EXTENSION = f"{URN}:fhir:exercise-figure"
 FACT_SYSTEM = FACT_CODE_SYSTEM  # one code system for facts, the one the CDS Hooks intake reads
 
 UCUM = "http://unitsofmeasure.org"

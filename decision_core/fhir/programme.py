@@ -7,6 +7,9 @@
   ``fhir.dose``); an everyday change, which has no request, is an inline ``activity.detail`` with its
   code and its dose in words. The phase ("Start with", "When that is easy") is the activity's
   ``progress`` note, since R4 has no element for a phase.
+* an exercise with a picture carries it on its activity: an extension (``EXERCISE_FIGURE_EXTENSION``) whose
+  ``valueAttachment`` is the SVG of its start and end position (``image/svg+xml``, base64, titled with its
+  name), since R4's activity has no element for an image.
 * the **alternatives** are not activities (a CarePlan activity is something planned): they are
   named in a note for a person, and as ``alternative`` parameters (id and the code why it was not
   chosen) in the bundle's Parameters for software, so a practitioner or a system can swap one in.
@@ -15,9 +18,11 @@ No CarePlan while the programme is on hold: nothing in the bundle may read like 
 """
 from __future__ import annotations
 
+import base64
 from typing import Any
 
-from decision_core.fhir.codes import KIND_SYSTEM, RECOMMENDATION_SYSTEM, Entries, prune
+from decision_core.figures import MEDIA_TYPE
+from decision_core.fhir.codes import EXERCISE_FIGURE_EXTENSION, KIND_SYSTEM, RECOMMENDATION_SYSTEM, Entries, prune
 
 
 def alternative_parameters(view) -> list[dict[str, Any]]:
@@ -42,6 +47,8 @@ def care_plan(entries: Entries, view, subject, author, stamp: str, requests: dic
                 activity["reference"] = requests[item.id]
             else:
                 activity["detail"] = _detail(item)
+            if getattr(item, "picture", ""):
+                activity["extension"] = [figure_extension(item.picture, item.name, view.lang)]
             activities.append(activity)
     for item in programme.lifestyle:
         activities.append({"detail": _detail(item)})
@@ -68,6 +75,13 @@ def care_plan(entries: Entries, view, subject, author, stamp: str, requests: dic
     }))
 
 
+def figure_extension(svg: str, title: str, lang: str | None) -> dict[str, Any]:
+    """An exercise's picture as an extension with a valueAttachment (the SVG, base64)."""
+    return {"url": EXERCISE_FIGURE_EXTENSION, "valueAttachment": prune({
+        "contentType": MEDIA_TYPE, "language": lang, "title": title,
+        "data": base64.b64encode(svg.encode("utf-8")).decode("ascii")})}
+
+
 def _detail(item) -> dict[str, Any]:
     return {
         "kind": "ServiceRequest",
@@ -79,4 +93,4 @@ def _detail(item) -> dict[str, Any]:
     }
 
 
-__all__ = ["care_plan", "alternative_parameters"]
+__all__ = ["care_plan", "alternative_parameters", "figure_extension"]

@@ -21,7 +21,8 @@ the whole catalogue shows:
   (:mod:`decision_core.lint.limits`);
 * the programme rules: an exercise that could be chosen without a full dose, limits that make no
   sense, jobs, fit rules, phases and starting doses nothing uses (:mod:`decision_core.lint.programme`);
-* patient texts without a translation, per language (:mod:`decision_core.lint.translations`).
+* patient texts without a translation, per language (:mod:`decision_core.lint.translations`);
+* exercises without a picture (:mod:`decision_core.lint.figures`).
 
 This module assembles the report; the reachability checks are :mod:`decision_core.lint.reach`, the
 dose conflicts :mod:`decision_core.lint.doses`. Problems of loading and building come with their codes
@@ -49,6 +50,7 @@ from decision_core.catalogue.loading import (
     ruleset_files,
 )
 from decision_core.lint.doses import dose_conflicts
+from decision_core.lint.figures import figure_issues
 from decision_core.lint.issues import ERROR, LINTED, WARNING, Issue, LintReport, unique_sorted
 from decision_core.lint.levels import red_flag_level_issues
 from decision_core.lint.limits import engine_limit_issues
@@ -204,6 +206,7 @@ def _lint(docs: list[RulesetDocument], issues: list[Issue], files: list[str],
         report.issues.extend(Semantics(catalogue, target_ids, benefit_of_doubt(built.left_out_rules)).issues())
         report.issues.extend(engine_limit_issues(catalogue, report.stats))
         report.issues.extend(programme_issues(catalogue, target_ids, docs))
+        report.issues.extend(figure_issues(catalogue, target_ids))
         report.stats.update({
             "rulesets": sum(1 for r in catalogue.rulesets if r.id in target_ids),
             "rules": sum(1 for r in catalogue.rules if r.ruleset in target_ids),

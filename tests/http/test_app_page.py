@@ -383,3 +383,30 @@ def test_the_red_flag_screen_comes_first_and_answers_its_red_flags(page, dev_ser
     page.wait_for_selector("#q-leg_weakness", state="visible")
     page.wait_for_timeout(600)
     assert page.evaluations[-1] == {}
+
+
+def test_each_exercise_of_the_programme_shows_its_picture(page, dev_server, installed_backend):
+    """The panel's programme shows each exercise's start and end position (GET /app/figures/ID.svg),
+    named by the exercise's name, loaded, and inside a phone-wide page."""
+    page.set_viewport_size({"width": 390, "height": 900})
+    open_page(page, dev_server)
+    answer(page, CASE)
+    result = wait_for_result(page, installed_backend, CASE)
+    recs = {r["id"]: r for r in result["recommendations"]}
+    exercises = [i["id"] for p in result["programme"]["phases"] for i in p["items"] if recs[i["id"]]["kind"] == "exercise"]
+    assert exercises
+    for item_id in exercises:
+        picture = page.locator(f"li.programme-item[data-id={item_id}] img.exercise-figure")
+        expect(picture).to_have_attribute("alt", recs[item_id]["name"])
+        expect(picture).to_be_visible()
+        box = picture.bounding_box()
+        loaded = picture.evaluate("img => img.complete && img.naturalWidth")
+        assert loaded > 0 and 0 <= box["x"] and box["x"] + box["width"] <= 390, (item_id, loaded, box)
+    lifestyle = [i["id"] for i in result["programme"]["lifestyle"]]
+    for item_id in lifestyle:  # everyday changes have no picture
+        assert page.locator(f"li.programme-item[data-id={item_id}] img").count() == 0
+    assert no_sideways_scroll(page)["scroll"] <= 390
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.evaluate("document.querySelector('section[aria-labelledby=programme-title]').scrollIntoView()")
+        page.screenshot(path=str(Path(SHOTS) / "app-figures-390.png"))

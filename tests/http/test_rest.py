@@ -183,7 +183,7 @@ def test_openapi_document_describes_every_published_route(client, make_app):
     assert spec["openapi"] == "3.0.3"
     assert set(spec["paths"]) == {"/v1/evaluations", "/v1/reports", "/v1/reports/{report_id}", "/v1/facts",
                                   "/v1/causes", "/v1/sources", "/v1/formats", "/v1/rulesets", "/healthz", "/openapi.json", "/docs",
-                                  "/app", "/cds-services", "/cds-services/{service_id}", "/cds-services/{service_id}/feedback",
+                                  "/app", "/app/figures/{item_id}.svg", "/cds-services", "/cds-services/{service_id}", "/cds-services/{service_id}/feedback",
                                   "/fhir/Questionnaire/hamstring-intake", "/fhir/Questionnaire/$next-question",
                                   "/v1/evaluations/from-questionnaire-response"}
     facts = spec["components"]["schemas"]["Facts"]

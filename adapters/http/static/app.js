@@ -2,7 +2,7 @@
 // change (debounced), and makes the handout (PDF) and the FHIR record from the same answers.
 import {Api, ApiError} from './api.js';
 import {IntakeForm} from './form.js';
-import {swapDoses} from './programme.js';
+import {configureFigures, swapDoses} from './programme.js';
 import {renderResult, renderTriage} from './result.js';
 import {configureVerdicts, verdictControls} from './verdict.js';
 
@@ -38,6 +38,7 @@ function askForKey(message) {
 
 const api = new Api(settings.keyHeader, askForKey);
 configureVerdicts(api, settings.verdicts);  // absent when the server keeps no record: no controls
+configureFigures(settings.figures);
 
 // ------------------------------------------------------------------ evaluating
 

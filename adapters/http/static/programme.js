@@ -56,6 +56,24 @@ export function redFlagList(result, focus) {
   return box;
 }
 
+let figuresUrl = null;
+
+/** Where the exercises' pictures are (GET /app/figures/ID.svg); unset: no pictures. */
+export function configureFigures(url) {
+  figuresUrl = url || null;
+}
+
+/** An exercise's start and end position, named by its name (the server draws it); gone if it has none. */
+function picture(result, rec, name) {
+  if (!figuresUrl || !rec || rec.kind !== 'exercise') return null;
+  const img = el('img', 'exercise-figure');
+  const lang = words(result).lang;  // titled in the page's language, as the alt text is
+  img.src = `${figuresUrl}${encodeURIComponent(rec.id)}.svg${lang ? `?lang=${encodeURIComponent(lang)}` : ''}`;
+  img.alt = name || rec.name;
+  img.addEventListener('error', () => img.remove());
+  return img;
+}
+
 function chosenItem(result, item, rec) {
   const node = el('li', 'programme-item');
   node.dataset.id = item.id;
@@ -63,6 +81,8 @@ function chosenItem(result, item, rec) {
   const head = el('p', 'rec-name', said.name || (rec ? rec.name : ''));
   if (said.dose) head.append(el('span', 'dose', ` — ${said.dose}`));
   node.append(head);
+  const figure = picture(result, rec, said.name);
+  if (figure) node.append(figure);
   if (said.starting_dose && words(result).starting_note) node.append(el('p', 'starting', words(result).starting_note));
   if (said.stop_if) node.append(el('p', 'rec-stop', said.stop_if));
   const verdict = rec && verdictControls(result, 'recommendation', rec.id, rec.name);  // only what the result lists
