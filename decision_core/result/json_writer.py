@@ -61,9 +61,10 @@ def _remember(cited) -> orjson.Fragment:
 
 
 def _passed_as_is(classes) -> set[type]:
-    """The classes orjson writes right: every key always written, no computed one, and every value
-    plain or itself passed as it is (found by elimination, since classes hold one another)."""
-    passed = {cls for cls, slots in classes.items() if cls is not Citation
+    """The classes orjson writes right, and fast: no slots (orjson writes a slots dataclass five times
+    slower than a plain one, from its ``__dict__``), every key always written, no computed one, and
+    every value plain or itself passed as it is (found by elimination: classes hold one another)."""
+    passed = {cls for cls, slots in classes.items() if cls is not Citation and "__slots__" not in vars(cls)
               and all(s.always and not s.computed for s in slots)}
 
     def plain(kind: Kind) -> bool:

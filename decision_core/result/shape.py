@@ -61,6 +61,7 @@ class Slot:
     kind: Kind
     meta: Mapping[str, Any]
     computed: bool = False  # a property written before the fields, never read back
+    kw_only: bool = False  # given to the constructor by name
     has_default: bool = False
     default: Any = None  # a value, or a factory when factory is True
     factory: bool = False
@@ -112,7 +113,7 @@ def slots_of(cls) -> tuple[Slot, ...]:
             default = dict(has_default=True, default=f.default_factory, factory=True)
         else:
             default = {}
-        out.append(Slot(f.name, kind_of(hints[f.name]), f.metadata, **default))
+        out.append(Slot(f.name, kind_of(hints[f.name]), f.metadata, kw_only=f.kw_only is True, **default))
     return tuple(out)
 
 
@@ -163,10 +164,27 @@ def write_function(cls, slots, prefix: str, value: Callable[[str, Kind], str]) -
         elif slot.always:
             rest.append(f"    out[{slot.name!r}] = {expr}")
         else:
-            test = f"o.{slot.name} is not None" if slot.omit == "none" else f"o.{slot.name}"
-            rest.append(f"    if {test}: out[{slot.name!r}] = {expr}")
+            rest.append(f"    if {_written('o', slot)}: out[{slot.name!r}] = {expr}")
     lines.append(f"    out = {{{', '.join(literal)}}}")
     return lines + rest + ["    return out"]
+
+
+def _written(var: str, slot: Slot) -> str:
+    return f"{var}.{slot.name} is not None" if slot.omit == "none" else f"{var}.{slot.name}"
+
+
+def dict_expression(cls, var: str, value: Callable[[str, Kind], str]) -> str | None:
+    """The dictionary form of ``var`` as one expression, where it is one (every value written as it
+    is, at most the last key left out), to write a list of them without a call per item."""
+    slots = slots_of(cls)
+    exprs = [value(f"{var}.{s.name}", s.kind) for s in slots]
+    left_out = [s for s in slots if not s.always]
+    if any(e != f"{var}.{s.name}" for s, e in zip(slots, exprs)) or left_out not in ([], [slots[-1]]):
+        return None
+    pairs = [f"{s.name!r}: {e}" for s, e in zip(slots, exprs)]
+    if not left_out:
+        return f"{{{', '.join(pairs)}}}"
+    return f"({{{', '.join(pairs)}}} if {_written(var, slots[-1])} else {{{', '.join(pairs[:-1])}}})"
 
 
 def _dict_value(expr: str, kind: Kind) -> str:
@@ -174,7 +192,8 @@ def _dict_value(expr: str, kind: Kind) -> str:
         call = f"{fn_name('dict', kind.of)}({expr})"
         return f"(None if {expr} is None else {call})" if kind.nullable else call
     if kind.tag == "list" and kind.of.tag == "declared":
-        return f"[{fn_name('dict', kind.of.of)}(x) for x in {expr}]"
+        inline = dict_expression(kind.of.of, "x", _dict_value)
+        return f"[{inline or fn_name('dict', kind.of.of) + '(x)'} for x in {expr}]"
     return expr
 
 
@@ -184,21 +203,26 @@ def _read_value(expr: str, kind: Kind) -> str:
         return f"(None if {expr} is None else {call})" if kind.nullable else call
     if kind.tag == "list":
         inner = _read_value("x", kind.of)
+        item = kind.of.of if kind.of.tag == "declared" else None
+        if item is not None and not hasattr(item, "upgrade_saved") and not _holds_declared(item):
+            inner = construction(item, "x")  # made in place: no call per item
         return f"list({expr})" if inner == "x" else f"[{inner} for x in {expr}]"
     if kind.tag == "dict":
         return f"dict({expr})"
     return expr
 
 
-def read_function(cls, slots, namespace: dict[str, Any]) -> list[str]:
-    """The source of a function from a dictionary form to an object of ``cls`` (see the module)."""
+def _holds_declared(cls) -> bool:
+    return any(s.kind.tag == "declared" or s.kind.tag == "list" and s.kind.of.tag == "declared"
+               for s in slots_of(cls))
+
+
+def construction(cls, var: str) -> str:
+    """The expression that makes an object of ``cls`` from the dictionary ``var`` (see the module):
+    positional arguments in field order, keywords for keyword-only fields."""
     name = fn_name("read", cls)
-    namespace[f"{name}_cls"] = cls
-    lines = [f"def {name}(d):"]
-    if hasattr(cls, "upgrade_saved"):
-        lines.append(f"    d = {name}_cls.upgrade_saved(d)")
     args = []
-    for slot in slots:
+    for slot in slots_of(cls):
         if slot.computed:
             continue
         key = repr(slot.name)
@@ -209,13 +233,34 @@ def read_function(cls, slots, namespace: dict[str, Any]) -> list[str]:
             else:
                 default = slot.meta.get("absent")
                 make = callable(default)
-            namespace[f"{name}_{slot.name}"] = default
-            fallback = f"{name}_{slot.name}()" if make else f"{name}_{slot.name}"
-            args.append(f"{slot.name}=({fallback} if (v := d.get({key})) is None else {_read_value('v', slot.kind)})")
+            converted = _read_value("v", slot.kind)
+            if default is None and converted == "v":
+                arg = f"{var}.get({key})"
+            else:
+                fallback = f"{name}_{slot.name}()" if make else f"{name}_{slot.name}"
+                arg = f"({fallback} if (v := {var}.get({key})) is None else {converted})"
         else:
-            args.append(f"{slot.name}={_read_value(f'd[{key}]', slot.kind)}")
-    lines.append(f"    return {name}_cls({', '.join(args)})")
-    return lines
+            arg = _read_value(f"{var}[{key}]", slot.kind)
+        args.append(f"{slot.name}={arg}" if slot.kw_only else arg)
+    return f"{name}_cls({', '.join(args)})"
+
+
+def _read_names(cls, namespace: dict[str, Any]) -> None:
+    """The class and the defaults a reading of ``cls`` refers to, put in ``namespace``."""
+    name = fn_name("read", cls)
+    namespace[f"{name}_cls"] = cls
+    for slot in slots_of(cls):
+        namespace[f"{name}_{slot.name}"] = slot.default if slot.has_default else slot.meta.get("absent")
+
+
+def read_function(cls, slots, namespace: dict[str, Any]) -> list[str]:
+    """The source of a function from a dictionary form to an object of ``cls`` (see the module)."""
+    name = fn_name("read", cls)
+    _read_names(cls, namespace)
+    lines = [f"def {name}(d):"]
+    if hasattr(cls, "upgrade_saved"):
+        lines.append(f"    d = {name}_cls.upgrade_saved(d)")
+    return lines + [f"    return {construction(cls, 'd')}"]
 
 
 @functools.cache
