@@ -2,14 +2,16 @@
 progression or stop rule) with the passages it rests on."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable
 
 
 @dataclass(frozen=True, slots=True)
 class Citation:
-    source: str
-    quote: str | None = None
+    # the metadata declares its dictionary form (decision_core.result.shape): the quote is left out when empty
+    source: str = field(metadata={"description": "A source id (GET /v1/sources)."})
+    quote: str | None = field(default=None, metadata={
+        "omit": "empty", "description": "The passage of the source the claim rests on, verbatim."})
 
 
 def source_ids(citations: Iterable[Citation]) -> tuple[str, ...]:

@@ -36,10 +36,15 @@ class DoseError(ValueError):
     """A dose (or a dose spec such as '3x12@daily') that cannot be read; says which part and why."""
 
 
+def _given(description: str, omit: str = "none"):
+    """A figure nobody may have given: None, and left out of the dictionary form."""
+    return field(default=None, metadata={"omit": omit, "description": description})
+
+
 @dataclass(frozen=True, slots=True)
 class Frequency:
-    times: int
-    per: str  # day | week
+    times: int = field(metadata={"description": "How many times per period."})
+    per: str = field(metadata={"description": "day | week", "enum": PERIODS})
 
     def to_dict(self) -> dict[str, Any]:
         return {"times": self.times, "per": self.per}
@@ -47,18 +52,24 @@ class Frequency:
 
 @dataclass(frozen=True, slots=True)
 class Dose:
-    sets: Amount | None = None
-    reps: Amount | None = None
-    hold_seconds: Amount | None = None
-    duration_seconds: Amount | None = None
-    per_side: bool | None = None
-    frequency: Frequency | None = None
-    weeks: int | None = None
-    detail: str | None = None
+    # The metadata describes its dictionary form (to_dict) for the result's schema (decision_core.result.shape).
+    sets: Amount | None = _given("Sets: a number, or a range {low, high}.")
+    reps: Amount | None = _given("Repetitions per set.")
+    hold_seconds: Amount | None = _given("How long each repetition is held, in seconds.")
+    duration_seconds: Amount | None = _given("How long the whole exercise lasts, in seconds (e.g. rolling 30-60 s).")
+    per_side: bool | None = _given("The figures are for each side.")
+    frequency: Frequency | None = _given("How often.")
+    weeks: int | None = _given("For how many weeks.")
+    detail: str | None = _given("How to do it, in words (not a figure).", omit="empty")
     # where each figure came from: field name -> source | default | clinic | practitioner
-    basis: Mapping[str, str] = field(default_factory=dict, compare=False)
+    basis: Mapping[str, str] = field(default_factory=dict, compare=False, metadata={
+        "omit": "empty", "enum": BASES, "description": (
+            "Where each figure came from, by field name: source | default (the product's starting dose, cited as "
+            "the source 'defaults') | clinic | practitioner.")})
     # the passages the source's figures rest on (verbatim), so "from the source" can be checked
-    citations: tuple[Citation, ...] = ()
+    citations: tuple[Citation, ...] = field(default=(), metadata={"omit": "empty", "description": (
+        "The passages of the sources that give the figures with basis 'source', verbatim (and the source "
+        "'defaults' for figures with basis 'default').")})
 
     def given(self) -> list[str]:
         """The figures this dose has (in reading order)."""

@@ -71,7 +71,8 @@ class Evaluator:
         level = self.catalogue.level(conclusions.triage_level)
         # Unknown is not "no": while a red-flag question that could raise the level is open, say so.
         advice = level.advice_while_unconfirmed if open_safety and level.advice_while_unconfirmed else level.advice
-        triage = Triage(level.id, level.name, advice.strip(), conclusions.triage_reasons, confirmed=not open_safety)
+        triage = Triage(level=level.id, name=level.name, advice=advice.strip(), reasons=conclusions.triage_reasons,
+                        confirmed=not open_safety)
         causes = [
             Cause(c.id, c.name, rank, c.score, c.confidence, c.why, None if on_hold or not c.fix else c.fix,
                   c.evidence, sorted(c.sources), c.citations)

@@ -78,11 +78,13 @@ def build_programme(compiled: CompiledRules, facts: dict, conclusions: Conclusio
         for_causes = sorted(entry.causes, key=lambda c: cause_rank.get(c, unranked))
         lead_rank = verdict.lead_rank(item)
         dose_json = compiled.dose_json.get(rec_id)
-        rec = Recommendation(item.id, item.name, item.kind, list(item.sorted_tags),
-                             item.dose.to_dict() if dose_json is None else orjson.loads(dose_json),
-                             item.instructions, for_causes, entry.reasons, list(item.sources), list(item.citations),
-                             item.intensity, level if entry.by_triage else None, lead_rank < len(verdict.lead_with),
-                             list(item.steps), _guidance(item.progression), _guidance(item.stop_if))
+        rec = Recommendation(
+            id=item.id, name=item.name, kind=item.kind, tags=list(item.sorted_tags),
+            dose=item.dose.to_dict() if dose_json is None else orjson.loads(dose_json),
+            instructions=item.instructions, for_causes=for_causes, reasons=entry.reasons,
+            sources=list(item.sources), citations=list(item.citations), intensity=item.intensity,
+            for_triage=level if entry.by_triage else None, leads=lead_rank < len(verdict.lead_with),
+            steps=list(item.steps), progression=_guidance(item.progression), stop_if=_guidance(item.stop_if))
         # what the policy puts first, then triage-driven items, then by the best-ranked cause served, then catalogue order
         best_cause = min((cause_rank.get(c, 99) for c in for_causes), default=99)
         key = (lead_rank, 0 if entry.by_triage else 1, best_cause, rec_order[rec_id])

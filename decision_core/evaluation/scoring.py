@@ -18,7 +18,8 @@ def evidence(rule: Rule, facts: dict[str, Any], weighed: bool = False, level: st
     """One piece of evidence as a result shows it: every fact behind a rule that
     fired, the rule and its plain-language reason, and the sources; the strength
     and weight too when it weighs for or against a cause."""
-    ev = Evidence(rule.id, rule.because, facts, list(rule.sources), list(rule.citations), level=level)
+    ev = Evidence(rule=rule.id, because=rule.because, facts=facts, sources=list(rule.sources),
+                  citations=list(rule.citations), level=level)
     if weighed and rule.strength:
         ev.strength = rule.strength
         ev.weight = rule.weight

@@ -1,26 +1,29 @@
 """A result's JSON, written fast: the same bytes as ``orjson.dumps(result.to_dict())``, in a third of
 the time (issue 22 §3; tests/test_result_json.py compares the two on generated cases, both engines).
 
-Two things make it fast:
+Like ``to_dict``, the writer is generated from the result classes' declaration (:mod:`.shape`), so a
+new field is written here with nothing to add. Two things make it fast:
 
-* the classes whose dictionary form is their fields, in order, with nothing left out (questions,
-  withheld items, policy lines, rulesets, the programme...) are handed to orjson as they are: it
-  writes dataclasses natively, in C, in field order;
+* a class whose dictionary form is its fields, in order, with nothing left out or computed, holding
+  only such classes and plain values (questions, withheld items, policy lines, rulesets, the
+  programme...), is handed to orjson as it is: it writes dataclasses natively, in C, in field order;
 * a citation is written once per process: its JSON (``{"source":..,"quote":..}``, the quote left
   out when it has none) is kept as an ``orjson.Fragment`` keyed by its source and quote, and
   inserted as it is. A result cites the same few dozen catalogue passages over and over (30 KB of
   JSON, mostly verbatim quotes), so orjson copies bytes instead of escaping the same quotes again.
 
-The classes that leave a field out or order their keys otherwise (evidence, reasons,
-recommendations, causes, avoid items, the triage) are written by the small functions below, which
-mirror their ``to_dict`` key for key. A new field in a ``to_dict`` must be added here too; the
-test fails until it is.
+The other classes (evidence, reasons, recommendations, causes, avoid items, the triage) are written
+by generated functions that build their dictionaries, as ``to_dict`` does.
 """
 from __future__ import annotations
 
-from typing import Any
+import functools
+from typing import Any, Callable
 
 import orjson
+
+from decision_core.catalogue.citations import Citation
+from decision_core.result.shape import Kind, compile_functions, declared_classes, dict_form, fn_name, write_function
 
 _Fragment = orjson.Fragment
 # id of a list's first citation -> [(the citations, their JSON)]
@@ -49,96 +52,61 @@ def _remember(cited) -> orjson.Fragment:
     if _HELD >= _CACHE_MAX:  # e.g. results read back from JSON, with citations of their own: start again
         _CITATIONS.clear()
         _HELD = 0
-    fragment = _Fragment(orjson.dumps([{"source": c.source, "quote": c.quote} if c.quote else {"source": c.source}
-                                       for c in cited]))
+    write = dict_form(Citation)
+    fragment = _Fragment(orjson.dumps([write(c) for c in cited]))
     held = tuple(cited) if isinstance(cited, tuple) else list(cited)  # a copy, compared with the same type
     _CITATIONS.setdefault(id(cited[0]), []).append((held, fragment))
     _HELD += 1
     return fragment
 
 
-def evidence(e) -> dict[str, Any]:
-    facts = e.facts
-    fact = next(iter(facts), None)
-    out = {"fact": fact, "value": facts[fact] if fact is not None else None, "facts": facts, "rule": e.rule,
-           "because": e.because, "sources": e.sources, "citations": citations(e.citations)}
-    if e.strength is not None:
-        out["strength"] = e.strength
-        out["weight"] = e.weight
-    if e.level is not None:
-        out["level"] = e.level
-    return out
+def _passed_as_is(classes) -> set[type]:
+    """The classes orjson writes right, and fast: no slots (orjson writes a slots dataclass five times
+    slower than a plain one, from its ``__dict__``), every key always written, no computed one, and
+    every value plain or itself passed as it is (found by elimination: classes hold one another)."""
+    passed = {cls for cls, slots in classes.items() if cls is not Citation and "__slots__" not in vars(cls)
+              and all(s.always and not s.computed for s in slots)}
+
+    def plain(kind: Kind) -> bool:
+        while kind.tag in ("list", "dict"):
+            kind = kind.of
+        return kind.tag != "declared" or kind.of in passed
+
+    changed = True
+    while changed:
+        changed = False
+        for cls in list(passed):
+            if not all(plain(s.kind) for s in classes[cls]):
+                passed.discard(cls)
+                changed = True
+    return passed
 
 
-def reason(r) -> dict[str, Any]:
-    out = {"rule": r.rule, "because": r.because, "sources": r.sources, "citations": citations(r.citations)}
-    if r.facts:
-        out["facts"] = r.facts
-    if r.because_code:
-        out["because_code"] = r.because_code
-    return out
+@functools.cache
+def json_form(root) -> Callable[[Any], Any]:
+    """The function that turns an object of ``root`` into what orjson writes as its dictionary form."""
+    classes = declared_classes(root)
+    passed = _passed_as_is(classes)
 
+    def value(expr: str, kind: Kind) -> str:
+        inner = kind.of.of if kind.tag == "list" and kind.of.tag == "declared" else None
+        if inner is Citation:
+            return f"citations({expr})"
+        if inner is not None:
+            return expr if inner in passed else f"[{fn_name('json', inner)}(x) for x in {expr}]"
+        if kind.tag == "declared" and kind.of not in passed:
+            call = f"{fn_name('json', kind.of)}({expr})"
+            return f"(None if {expr} is None else {call})" if kind.nullable else call
+        return expr
 
-def guidance(g) -> dict[str, Any]:
-    return {"text": g.text, "citations": citations(g.citations)}
-
-
-def recommendation(r) -> dict[str, Any]:
-    out = {"id": r.id, "name": r.name, "kind": r.kind, "tags": r.tags, "dose": r.dose,
-           "instructions": r.instructions, "steps": r.steps, "for_causes": r.for_causes,
-           "reasons": [reason(x) for x in r.reasons], "sources": r.sources,
-           "citations": citations(r.citations), "leads": r.leads}
-    if r.intensity is not None:
-        out["intensity"] = r.intensity
-    if r.for_triage is not None:
-        out["for_triage"] = r.for_triage
-    if r.progression is not None:
-        out["progression"] = guidance(r.progression)
-    if r.stop_if is not None:
-        out["stop_if"] = guidance(r.stop_if)
-    return out
-
-
-def cause(c) -> dict[str, Any]:
-    return {"id": c.id, "name": c.name, "rank": c.rank, "score": c.score, "confidence": c.confidence,
-            "why": c.why, "fix": c.fix, "evidence": [evidence(e) for e in c.evidence], "sources": c.sources,
-            "citations": citations(c.citations)}
-
-
-def avoid(a) -> dict[str, Any]:
-    return {"id": a.id, "name": a.name, "why": a.why, "reasons": [reason(x) for x in a.reasons],
-            "sources": a.sources, "citations": citations(a.citations)}
-
-
-def finding(f) -> dict[str, Any]:
-    return {"id": f.id, "evidence": [evidence(e) for e in f.evidence]}
+    lines: list[str] = []
+    for cls, slots in classes.items():
+        if cls not in passed and cls is not Citation:
+            lines += write_function(cls, slots, "json", value)
+    namespace = compile_functions(lines, {"citations": citations})
+    return (lambda o: o) if root in passed else namespace[fn_name("json", root)]
 
 
 def result_json(result) -> bytes:
-    """``orjson.dumps(result.to_dict())``, byte for byte, without building the dictionaries first.
-    Questions, withheld items, policy lines, rulesets and the programme go to orjson as dataclasses."""
-    t = result.triage
-    out = {
-        "triage": {"level": t.level, "name": t.name, "advice": t.advice, "confirmed": t.confirmed,
-                   "reasons": [evidence(e) for e in t.reasons]},
-        "causes": [cause(c) for c in result.causes],
-        "recommendations": [recommendation(r) for r in result.recommendations],
-        "withheld": result.withheld,
-        "avoid": [avoid(a) for a in result.avoid],
-        "next_questions": result.next_questions,
-        "open_safety_questions": result.open_safety_questions,
-        "open_red_flags": result.open_red_flags,
-        "open_assessment_questions": result.open_assessment_questions,
-        "policy": result.policy,
-        "programme_on_hold": result.programme_on_hold,
-        "programme": result.programme,
-        "findings": [finding(f) for f in result.findings],
-        "facts": result.facts,
-        "rulesets": result.rulesets,
-        "fired_rules": result.fired_rules,
-        "engine": result.engine,
-        "disclaimer": result.disclaimer,
-    }
-    if result.record_id:
-        out["record_id"] = result.record_id
-    return orjson.dumps(out)
+    """``orjson.dumps(result.to_dict())``, byte for byte, without building every dictionary first."""
+    return orjson.dumps(json_form(type(result))(result))
