@@ -19,20 +19,19 @@ from decision_core.catalogue.dose import Dose
 from decision_core.result.programme import Alternative
 from decision_core.markdown import strict as md  # an EHR renders the detail: its dialect is unknown
 from decision_core.result.model import Evidence, Result
-from decision_core.i18n.wording import (ASSESSMENT_HEADING, alternatives_line, dose_phrase, everyday_heading,
-                                   once_red_flags, percent, programme_heading, programme_length, questions_shown,
-                                   red_flag_call, red_flag_checklist, red_flags_also, red_flags_open,
-                                   starting_dose_note, kind_label)
-from decision_core.presentation.values import fact_value
+from decision_core.i18n.result_words import (ALTERNATIVES_NOT_CHOSEN, AVOID, HEAD, HEAD_LIKELY, HEAD_NO_CAUSE,
+                                             HEAD_WITH_REASON, LIKELY_CAUSES, NO_CAUSE, WORTH_ASKING,
+                                             ResultWords)
+from decision_core.i18n.wording import once_red_flags, red_flags_open
 
 from .record_hooks import card_members
 
 SUMMARY_MAX = 139  # the spec: a summary of fewer than 140 characters
 
 
-def _value(name: str, value: Any, catalogue: Any = None, gettext: Callable[[str], str] = str) -> str:
+def _value(words: ResultWords, name: str, value: Any) -> str:
     """An answer in words (its value label, in the reader's language), escaped for markdown."""
-    return md(fact_value(name, value, catalogue, gettext))
+    return md(words.value(name, value))
 
 
 def _clip(text: str, limit: int = SUMMARY_MAX) -> str:
@@ -46,21 +45,24 @@ def _clip(text: str, limit: int = SUMMARY_MAX) -> str:
 def summary(result: Result, catalogue: Any = None, gettext: Callable[[str], str] = str) -> str:
     """Under 140 characters: the triage and, while red flags are open, that it holds only once they are ruled
     out (each named by its label when they fit, else how many); never the questions for the assessment."""
+    words = ResultWords(result, catalogue, gettext)
     triage = result.triage
-    causes = [c.name for c in result.causes[:2]]
-    flags = [_label(q, catalogue, gettext) for q in result.open_red_flags]
+    causes = [c.name for c in words.causes[:2]]
+    flags = words.red_flag_names()
 
     def text(named: bool, with_causes: bool = True) -> str:
         if not triage.reasons:
-            head = once_red_flags(triage.name, flags, gettext, named) if flags else triage.name
-            out = f"Hamstring tightness: {head}"
+            head = once_red_flags(words.level_name, flags, gettext, named) if flags else words.level_name
+            out = gettext(HEAD).format(head=head)
             if not with_causes:
                 return out
-            return out + ("; likely " + " and ".join(causes) if causes else "; no single cause stands out yet")
-        level = triage.name.upper()
+            if not causes:
+                return gettext(HEAD_NO_CAUSE).format(head=out)
+            return gettext(HEAD_LIKELY).format(head=out, causes=words.both(*causes) if len(causes) == 2 else causes[0])
+        level = words.banner
         if flags:
             level += " (" + (red_flags_open(len(flags), gettext) if not named else "; ".join(flags)) + ")"
-        return f"Hamstring tightness, {level}: {triage.reasons[0].because.rstrip('.')}"
+        return gettext(HEAD_WITH_REASON).format(level=level, reason=triage.reasons[0].because.rstrip('.'))
 
     # the red flags by name when they fit whole (with the causes, else alone: they matter more); else how many
     # (a clipped list would drop a red flag unseen)
@@ -71,14 +73,8 @@ def summary(result: Result, catalogue: Any = None, gettext: Callable[[str], str]
     return _clip(text(False))
 
 
-def _label(q, catalogue, gettext: Callable[[str], str]) -> str:
-    """A red flag's short name: its fact's label (the question when the catalogue does not know it)."""
-    fact = catalogue.facts.get(q.fact) if catalogue is not None else None
-    return gettext(fact.label) if fact is not None and fact.label else q.question
-
-
-def _evidence_line(ev: Evidence, catalogue: Any = None, gettext: Callable[[str], str] = str) -> str:
-    facts = ", ".join(f"`{name}` = {_value(name, v, catalogue, gettext)}" for name, v in ev.facts.items())
+def _evidence_line(ev: Evidence, words: ResultWords) -> str:
+    facts = ", ".join(f"`{name}` = {_value(words, name, v)}" for name, v in ev.facts.items())
     sources = ", ".join(ev.sources)
     line = f"  - {'against: ' if ev.against else ''}{ev.because}"
     if facts:
@@ -87,41 +83,42 @@ def _evidence_line(ev: Evidence, catalogue: Any = None, gettext: Callable[[str],
 
 
 def detail(result: Result, catalogue: Any = None, gettext: Callable[[str], str] = str) -> str:
+    words = ResultWords(result, catalogue, gettext)
     triage = result.triage
-    lines = [f"**Triage: {triage.name}.** {triage.advice}"]
+    lines = [f"**{words.triage_line}** {triage.advice}"]
     for reason in triage.reasons:
-        lines.append(_evidence_line(reason, catalogue, gettext))
-    groups, also = red_flag_checklist(result, catalogue)  # the red flags only: a checklist, by whom to call
-    for contact, flags in groups:
-        lines += ["", f"**{red_flag_call(contact, gettext, held=result.programme_on_hold)}**"]
+        lines.append(_evidence_line(reason, words))
+    for _, call, flags in words.red_flag_calls():  # the red flags only: a checklist, by whom to call
+        lines += ["", f"**{call}**"]
         lines.extend(f"- {q.question} (`{q.fact}`)" for q in flags)
+    also_line, also = words.red_flags_also
     if also:
-        lines += ["", red_flags_also(also, catalogue, gettext)]
+        lines += ["", also_line]
         lines.extend(f"- {q.question} (`{q.fact}`)" for q in also)
     if result.causes:
-        lines += ["", "**Likely causes**"]
-        for cause in result.causes:
-            lines.append(f"{cause.rank}. **{cause.name}** (`{cause.id}`), confidence "
-                         f"{percent(cause.confidence)}; sources {', '.join(cause.sources)}")
-            lines.extend("   " + _evidence_line(ev, catalogue, gettext).lstrip() for ev in cause.evidence)
+        lines += ["", f"**{words.word(LIKELY_CAUSES)}**"]
+        for cause, said in zip(result.causes, words.causes):
+            lines.append(f"{said.rank}. **{said.name}** (`{said.id}`), {said.confidence_line}; "
+                         f"sources {', '.join(cause.sources)}")
+            lines.extend("   " + _evidence_line(ev, words).lstrip() for ev in cause.evidence)
     else:
-        lines += ["", "No single cause stands out from what is known."]
+        lines += ["", words.word(NO_CAUSE)]
     chosen = programme_lines(result, catalogue, gettext)
     if chosen:
-        lines += ["", f"**{programme_heading(result.programme_on_hold, gettext)}**", *chosen]
+        lines += ["", f"**{words.programme_heading}**", *chosen]
     elif result.recommendations:
-        lines += ["", f"**{programme_heading(result.programme_on_hold, gettext)}**"]
+        lines += ["", f"**{words.programme_heading}**"]
         for rec in result.recommendations:
-            dose = dose_phrase(rec.dose_value(), escape=md, gettext=gettext)
-            lines.append(f"- {rec.name} ({kind_label(rec.kind, gettext)})" + (f": {dose}" if dose else ""))
+            dose = words.dose_phrase(rec.dose_value(), escape=md)
+            lines.append(f"- {rec.name} ({words.kind(rec.kind)})" + (f": {dose}" if dose else ""))
     if result.avoid:
-        lines += ["", "**Avoid**"]
+        lines += ["", f"**{words.word(AVOID)}**"]
         lines.extend(f"- {a.name}: {a.why}" for a in result.avoid)
     if result.next_questions:
-        lines += ["", "**Worth asking next**"]
-        lines.extend(f"- {q.question} (`{q.fact}`)" for q in questions_shown(result))
+        lines += ["", f"**{words.word(WORTH_ASKING)}**"]
+        lines.extend(f"- {q.question} (`{q.fact}`)" for q in words.questions_shown)
     if result.open_assessment_questions:  # the practitioner's part: they cannot make it urgent
-        lines += ["", f"**{gettext(ASSESSMENT_HEADING)}**"]
+        lines += ["", f"**{words.assessment_heading}**"]
         lines.extend(f"- {q.question} (`{q.fact}`)" for q in result.open_assessment_questions)
     lines += ["", f"_{result.disclaimer}_"]
     return "\n".join(lines)
@@ -135,29 +132,29 @@ def programme_lines(result: Result, catalogue: Any = None, gettext: Callable[[st
     data = programme.to_dict() if hasattr(programme, "to_dict") else programme
     if not isinstance(data, dict) or data.get("on_hold") or not (data.get("phases") or data.get("lifestyle")):
         return []
+    words = ResultWords(result, catalogue, gettext)
     recs = {r.id: r for r in result.recommendations}
     names = {r.id: r.name for r in result.recommendations}
 
     def line(item: dict[str, Any]) -> str:
-        dose = dose_phrase(Dose.from_dict(item.get("dose") or {}), escape=md, gettext=gettext) if item.get("dose") else ""
-        note = f" ({starting_dose_note(gettext)})" if item.get("starting_dose") else ""
+        dose = words.dose_phrase(Dose.from_dict(item.get("dose") or {}), escape=md) if item.get("dose") else ""
+        note = f" ({words.starting_note})" if item.get("starting_dose") else ""
         return f"- {md(names.get(item['id'], item['id']))}" + (f": {dose}{note}" if dose else "")
 
-    out = [f"- {md(r.name)} ({kind_label(r.kind, gettext)})" for r in result.recommendations if r.leads]
+    out = [f"- {md(r.name)} ({words.kind(r.kind)})" for r in result.recommendations if r.leads]
     for phase in data.get("phases") or ():
         out.append(f"_{md(phase.get('name') or phase.get('id', ''))}_")
         out.extend(line(item) for item in phase.get("items") or ())
     lifestyle = [item for item in data.get("lifestyle") or () if not (recs.get(item["id"]) and recs[item["id"]].leads)]
     if lifestyle:
-        out.append(f"_{everyday_heading(False, gettext)}_")
+        out.append(f"_{words.everyday_heading(False)}_")
         out.extend(line(item) for item in lifestyle)
     if data.get("weeks"):
-        length = programme_length(data["weeks"], data.get("review_in_weeks") or data["weeks"], gettext)
+        length = words.programme_length(data["weeks"], data.get("review_in_weeks"))
         out.append(md(upper_first(length)) + ".")
     alternatives = [Alternative.from_dict(a) for a in data.get("alternatives") or ()]
     if alternatives:
-        out.append(f"Alternatives (not chosen; a dose on the report swaps one in): "
-                   f"{md(alternatives_line(alternatives, names, catalogue, gettext))}.")
+        out.append(f"{words.word(ALTERNATIVES_NOT_CHOSEN)}: {md(words.alternatives_line(alternatives))}.")
     return out
 
 
@@ -194,13 +191,19 @@ def _referral(result: Result, context: dict[str, Any], shown: Presentation) -> d
 
 
 def build_card(result: Result, context: dict[str, Any], source: dict[str, str],
-               report_url: str | None, shown: Presentation, catalogue: Any = None) -> dict[str, Any]:
+               report_url: str | None, shown: Presentation, catalogue: Any = None,
+               lang: str | None = None) -> dict[str, Any]:
     """The card for a result; ``shown``: how its triage level is presented, ``catalogue``: the red flags'
-    labels and whom each says to call (both from the catalogue)."""
+    labels and whom each says to call (both from the catalogue). ``lang``: the card's language (CDS Hooks
+    requests carry none today: English), its words from the message catalogue either way."""
+    from decision_core.i18n.translations import get_translator, translate_result
+
+    translator = get_translator(lang or "en")
+    said = translate_result(result, translator, catalogue) if lang and lang != "en" else result
     card: dict[str, Any] = {
         "uuid": str(uuid.uuid4()),
-        "summary": summary(result, catalogue),
-        "detail": detail(result, catalogue),
+        "summary": summary(said, catalogue, translator.gettext),
+        "detail": detail(said, catalogue, translator.gettext),
         # interruptive only when actionable: a level may ask for more while red flags are open (rule them out)
         "indicator": shown.indicator(bool(result.open_red_flags)),
         "source": {k: v for k, v in source.items() if v},

@@ -17,8 +17,9 @@ from typing import Any, Mapping
 from decision_core.catalogue.dose import Dose, dose_text
 from decision_core.figures import exercise_figure
 from decision_core.i18n.translations import get_translator
-from decision_core.i18n.result_texts import N_, translate_result
-from decision_core.presentation.phrases import PeopleNames, raises_triage, render
+from decision_core.i18n.result_texts import translate_result
+from decision_core.i18n.result_words import ResultWords
+from decision_core.presentation.phrases import PeopleNames, raises_triage, render, words_of
 from decision_core.result.model import Evidence as ResultEvidence
 from decision_core.result.model import Reason, Recommendation, Result
 from decision_core.i18n.wording import kind_label, starting_dose_note
@@ -30,7 +31,7 @@ from .clinic import ClinicProfile, Patient
 from decision_core.catalogue.levels import ShownLevels
 from decision_core.installation import installed_levels
 from .view_types import (AvoidView, CauseView, Evidence, ItemView, QuestionView, ReportView, SourceView,
-                         WithheldView, confidence_words)
+                         WithheldView)
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +50,6 @@ def source_titles(core=None) -> dict[str, dict[str, str]]:
     registry = {} if catalogue is None else catalogue.sources
     return {s.id: {"title": s.title, "publisher": s.publisher, "author": s.author or "",
                    "patient_title": s.patient_title or ""} for s in registry.values()}
-
-
-def humanise(identifier: str) -> str:
-    return identifier.replace("_", " ").strip().capitalize()
 
 
 def fact_value_text(value: Any, name: str = "", catalogue: Any = None, gettext=str) -> str:
@@ -100,7 +97,7 @@ def _said(value: Any) -> str | None:
 
 def _item(rec: Recommendation, cause_names: dict[str, str], level_name: str, dose: Dose,
           numbers: Mapping[str, int], gettext, answers: _Answers = _AS_GIVEN) -> ItemView:
-    serves = [cause_names.get(c, humanise(c)) for c in rec.for_causes]
+    serves = [cause_names.get(c, words_of(c)) for c in rec.for_causes]
     if rec.for_triage:
         serves.insert(0, gettext("your triage level ({level})").format(level=level_name))
     instructions = rec.instructions.strip()
@@ -157,12 +154,13 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
     # in the reader's language, and what the core composed said from its phrases (names, never ids)
     res = translate_result(res, tr, catalogue)
     gettext = tr.gettext
+    words = ResultWords(res, catalogue, gettext)  # the result in words, as every reader reads it
     answers = _Answers(catalogue, gettext)
     levels = levels if levels is not None else installed_levels(core)
     triage = res.triage
-    level_name = triage.name or humanise(triage.level)
+    level_name = words.level_name or words_of(triage.level)
     # The safety policy decides when the home programme is on hold; the report follows it.
-    acute = res.programme_on_hold
+    acute = words.on_hold
     cause_names = {c.id: c.name for c in res.causes}
     # a dose the practitioner gives an alternative puts it into the programme
     programme = None if acute else pv.with_practitioner_doses(res, catalogue, doses)
@@ -178,8 +176,8 @@ def build_view(result: Any, generated_at: datetime | None = None, title: str | N
     causes = [
         CauseView(id=c.id, name=c.name, rank=c.rank, score=c.score, confidence=c.confidence, why=c.why.strip(),
                   fix=None if acute or not c.fix else c.fix.strip(), evidence=[_evidence(e, answers) for e in c.evidence],
-                  sources=list(c.sources), likelihood=confidence_words(c.confidence, gettext))
-        for c in res.causes
+                  sources=list(c.sources), likelihood=said.likelihood)
+        for c, said in zip(res.causes, words.causes)
     ]
     items = [_item(r, cause_names, level_name, resolved[r.id], numbers, gettext, answers) for r in res.recommendations]
     for item in items:  # the exercise's picture, titled with its name in the reader's language

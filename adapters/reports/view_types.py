@@ -8,19 +8,13 @@ from typing import Any
 
 from decision_core.catalogue.dose import Dose
 from decision_core.i18n.result_texts import N_
+from decision_core.i18n.result_words import confidence_words
 from decision_core.i18n.wording import percent
 
 from . import handout
 from decision_core.catalogue.levels import ShownLevels
 from .once import CallGroup, Shared
 from .programme_view import ProgrammeView, RedFlagCall
-
-LIKELIHOOD = (0.8, N_("very likely")), (0.65, N_("likely")), (0.0, N_("possible"))
-
-
-def confidence_words(confidence: float, gettext=str) -> str:
-    return gettext(next(words for floor, words in LIKELIHOOD if confidence >= floor))
-
 
 @dataclass
 class Evidence:

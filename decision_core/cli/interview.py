@@ -216,14 +216,14 @@ def _finish(result, step, translator, report: Path | None, as_json: bool, lang: 
             asked: int, total: int, catalogue=None) -> None:
     from decision_core.i18n.translations import translate_result
     from decision_core.cli.summary import summarise
-    from decision_core.i18n.wording import triage_status
+    from decision_core.i18n.result_words import ResultWords
 
     gettext = translator.gettext
     click.echo("")
     if step is not None and step.reason == stop_level:
         click.echo(gettext(N_("Stop here: {advice}")).format(advice=gettext(result.triage.advice)))
     click.echo(gettext(N_("{asked} of {total} questions asked.")).format(asked=asked, total=total))
-    click.echo(triage_status(result, gettext))  # not yet known while red flags are open
+    click.echo(ResultWords(result, catalogue, gettext).triage_status)  # not yet known while red flags are open
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:

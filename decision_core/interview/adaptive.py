@@ -30,7 +30,8 @@ from decision_core.interview.flow import STOP_LEVEL, Interview, Step
 from decision_core.interview.questionnaire import fact_item, questionnaire_header, screen_item
 from decision_core.interview.questionnaire_response import STATUS_PREFIX, InvalidResponse, read_response
 from decision_core.interview.screen import SCREEN_LINK_ID
-from decision_core.i18n.wording import TRIAGE_SO_FAR, triage_status
+from decision_core.i18n.result_words import ResultWords
+from decision_core.i18n.wording import TRIAGE_SO_FAR
 
 PARAMETER = "questionnaire-response"
 ADAPTIVE_EXTENSION = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-questionnaireAdaptive"
@@ -135,9 +136,10 @@ def next_question(body: Any, interview: Interview, translator: Any = None,
 def status_items(step: Step, gettext: Callable[[str], str]) -> list[dict[str, Any]]:
     """Display items: the triage and the likely causes so far, and why the interview stopped."""
     result = step.result
-    causes = ", ".join(gettext(c.name) for c in result.causes)
+    words = ResultWords(result, None, gettext)
+    causes = ", ".join(gettext(c.name) for c in words.causes)
     # not yet known while red flags are open (the result says which: open_red_flags)
-    items = [{"linkId": STATUS_PREFIX + "triage", "type": "display", "text": triage_status(result, gettext)},
+    items = [{"linkId": STATUS_PREFIX + "triage", "type": "display", "text": words.triage_status},
              {"linkId": STATUS_PREFIX + "causes", "type": "display",
               "text": gettext(CAUSES_TEXT).format(causes=causes) if causes else gettext(NO_CAUSES_TEXT)}]
     if step.done:
